@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    // Type checking runs once in `npm test` (tsc --noEmit); here ts-jest only transpiles, which keeps it fast.
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+  },
+  setupFiles: ["<rootDir>/__tests__/support/setup-env.ts"],
+  testTimeout: 120000,
+  maxWorkers: 2,
+};

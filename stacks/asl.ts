@@ -1,0 +1,75 @@
+import recordMessageTemplate from "../asl/record-message.asl.json";
+
+/**
+ * Renders the workflow definitions kept as JSON in `asl/`.
+ *
+ * A placeholder is `${Name}`. A string that is only a placeholder takes the substituted value with its type (so
+ * `"TimeoutSeconds": "${TaskTimeoutSeconds}"` becomes a number); a placeholder inside a longer string is
+ * interpolated. Rendering refuses a placeholder with no value and a value with no placeholder, so the file and
+ * the code cannot drift apart silently.
+ */
+
+/** The values the "Record Message" workflow needs at synth. */
+export interface RecordMessageSubstitutions {
+  /** The recorder function the task invokes (unqualified ARN). */
+  readonly RecorderFunctionArn: string;
+  readonly StateMachineTimeoutSeconds: number;
+  readonly TaskTimeoutSeconds: number;
+}
+
+export type Substitutions = Readonly<Record<string, string | number>>;
+
+const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+const WHOLE_PLACEHOLDER = /^\$\{([A-Za-z][A-Za-z0-9_]*)\}$/;
+
+export class AslRenderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AslRenderError";
+  }
+}
+
+/** Every placeholder name in a template, sorted. */
+export function placeholdersOf(template: unknown): string[] {
+  const found = new Set<string>();
+  walkStrings(template, (text) => {
+    for (const match of text.matchAll(PLACEHOLDER)) found.add(match[1]);
+    return text;
+  });
+  return [...found].sort();
+}
+
+/** Substitutes every placeholder and returns the definition as compact JSON. */
+export function renderDefinition(template: unknown, substitutions: Substitutions, templateName = "definition"): string {
+  const expected = placeholdersOf(template);
+  const given = Object.keys(substitutions).sort();
+  const missing = expected.filter((name) => !given.includes(name));
+  const unused = given.filter((name) => !expected.includes(name));
+  if (missing.length > 0) {
+    throw new AslRenderError(`${templateName}: no value for placeholder(s) ${missing.map((m) => "${" + m + "}").join(", ")}`);
+  }
+  if (unused.length > 0) {
+    throw new AslRenderError(`${templateName}: substitution(s) ${unused.join(", ")} match no placeholder`);
+  }
+  const rendered = walkStrings(template, (text) => {
+    const whole = WHOLE_PLACEHOLDER.exec(text);
+    if (whole) return substitutions[whole[1]];
+    return text.replace(PLACEHOLDER, (_match, name: string) => String(substitutions[name]));
+  });
+  return JSON.stringify(rendered);
+}
+
+export function renderRecordMessageDefinition(substitutions: RecordMessageSubstitutions): string {
+  return renderDefinition(recordMessageTemplate, { ...substitutions }, "asl/record-message.asl.json");
+}
+
+export { recordMessageTemplate };
+
+function walkStrings(value: unknown, visit: (text: string) => unknown): unknown {
+  if (typeof value === "string") return visit(value);
+  if (Array.isArray(value)) return value.map((item) => walkStrings(item, visit));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walkStrings(item, visit)]));
+  }
+  return value;
+}

@@ -1,0 +1,344 @@
+/**
+ * The one place where configuration is read and validated.
+ *
+ * Values come from three layers, the later winning:
+ *   1. the defaults below (the names of the original design),
+ *   2. the `recorder` context in cdktf.json: `defaults` for every environment, then `environments.<name>`,
+ *   3. `RECORDER_*` environment variables, which apply to every environment synthesized in that run.
+ *
+ * Every value is checked before any construct exists, and a bad one throws a ConfigError whose message is one
+ * line naming the setting, the value received and what is allowed.
+ */
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Where Terraform keeps the state of a pipeline stack. */
+export type StateBackendConfig =
+  | {
+      readonly type: "s3";
+      /** Unset: the backend block is partial and the bucket comes from `-backend-config` at init. */
+      readonly bucket?: string;
+      readonly key: string;
+      readonly region: string;
+    }
+  | {
+      readonly type: "cloud";
+      readonly organization: string;
+      /** Exactly one of workspace name or tags. */
+      readonly workspaceName?: string;
+      readonly workspaceTags?: readonly string[];
+      readonly hostname?: string;
+    };
+
+export interface EnvironmentConfig {
+  /** Name of the environment; part of every resource name, so two environments never collide in one account. */
+  readonly environment: string;
+  readonly region: string;
+  /** @default "commonbus" (suffixed with the environment) */
+  readonly busName: string;
+  /** @default "sfnCommonEventProcessorRule" (suffixed) */
+  readonly ruleName: string;
+  /** The event `source` the rule matches. @default "com.devpost.commonevent" */
+  readonly eventSource: string;
+  /** @default "MessagesTable" (suffixed) */
+  readonly tableName: string;
+  /** @default "recorder" (suffixed) */
+  readonly functionName: string;
+  /** @default "MessageRecorder" (suffixed) */
+  readonly stateMachineName: string;
+  /** @default "sfnCommonEventProcessorDLQ" (suffixed) */
+  readonly deadLetterQueueName: string;
+  /** Retention of every log group. One of CloudWatch's allowed values. @default 7 */
+  readonly logRetentionInDays: number;
+  /** Delivery attempts EventBridge makes before the DLQ. Minimum 0, maximum 185. @default 3 */
+  readonly retryAttempts: number;
+  /** How long EventBridge keeps retrying an event. Minimum 60, maximum 86400. @default 3600 */
+  readonly maxEventAgeInSeconds: number;
+  /** Whole execution. @default 30 */
+  readonly stateMachineTimeoutSeconds: number;
+  /** The "Record Message" task, callback included; must be below the machine timeout. @default 20 */
+  readonly taskTimeoutSeconds: number;
+  /** The recorder function; must be below the task timeout. @default 10 */
+  readonly lambdaTimeoutSeconds: number;
+  /** Minimum 128, maximum 10240. @default 256 */
+  readonly lambdaMemoryMb: number;
+  readonly backend: StateBackendConfig;
+  /** Added to the provider's default tags. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface AppConfig {
+  readonly environments: readonly EnvironmentConfig[];
+  /** Region of the state bucket and of the bootstrap stack. */
+  readonly stateRegion: string;
+  /** Unset: the bootstrap stack names the bucket itself. */
+  readonly stateBucket?: string;
+}
+
+/** Regions of the `aws` partition (the ASL and IAM ARNs assume it). */
+export const AWS_REGIONS = [
+  "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
+  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+  "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+  "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+] as const;
+
+/** The values CloudWatch Logs accepts for retention_in_days (0 = never expire). */
+export const LOG_RETENTION_DAYS = [
+  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Raw settings before validation: what cdktf.json or the environment may hold. */
+type RawSettings = Record<string, unknown>;
+
+interface Setting<T> {
+  readonly env: string;
+  readonly defaultValue: T;
+  readonly parse: (name: string, value: unknown) => T;
+}
+
+// ---- parsers: each names the setting and the allowed values when it refuses ----
+
+function fail(name: string, value: unknown, allowed: string): never {
+  throw new ConfigError(`${name}: ${JSON.stringify(value)} is not allowed; expected ${allowed}`);
+}
+
+function integer(min: number, max: number) {
+  return (name: string, value: unknown): number => {
+    const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      fail(name, value, `an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function oneOf<T extends string | number>(allowed: readonly T[]) {
+  return (name: string, value: unknown): T => {
+    const candidate = typeof allowed[0] === "number" && typeof value === "string" ? Number(value) : value;
+    if (!allowed.includes(candidate as T)) fail(name, value, `one of ${allowed.join(", ")}`);
+    return candidate as T;
+  };
+}
+
+function matching(pattern: RegExp, description: string) {
+  return (name: string, value: unknown): string => {
+    if (typeof value !== "string" || !pattern.test(value)) fail(name, value, description);
+    return value;
+  };
+}
+
+function stringMap(name: string, value: unknown): Record<string, string> {
+  const parsed = typeof value === "string" ? parseJson(name, value) : value;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
+    || !Object.values(parsed).every((v) => typeof v === "string")) {
+    fail(name, value, "an object of string values, e.g. {\"team\":\"payments\"}");
+  }
+  return parsed as Record<string, string>;
+}
+
+function parseJson(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fail(name, text, "valid JSON");
+  }
+}
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const ENVIRONMENT_NAME_RULE = "lower-case letters, digits and '-', starting with a letter, at most 16 characters";
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const BUCKET_NAME_RULE = "an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'";
+
+/**
+ * The per-environment settings. A name here is also the cdktf.json key; `env` is the variable that overrides it.
+ * Names are validated after the environment suffix is added (see `withSuffix`), since that is what AWS sees.
+ */
+const SETTINGS = {
+  region: { env: "RECORDER_REGION", defaultValue: "us-east-1", parse: oneOf(AWS_REGIONS) as (n: string, v: unknown) => string },
+  busName: { env: "RECORDER_BUS_NAME", defaultValue: "commonbus", parse: matching(/^[A-Za-z0-9._-]{1,200}$/, "1-200 characters of letters, digits, '.', '_' and '-'") },
+  ruleName: { env: "RECORDER_RULE_NAME", defaultValue: "sfnCommonEventProcessorRule", parse: matching(/^[A-Za-z0-9._-]{1,47}$/, "1-47 characters of letters, digits, '.', '_' and '-'") },
+  eventSource: { env: "RECORDER_EVENT_SOURCE", defaultValue: "com.devpost.commonevent", parse: matching(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, "1-256 characters of letters, digits, '.', '_', '/' and '-', not starting with 'aws.'") },
+  tableName: { env: "RECORDER_TABLE_NAME", defaultValue: "MessagesTable", parse: matching(/^[A-Za-z0-9._-]{3,200}$/, "3-200 characters of letters, digits, '.', '_' and '-'") },
+  functionName: { env: "RECORDER_FUNCTION_NAME", defaultValue: "recorder", parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'") },
+  stateMachineName: { env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
+  deadLetterQueueName: { env: "RECORDER_DLQ_NAME", defaultValue: "sfnCommonEventProcessorDLQ", parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'") },
+  logRetentionInDays: { env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
+  retryAttempts: { env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
+  maxEventAgeInSeconds: { env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
+  stateMachineTimeoutSeconds: { env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
+  taskTimeoutSeconds: { env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 20, parse: integer(2, 31535999) },
+  lambdaTimeoutSeconds: { env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 10, parse: integer(1, 900) },
+  lambdaMemoryMb: { env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
+  tags: { env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
+  backend: { env: "RECORDER_BACKEND", defaultValue: "s3", parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud" },
+  stateBucket: { env: "RECORDER_STATE_BUCKET", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)) },
+  stateRegion: { env: "RECORDER_STATE_REGION", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(AWS_REGIONS)(n, v)) },
+  tfcOrganization: { env: "RECORDER_TFC_ORGANIZATION", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,40}$/, "a Terraform Cloud organization name") },
+  tfcWorkspace: { env: "RECORDER_TFC_WORKSPACE", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,90}$/, "a workspace name (letters, digits, '_' and '-'); '{env}' is not needed, the environment is appended") },
+  tfcWorkspaceTags: { env: "RECORDER_TFC_WORKSPACE_TAGS", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9:_-]+(,[A-Za-z0-9:_-]+)*$/, "a comma-separated list of workspace tags") },
+  tfcHostname: { env: "RECORDER_TFC_HOSTNAME", defaultValue: "", parse: matching(/^$|^[a-z0-9.-]+$/, "a host name such as app.terraform.io") },
+} satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof SETTINGS;
+type Settings = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]["parse"]> };
+
+/** The documented settings: name, environment variable and default, for README and error messages. */
+export const SETTING_DOCS: ReadonlyArray<{ name: SettingName; env: string; defaultValue: unknown }> =
+  (Object.keys(SETTINGS) as SettingName[]).map((name) => ({ name, env: SETTINGS[name].env, defaultValue: SETTINGS[name].defaultValue }));
+
+export interface ConfigSources {
+  /** The `recorder` object of cdktf.json's context, or undefined. */
+  readonly context?: unknown;
+  /** Environment variables; only `RECORDER_*` are read. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads and validates the whole configuration. Throws ConfigError on the first bad value.
+ */
+export function loadConfig(sources: ConfigSources = {}): AppConfig {
+  const env = sources.env ?? {};
+  const context = asObject("context.recorder", sources.context ?? {});
+  const knownTopLevel = ["defaults", "environments"];
+  for (const key of Object.keys(context)) {
+    if (!knownTopLevel.includes(key)) fail(`context.recorder.${key}`, context[key], `one of the keys ${knownTopLevel.join(", ")}`);
+  }
+  const defaults = asObject("context.recorder.defaults", context.defaults ?? {});
+  checkKnownKeys("context.recorder.defaults", defaults);
+  const declared = asObject("context.recorder.environments", context.environments ?? { dev: {} });
+
+  const selected = env.RECORDER_ENVIRONMENTS?.trim()
+    ? env.RECORDER_ENVIRONMENTS.split(",").map((name) => name.trim())
+    : Object.keys(declared);
+  if (selected.length === 0) fail("context.recorder.environments", declared, "at least one environment, e.g. {\"dev\": {}}");
+  for (const name of selected) {
+    if (!ENVIRONMENT_NAME.test(name)) fail("RECORDER_ENVIRONMENTS", name, `environment names of ${ENVIRONMENT_NAME_RULE}`);
+  }
+  if (new Set(selected).size !== selected.length) fail("RECORDER_ENVIRONMENTS", selected.join(","), "each environment once");
+
+  const environments = selected.map((name) => {
+    const own = asObject(`context.recorder.environments.${name}`, declared[name] ?? {});
+    checkKnownKeys(`context.recorder.environments.${name}`, own);
+    return resolveEnvironment(name, defaults, own, env);
+  });
+
+  const shared = resolveSettings("context.recorder.defaults", defaults, env);
+  const stateRegion = shared.stateRegion || shared.region;
+  return {
+    environments,
+    stateRegion,
+    ...(shared.stateBucket ? { stateBucket: shared.stateBucket } : {}),
+  };
+}
+
+function resolveSettings(where: string, layer: RawSettings, env: Readonly<Record<string, string | undefined>>, base: RawSettings = {}): Settings {
+  const result: Record<string, unknown> = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const setting: Setting<unknown> = SETTINGS[name];
+    const fromEnv = env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== "") {
+      result[name] = setting.parse(setting.env, fromEnv);
+    } else if (name in layer) {
+      result[name] = setting.parse(`${where}.${name}`, layer[name]);
+    } else if (name in base) {
+      result[name] = setting.parse(`context.recorder.defaults.${name}`, base[name]);
+    } else {
+      result[name] = setting.defaultValue;
+    }
+  }
+  return result as Settings;
+}
+
+function resolveEnvironment(
+  environment: string,
+  defaults: RawSettings,
+  own: RawSettings,
+  env: Readonly<Record<string, string | undefined>>,
+): EnvironmentConfig {
+  const where = `context.recorder.environments.${environment}`;
+  const s = resolveSettings(where, own, env, defaults);
+  const suffixed = (setting: SettingName, value: string) =>
+    withSuffix(where, setting, value, environment);
+
+  if (s.taskTimeoutSeconds >= s.stateMachineTimeoutSeconds) {
+    throw new ConfigError(
+      `taskTimeoutSeconds (${environment}): ${s.taskTimeoutSeconds} must be below stateMachineTimeoutSeconds (${s.stateMachineTimeoutSeconds}), so a task that never calls back fails the execution instead of hanging it`,
+    );
+  }
+  if (s.lambdaTimeoutSeconds >= s.taskTimeoutSeconds) {
+    throw new ConfigError(
+      `lambdaTimeoutSeconds (${environment}): ${s.lambdaTimeoutSeconds} must be below taskTimeoutSeconds (${s.taskTimeoutSeconds}), so the task outlives the function that answers it`,
+    );
+  }
+
+  return {
+    environment,
+    region: s.region,
+    busName: suffixed("busName", s.busName),
+    ruleName: suffixed("ruleName", s.ruleName),
+    eventSource: s.eventSource,
+    tableName: suffixed("tableName", s.tableName),
+    functionName: suffixed("functionName", s.functionName),
+    stateMachineName: suffixed("stateMachineName", s.stateMachineName),
+    deadLetterQueueName: suffixed("deadLetterQueueName", s.deadLetterQueueName),
+    logRetentionInDays: s.logRetentionInDays,
+    retryAttempts: s.retryAttempts,
+    maxEventAgeInSeconds: s.maxEventAgeInSeconds,
+    stateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds,
+    taskTimeoutSeconds: s.taskTimeoutSeconds,
+    lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
+    lambdaMemoryMb: s.lambdaMemoryMb,
+    backend: backendFor(environment, s),
+    tags: s.tags,
+  };
+}
+
+function backendFor(environment: string, s: Settings): StateBackendConfig {
+  if (s.backend === "cloud") {
+    if (!s.tfcOrganization) {
+      throw new ConfigError(`tfcOrganization (${environment}): required when backend is "cloud"; set RECORDER_TFC_ORGANIZATION or context.recorder.defaults.tfcOrganization`);
+    }
+    if (Boolean(s.tfcWorkspace) === Boolean(s.tfcWorkspaceTags)) {
+      throw new ConfigError(`tfcWorkspace / tfcWorkspaceTags (${environment}): set exactly one of them when backend is "cloud"`);
+    }
+    return {
+      type: "cloud",
+      organization: s.tfcOrganization,
+      ...(s.tfcWorkspace ? { workspaceName: `${s.tfcWorkspace}-${environment}` } : {}),
+      ...(s.tfcWorkspaceTags ? { workspaceTags: [...s.tfcWorkspaceTags.split(","), `environment:${environment}`] } : {}),
+      ...(s.tfcHostname ? { hostname: s.tfcHostname } : {}),
+    };
+  }
+  return {
+    type: "s3",
+    ...(s.stateBucket ? { bucket: s.stateBucket } : {}),
+    key: `message-recorder/${environment}/terraform.tfstate`,
+    region: s.stateRegion || s.region,
+  };
+}
+
+/** Appends `-<environment>` and checks the result against the same rule as the base name. */
+function withSuffix(where: string, setting: SettingName, base: string, environment: string): string {
+  const name = `${base}-${environment}`;
+  (SETTINGS[setting] as Setting<unknown>).parse(`${where}.${setting} (with the "-${environment}" suffix)`, name);
+  return name;
+}
+
+function asObject(name: string, value: unknown): RawSettings {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(name, value, "an object");
+  return value as RawSettings;
+}
+
+function checkKnownKeys(where: string, layer: RawSettings): void {
+  const known = Object.keys(SETTINGS);
+  for (const key of Object.keys(layer)) {
+    if (!known.includes(key)) fail(`${where}.${key}`, layer[key], `a known setting: ${known.join(", ")}`);
+  }
+}

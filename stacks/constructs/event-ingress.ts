@@ -1,0 +1,102 @@
+import { Construct } from "constructs";
+import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { MessageWorkflow } from "./message-workflow";
+import { ServiceRole } from "./service-role";
+
+/** Fourteen days, the SQS maximum: a message that reached the DLQ waits as long as possible for a redrive. */
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+
+export interface EventIngressProps {
+  readonly busName: string;
+  readonly ruleName: string;
+  /** The `source` the rule matches. */
+  readonly eventSource: string;
+  readonly deadLetterQueueName: string;
+  /** Minimum 0, maximum 185. */
+  readonly retryAttempts: number;
+  /** Minimum 60, maximum 86400. */
+  readonly maxEventAgeInSeconds: number;
+  /** Each matching event starts one execution, with the whole event as input. */
+  readonly workflow: MessageWorkflow;
+}
+
+/**
+ * Where events come in: the custom bus, the rule on `source`, the target that starts the workflow, and the
+ * dead-letter queue that keeps what EventBridge could not deliver.
+ */
+export class EventIngress extends Construct {
+  public readonly eventBusName: string;
+  public readonly eventBusArn: string;
+  public readonly ruleArn: string;
+  public readonly ruleName: string;
+  public readonly deadLetterQueueUrl: string;
+  public readonly deadLetterQueueArn: string;
+
+  constructor(scope: Construct, id: string, props: EventIngressProps) {
+    super(scope, id);
+
+    const bus = new CloudwatchEventBus(this, "bus", { name: props.busName });
+    this.eventBusName = bus.name;
+    this.eventBusArn = bus.arn;
+
+    const rule = new CloudwatchEventRule(this, "rule", {
+      name: props.ruleName,
+      description: `Starts the message recorder workflow for events from ${props.eventSource}`,
+      eventBusName: bus.name,
+      eventPattern: JSON.stringify({ source: [props.eventSource] }),
+    });
+    this.ruleArn = rule.arn;
+    this.ruleName = rule.name;
+
+    const deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
+      name: props.deadLetterQueueName,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    });
+    this.deadLetterQueueUrl = deadLetterQueue.url;
+    this.deadLetterQueueArn = deadLetterQueue.arn;
+
+    // EventBridge writes to the DLQ as its service principal, not through the target role; without this policy
+    // undeliverable events are dropped.
+    new SqsQueuePolicy(this, "dead-letter-queue-policy", {
+      queueUrl: deadLetterQueue.url,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AcceptUndeliveredEventsFromTheRule",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: deadLetterQueue.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
+          },
+        ],
+      }),
+    });
+
+    const role = new ServiceRole(this, "target-role", {
+      roleName: `${props.ruleName}-target-role`,
+      assumedBy: "events.amazonaws.com",
+      description: "Lets the event rule start the message recorder workflow",
+    });
+    props.workflow.grantStartExecution(role);
+
+    new CloudwatchEventTarget(this, "target", {
+      targetId: "message-recorder-workflow",
+      rule: rule.name,
+      eventBusName: bus.name,
+      arn: props.workflow.stateMachineArn,
+      roleArn: role.roleArn,
+      retryPolicy: {
+        maximumRetryAttempts: props.retryAttempts,
+        maximumEventAgeInSeconds: props.maxEventAgeInSeconds,
+      },
+      deadLetterConfig: { arn: deadLetterQueue.arn },
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { Construct } from "constructs";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { ServiceRole } from "./service-role";
+
+/** The key the recorder writes and the idempotency check relies on. */
+export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
+
+export interface MessagesTableProps {
+  readonly tableName: string;
+}
+
+/**
+ * The table of recorded messages: on-demand, encrypted, with point-in-time recovery, since it is the only copy
+ * of what was recorded.
+ */
+export class MessagesTable extends Construct {
+  public readonly tableName: string;
+  public readonly tableArn: string;
+
+  constructor(scope: Construct, id: string, props: MessagesTableProps) {
+    super(scope, id);
+    const table = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: MESSAGE_KEY.name,
+      attribute: [{ name: MESSAGE_KEY.name, type: MESSAGE_KEY.type }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+    });
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+  }
+
+  /** Lets the role write new items; the recorder only ever puts, so neither reads nor updates are granted. */
+  public grantPutItem(grantee: ServiceRole): void {
+    grantee.addToPolicy({ sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
+  }
+}

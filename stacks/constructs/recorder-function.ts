@@ -1,0 +1,93 @@
+import { Construct } from "constructs";
+import { AssetType, TerraformAsset } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { MessagesTable } from "./messages-table";
+import { ServiceRole } from "./service-role";
+
+/** A built, reproducible deployment package (see lambdas/build.ts). */
+export interface LambdaArchive {
+  /** The zip file; copied into the stack folder as an asset. */
+  readonly zipPath: string;
+  /** base64(sha256(zip)), the form Lambda reports as CodeSha256. */
+  readonly sourceCodeHash: string;
+  /** `<file without extension>.<export>`, matching a file inside the zip. */
+  readonly handler: string;
+}
+
+export interface RecorderFunctionProps {
+  readonly functionName: string;
+  readonly archive: LambdaArchive;
+  readonly table: MessagesTable;
+  /** Retention of the function's log group. */
+  readonly logRetentionInDays: number;
+  /** Must stay below the workflow's task timeout. */
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+/**
+ * The recorder Lambda: its log group (created first, so Lambda never creates one without retention), its role,
+ * and the function, which stores a message and answers the workflow's task token.
+ */
+export class RecorderFunction extends Construct {
+  public readonly functionArn: string;
+  public readonly functionName: string;
+  public readonly role: ServiceRole;
+  public readonly logGroupName: string;
+
+  constructor(scope: Construct, id: string, props: RecorderFunctionProps) {
+    super(scope, id);
+
+    const logGroup = new CloudwatchLogGroup(this, "log-group", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionInDays,
+    });
+    this.logGroupName = logGroup.name;
+
+    this.role = new ServiceRole(this, "role", {
+      roleName: `${props.functionName}-role`,
+      assumedBy: "lambda.amazonaws.com",
+      description: "Runs the message recorder",
+    });
+    this.role.addToPolicy({
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [`${logGroup.arn}:*`],
+    });
+    props.table.grantPutItem(this.role);
+
+    const asset = new TerraformAsset(this, "archive", { path: props.archive.zipPath, type: AssetType.FILE });
+    const fn = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: "Stores a message event in DynamoDB and answers the Step Functions task token",
+      role: this.role.roleArn,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: props.archive.handler,
+      filename: asset.path,
+      sourceCodeHash: props.archive.sourceCodeHash,
+      timeout: props.timeoutSeconds,
+      memorySize: props.memoryMb,
+      environment: {
+        variables: {
+          MESSAGES_TABLE_NAME: props.table.tableName,
+          NODE_OPTIONS: "--enable-source-maps",
+        },
+      },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      dependsOn: [logGroup],
+    });
+    this.functionArn = fn.arn;
+    this.functionName = fn.functionName;
+  }
+
+  /** Lets the role invoke the function, unqualified or any version/alias of it, and nothing else. */
+  public grantInvoke(grantee: ServiceRole): void {
+    grantee.addToPolicy({
+      sid: "InvokeRecorder",
+      actions: ["lambda:InvokeFunction"],
+      resources: [this.functionArn, `${this.functionArn}:*`],
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { Construct } from "constructs";
+import { Lazy } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+
+/** One IAM policy statement; always an Allow (denies belong in resource policies and SCPs). */
+export interface PolicyStatement {
+  /** Unique within the role; says why the permission exists. */
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  /** IAM condition block, e.g. `{ ArnEquals: { "aws:SourceArn": arn } }`. */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+export interface ServiceRoleProps {
+  readonly roleName: string;
+  /** The service principal that assumes the role, e.g. `states.amazonaws.com`. */
+  readonly assumedBy: string;
+  readonly description: string;
+}
+
+/**
+ * A role assumed by one AWS service, with one inline policy that owners of resources add to through their
+ * `grantXxx(role)` methods. The policy is rendered at synth from what was granted, so a permission lives next
+ * to the resource it is about.
+ */
+export class ServiceRole extends Construct {
+  public readonly roleArn: string;
+  public readonly roleName: string;
+  /** Depend on this to make sure the permissions exist before a resource that needs them at create time. */
+  public readonly policy: IamRolePolicy;
+  private readonly statements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    const role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: props.description,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: props.assumedBy }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+    this.policy = new IamRolePolicy(this, "policy", {
+      name: `${props.roleName}-policy`,
+      role: role.id,
+      policy: Lazy.stringValue({ produce: () => this.renderPolicy() }),
+    });
+  }
+
+  /** Adds a statement; a second statement with the same sid is refused, since it would hide the first. */
+  public addToPolicy(statement: PolicyStatement): void {
+    if (this.statements.some((existing) => existing.sid === statement.sid)) {
+      throw new Error(`${this.node.path}: a statement with sid ${statement.sid} was already granted`);
+    }
+    this.statements.push(statement);
+  }
+
+  private renderPolicy(): string {
+    if (this.statements.length === 0) {
+      throw new Error(`${this.node.path}: the role was granted nothing; IAM rejects an empty policy`);
+    }
+    return JSON.stringify({
+      Version: "2012-10-17",
+      Statement: this.statements.map((s) => ({
+        Sid: s.sid,
+        Effect: "Allow",
+        Action: [...s.actions],
+        Resource: [...s.resources],
+        ...(s.conditions ? { Condition: s.conditions } : {}),
+      })),
+    });
+  }
+}
