@@ -33,6 +33,8 @@ export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive 
     sourcemap: "external",
     sourcesContent: false,
     legalComments: "none",
+    // Source-map paths stay relative to the project even where node_modules is a link.
+    preserveSymlinks: true,
     write: false,
     logLevel: "silent",
   });

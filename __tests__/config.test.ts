@@ -1,0 +1,106 @@
+import { ConfigError, loadConfig } from "../stacks/config";
+
+/** The single line a bad value produces. */
+function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    expect(error.message).not.toContain("\n");
+    return error.message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  test("with no configuration at all there is one dev environment with the design's names", () => {
+    const config = loadConfig();
+    expect(config.environments).toHaveLength(1);
+    expect(config.environments[0]).toMatchObject({
+      environment: "dev",
+      region: "us-east-1",
+      busName: "commonbus-dev",
+      ruleName: "sfnCommonEventProcessorRule-dev",
+      eventSource: "com.devpost.commonevent",
+      tableName: "MessagesTable-dev",
+      logRetentionInDays: 7,
+      retryAttempts: 3,
+      stateMachineTimeoutSeconds: 30,
+      backend: { type: "s3", key: "message-recorder/dev/terraform.tfstate", region: "us-east-1" },
+    });
+    expect(config.environments[0].backend).not.toHaveProperty("bucket");
+  });
+
+  test("environment variables override cdktf.json, which overrides the defaults", () => {
+    const config = loadConfig({
+      context: { defaults: { logRetentionInDays: 14, retryAttempts: 5 }, environments: { dev: { retryAttempts: 7 } } },
+      env: { RECORDER_RETRY_ATTEMPTS: "9" },
+    });
+    expect(config.environments[0].logRetentionInDays).toBe(14);
+    expect(config.environments[0].retryAttempts).toBe(9);
+    expect(loadConfig({ context: { environments: { dev: { retryAttempts: 7 } } } }).environments[0].retryAttempts).toBe(7);
+  });
+
+  test("rejects an unknown region, naming the setting and the allowed values", () => {
+    const message = errorOf(() => loadConfig({ env: { RECORDER_REGION: "mars-north-1" } }));
+    expect(message).toMatch(/^RECORDER_REGION: "mars-north-1" is not allowed; expected one of .*eu-west-1.*us-east-1/);
+  });
+
+  test("rejects an illegal resource name", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_BUS_NAME: "bad name!" } })))
+      .toMatch(/^RECORDER_BUS_NAME: "bad name!" is not allowed; expected 1-200 characters of letters, digits/);
+    expect(errorOf(() => loadConfig({ context: { environments: { dev: { tableName: "ab" } } } })))
+      .toMatch(/^context\.recorder\.environments\.dev\.tableName: "ab" is not allowed/);
+  });
+
+  test("rejects a name that only becomes too long with the environment suffix", () => {
+    const base = "r".repeat(38);
+    expect(errorOf(() => loadConfig({ env: { RECORDER_FUNCTION_NAME: base } })))
+      .toMatch(/functionName \(with the "-dev" suffix\): "r{38}-dev" is not allowed; expected 1-40 characters/);
+  });
+
+  test("rejects a retention CloudWatch does not allow", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_LOG_RETENTION_DAYS: "10" } })))
+      .toBe("RECORDER_LOG_RETENTION_DAYS: \"10\" is not allowed; expected one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653");
+  });
+
+  test.each(["-1", "186", "3.5", "three"])("rejects retry attempts %s outside 0..185", (value) => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: value } })))
+      .toBe(`RECORDER_RETRY_ATTEMPTS: "${value}" is not allowed; expected an integer from 0 to 185`);
+  });
+
+  test("accepts retry attempts at both bounds", () => {
+    expect(loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: "0" } }).environments[0].retryAttempts).toBe(0);
+    expect(loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: "185" } }).environments[0].retryAttempts).toBe(185);
+  });
+
+  test("rejects a task timeout that is not below the state machine timeout", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_TASK_TIMEOUT_SECONDS: "30" } })))
+      .toMatch(/^taskTimeoutSeconds \(dev\): 30 must be below stateMachineTimeoutSeconds \(30\)/);
+  });
+
+  test("rejects a Lambda timeout that is not below the task timeout", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "20" } })))
+      .toMatch(/^lambdaTimeoutSeconds \(dev\): 20 must be below taskTimeoutSeconds \(20\)/);
+  });
+
+  test("rejects an unknown setting in cdktf.json", () => {
+    expect(errorOf(() => loadConfig({ context: { environments: { dev: { retries: 3 } } } })))
+      .toMatch(/^context\.recorder\.environments\.dev\.retries: 3 is not allowed; expected a known setting: region, busName/);
+  });
+
+  test("rejects an illegal environment name", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_ENVIRONMENTS: "Prod" } })))
+      .toMatch(/^RECORDER_ENVIRONMENTS: "Prod" is not allowed; expected environment names of lower-case letters/);
+  });
+
+  test("rejects an illegal state bucket name", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_STATE_BUCKET: "My_Bucket" } })))
+      .toMatch(/^RECORDER_STATE_BUCKET: "My_Bucket" is not allowed; expected an S3 bucket name/);
+  });
+
+  test("rejects tags that are not a JSON object of strings", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_TAGS: "team=payments" } }))).toMatch(/^RECORDER_TAGS: "team=payments" is not allowed; expected valid JSON/);
+    expect(errorOf(() => loadConfig({ env: { RECORDER_TAGS: "{\"cost\":5}" } }))).toMatch(/^RECORDER_TAGS: .* expected an object of string values/);
+  });
+});

@@ -1,0 +1,137 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+/**
+ * Runs real Terraform on synthesized stacks without an AWS account: the backend is overridden to local, the
+ * provider gets placeholder credentials and skips every account lookup, and the provider binary comes from a
+ * local mirror when one is configured (TF_PROVIDER_MIRROR, or /opt/tf-plugins where the machine image has it).
+ */
+
+const DEFAULT_MIRROR = "/opt/tf-plugins";
+
+export function terraformVersion(): string | undefined {
+  const result = spawnSync("terraform", ["version", "-json"], { encoding: "utf8", env: terraformEnv() });
+  if (result.status !== 0) return undefined;
+  return (JSON.parse(result.stdout) as { terraform_version: string }).terraform_version;
+}
+
+/**
+ * Whether this run must include the Terraform tier. In CI it always must: a missing Terraform fails the run.
+ * Elsewhere the tier is skipped with a warning.
+ */
+export function terraformTierEnabled(): boolean {
+  if (terraformVersion()) return true;
+  if (process.env.CI) throw new Error("CI is set but the terraform CLI was not found on PATH: the Terraform tier cannot run");
+  console.warn("Terraform tier SKIPPED: no terraform CLI on PATH. Install Terraform >= 1.10 to validate and plan the stacks.");
+  return false;
+}
+
+let cliConfigFile: string | undefined;
+
+/** A CLI config that installs hashicorp/aws from the mirror and nothing from the network. */
+function cliConfig(): string | undefined {
+  const mirror = process.env.TF_PROVIDER_MIRROR || (existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
+  if (!mirror) return undefined;
+  if (!cliConfigFile) {
+    cliConfigFile = path.join(mkdtempSync(path.join(tmpdir(), "tfrc-")), "terraformrc");
+    writeFileSync(cliConfigFile, [
+      "provider_installation {",
+      `  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }`,
+      "}",
+      "",
+    ].join("\n"));
+  }
+  return cliConfigFile;
+}
+
+function terraformEnv(): NodeJS.ProcessEnv {
+  const config = cliConfig();
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  delete env.TF_CLI_ARGS_init;
+  delete env.TF_CLI_ARGS_plan;
+  if (config) env.TF_CLI_CONFIG_FILE = config;
+  // Placeholder credentials: nothing here talks to AWS, but the provider wants some to configure itself.
+  env.AWS_ACCESS_KEY_ID = "offline-test";
+  env.AWS_SECRET_ACCESS_KEY = "offline-test";
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  return env;
+}
+
+export function terraform(cwd: string, args: string[]): string {
+  try {
+    return execFileSync("terraform", [...args, "-no-color"], {
+      cwd,
+      env: terraformEnv(),
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`terraform ${args.join(" ")} failed in ${cwd}:\n${failed.stderr || ""}${failed.stdout || failed.message}`);
+  }
+}
+
+/**
+ * Copies a synthesized stack folder to a fresh temporary folder (so the test also proves the folder is
+ * self-contained and relocatable) and adds the offline overrides.
+ */
+export function prepareOfflineCopy(stackDir: string): string {
+  const workdir = mkdtempSync(path.join(tmpdir(), `tf-${path.basename(stackDir)}-`));
+  cpSync(stackDir, workdir, { recursive: true });
+  const synthesized = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8")) as {
+    provider?: { aws?: Array<{ region?: string; alias?: string }> };
+    terraform?: { cloud?: unknown };
+  };
+  const providers = (synthesized.provider?.aws ?? []).map((p) => ({
+    ...(p.alias ? { alias: p.alias } : {}),
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    skip_region_validation: true,
+  }));
+  const override: Record<string, unknown> = {
+    terraform: { backend: { local: { path: "terraform.tfstate" } } },
+    provider: { aws: providers },
+  };
+  if (synthesized.terraform?.cloud) {
+    // A cloud block cannot be overridden by a backend; drop it from the copy, it was asserted on before.
+    const tf = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8"));
+    delete tf.terraform.cloud;
+    writeFileSync(path.join(workdir, "cdk.tf.json"), JSON.stringify(tf, null, 2));
+  }
+  writeFileSync(path.join(workdir, "offline_override.tf.json"), JSON.stringify(override, null, 2));
+  return workdir;
+}
+
+export interface PlannedResource {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly values: Record<string, any>;
+}
+
+export interface PlanResult {
+  readonly resources: PlannedResource[];
+  readonly outputs: Record<string, { value?: unknown }>;
+  readonly actions: string[];
+}
+
+/** init, validate and plan; returns the planned values from `terraform show -json`. */
+export function initValidatePlan(workdir: string): PlanResult {
+  terraform(workdir, ["init", "-input=false", "-backend=true"]);
+  terraform(workdir, ["validate"]);
+  terraform(workdir, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"]);
+  const plan = JSON.parse(terraform(workdir, ["show", "-json", "plan.tfplan"])) as {
+    planned_values: { root_module: { resources?: PlannedResource[] }; outputs?: Record<string, { value?: unknown }> };
+    resource_changes: Array<{ change: { actions: string[] } }>;
+  };
+  return {
+    resources: plan.planned_values.root_module.resources ?? [],
+    outputs: plan.planned_values.outputs ?? {},
+    actions: plan.resource_changes.flatMap((c) => c.change.actions),
+  };
+}

@@ -1,0 +1,77 @@
+import * as path from "node:path";
+import { synthAppToDisk } from "./support/synth";
+import { initValidatePlan, PlanResult, prepareOfflineCopy, terraformTierEnabled } from "./support/terraform";
+
+const enabled = terraformTierEnabled();
+const describeTerraform = enabled ? describe : describe.skip;
+
+describeTerraform("Terraform tier: the synthesized pipeline stack validates and plans offline", () => {
+  let plan: PlanResult;
+  const byType = (type: string) => plan.resources.filter((r) => r.type === type);
+  const one = (type: string) => {
+    const found = byType(type);
+    expect(found).toHaveLength(1);
+    return found[0].values;
+  };
+
+  beforeAll(() => {
+    const outdir = synthAppToDisk();
+    plan = initValidatePlan(prepareOfflineCopy(path.join(outdir, "stacks", "message-recorder-dev")));
+  });
+
+  test("the plan creates every resource of the design and nothing else", () => {
+    const counts: Record<string, number> = {};
+    for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    expect(counts).toEqual({
+      aws_cloudwatch_event_bus: 1,
+      aws_cloudwatch_event_rule: 1,
+      aws_cloudwatch_event_target: 1,
+      aws_cloudwatch_log_group: 2,
+      aws_dynamodb_table: 1,
+      aws_iam_role: 3,
+      aws_iam_role_policy: 3,
+      aws_lambda_function: 1,
+      aws_sfn_state_machine: 1,
+      aws_sqs_queue: 1,
+      aws_sqs_queue_policy: 1,
+    });
+    expect(new Set(plan.actions)).toEqual(new Set(["create"]));
+  });
+
+  test("the planned state machine is STANDARD and logs ALL with execution data", () => {
+    const machine = one("aws_sfn_state_machine");
+    expect(machine.type).toBe("STANDARD");
+    expect(machine.logging_configuration).toEqual([expect.objectContaining({ level: "ALL", include_execution_data: true })]);
+  });
+
+  test("the planned function runs nodejs22.x on arm64 from the archive in the stack folder", () => {
+    const fn = one("aws_lambda_function");
+    expect(fn).toMatchObject({ runtime: "nodejs22.x", architectures: ["arm64"], handler: "index.handler", function_name: "recorder-dev" });
+    expect(fn.filename).toMatch(/^assets\//);
+    expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
+
+  test("the planned target retries 3 times and has its dead-letter queue", () => {
+    const target = one("aws_cloudwatch_event_target");
+    expect(target.retry_policy).toEqual([{ maximum_retry_attempts: 3, maximum_event_age_in_seconds: 3600 }]);
+    expect(target.event_bus_name).toBe("commonbus-dev");
+  });
+
+  test("the planned table has point-in-time recovery and encryption", () => {
+    const table = one("aws_dynamodb_table");
+    expect(table.point_in_time_recovery).toEqual([expect.objectContaining({ enabled: true })]);
+    expect(table.server_side_encryption).toEqual([expect.objectContaining({ enabled: true })]);
+  });
+
+  test("the log groups are the design's, with one week retention", () => {
+    expect(byType("aws_cloudwatch_log_group").map((g) => [g.values.name, g.values.retention_in_days]).sort()).toEqual([
+      ["/aws/lambda/recorder-dev", 7],
+      ["/aws/vendedlogs/states/MessageRecorder-dev", 7],
+    ]);
+  });
+
+  test("outputs known at plan time carry the configured names", () => {
+    expect(plan.outputs.event_bus_name.value).toBe("commonbus-dev");
+    expect(plan.outputs.messages_table_name.value).toBe("MessagesTable-dev");
+  });
+});
