@@ -30,7 +30,7 @@ export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive 
     target: "node22",
     format: "cjs",
     minify: true,
-    sourcemap: "external",
+    sourcemap: "linked",
     sourcesContent: false,
     legalComments: "none",
     // Source-map paths stay relative to the project even where node_modules is a link.

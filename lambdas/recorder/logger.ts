@@ -10,8 +10,20 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stdout.write(line + "\n")): Logger {
-  const log = (level: string) => (message: string, fields: LogFields = {}) =>
+const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+
+/**
+ * @param minimumLevel lines below it are dropped; Lambda sets AWS_LAMBDA_LOG_LEVEL from the function's
+ * application log level, so the function's logging config is the one switch.
+ */
+export function createLogger(
+  minimumLevel: string = process.env.AWS_LAMBDA_LOG_LEVEL ?? "INFO",
+  write: (line: string) => void = (line) => process.stdout.write(line + "\n"),
+): Logger {
+  const threshold = Math.max(0, LEVELS.indexOf(minimumLevel.toUpperCase() as (typeof LEVELS)[number]));
+  const log = (level: (typeof LEVELS)[number]) => (message: string, fields: LogFields = {}) => {
+    if (LEVELS.indexOf(level) < threshold) return;
     write(JSON.stringify({ timestamp: new Date().toISOString(), level, message, service: "message-recorder", ...fields }));
+  };
   return { info: log("INFO"), warn: log("WARN"), error: log("ERROR") };
 }

@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import AdmZip from "adm-zip";
+import { buildRecorderArchive } from "../lambdas/build";
+import { createZip, crc32 } from "../lambdas/zip";
+
+const freshDir = () => mkdtempSync(path.join(tmpdir(), "archive-build-"));
+
+describe("recorder archive", () => {
+  test("two builds in two folders, at different times, are byte-identical", async () => {
+    const first = buildRecorderArchive({ outDir: freshDir() });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = buildRecorderArchive({ outDir: freshDir() });
+    expect(first.zipPath).not.toBe(second.zipPath);
+    expect(readFileSync(first.zipPath).equals(readFileSync(second.zipPath))).toBe(true);
+    expect(first.sourceCodeHash).toBe(second.sourceCodeHash);
+  });
+
+  test("source_code_hash is base64 sha256 of the zip's bytes", () => {
+    const archive = buildRecorderArchive({ outDir: freshDir() });
+    expect(archive.sourceCodeHash).toBe(createHash("sha256").update(readFileSync(archive.zipPath)).digest("base64"));
+  });
+
+  test("the zip holds the minified bundle and its source map, with fixed timestamps, and the handler names a file in it", () => {
+    const archive = buildRecorderArchive({ outDir: freshDir() });
+    const entries = new AdmZip(archive.zipPath).getEntries();
+    expect(entries.map((e) => e.entryName)).toEqual(["index.js", "index.js.map"]);
+    for (const entry of entries) expect(entry.header.time.getFullYear()).toBe(1980);
+    expect(archive.handler).toBe("index.handler");
+    const code = entries[0].getData().toString("utf8");
+    // Lambda maps stack traces back to the TypeScript only when the bundle links its map (NODE_OPTIONS=--enable-source-maps).
+    expect(code.trimEnd().endsWith("//# sourceMappingURL=index.js.map")).toBe(true);
+    // The minified bundle, SDK included, stays well under a megabyte (cold starts grow with it).
+    expect(Buffer.byteLength(code)).toBeLessThan(1024 * 1024);
+  });
+
+  test("the zip writer's output is read back intact by an independent zip reader", () => {
+    const files = [
+      { name: "b.txt", data: Buffer.from("second") },
+      { name: "a/nested.json", data: Buffer.from(JSON.stringify({ big: "x".repeat(10000) })) },
+    ];
+    const zip = new AdmZip(createZip(files));
+    expect(zip.getEntries().map((e) => e.entryName)).toEqual(["a/nested.json", "b.txt"]);
+    for (const file of files) expect(zip.readFile(file.name)!.equals(file.data)).toBe(true);
+  });
+
+  test("crc32 matches the standard check value", () => {
+    expect(crc32(Buffer.from("123456789"))).toBe(0xcbf43926);
+  });
+
+  test("rejects two entries with the same name", () => {
+    expect(() => createZip([{ name: "a", data: Buffer.from("1") }, { name: "a", data: Buffer.from("2") }])).toThrow("zip: duplicate entry a");
+  });
+});

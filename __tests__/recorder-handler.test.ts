@@ -1,0 +1,115 @@
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+
+process.env.MESSAGES_TABLE_NAME = "MessagesTable-test";
+process.env.AWS_REGION = "us-east-1";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler, MissingTaskTokenError } = require("../lambdas/recorder/index") as typeof import("../lambdas/recorder/index");
+
+const dynamodb = mockClient(DynamoDBClient);
+const sfn = mockClient(SFNClient);
+const TOKEN = "secret-task-token";
+const input = {
+  MyTaskToken: TOKEN,
+  Record: { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z", event: { hello: "world", card: "4111-1111" } },
+};
+
+let logLines: string[];
+beforeEach(() => {
+  dynamodb.reset();
+  sfn.reset();
+  dynamodb.on(PutItemCommand).resolves({});
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  sfn.on(SendTaskFailureCommand).resolves({});
+  logLines = [];
+  jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    logLines.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => jest.restoreAllMocks());
+
+const callbacks = () => [
+  ...sfn.commandCalls(SendTaskSuccessCommand).map((c) => ({ success: c.args[0].input })),
+  ...sfn.commandCalls(SendTaskFailureCommand).map((c) => ({ failure: c.args[0].input })),
+];
+
+describe("recorder handler", () => {
+  test("a valid record is put once, conditionally, and answered with SendTaskSuccess", async () => {
+    const result = await handler(input);
+    expect(dynamodb.commandCalls(PutItemCommand).map((c) => c.args[0].input)).toEqual([{
+      TableName: "MessagesTable-test",
+      Item: { messageId: { S: "m-1" }, createdAt: { N: "1650111600000" }, event: { S: "{\"hello\":\"world\",\"card\":\"4111-1111\"}" } },
+      ConditionExpression: "attribute_not_exists(messageId)",
+    }]);
+    expect(callbacks()).toEqual([{
+      success: { taskToken: TOKEN, output: JSON.stringify({ statusCode: 200, putStatus: { messageId: "m-1", createdAt: 1650111600000, duplicate: false } }) },
+    }]);
+    expect(result).toMatchObject({ callback: "SendTaskSuccess", delivered: true });
+  });
+
+  test("a duplicate delivery is a success flagged as duplicate, and nothing is overwritten", async () => {
+    dynamodb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+    await handler(input);
+    expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(1);
+    const [answer] = callbacks();
+    expect(JSON.parse((answer as { success: { output: string } }).success.output)).toEqual({
+      statusCode: 200, putStatus: { messageId: "m-1", createdAt: 1650111600000, duplicate: true },
+    });
+  });
+
+  test.each([
+    ["no messageId", { createdAt: "2022-04-16T12:20:00Z", event: {} }, "Record.messageId: missing or not a non-empty string"],
+    ["an unparseable createdAt", { messageId: "m-1", createdAt: "not a date", event: {} }, "Record.createdAt: \"not a date\" is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z"],
+    ["no event", { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z" }, "Record.event: missing"],
+  ])("a record with %s fails the task with InvalidRecord before any write", async (_case, record, message) => {
+    await handler({ MyTaskToken: TOKEN, Record: record });
+    expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
+    const [answer, ...more] = callbacks() as Array<{ failure: { taskToken: string; error: string; cause: string } }>;
+    expect(more).toEqual([]);
+    expect(answer.failure.taskToken).toBe(TOKEN);
+    expect(answer.failure.error).toBe("InvalidRecord");
+    expect(JSON.parse(answer.failure.cause)).toMatchObject({ statusCode: 500, error: "InvalidRecord", message });
+  });
+
+  test("a DynamoDB error fails the task with DynamoDBError and what went wrong", async () => {
+    dynamodb.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: "Requested resource not found", $metadata: {} }));
+    await handler(input);
+    const [answer] = callbacks() as Array<{ failure: { error: string; cause: string } }>;
+    expect(answer.failure.error).toBe("DynamoDBError");
+    expect(JSON.parse(answer.failure.cause)).toEqual({
+      statusCode: 500, error: "DynamoDBError", message: "ResourceNotFoundException: Requested resource not found", messageId: "m-1",
+    });
+  });
+
+  test("a refused callback is logged and never followed by a second callback", async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: "Task Timed Out", $metadata: {} }));
+    const result = await handler(input);
+    expect(callbacks()).toHaveLength(1);
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+    expect(result).toMatchObject({ callback: "SendTaskSuccess", delivered: false });
+    expect(logLines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({
+      level: "ERROR", message: "SendTaskSuccess was not accepted", messageId: "m-1", reason: "TaskTimedOut: Task Timed Out",
+    }));
+  });
+
+  test("an input with no token throws a clear error and touches nothing", async () => {
+    await expect(handler({ Record: input.Record })).rejects.toThrow(MissingTaskTokenError);
+    await expect(handler({ Record: input.Record })).rejects.toThrow(/the input has no MyTaskToken/);
+    expect(dynamodb.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  test("every log line is JSON with the messageId, and holds neither the token nor the message body", async () => {
+    await handler(input);
+    await handler({ MyTaskToken: TOKEN, Record: { ...input.Record, createdAt: "bad" } });
+    expect(logLines.length).toBeGreaterThanOrEqual(2);
+    for (const line of logLines) {
+      const entry = JSON.parse(line);
+      expect(entry).toMatchObject({ messageId: "m-1", level: expect.any(String), timestamp: expect.any(String) });
+      expect(line).not.toContain(TOKEN);
+      expect(line).not.toContain("4111-1111");
+    }
+  });
+});

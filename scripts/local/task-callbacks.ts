@@ -1,0 +1,112 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+
+/**
+ * A local Step Functions endpoint for the two calls the recorder makes, SendTaskSuccess and SendTaskFailure,
+ * speaking the same AWS JSON 1.0 protocol as the service, so the real @aws-sdk/client-sfn talks to it.
+ *
+ * Like Step Functions, it completes the waiting task with the callback's output, or fails it with the
+ * callback's error and cause; a token that is unknown, already answered or timed out is refused with the
+ * service's error names.
+ */
+export type TaskCallback =
+  | { readonly kind: "SendTaskSuccess"; readonly taskToken: string; readonly output: string }
+  | { readonly kind: "SendTaskFailure"; readonly taskToken: string; readonly error?: string; readonly cause?: string };
+
+export class TaskFailedError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+interface Waiter {
+  resolve(output: unknown): void;
+  reject(error: Error): void;
+}
+
+export class TaskCallbackEndpoint {
+  /** Every callback the endpoint received, accepted or not, in order. */
+  public readonly received: TaskCallback[] = [];
+  private readonly waiting = new Map<string, Waiter>();
+  private readonly closedTokens = new Set<string>();
+  /** Requests to refuse with a 500 before serving normally (to exercise the SDK's retries). */
+  private injectedServerErrors = 0;
+
+  private constructor(private readonly server: Server, public readonly endpoint: string) {}
+
+  static async start(): Promise<TaskCallbackEndpoint> {
+    let instance: TaskCallbackEndpoint | undefined;
+    const server = createServer((req, res) => instance!.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return instance;
+  }
+
+  /** Registers a task token and returns the task's outcome: the parsed output, or a TaskFailedError. */
+  waitFor(taskToken: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.waiting.set(taskToken, { resolve, reject }));
+  }
+
+  /** Ends a token that was not answered (its task timed out): later callbacks get TaskTimedOut. */
+  expire(taskToken: string): void {
+    if (this.waiting.delete(taskToken)) this.closedTokens.add(taskToken);
+  }
+
+  failNextRequests(count: number): void {
+    this.injectedServerErrors = count;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      if (this.injectedServerErrors > 0) {
+        this.injectedServerErrors--;
+        return reply(res, 500, { __type: "ServiceUnavailable", message: "injected by the test endpoint" });
+      }
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, string>;
+      const operation = target.replace(/^AWSStepFunctions\./, "");
+      if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
+        return reply(res, 400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
+      }
+      const callback: TaskCallback = operation === "SendTaskSuccess"
+        ? { kind: operation, taskToken: body.taskToken, output: body.output }
+        : { kind: operation, taskToken: body.taskToken, error: body.error, cause: body.cause };
+      this.received.push(callback);
+
+      const waiter = this.waiting.get(body.taskToken);
+      if (!waiter) {
+        return this.closedTokens.has(body.taskToken)
+          ? reply(res, 400, { __type: "TaskTimedOut", message: "Task Timed Out" })
+          : reply(res, 400, { __type: "TaskDoesNotExist", message: "Task does not exist anymore" });
+      }
+      if (callback.kind === "SendTaskSuccess") {
+        let output: unknown;
+        try {
+          output = JSON.parse(callback.output);
+        } catch {
+          return reply(res, 400, { __type: "InvalidOutput", message: "Invalid State Machine Execution output" });
+        }
+        this.waiting.delete(body.taskToken);
+        this.closedTokens.add(body.taskToken);
+        waiter.resolve(output);
+      } else {
+        this.waiting.delete(body.taskToken);
+        this.closedTokens.add(body.taskToken);
+        waiter.reject(new TaskFailedError(callback.error ?? "", callback.cause ?? ""));
+      }
+      return reply(res, 200, {});
+    });
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
+  res.end(JSON.stringify(body));
+}
