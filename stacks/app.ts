@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import { AppConfig } from "./config";
 import { LambdaArchive } from "./constructs/recorder-function";
 import { PipelineStack } from "./pipeline-stack";
+import { STATE_BUCKET_STACK, StateBucketStack } from "./state-bucket-stack";
 
 /** Stack names are folder names under cdktf.out/stacks and the names `cdktf deploy` takes. */
 export function pipelineStackName(environment: string): string {
@@ -9,13 +10,15 @@ export function pipelineStackName(environment: string): string {
 }
 
 export interface DefinedStacks {
+  readonly stateBucket: StateBucketStack;
   readonly pipelines: readonly PipelineStack[];
 }
 
 /** Adds every stack of the configuration to the app. */
 export function defineStacks(app: App, config: AppConfig, recorderArchive: LambdaArchive): DefinedStacks {
+  const stateBucket = new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket });
   const pipelines = config.environments.map(
     (environment) => new PipelineStack(app, pipelineStackName(environment.environment), { config: environment, recorderArchive }),
   );
-  return { pipelines };
+  return { stateBucket, pipelines };
 }

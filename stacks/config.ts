@@ -98,6 +98,8 @@ export const LOG_RETENTION_DAYS = [
 type RawSettings = Record<string, unknown>;
 
 interface Setting<T> {
+  /** One line for README's configuration table. */
+  readonly doc: string;
   readonly env: string;
   readonly defaultValue: T;
   readonly parse: (name: string, value: unknown) => T;
@@ -161,37 +163,37 @@ const BUCKET_NAME_RULE = "an S3 bucket name: 3-63 lower-case letters, digits, '.
  * Names are validated after the environment suffix is added (see `withSuffix`), since that is what AWS sees.
  */
 const SETTINGS = {
-  region: { env: "RECORDER_REGION", defaultValue: "us-east-1", parse: oneOf(AWS_REGIONS) as (n: string, v: unknown) => string },
-  busName: { env: "RECORDER_BUS_NAME", defaultValue: "commonbus", parse: matching(/^[A-Za-z0-9._-]{1,200}$/, "1-200 characters of letters, digits, '.', '_' and '-'") },
-  ruleName: { env: "RECORDER_RULE_NAME", defaultValue: "sfnCommonEventProcessorRule", parse: matching(/^[A-Za-z0-9._-]{1,47}$/, "1-47 characters of letters, digits, '.', '_' and '-'") },
-  eventSource: { env: "RECORDER_EVENT_SOURCE", defaultValue: "com.devpost.commonevent", parse: matching(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, "1-256 characters of letters, digits, '.', '_', '/' and '-', not starting with 'aws.'") },
-  tableName: { env: "RECORDER_TABLE_NAME", defaultValue: "MessagesTable", parse: matching(/^[A-Za-z0-9._-]{3,200}$/, "3-200 characters of letters, digits, '.', '_' and '-'") },
-  functionName: { env: "RECORDER_FUNCTION_NAME", defaultValue: "recorder", parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'") },
-  stateMachineName: { env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
-  deadLetterQueueName: { env: "RECORDER_DLQ_NAME", defaultValue: "sfnCommonEventProcessorDLQ", parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'") },
-  logRetentionInDays: { env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
-  retryAttempts: { env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
-  maxEventAgeInSeconds: { env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
-  stateMachineTimeoutSeconds: { env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
-  taskTimeoutSeconds: { env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 20, parse: integer(2, 31535999) },
-  lambdaTimeoutSeconds: { env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 10, parse: integer(1, 900) },
-  lambdaMemoryMb: { env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
-  tags: { env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
-  backend: { env: "RECORDER_BACKEND", defaultValue: "s3", parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud" },
-  stateBucket: { env: "RECORDER_STATE_BUCKET", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)) },
-  stateRegion: { env: "RECORDER_STATE_REGION", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(AWS_REGIONS)(n, v)) },
-  tfcOrganization: { env: "RECORDER_TFC_ORGANIZATION", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,40}$/, "a Terraform Cloud organization name") },
-  tfcWorkspace: { env: "RECORDER_TFC_WORKSPACE", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,90}$/, "a workspace name (letters, digits, '_' and '-'); '{env}' is not needed, the environment is appended") },
-  tfcWorkspaceTags: { env: "RECORDER_TFC_WORKSPACE_TAGS", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9:_-]+(,[A-Za-z0-9:_-]+)*$/, "a comma-separated list of workspace tags") },
-  tfcHostname: { env: "RECORDER_TFC_HOSTNAME", defaultValue: "", parse: matching(/^$|^[a-z0-9.-]+$/, "a host name such as app.terraform.io") },
+  region: { doc: "AWS region of the stack (aws partition).", env: "RECORDER_REGION", defaultValue: "us-east-1", parse: oneOf(AWS_REGIONS) as (n: string, v: unknown) => string },
+  busName: { doc: "Custom event bus; the environment is appended.", env: "RECORDER_BUS_NAME", defaultValue: "commonbus", parse: matching(/^[A-Za-z0-9._-]{1,200}$/, "1-200 characters of letters, digits, '.', '_' and '-'") },
+  ruleName: { doc: "Rule on the bus; the environment is appended. The target role is named after it.", env: "RECORDER_RULE_NAME", defaultValue: "sfnCommonEventProcessorRule", parse: matching(/^[A-Za-z0-9._-]{1,47}$/, "1-47 characters of letters, digits, '.', '_' and '-'") },
+  eventSource: { doc: "The event `source` the rule matches.", env: "RECORDER_EVENT_SOURCE", defaultValue: "com.devpost.commonevent", parse: matching(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, "1-256 characters of letters, digits, '.', '_', '/' and '-', not starting with 'aws.'") },
+  tableName: { doc: "DynamoDB table of recorded messages; the environment is appended.", env: "RECORDER_TABLE_NAME", defaultValue: "MessagesTable", parse: matching(/^[A-Za-z0-9._-]{3,200}$/, "3-200 characters of letters, digits, '.', '_' and '-'") },
+  functionName: { doc: "Recorder Lambda; the environment is appended.", env: "RECORDER_FUNCTION_NAME", defaultValue: "recorder", parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'") },
+  stateMachineName: { doc: "STANDARD state machine; the environment is appended.", env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
+  deadLetterQueueName: { doc: "SQS dead-letter queue of the rule target; the environment is appended.", env: "RECORDER_DLQ_NAME", defaultValue: "sfnCommonEventProcessorDLQ", parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'") },
+  logRetentionInDays: { doc: "Retention of both log groups; a value CloudWatch Logs allows (0 = never expire).", env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
+  retryAttempts: { doc: "EventBridge delivery retries before the DLQ, 0-185.", env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
+  maxEventAgeInSeconds: { doc: "How long EventBridge retries an event, 60-86400.", env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
+  stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution.", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
+  taskTimeoutSeconds: { doc: "Timeout of the Record Message task, callback included; below the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 20, parse: integer(2, 31535999) },
+  lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 10, parse: integer(1, 900) },
+  lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
+  tags: { doc: "Extra default tags, a JSON object of strings.", env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
+  backend: { doc: "Where state lives: `s3` or `cloud` (Terraform Cloud).", env: "RECORDER_BACKEND", defaultValue: "s3", parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud" },
+  stateBucket: { doc: "S3 bucket of the state; empty leaves it to `terraform init -backend-config`.", env: "RECORDER_STATE_BUCKET", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)) },
+  stateRegion: { doc: "Region of the state bucket; empty means `region`.", env: "RECORDER_STATE_REGION", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(AWS_REGIONS)(n, v)) },
+  tfcOrganization: { doc: "Terraform Cloud organization (backend `cloud`).", env: "RECORDER_TFC_ORGANIZATION", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,40}$/, "a Terraform Cloud organization name") },
+  tfcWorkspace: { doc: "Terraform Cloud workspace name; `-<environment>` is appended.", env: "RECORDER_TFC_WORKSPACE", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,90}$/, "a workspace name (letters, digits, '_' and '-'); '{env}' is not needed, the environment is appended") },
+  tfcWorkspaceTags: { doc: "Terraform Cloud workspace tags, comma-separated (instead of a name).", env: "RECORDER_TFC_WORKSPACE_TAGS", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9:_-]+(,[A-Za-z0-9:_-]+)*$/, "a comma-separated list of workspace tags") },
+  tfcHostname: { doc: "Terraform Cloud / Enterprise host; empty means app.terraform.io.", env: "RECORDER_TFC_HOSTNAME", defaultValue: "", parse: matching(/^$|^[a-z0-9.-]+$/, "a host name such as app.terraform.io") },
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
 type Settings = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]["parse"]> };
 
 /** The documented settings: name, environment variable and default, for README and error messages. */
-export const SETTING_DOCS: ReadonlyArray<{ name: SettingName; env: string; defaultValue: unknown }> =
-  (Object.keys(SETTINGS) as SettingName[]).map((name) => ({ name, env: SETTINGS[name].env, defaultValue: SETTINGS[name].defaultValue }));
+export const SETTING_DOCS: ReadonlyArray<{ name: SettingName; env: string; defaultValue: unknown; doc: string }> =
+  (Object.keys(SETTINGS) as SettingName[]).map((name) => ({ name, env: SETTINGS[name].env, defaultValue: SETTINGS[name].defaultValue, doc: SETTINGS[name].doc }));
 
 export interface ConfigSources {
   /** The `recorder` object of cdktf.json's context, or undefined. */

@@ -1,0 +1,91 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { recordMessageTemplate } from "../stacks/asl";
+import { SETTING_DOCS } from "../stacks/config";
+
+/**
+ * The parts of README.md that are generated from the code: the workflow diagram (from asl/) and the
+ * configuration table (from stacks/config.ts). `npm run readme` rewrites them; a test fails when they are stale.
+ */
+
+interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: Array<Record<string, unknown> & { Next: string }>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Retry?: Array<{ ErrorEquals: string[] }>;
+}
+
+const COMPARATORS: Record<string, string> = {
+  NumericEquals: "==", NumericGreaterThan: ">", NumericLessThan: "<", StringEquals: "==", BooleanEquals: "==",
+};
+
+/** A Mermaid state diagram of an ASL definition: transitions, choices, catches and retries. */
+export function mermaidFromAsl(definition: { StartAt: string; States: Record<string, AslState> }): string {
+  const ids = new Map(Object.keys(definition.States).map((name, i) => [name, `s${i}`]));
+  const id = (name: string): string => {
+    const found = ids.get(name);
+    if (!found) throw new Error(`state ${name} is not defined`);
+    return found;
+  };
+  const lines = ["stateDiagram-v2"];
+  for (const name of Object.keys(definition.States)) lines.push(`  state "${name}" as ${id(name)}`);
+  lines.push(`  [*] --> ${id(definition.StartAt)}`);
+  for (const [name, state] of Object.entries(definition.States)) {
+    for (const choice of state.Choices ?? []) {
+      const comparator = Object.keys(choice).find((key) => key in COMPARATORS);
+      if (!comparator) throw new Error(`state ${name}: a choice rule the diagram cannot draw`);
+      const variable = String(choice.Variable).replace(/^\$\./, "");
+      lines.push(`  ${id(name)} --> ${id(choice.Next)}: ${variable} ${COMPARATORS[comparator]} ${JSON.stringify(choice[comparator])}`);
+    }
+    if (state.Default) lines.push(`  ${id(name)} --> ${id(state.Default)}: otherwise`);
+    if (state.Next) lines.push(`  ${id(name)} --> ${id(state.Next)}`);
+    for (const catcher of state.Catch ?? []) lines.push(`  ${id(name)} --> ${id(catcher.Next)}: catch ${catcher.ErrorEquals.join(", ")}`);
+    if (state.End || state.Type === "Succeed" || state.Type === "Fail") lines.push(`  ${id(name)} --> [*]`);
+  }
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Retry?.length) {
+      const errors = state.Retry.flatMap((r) => r.ErrorEquals).map((e) => e.replace(/^Lambda\./, "")).join(", ");
+      lines.push(`  note right of ${id(name)}: retries Lambda ${errors}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function configurationTable(): string {
+  const cell = (value: unknown) => (value === "" ? "(empty)" : `\`${typeof value === "string" ? value : JSON.stringify(value)}\``);
+  return [
+    "| setting (cdktf.json) | environment variable | default | meaning |",
+    "| --- | --- | --- | --- |",
+    ...SETTING_DOCS.map((s) => `| \`${s.name}\` | \`${s.env}\` | ${cell(s.defaultValue)} | ${s.doc} |`),
+  ].join("\n");
+}
+
+export const GENERATED_BLOCKS: Record<string, () => string> = {
+  "asl-diagram": () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate as never)}\n\`\`\``,
+  "config-table": configurationTable,
+};
+
+const markers = (name: string) => [`<!-- ${name}:start (npm run readme) -->`, `<!-- ${name}:end -->`] as const;
+
+/** README with every generated block replaced by its current content. */
+export function regenerateReadme(readme: string): string {
+  let result = readme;
+  for (const [name, render] of Object.entries(GENERATED_BLOCKS)) {
+    const [start, end] = markers(name);
+    const from = result.indexOf(start);
+    const to = result.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`README.md has no ${start} ... ${end} block`);
+    result = `${result.slice(0, from)}${start}\n${render()}\n${result.slice(to)}`;
+  }
+  return result;
+}
+
+export const README_PATH = path.join(__dirname, "..", "README.md");
+
+if (require.main === module) {
+  writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
+  process.stdout.write("README.md: generated blocks rewritten from asl/ and stacks/config.ts\n");
+}
