@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from "./stacks/config";
 function main(): void {
   const app = new App();
   const config = loadConfig({ context: app.node.tryGetContext("recorder"), env: process.env });
-  defineStacks(app, config, buildRecorderArchive());
+  defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));
   app.synth();
 }
 

@@ -27,6 +27,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SFN: callbacks.endpoint,
+    AWS_LAMBDA_LOG_LEVEL: "FATAL",
   });
 });
 afterAll(async () => {

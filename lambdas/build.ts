@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, version as esbuildVersion } from "esbuild";
 import { LambdaArchive } from "../stacks/constructs/recorder-function";
 import { createZip } from "./zip";
 
@@ -13,6 +13,12 @@ const VIRTUAL_OUTFILE = ".build/recorder/index.js";
 export interface BuildOptions {
   /** Folder for archive.zip; created if missing. @default "<project>/.build/recorder" */
   readonly outDir?: string;
+  /**
+   * Reuse an archive in outDir that was built from the same inputs (the sources under lambdas/, the lock file
+   * and the esbuild version), so a synth that changed nothing in the handler does not bundle again.
+   * @default false
+   */
+  readonly reuseUnchanged?: boolean;
 }
 
 /**
@@ -21,6 +27,12 @@ export interface BuildOptions {
  */
 export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive {
   const outDir = options.outDir ?? path.join(PROJECT_ROOT, ".build", "recorder");
+  const zipPath = path.join(outDir, "archive.zip");
+  const inputsPath = path.join(outDir, "inputs.sha256");
+  const inputs = options.reuseUnchanged ? hashBuildInputs() : undefined;
+  if (inputs && existsSync(zipPath) && existsSync(inputsPath) && readFileSync(inputsPath, "utf8") === inputs) {
+    return archiveAt(zipPath);
+  }
   const result = buildSync({
     absWorkingDir: PROJECT_ROOT,
     entryPoints: [RECORDER_ENTRY],
@@ -42,15 +54,33 @@ export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive 
     name: path.relative(path.join(PROJECT_ROOT, path.dirname(VIRTUAL_OUTFILE)), file.path).split(path.sep).join("/"),
     data: Buffer.from(file.contents),
   }));
-  const zip = createZip(entries);
   mkdirSync(outDir, { recursive: true });
-  const zipPath = path.join(outDir, "archive.zip");
-  writeFileSync(zipPath, zip);
+  writeFileSync(zipPath, createZip(entries));
+  if (inputs) writeFileSync(inputsPath, inputs);
+  return archiveAt(zipPath);
+}
+
+function archiveAt(zipPath: string): LambdaArchive {
   return {
     zipPath,
-    sourceCodeHash: createHash("sha256").update(zip).digest("base64"),
+    sourceCodeHash: createHash("sha256").update(readFileSync(zipPath)).digest("base64"),
     handler: "index.handler",
   };
+}
+
+/** Everything the bundle depends on: the TypeScript under lambdas/, the lock file, and the bundler. */
+export function hashBuildInputs(): string {
+  const hash = createHash("sha256").update(`esbuild ${esbuildVersion}\n`);
+  const files = listFiles(path.join(PROJECT_ROOT, "lambdas")).filter((f) => f.endsWith(".ts")).sort();
+  for (const file of [...files, path.join(PROJECT_ROOT, "package-lock.json")]) {
+    hash.update(`${path.relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));
+  }
+  return hash.digest("hex");
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)]);
 }
 
 if (require.main === module) {

@@ -1,0 +1,113 @@
+import "../local/node-compat";
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import AdmZip from "adm-zip";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { buildRecorderArchive } from "../../lambdas/build";
+import { MESSAGE_KEY } from "../../stacks/constructs/messages-table";
+import { createTable, LOCAL_AWS, startDynamoDB } from "../local/dynamodb";
+import { loadHandlerFromArchive } from "../local/lambda-archive";
+import { TaskCallbackEndpoint } from "../local/task-callbacks";
+import { machineLine, mean, ms, nowMs, percentile } from "./stats";
+
+/**
+ * npm run bench:lambda [-- --records N]
+ *
+ * Measures, in one run against the same dynalite and callback endpoint: the bundle size, the cold module load of
+ * the bundle, and the warm per-record latency of the handler against a bare PutItem + SendTaskSuccess sequence
+ * with the same SDK clients. Handler and baseline alternate record by record so that both see the same
+ * machine state.
+ */
+async function main(): Promise<void> {
+  const recordsArg = process.argv.indexOf("--records");
+  const records = recordsArg >= 0 ? Number(process.argv[recordsArg + 1]) : 1000;
+  if (!Number.isInteger(records) || records < 1) throw new Error("usage: npm run bench:lambda -- [--records N]");
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+  const archive = buildRecorderArchive({ outDir: mkdtempSync(path.join(tmpdir(), "bench-archive-")) });
+  const bundle = new AdmZip(archive.zipPath).getEntry("index.js")!.getData();
+
+  const dynamodb = await startDynamoDB();
+  const callbacks = await TaskCallbackEndpoint.start();
+  const table = "MessagesTable-bench";
+  await createTable(dynamodb.client, { name: table, hash_key: MESSAGE_KEY.name, attribute: [{ ...MESSAGE_KEY }] });
+  const environment = {
+    MESSAGES_TABLE_NAME: table,
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_SFN: callbacks.endpoint,
+    AWS_LAMBDA_LOG_LEVEL: "ERROR",
+  };
+
+  // Cold module load: unzip to a new task root and require the bundle, as a new execution environment would.
+  const coldLoads: number[] = [];
+  let handler = loadHandlerFromArchive(archive.zipPath, archive.handler, environment);
+  for (let i = 0; i < 10; i++) {
+    const started = nowMs();
+    handler = loadHandlerFromArchive(archive.zipPath, archive.handler, environment);
+    coldLoads.push(nowMs() - started);
+  }
+
+  // The baseline: the same two calls with clients configured the same way, no validation, no logging.
+  const bareDynamoDB = new DynamoDBClient({});
+  const bareSfn = new SFNClient({});
+  let counter = 0;
+  const nextInput = () => {
+    const messageId = `bench-${++counter}`;
+    const token = `token-${counter}`;
+    void callbacks.waitFor(token).catch(() => undefined);
+    return { token, messageId, input: { MyTaskToken: token, Record: { messageId, createdAt: "2022-04-16T12:20:00Z", event: { hello: "world", n: counter } } } };
+  };
+  const viaHandler = async () => {
+    const { input } = nextInput();
+    await handler(input);
+  };
+  const bare = async () => {
+    const { token, messageId } = nextInput();
+    await bareDynamoDB.send(new PutItemCommand({
+      TableName: table,
+      Item: { messageId: { S: messageId }, createdAt: { N: "1650111600000" }, event: { S: JSON.stringify({ hello: "world", n: counter }) } },
+    }));
+    await bareSfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ statusCode: 200 }) }));
+  };
+
+  for (let i = 0; i < 50; i++) {
+    await viaHandler();
+    await bare();
+  }
+  const handlerTimes: number[] = [];
+  const bareTimes: number[] = [];
+  for (let i = 0; i < records; i++) {
+    const [first, second, firstTimes, secondTimes] = i % 2 === 0
+      ? [viaHandler, bare, handlerTimes, bareTimes] as const
+      : [bare, viaHandler, bareTimes, handlerTimes] as const;
+    let started = nowMs();
+    await first();
+    firstTimes.push(nowMs() - started);
+    started = nowMs();
+    await second();
+    secondTimes.push(nowMs() - started);
+  }
+  bareDynamoDB.destroy();
+  bareSfn.destroy();
+  await dynamodb.close();
+  await callbacks.close();
+
+  const out = process.stdout;
+  out.write(`${machineLine()}\n`);
+  out.write(`bundle: index.js ${(bundle.length / 1024).toFixed(0)} KiB, archive.zip ${(statSync(archive.zipPath).size / 1024).toFixed(0)} KiB\n`);
+  out.write(`cold module load (unzip + require of the bundle), median of 10: ${ms(percentile(coldLoads, 50))}\n`);
+  out.write(`warm latency over ${records} records each, against dynalite + local callback endpoint:\n`);
+  out.write(`  handler:            mean ${ms(mean(handlerTimes))}  p50 ${ms(percentile(handlerTimes, 50))}  p99 ${ms(percentile(handlerTimes, 99))}\n`);
+  out.write(`  bare Put+Callback:  mean ${ms(mean(bareTimes))}  p50 ${ms(percentile(bareTimes, 50))}  p99 ${ms(percentile(bareTimes, 99))}\n`);
+  out.write(`  ratio handler / bare: mean ${(mean(handlerTimes) / mean(bareTimes)).toFixed(3)}x, p50 ${(percentile(handlerTimes, 50) / percentile(bareTimes, 50)).toFixed(3)}x (target <= 1.2x)\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exitCode = 1;
+});
