@@ -68,7 +68,7 @@ export class LocalPipeline {
     private readonly recorder: Handler,
     private readonly invokeRecorder: RecorderInvoker,
     private readonly eventPattern: unknown,
-    private readonly definition: Record<string, any>,
+    private readonly machine: StateMachine,
     private readonly callbackStates: string[],
     public readonly busName: string,
     public readonly tableName: string,
@@ -122,7 +122,10 @@ export class LocalPipeline {
     });
     return new LocalPipeline(
       dynamodb, callbacks, recorder, options.invokeRecorder ?? ((payload, invoke) => invoke(payload)),
-      JSON.parse(rule.event_pattern), definition, callbackStates, String(bus.name), String(table.name),
+      // Validated once here (asl-validator with ARN and path checks), then reused by every execution.
+      JSON.parse(rule.event_pattern),
+      new StateMachine(definition as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } }),
+      callbackStates, String(bus.name), String(table.name),
     );
   }
 
@@ -165,8 +168,7 @@ export class LocalPipeline {
       }
       return (await outcome) as JSONValue;
     };
-    const machine = new StateMachine(this.definition as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } });
-    const run = machine.run(input as JSONValue, {
+    const run = this.machine.run(input as JSONValue, {
       context: { Task: { Token: token } },
       overrides: { taskResourceLocalHandlers: Object.fromEntries(this.callbackStates.map((name) => [name, callTask])) },
     });

@@ -1,0 +1,95 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { machineLine, nowMs, percentile } from "./stats";
+
+/**
+ * npm run bench:synth [-- --runs N] [-- --skip-tests]
+ *
+ * Wall times, measured side by side in one run (variants interleaved, median of N):
+ *   ours, full:     `npx cdktf synth` of this app
+ *   ours, app only: the app command alone (what cdktf synth spends in our code)
+ *   slow way, full / app only: the same app under type-checking ts-node with a root import of the provider
+ *   floor:          `npx cdktf synth` of a one-resource plain-JS app (the cdktf CLI's own cost)
+ * and, once, the wall time of `npm test`.
+ */
+const ROOT = path.resolve(__dirname, "..", "..");
+const BENCH_DIR = path.join(ROOT, ".build", "bench");
+const runsArg = process.argv.indexOf("--runs");
+const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3;
+const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
+
+function timed(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): number {
+  const started = nowMs();
+  const result = spawnSync(command, args, { cwd, env: { ...env, ...extraEnv }, encoding: "utf8" });
+  const elapsed = nowMs() - started;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${result.stderr}${result.stdout}`);
+  return elapsed;
+}
+
+function prepare(): { slowApp: string; floorDir: string } {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  // The common slow way: ts-node type-checks everything, and the provider comes in from its package root.
+  const slowApp = path.join(BENCH_DIR, "slow-main.ts");
+  writeFileSync(slowApp, [
+    "import * as aws from \"@cdktf/provider-aws\";",
+    "void aws.provider.AwsProvider;",
+    "import \"../../main\";",
+    "",
+  ].join("\n"));
+  // The floor: one resource, plain JavaScript, deep import, `node` as the app command.
+  const floorDir = path.join(BENCH_DIR, "floor");
+  mkdirSync(floorDir, { recursive: true });
+  writeFileSync(path.join(floorDir, "main.js"), [
+    "const { App, TerraformStack } = require(\"cdktf\");",
+    "const { AwsProvider } = require(\"@cdktf/provider-aws/lib/provider\");",
+    "const { SqsQueue } = require(\"@cdktf/provider-aws/lib/sqs-queue\");",
+    "const app = new App();",
+    "const stack = new TerraformStack(app, \"floor\");",
+    "new AwsProvider(stack, \"aws\", { region: \"us-east-1\" });",
+    "new SqsQueue(stack, \"queue\", { name: \"floor\" });",
+    "app.synth();",
+    "",
+  ].join("\n"));
+  writeFileSync(path.join(floorDir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", terraformProviders: [] }));
+  return { slowApp, floorDir };
+}
+
+function main(): void {
+  const { slowApp, floorDir } = prepare();
+  const outdir = () => mkdtempSync(path.join(tmpdir(), "bench-synth-"));
+  const slowAppCommand = `npx ts-node --project ${path.join(ROOT, "tsconfig.json")} ${path.relative(ROOT, slowApp)}`;
+  const variants: Record<string, () => number> = {
+    "ours, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--output", outdir()], ROOT),
+    "ours, app only": () => timed("node", ["--import", "tsx", "main.ts"], ROOT, { CDKTF_OUTDIR: outdir() }),
+    "slow way, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--app", slowAppCommand, "--output", outdir()], ROOT),
+    "slow way, app only": () => timed("npx", ["ts-node", "--project", path.join(ROOT, "tsconfig.json"), slowApp], ROOT, { CDKTF_OUTDIR: outdir() }),
+    // Invoked the same way as ours (npx), so the ratio compares the apps, not the launchers.
+    "floor, one resource, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--output", outdir()], floorDir),
+  };
+  // Warm the file cache and the archive cache once, unmeasured.
+  variants["ours, app only"]();
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const [name, measure] of Object.entries(variants)) samples[name].push(measure());
+  }
+  const median = (name: string) => percentile(samples[name], 50) / 1000;
+
+  const out = process.stdout;
+  out.write(`${machineLine()}\nmedian wall time of ${RUNS} runs, variants interleaved:\n`);
+  for (const name of Object.keys(variants)) out.write(`  ${name.padEnd(40)} ${median(name).toFixed(2)} s\n`);
+  out.write(`ratios:\n`);
+  out.write(`  ours full / floor:            ${(median("ours, full cdktf synth") / median("floor, one resource, full cdktf synth")).toFixed(2)}x (target <= 1.3x)\n`);
+  out.write(`  ours app only:                ${median("ours, app only").toFixed(2)} s (target < 1.5 s)\n`);
+  out.write(`  slow way / ours, full synth:  ${(median("slow way, full cdktf synth") / median("ours, full cdktf synth")).toFixed(2)}x\n`);
+  out.write(`  slow way / ours, app only:    ${(median("slow way, app only") / median("ours, app only")).toFixed(2)}x\n`);
+
+  if (!process.argv.includes("--skip-tests")) {
+    const testSeconds = timed("npm", ["test", "--silent"], ROOT) / 1000;
+    out.write(`npm test (whole suite, Terraform tier included): ${testSeconds.toFixed(1)} s (target < 60 s)\n`);
+  }
+  rmSync(BENCH_DIR, { recursive: true, force: true });
+}
+
+main();
