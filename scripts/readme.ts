@@ -2,6 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { recordMessageTemplate } from "../stacks/asl";
 import { SETTING_DOCS } from "../stacks/config";
+import { designFactsFromStack, loadLambdaBench, loadPrices } from "./cost/facts";
+import { expressSyncCost, standardCallbackCost, total } from "./cost/model";
+import { synthesizeFirstEnvironment } from "./local/synth";
 
 /**
  * The parts of README.md that are generated from the code: the workflow diagram (from asl/) and the
@@ -63,9 +66,31 @@ export function configurationTable(): string {
   ].join("\n");
 }
 
+/** Monthly cost at three volumes, from the synthesized default stack, prices.json and the measured duration. */
+export function costTable(): string {
+  const stack = JSON.parse(readFileSync(path.join(synthesizeFirstEnvironment({}), "cdk.tf.json"), "utf8"));
+  const prices = loadPrices();
+  const bench = loadLambdaBench();
+  const facts = designFactsFromStack(stack, bench.handlerMeanMs, 100);
+  const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const volumes = [1e6, 1e7, 1e8];
+  const standard = volumes.map((events) => standardCallbackCost(events, facts, prices));
+  const express = volumes.map((events) => expressSyncCost(events, facts, prices));
+  const driver = [...standard[0]].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
+  return [
+    "| events / month | STANDARD + callback (deployed) | of which state transitions | EXPRESS + synchronous invoke |",
+    "| --- | --- | --- | --- |",
+    ...volumes.map((events, i) => `| ${(events / 1e6).toLocaleString("en-US")}M | ${usd(total(standard[i]))} | ${usd(standard[i].find((l) => l.component === "Step Functions state transitions")!.monthlyUsd)} | ${usd(total(express[i]))} |`),
+    "",
+    `Biggest cost driver: **${driver.component}** (${((driver.monthlyUsd / total(standard[0])) * 100).toFixed(0)}%): ${facts.stateTransitionsPerExecution} transitions per execution. ` +
+      `Prices: ${prices.region}, ${prices.date}; message of 100 bytes; handler duration ${bench.handlerMeanMs} ms measured ${bench.date} by \`npm run bench:lambda\` (local dynalite, so a lower bound).`,
+  ].join("\n");
+}
+
 export const GENERATED_BLOCKS: Record<string, () => string> = {
   "asl-diagram": () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate as never)}\n\`\`\``,
   "config-table": configurationTable,
+  "cost-table": costTable,
 };
 
 const markers = (name: string) => [`<!-- ${name}:start (npm run readme) -->`, `<!-- ${name}:end -->`] as const;
@@ -87,5 +112,5 @@ export const README_PATH = path.join(__dirname, "..", "README.md");
 
 if (require.main === module) {
   writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
-  process.stdout.write("README.md: generated blocks rewritten from asl/ and stacks/config.ts\n");
+  process.stdout.write("README.md: diagram, configuration table and cost table regenerated\n");
 }

@@ -1,5 +1,5 @@
 import "../local/node-compat";
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
@@ -10,6 +10,8 @@ import { MESSAGE_KEY } from "../../stacks/constructs/messages-table";
 import { createTable, LOCAL_AWS, startDynamoDB } from "../local/dynamodb";
 import { loadHandlerFromArchive } from "../local/lambda-archive";
 import { TaskCallbackEndpoint } from "../local/task-callbacks";
+import { LAMBDA_RESULTS_PATH, LambdaBenchResult } from "../cost/facts";
+import { README_PATH, regenerateReadme } from "../readme";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 
 /**
@@ -104,7 +106,22 @@ async function main(): Promise<void> {
   out.write(`warm latency over ${records} records each, against dynalite + local callback endpoint:\n`);
   out.write(`  handler:            mean ${ms(mean(handlerTimes))}  p50 ${ms(percentile(handlerTimes, 50))}  p99 ${ms(percentile(handlerTimes, 99))}\n`);
   out.write(`  bare Put+Callback:  mean ${ms(mean(bareTimes))}  p50 ${ms(percentile(bareTimes, 50))}  p99 ${ms(percentile(bareTimes, 99))}\n`);
+  const saved: LambdaBenchResult = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: machineLine().replace(/^machine: /, ""),
+    records,
+    handlerMeanMs: Number(mean(handlerTimes).toFixed(3)),
+    handlerP50Ms: Number(percentile(handlerTimes, 50).toFixed(3)),
+    bareMeanMs: Number(mean(bareTimes).toFixed(3)),
+    coldLoadMs: Number(percentile(coldLoads, 50).toFixed(1)),
+    bundleBytes: bundle.length,
+    zipBytes: statSync(archive.zipPath).size,
+  };
+  mkdirSync(path.dirname(LAMBDA_RESULTS_PATH), { recursive: true });
+  writeFileSync(LAMBDA_RESULTS_PATH, `${JSON.stringify(saved, null, 2)}\n`);
   out.write(`  ratio handler / bare: mean ${(mean(handlerTimes) / mean(bareTimes)).toFixed(3)}x, p50 ${(percentile(handlerTimes, 50) / percentile(bareTimes, 50)).toFixed(3)}x (target <= 1.2x)\n`);
+  writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
+  out.write(`saved to ${path.relative(process.cwd(), LAMBDA_RESULTS_PATH)}; README's cost table redrawn from it\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,12 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { App } from "cdktf";
-import { buildRecorderArchive } from "../../lambdas/build";
-import { defineStacks, pipelineStackName } from "../../stacks/app";
-import { ConfigError, loadConfig } from "../../stacks/config";
+import { ConfigError } from "../../stacks/config";
 import "./node-compat";
 import { LocalPipeline } from "./pipeline";
+import { synthesizeFirstEnvironment } from "./synth";
 
 /**
  * npm run local -- <event.json> [--stack-dir cdktf.out/stacks/<stack>]
@@ -42,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
 
   const pipeline = await LocalPipeline.start({ stackDir });
   try {
-    process.stdout.write(`stack: ${path.relative(process.cwd(), stackDir) || stackDir}\n`);
+    process.stdout.write(`stack: ${stackDir}\n`);
     const result = await pipeline.publish(event);
     if (!result.matched) {
       process.stdout.write(`the rule did not match: no execution started\n`);
@@ -66,16 +63,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function synthesizeFirstEnvironment(): string {
-  const outdir = mkdtempSync(path.join(tmpdir(), "recorder-local-"));
-  const rootDir = path.resolve(__dirname, "..", "..");
-  const context = (JSON.parse(readFileSync(path.join(rootDir, "cdktf.json"), "utf8")) as { context?: { recorder?: unknown } }).context?.recorder;
-  const config = loadConfig({ context, env: process.env });
-  const app = new App({ outdir });
-  defineStacks(app, config, buildRecorderArchive({ outDir: path.join(outdir, "build") }));
-  app.synth();
-  return path.join(outdir, "stacks", pipelineStackName(config.environments[0].environment));
-}
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 main(process.argv.slice(2)).then(

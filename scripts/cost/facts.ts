@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { DesignFacts, Prices, successPathTransitions } from "./model";
+
+export const PRICES_PATH = path.join(__dirname, "prices.json");
+export const LAMBDA_RESULTS_PATH = path.join(__dirname, "..", "bench", "results", "lambda.json");
+
+export interface LambdaBenchResult {
+  readonly date: string;
+  readonly machine: string;
+  readonly records: number;
+  readonly handlerMeanMs: number;
+  readonly handlerP50Ms: number;
+  readonly bareMeanMs: number;
+  readonly coldLoadMs: number;
+  readonly bundleBytes: number;
+  readonly zipBytes: number;
+}
+
+export function loadPrices(): Prices {
+  return JSON.parse(readFileSync(PRICES_PATH, "utf8")) as Prices;
+}
+
+export function loadLambdaBench(): LambdaBenchResult {
+  if (!existsSync(LAMBDA_RESULTS_PATH)) throw new Error(`${LAMBDA_RESULTS_PATH} is missing: run npm run bench:lambda first`);
+  return JSON.parse(readFileSync(LAMBDA_RESULTS_PATH, "utf8")) as LambdaBenchResult;
+}
+
+type Resource = Record<string, any>;
+
+/** What the cost depends on, read from a synthesized pipeline stack (cdk.tf.json) and the measured duration. */
+export function designFactsFromStack(stackJson: { resource: Record<string, Record<string, Resource>> }, handlerDurationMs: number, messageBytes: number): DesignFacts {
+  const only = (type: string) => {
+    const found = Object.values(stackJson.resource[type] ?? {});
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0];
+  };
+  const machine = only("aws_sfn_state_machine");
+  const fn = only("aws_lambda_function");
+  const definition = JSON.parse(machine.definition);
+  const transitions = successPathTransitions(definition);
+  const logging = machine.logging_configuration ?? {};
+  const tasksOnPath = 1;
+  const retention = Object.values(stackJson.resource.aws_cloudwatch_log_group ?? {}).map((g) => Number(g.retention_in_days));
+  return {
+    stateTransitionsPerExecution: transitions,
+    lambdaMemoryMb: Number(fn.memory_size ?? 128),
+    lambdaArchitecture: (fn.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64",
+    handlerDurationMs,
+    // At level ALL: execution started/ended, entered/exited per state, and scheduled/started/submitted/succeeded per task.
+    loggedEventsPerExecution: logging.level === "ALL" ? 2 + 2 * transitions + 4 * tasksOnPath : logging.level ? 2 : 0,
+    includeExecutionData: Boolean(logging.include_execution_data),
+    logRetentionInDays: Math.max(...retention, 0),
+    messageBytes,
+  };
+}
