@@ -145,7 +145,7 @@ describe("pipeline stack", () => {
       "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
       "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
     ]));
-    expect(statements.map((s) => s.Sid).sort()).toEqual(["DeliverExecutionLogs", "InvokeRecorder"]);
+    expect(statements.map((s) => s.Sid).sort()).toEqual(["DeliverExecutionLogs", "InvokeRecorder", "WriteTraces"]);
   });
 
   test("the recorder runs nodejs22.x on arm64 from the archive asset with the table name set", () => {
@@ -178,6 +178,7 @@ describe("pipeline stack", () => {
     expect(statements).toEqual([
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${ref("aws_cloudwatch_log_group", logGroupName, "arn")}:*`] },
       { Sid: "PutMessageItems", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [ref("aws_dynamodb_table", table.name, "arn")] },
+      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: ["*"] },
       { Sid: "AnswerTaskTokens", Effect: "Allow", Action: ["states:SendTaskFailure", "states:SendTaskSuccess"], Resource: [stateMachineArn] },
     ]);
   });
@@ -199,15 +200,15 @@ describe("pipeline stack", () => {
     expect(actions.filter((a) => a.includes("*"))).toEqual([]);
   });
 
-  test("only log delivery uses a wildcard resource", () => {
+  test("only log delivery and X-Ray use a wildcard resource (their APIs accept nothing else)", () => {
     const wildcard = allStatements(tf).filter((s) => list(s.Resource).includes("*"));
-    expect(wildcard.map((s) => s.Sid)).toEqual(["DeliverExecutionLogs"]);
+    expect(wildcard.map((s) => s.Sid).sort()).toEqual(["DeliverExecutionLogs", "WriteTraces", "WriteTraces"]);
   });
 
   test("outputs give what a user needs", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
-      "dead_letter_queue_url", "event_bus_arn", "event_bus_name", "event_source", "messages_table_name",
-      "recorder_function_name", "state_machine_arn", "state_machine_log_group_name",
+      "alarm_topic_arn", "dead_letter_queue_url", "event_bus_arn", "event_bus_name", "event_source", "messages_api_url",
+      "messages_table_name", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name",
     ]);
     expect(tf.output.state_machine_arn.value).toBe(stateMachineArn);
     expect(tf.output.dead_letter_queue_url.value).toBe(ref("aws_sqs_queue", queue.name, "url"));

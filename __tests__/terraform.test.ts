@@ -23,15 +23,21 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     const counts: Record<string, number> = {};
     for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     expect(counts).toEqual({
+      aws_apigatewayv2_api: 1,
+      aws_apigatewayv2_integration: 1,
+      aws_apigatewayv2_route: 1,
+      aws_apigatewayv2_stage: 1,
       aws_cloudwatch_event_bus: 1,
       aws_cloudwatch_event_rule: 1,
       aws_cloudwatch_event_target: 1,
-      aws_cloudwatch_log_group: 2,
+      aws_cloudwatch_log_group: 3,
+      aws_cloudwatch_metric_alarm: 8,
       aws_dynamodb_table: 1,
-      aws_iam_role: 3,
-      aws_iam_role_policy: 3,
+      aws_iam_role: 4,
+      aws_iam_role_policy: 4,
       aws_lambda_function: 1,
       aws_sfn_state_machine: 1,
+      aws_sns_topic: 1,
       aws_sqs_queue: 1,
       aws_sqs_queue_policy: 1,
     });
@@ -66,8 +72,23 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   test("the log groups are the design's, with one week retention", () => {
     expect(byType("aws_cloudwatch_log_group").map((g) => [g.values.name, g.values.retention_in_days]).sort()).toEqual([
       ["/aws/lambda/recorder-dev", 7],
+      ["/aws/vendedlogs/apigateway/message-recorder-dev-messages", 7],
       ["/aws/vendedlogs/states/MessageRecorder-dev", 7],
     ]);
+  });
+
+  test("the planned alarms all notify through the topic and treat missing data as fine", () => {
+    const alarms = byType("aws_cloudwatch_metric_alarm");
+    expect(alarms.map((a) => a.values.metric_name).sort()).toEqual([
+      "ApproximateNumberOfMessagesVisible", "Errors", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut",
+      "FailedInvocations", "InvocationsFailedToBeSentToDLQ", "Throttles",
+    ]);
+    for (const a of alarms) expect(a.values).toMatchObject({ threshold: 0, treat_missing_data: "notBreaching" });
+  });
+
+  test("the planned API route requires IAM authorization and integrates with PutEvents", () => {
+    expect(one("aws_apigatewayv2_route")).toMatchObject({ route_key: "POST /messages", authorization_type: "AWS_IAM" });
+    expect(one("aws_apigatewayv2_integration")).toMatchObject({ integration_subtype: "EventBridge-PutEvents" });
   });
 
   test("outputs known at plan time carry the configured names", () => {

@@ -35,6 +35,15 @@ export type StateBackendConfig =
       readonly hostname?: string;
     };
 
+/** The ingestion API: `POST /messages`, never open without authorization. */
+export interface ApiConfig {
+  readonly authorization: { readonly type: "iam" } | { readonly type: "jwt"; readonly issuer: string; readonly audience: readonly string[] };
+  /** @default 50 */
+  readonly throttlingRateLimit: number;
+  /** @default 100 */
+  readonly throttlingBurstLimit: number;
+}
+
 export interface EnvironmentConfig {
   /** Name of the environment; part of every resource name, so two environments never collide in one account. */
   readonly environment: string;
@@ -67,6 +76,11 @@ export interface EnvironmentConfig {
   readonly lambdaTimeoutSeconds: number;
   /** Minimum 128, maximum 10240. @default 256 */
   readonly lambdaMemoryMb: number;
+  /** X-Ray on the state machine and the Lambda. @default true */
+  readonly tracing: boolean;
+  /** Subscribed to the alarm topic when set. */
+  readonly alarmEmail?: string;
+  readonly api: ApiConfig;
   readonly backend: StateBackendConfig;
   /** Added to the provider's default tags. */
   readonly tags: Readonly<Record<string, string>>;
@@ -136,6 +150,12 @@ function matching(pattern: RegExp, description: string) {
   };
 }
 
+function boolean(name: string, value: unknown): boolean {
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  return fail(name, value, "true or false");
+}
+
 function stringMap(name: string, value: unknown): Record<string, string> {
   const parsed = typeof value === "string" ? parseJson(name, value) : value;
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
@@ -178,6 +198,13 @@ const SETTINGS = {
   taskTimeoutSeconds: { doc: "Timeout of the Record Message task, callback included; below the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 20, parse: integer(2, 31535999) },
   lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 10, parse: integer(1, 900) },
   lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
+  tracing: { doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`).", env: "RECORDER_TRACING", defaultValue: true, parse: boolean },
+  alarmEmail: { doc: "E-mail address subscribed to the alarm topic; empty subscribes nobody.", env: "RECORDER_ALARM_EMAIL", defaultValue: "", parse: matching(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address") },
+  apiAuthorization: { doc: "Authorization of `POST /messages`: `iam` (SigV4) or `jwt`.", env: "RECORDER_API_AUTHORIZATION", defaultValue: "iam", parse: oneOf(["iam", "jwt"] as const) as (n: string, v: unknown) => "iam" | "jwt" },
+  jwtIssuer: { doc: "JWT issuer URL (apiAuthorization `jwt`).", env: "RECORDER_JWT_ISSUER", defaultValue: "", parse: matching(/^$|^https:\/\/\S+$/, "an https:// issuer URL") },
+  jwtAudience: { doc: "JWT audiences, comma-separated (apiAuthorization `jwt`).", env: "RECORDER_JWT_AUDIENCE", defaultValue: "", parse: matching(/^$|^[^,\s]+(,[^,\s]+)*$/, "a comma-separated list of audiences") },
+  apiThrottlingRateLimit: { doc: "Steady requests per second the API accepts, 1-10000.", env: "RECORDER_API_RATE_LIMIT", defaultValue: 50, parse: integer(1, 10000) },
+  apiThrottlingBurstLimit: { doc: "Burst of requests the API accepts, 1-5000.", env: "RECORDER_API_BURST_LIMIT", defaultValue: 100, parse: integer(1, 5000) },
   tags: { doc: "Extra default tags, a JSON object of strings.", env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
   backend: { doc: "Where state lives: `s3` or `cloud` (Terraform Cloud).", env: "RECORDER_BACKEND", defaultValue: "s3", parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud" },
   stateBucket: { doc: "S3 bucket of the state; empty leaves it to `terraform init -backend-config`.", env: "RECORDER_STATE_BUCKET", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)) },
@@ -297,8 +324,24 @@ function resolveEnvironment(
     taskTimeoutSeconds: s.taskTimeoutSeconds,
     lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
     lambdaMemoryMb: s.lambdaMemoryMb,
+    tracing: s.tracing,
+    ...(s.alarmEmail ? { alarmEmail: s.alarmEmail } : {}),
+    api: apiFor(environment, s),
     backend: backendFor(environment, s),
     tags: s.tags,
+  };
+}
+
+function apiFor(environment: string, s: Settings): ApiConfig {
+  if (s.apiAuthorization === "jwt" && (!s.jwtIssuer || !s.jwtAudience)) {
+    throw new ConfigError(`jwtIssuer / jwtAudience (${environment}): both are required when apiAuthorization is "jwt"`);
+  }
+  return {
+    authorization: s.apiAuthorization === "jwt"
+      ? { type: "jwt", issuer: s.jwtIssuer, audience: s.jwtAudience.split(",") }
+      : { type: "iam" },
+    throttlingRateLimit: s.apiThrottlingRateLimit,
+    throttlingBurstLimit: s.apiThrottlingBurstLimit,
   };
 }
 

@@ -3,6 +3,8 @@ import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, Te
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
 import { EventIngress } from "./constructs/event-ingress";
+import { IngestionApi } from "./constructs/ingestion-api";
+import { PipelineAlarms } from "./constructs/pipeline-alarms";
 import { MessagesTable } from "./constructs/messages-table";
 import { MessageWorkflow } from "./constructs/message-workflow";
 import { LambdaArchive, RecorderFunction } from "./constructs/recorder-function";
@@ -34,6 +36,7 @@ export class PipelineStack extends TerraformStack {
       logRetentionInDays: config.logRetentionInDays,
       timeoutSeconds: config.lambdaTimeoutSeconds,
       memoryMb: config.lambdaMemoryMb,
+      tracing: config.tracing,
     });
     const workflow = new MessageWorkflow(this, "workflow", {
       stateMachineName: config.stateMachineName,
@@ -41,6 +44,7 @@ export class PipelineStack extends TerraformStack {
       logRetentionInDays: config.logRetentionInDays,
       stateMachineTimeoutSeconds: config.stateMachineTimeoutSeconds,
       taskTimeoutSeconds: config.taskTimeoutSeconds,
+      tracing: config.tracing,
     });
     workflow.grantTaskResponse(recorder.role);
     const ingress = new EventIngress(this, "ingress", {
@@ -53,6 +57,15 @@ export class PipelineStack extends TerraformStack {
       workflow,
     });
 
+    const api = new IngestionApi(this, "api", {
+      apiName: `${id}-messages`,
+      ingress,
+      eventSource: config.eventSource,
+      api: config.api,
+      logRetentionInDays: config.logRetentionInDays,
+    });
+    const alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, ingress, workflow, recorder, alarmEmail: config.alarmEmail });
+
     const outputs: Record<string, string> = {
       event_bus_name: ingress.eventBusName,
       event_bus_arn: ingress.eventBusArn,
@@ -62,6 +75,8 @@ export class PipelineStack extends TerraformStack {
       messages_table_name: table.tableName,
       recorder_function_name: recorder.functionName,
       dead_letter_queue_url: ingress.deadLetterQueueUrl,
+      messages_api_url: api.messagesUrl,
+      alarm_topic_arn: alarms.topicArn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

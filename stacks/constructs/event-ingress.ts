@@ -35,6 +35,7 @@ export class EventIngress extends Construct {
   public readonly ruleName: string;
   public readonly deadLetterQueueUrl: string;
   public readonly deadLetterQueueArn: string;
+  public readonly deadLetterQueueName: string;
 
   constructor(scope: Construct, id: string, props: EventIngressProps) {
     super(scope, id);
@@ -59,6 +60,7 @@ export class EventIngress extends Construct {
     });
     this.deadLetterQueueUrl = deadLetterQueue.url;
     this.deadLetterQueueArn = deadLetterQueue.arn;
+    this.deadLetterQueueName = deadLetterQueue.name;
 
     // EventBridge writes to the DLQ as its service principal, not through the target role; without this policy
     // undeliverable events are dropped.
@@ -98,5 +100,10 @@ export class EventIngress extends Construct {
       },
       deadLetterConfig: { arn: deadLetterQueue.arn },
     });
+  }
+
+  /** Lets the role put events on this bus only. */
+  public grantPutEvents(grantee: ServiceRole): void {
+    grantee.addToPolicy({ sid: "PutEventsOnTheBus", actions: ["events:PutEvents"], resources: [this.eventBusArn] });
   }
 }

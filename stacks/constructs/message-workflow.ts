@@ -12,6 +12,8 @@ export interface MessageWorkflowProps {
   readonly stateMachineTimeoutSeconds: number;
   /** Must stay below the state machine timeout (checked by the configuration). */
   readonly taskTimeoutSeconds: number;
+  /** X-Ray tracing of executions. @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -55,6 +57,15 @@ export class MessageWorkflow extends Construct {
       resources: ["*"],
     });
 
+    if (props.tracing) {
+      role.addToPolicy({
+        sid: "WriteTraces",
+        actions: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        // X-Ray's APIs have no resource-level permissions: "*" is the only accepted resource.
+        resources: ["*"],
+      });
+    }
+
     const stateMachine = new SfnStateMachine(this, "state-machine", {
       name: props.stateMachineName,
       type: "STANDARD",
@@ -70,6 +81,7 @@ export class MessageWorkflow extends Construct {
         // The log group's arn attribute has the ":*" suffix stripped; the logging API requires it back.
         logDestination: `${logGroup.arn}:*`,
       },
+      tracingConfiguration: { enabled: Boolean(props.tracing) },
       // Step Functions checks at create time that the role can invoke the function and deliver logs.
       dependsOn: [role.policy],
     });

@@ -24,6 +24,8 @@ export interface RecorderFunctionProps {
   /** Must stay below the workflow's task timeout. */
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -56,6 +58,14 @@ export class RecorderFunction extends Construct {
       resources: [`${logGroup.arn}:*`],
     });
     props.table.grantPutItem(this.role);
+    if (props.tracing) {
+      this.role.addToPolicy({
+        sid: "WriteTraces",
+        actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        // X-Ray's write APIs have no resource-level permissions: "*" is the only accepted resource.
+        resources: ["*"],
+      });
+    }
 
     const asset = new TerraformAsset(this, "archive", { path: props.archive.zipPath, type: AssetType.FILE });
     const fn = new LambdaFunction(this, "function", {
@@ -76,6 +86,7 @@ export class RecorderFunction extends Construct {
         },
       },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      tracingConfig: { mode: props.tracing ? "Active" : "PassThrough" },
       dependsOn: [logGroup],
     });
     this.functionArn = fn.arn;

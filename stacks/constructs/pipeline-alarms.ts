@@ -1,0 +1,81 @@
+import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { EventIngress } from "./event-ingress";
+import { MessageWorkflow } from "./message-workflow";
+import { RecorderFunction } from "./recorder-function";
+
+export interface PipelineAlarmsProps {
+  /** Prefix of the topic and alarm names, e.g. `message-recorder-dev`. */
+  readonly namePrefix: string;
+  readonly ingress: EventIngress;
+  readonly workflow: MessageWorkflow;
+  readonly recorder: RecorderFunction;
+  /** Subscribed to the topic when set (the address must confirm the subscription). */
+  readonly alarmEmail?: string;
+}
+
+interface AlarmSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly statistic: "Sum" | "Maximum";
+  readonly dimensions: Record<string, string>;
+  /** SQS publishes every 5 minutes; the others every minute. */
+  readonly periodSeconds: number;
+}
+
+/**
+ * One alarm per way a message can be lost or stuck, all to one SNS topic. Each fires on the first occurrence
+ * (> 0 in one period) and treats missing data as fine, since these metrics are only published when something
+ * happens.
+ */
+export class PipelineAlarms extends Construct {
+  public readonly topicArn: string;
+  public readonly alarmNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    // Not encrypted with the AWS-managed SNS key: CloudWatch cannot publish to a topic under aws/sns, whose key
+    // policy cannot grant it. A customer-managed key would be the way to encrypt it.
+    const topic = new SnsTopic(this, "topic", { name: `${props.namePrefix}-alarms` });
+    this.topicArn = topic.arn;
+    if (props.alarmEmail) {
+      new SnsTopicSubscription(this, "email", { topicArn: topic.arn, protocol: "email", endpoint: props.alarmEmail });
+    }
+
+    const stateMachine = { StateMachineArn: props.workflow.stateMachineArn };
+    const fn = { FunctionName: props.recorder.functionName };
+    const rule = { EventBusName: props.ingress.eventBusName, RuleName: props.ingress.ruleName };
+    const specs: AlarmSpec[] = [
+      { id: "dlq-messages-visible", description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: { QueueName: props.ingress.deadLetterQueueName }, periodSeconds: 300 },
+      { id: "executions-failed", description: "Executions ended in Job Failed or another failure: a message was not recorded", namespace: "AWS/States", metricName: "ExecutionsFailed", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
+      { id: "executions-timed-out", description: "Executions hit the state machine timeout", namespace: "AWS/States", metricName: "ExecutionsTimedOut", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
+      { id: "executions-aborted", description: "Executions were stopped by hand or by a redeploy", namespace: "AWS/States", metricName: "ExecutionsAborted", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
+      { id: "recorder-errors", description: "The recorder threw (e.g. an input without a task token)", namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", dimensions: fn, periodSeconds: 60 },
+      { id: "recorder-throttles", description: "The recorder was throttled; Step Functions retries, but check concurrency", namespace: "AWS/Lambda", metricName: "Throttles", statistic: "Sum", dimensions: fn, periodSeconds: 60 },
+      { id: "rule-failed-invocations", description: "The rule could not start the state machine (after retries the event goes to the DLQ)", namespace: "AWS/Events", metricName: "FailedInvocations", statistic: "Sum", dimensions: rule, periodSeconds: 60 },
+      { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", namespace: "AWS/Events", metricName: "InvocationsFailedToBeSentToDLQ", statistic: "Sum", dimensions: rule, periodSeconds: 60 },
+    ];
+    for (const spec of specs) {
+      const alarm = new CloudwatchMetricAlarm(this, spec.id, {
+        alarmName: `${props.namePrefix}-${spec.id}`,
+        alarmDescription: spec.description,
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        statistic: spec.statistic,
+        dimensions: spec.dimensions,
+        period: spec.periodSeconds,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [topic.arn],
+        okActions: [topic.arn],
+      });
+      this.alarmNames.push(alarm.alarmName);
+    }
+  }
+}
