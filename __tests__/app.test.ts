@@ -6,7 +6,7 @@ import * as path from "node:path";
 /** Runs the cdktf app the way `cdktf synth` does (cdktf.json's app command, its context, an output folder). */
 const ROOT = path.resolve(__dirname, "..");
 const cdktfJson = JSON.parse(readFileSync(path.join(ROOT, "cdktf.json"), "utf8")) as { app: string; context: unknown };
-const SOURCES = ["main.ts", "stacks", "lambdas", "asl", "cdktf.json", "package.json", "tsconfig.json"];
+const SOURCES = ["main.ts", "stacks", "lambdas", "asl", "cdktf.json", "package.json", "package-lock.json", "tsconfig.json"];
 
 function runApp(projectDir: string, env: Record<string, string> = {}) {
   const [command, ...args] = cdktfJson.app.split(" ");

@@ -6,9 +6,12 @@ const context = {
   environments: { dev: {}, prod: { logRetentionInDays: 30, retryAttempts: 10 } },
 };
 
-/** Every `name`/`function_name`/`bucket` a resource is given, which AWS requires unique per account and region. */
+/** Names scoped inside another resource (a stage of its API), not unique per account. */
+const SCOPED_NAMES = ["aws_apigatewayv2_stage"];
+
+/** Every `name`/`function_name` a resource is given, which AWS requires unique per account and region. */
 function physicalNames(tf: TerraformJson): string[] {
-  return Object.values(tf.resource).flatMap((byName) => Object.values(byName))
+  return Object.entries(tf.resource).filter(([type]) => !SCOPED_NAMES.includes(type)).flatMap(([, byName]) => Object.values(byName))
     .flatMap((r) => [r.name, r.function_name].filter((v): v is string => typeof v === "string"));
 }
 
@@ -26,7 +29,7 @@ describe("several environments", () => {
     expect(devNames.length).toBeGreaterThanOrEqual(10);
     expect(devNames.filter((n) => prodNames.includes(n))).toEqual([]);
     const roleNames = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_iam_role")).map((r) => r.name);
-    expect(roleNames(prod).sort()).toEqual(["MessageRecorder-prod-role", "recorder-prod-role", "sfnCommonEventProcessorRule-prod-target-role"]);
+    expect(roleNames(prod).sort()).toEqual(["MessageRecorder-prod-role", "message-recorder-prod-messages-role", "recorder-prod-role", "sfnCommonEventProcessorRule-prod-target-role"]);
   });
 
   test("each environment keeps its state under its own key", () => {
@@ -36,8 +39,8 @@ describe("several environments", () => {
 
   test("each environment has its own settings", () => {
     const retention = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
-    expect(retention(dev)).toEqual([7, 7]);
-    expect(retention(prod)).toEqual([30, 30]);
+    expect(retention(dev)).toEqual([7, 7, 7]);
+    expect(retention(prod)).toEqual([30, 30, 30]);
     const target = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"))[0].retry_policy;
     expect(target(prod)).toEqual({ maximum_retry_attempts: 10, maximum_event_age_in_seconds: 3600 });
   });

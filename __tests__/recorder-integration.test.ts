@@ -1,3 +1,5 @@
+import { createServer, request, Server } from "node:http";
+import { AddressInfo } from "node:net";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { MESSAGE_KEY } from "../stacks/constructs/messages-table";
 import { createTable, getMessage, LOCAL_AWS, LocalDynamoDB, startDynamoDB } from "../scripts/local/dynamodb";
@@ -14,6 +16,32 @@ let dynamodb: LocalDynamoDB;
 let callbacks: TaskCallbackEndpoint;
 let handler: Handler;
 let tokenCount = 0;
+let proxy: Server;
+/** Requests the proxy in front of dynalite answers with DynamoDB's retryable 500 before passing them on. */
+let failNextDynamoDBRequests = 0;
+let dynamoDBRequests = 0;
+
+/** Passes requests through to dynalite, or fails them the way DynamoDB fails transiently. */
+async function startFlakyProxy(target: string): Promise<string> {
+  const { hostname, port } = new URL(target);
+  proxy = createServer((req, res) => {
+    dynamoDBRequests++;
+    if (failNextDynamoDBRequests > 0) {
+      failNextDynamoDBRequests--;
+      req.resume();
+      res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+      res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected transient failure" }));
+      return;
+    }
+    const upstream = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+}
 
 beforeAll(async () => {
   dynamodb = await startDynamoDB();
@@ -25,12 +53,13 @@ beforeAll(async () => {
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: await startFlakyProxy(dynamodb.endpoint),
     AWS_ENDPOINT_URL_SFN: callbacks.endpoint,
     AWS_LAMBDA_LOG_LEVEL: "FATAL",
   });
 });
 afterAll(async () => {
+  await new Promise((resolve) => proxy?.close(resolve));
   await dynamodb?.close();
   await callbacks?.close();
 });
@@ -80,6 +109,16 @@ describe("recorder from the built archive against dynalite", () => {
     expect(await outcome).toMatchObject({ statusCode: 200 });
     expect(result).toMatchObject({ delivered: true });
     expect(callbacks.received.filter((c) => c.taskToken === token)).toHaveLength(1);
+  });
+
+  test("a transient DynamoDB error is retried by the SDK and the message is stored once", async () => {
+    const { input, outcome } = task(record("it-ddb-retry"));
+    failNextDynamoDBRequests = 2;
+    const before = dynamoDBRequests;
+    await handler(input);
+    expect(await outcome).toMatchObject({ statusCode: 200, putStatus: { messageId: "it-ddb-retry", duplicate: false } });
+    expect(dynamoDBRequests - before).toBe(3);
+    expect(await getMessage(dynamodb.client, TABLE, "it-ddb-retry")).toBeDefined();
   });
 
   test("a callback for a timed-out task is refused and not followed by another callback", async () => {

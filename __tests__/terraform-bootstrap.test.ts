@@ -48,6 +48,6 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     const prodOut = synthAppToDisk({ context: { environments: { dev: {}, prod: { logRetentionInDays: 30 } } } });
     const plan = initValidatePlan(prepareOfflineCopy(path.join(prodOut, "stacks", "message-recorder-prod")));
     expect(plan.outputs.messages_table_name.value).toBe("MessagesTable-prod");
-    expect(plan.resources.filter((r) => r.type === "aws_cloudwatch_log_group").map((r) => r.values.retention_in_days)).toEqual([30, 30]);
+    expect(plan.resources.filter((r) => r.type === "aws_cloudwatch_log_group").map((r) => r.values.retention_in_days)).toEqual([30, 30, 30]);
   });
 });

@@ -1,12 +1,6 @@
 import "../local/node-compat";
-import * as path from "node:path";
-import { App } from "cdktf";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { buildRecorderArchive } from "../../lambdas/build";
-import { defineStacks } from "../../stacks/app";
-import { loadConfig } from "../../stacks/config";
 import { LocalPipeline } from "../local/pipeline";
+import { synthesizeFirstEnvironment } from "../local/synth";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 
 /**
@@ -29,15 +23,11 @@ async function main(): Promise<void> {
   const concurrency = arg("--concurrency", 1);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-  const outdir = mkdtempSync(path.join(tmpdir(), "bench-pipeline-"));
-  const app = new App({ outdir });
-  defineStacks(app, loadConfig(), buildRecorderArchive({ outDir: path.join(outdir, "build") }));
-  app.synth();
 
   const stages = { ruleAndStart: [] as number[], recorder: [] as number[], completion: [] as number[], total: [] as number[] };
   const marks = new Map<string, { published: number; invoked?: number; returned?: number }>();
   const pipeline = await LocalPipeline.start({
-    stackDir: path.join(outdir, "stacks", "message-recorder-dev"),
+    stackDir: synthesizeFirstEnvironment(),
     invokeRecorder: async (payload, invoke) => {
       const id = (payload as { Record: { messageId: string } }).Record.messageId;
       const mark = marks.get(id)!;
