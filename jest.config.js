@@ -8,6 +8,7 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   setupFiles: ["<rootDir>/__tests__/support/setup-env.ts"],
+  testSequencer: "<rootDir>/__tests__/support/sequencer.js",
   testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -43,11 +43,4 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     terraform(workdir, ["init", "-input=false", "-backend=false"]);
     expect(terraform(workdir, ["validate"])).toContain("The configuration is valid");
   });
-
-  test("a second environment's stack folder, moved elsewhere, validates and plans with its own names", () => {
-    const prodOut = synthAppToDisk({ context: { environments: { dev: {}, prod: { logRetentionInDays: 30 } } } });
-    const plan = initValidatePlan(prepareOfflineCopy(path.join(prodOut, "stacks", "message-recorder-prod")));
-    expect(plan.outputs.messages_table_name.value).toBe("MessagesTable-prod");
-    expect(plan.resources.filter((r) => r.type === "aws_cloudwatch_log_group").map((r) => r.values.retention_in_days)).toEqual([30, 30, 30]);
-  });
 });
