@@ -11,10 +11,11 @@ const prices: Prices = {
   lambda: { perMillionRequests: 0.2, perGbSecondArm64: 0.0000133334, perGbSecondX86_64: 0.0000166667, billingIncrementMs: 1 },
   dynamodbOnDemand: { perMillionWriteRequestUnits: 0.625 },
   cloudwatchLogs: { ingestionPerGb: 0.5, storagePerGbMonth: 0.03 },
+  cloudwatchAlarms: { perStandardAlarmMonth: 0.1 },
 };
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
-  loggedEventsPerExecution: 12, includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100,
+  loggedEventsPerExecution: 12, includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 8,
 };
 const line = (lines: { component: string; monthlyUsd: number }[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
 
@@ -46,8 +47,10 @@ describe("cost model", () => {
     expect(total(expressSyncCost(1e6, facts, prices))).toBeLessThan(total(standardCallbackCost(1e6, facts, prices)));
   });
 
-  test("cost scales linearly with volume", () => {
-    expect(total(standardCallbackCost(1e8, facts, prices))).toBeCloseTo(100 * total(standardCallbackCost(1e6, facts, prices)), 4);
+  test("cost scales linearly with volume, apart from the fixed alarms ($0.80 for 8)", () => {
+    const variable = (events: number) => total(standardCallbackCost(events, facts, prices)) - 0.8;
+    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(0.8, 6);
+    expect(variable(1e8)).toBeCloseTo(100 * variable(1e6), 4);
   });
 
   test("DynamoDB bills a write unit per started KB", () => {

@@ -52,5 +52,6 @@ export function designFactsFromStack(stackJson: { resource: Record<string, Recor
     includeExecutionData: Boolean(logging.include_execution_data),
     logRetentionInDays: Math.max(...retention, 0),
     messageBytes,
+    alarms: Object.keys(stackJson.resource.aws_cloudwatch_metric_alarm ?? {}).length,
   };
 }

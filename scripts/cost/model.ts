@@ -12,6 +12,7 @@ export interface Prices {
   readonly lambda: { readonly perMillionRequests: number; readonly perGbSecondArm64: number; readonly perGbSecondX86_64: number; readonly billingIncrementMs: number };
   readonly dynamodbOnDemand: { readonly perMillionWriteRequestUnits: number };
   readonly cloudwatchLogs: { readonly ingestionPerGb: number; readonly storagePerGbMonth: number };
+  readonly cloudwatchAlarms: { readonly perStandardAlarmMonth: number };
 }
 
 export interface DesignFacts {
@@ -27,6 +28,8 @@ export interface DesignFacts {
   readonly logRetentionInDays: number;
   /** The message as stored (JSON), which drives item and log sizes. */
   readonly messageBytes: number;
+  /** Metric alarms in the stack: a fixed monthly cost. */
+  readonly alarms: number;
 }
 
 export interface CostLine {
@@ -71,6 +74,7 @@ export function standardCallbackCost(events: number, facts: DesignFacts, prices:
     { component: "Lambda requests + duration", monthlyUsd: millions * prices.lambda.perMillionRequests + events * lambdaGbSeconds * gbSecondPrice },
     { component: "DynamoDB writes", monthlyUsd: millions * writeUnitsPerItem(facts.messageBytes + 100) * prices.dynamodbOnDemand.perMillionWriteRequestUnits },
     { component: "CloudWatch Logs (state machine + Lambda)", monthlyUsd: logIngestion(stateLogBytes + LAMBDA_LOG_BYTES_PER_INVOCATION, events, facts.logRetentionInDays, prices) },
+    { component: "CloudWatch alarms (fixed)", monthlyUsd: facts.alarms * prices.cloudwatchAlarms.perStandardAlarmMonth },
   ];
 }
 
@@ -91,6 +95,7 @@ export function expressSyncCost(events: number, facts: DesignFacts, prices: Pric
     same("Lambda requests + duration"),
     same("DynamoDB writes"),
     same("CloudWatch Logs (state machine + Lambda)"),
+    same("CloudWatch alarms (fixed)"),
   ];
 }
 
