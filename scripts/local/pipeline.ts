@@ -92,7 +92,7 @@ export class LocalPipeline {
 
     const region = (stack as unknown as { provider: { aws: Array<{ region: string }> } }).provider.aws[0].region;
     const functionArn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${fn.function_name}`;
-    const definition = JSON.parse(resolveReferences(machine.definition, stack, { [`aws_lambda_function`]: functionArn })) as Record<string, any>;
+    const definition = JSON.parse(resolveReferences(machine.definition, stack, { aws_lambda_function: functionArn })) as Record<string, any>;
     const callbackStates = Object.entries(definition.States as Record<string, any>)
       .filter(([, state]) => state.Type === "Task")
       .map(([name, state]) => {
@@ -105,12 +105,11 @@ export class LocalPipeline {
     const dynamodb = await startDynamoDB();
     const callbacks = await TaskCallbackEndpoint.start();
     await createTable(dynamodb.client, table);
-    const environment = Object.fromEntries(
-      Object.entries((fn.environment?.variables ?? {}) as Record<string, string>).map(([k, v]) => [k, resolveReferences(v, stack, {})]),
-    );
+    // NODE_OPTIONS configures the Lambda runtime's node; here it would only leak into processes spawned later.
+    const { NODE_OPTIONS: _runtimeFlags, ...variables } = (fn.environment?.variables ?? {}) as Record<string, string>;
+    const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolveReferences(v, stack, {})]));
     const recorder = loadHandlerFromArchive(path.join(options.stackDir, fn.filename), fn.handler, {
       ...environment,
-      NODE_OPTIONS: "",
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,

@@ -94,7 +94,11 @@ export class MessageWorkflow extends Construct {
     grantee.addToPolicy({ sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] });
   }
 
-  /** Lets the role answer this state machine's task tokens. */
+  /**
+   * Lets the role answer this state machine's task tokens. The service authorization reference lists no
+   * resource type for these actions, but Step Functions authorizes them against the state machine the token
+   * belongs to (its AccessDenied names that ARN), which is also how AWS CDK's grantTaskResponse scopes them.
+   */
   public grantTaskResponse(grantee: ServiceRole): void {
     grantee.addToPolicy({
       sid: "AnswerTaskTokens",
