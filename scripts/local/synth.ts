@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { buildRecorderArchive, PROJECT_ROOT } from "../../lambdas/build";
+import { buildRecorderArchive } from "../../lambdas/build";
 import { defineStacks, pipelineStackName } from "../../stacks/app";
-import { loadConfig } from "../../stacks/config";
+import { loadProjectConfig } from "../project-config";
 
 /**
  * Synthesizes the app as `cdktf synth` would (cdktf.json's context, RECORDER_* variables) into a temporary
@@ -13,8 +13,7 @@ import { loadConfig } from "../../stacks/config";
  */
 export function synthesizeFirstEnvironment(env: NodeJS.ProcessEnv = process.env): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "recorder-synth-"));
-  const context = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")) as { context?: { recorder?: unknown } }).context?.recorder;
-  const config = loadConfig({ context, env });
+  const config = loadProjectConfig(env);
   const app = new App({ outdir });
   defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));
   app.synth();

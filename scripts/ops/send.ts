@@ -1,9 +1,6 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { PROJECT_ROOT } from "../../lambdas/build";
 import { API_DETAIL_TYPE } from "../../stacks/constructs/ingestion-api";
-import { loadConfig } from "../../stacks/config";
+import { loadProjectConfig } from "../project-config";
 import { parseArgs, runCli, UsageError } from "./args";
 
 /**
@@ -41,8 +38,7 @@ runCli(USAGE, async () => {
 
 /** The bus name and source of an environment as this project's configuration would deploy them. */
 function deployedDefaults(environment?: string): { busName: string; eventSource: string } {
-  const context = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "cdktf.json"), "utf8")) as { context?: { recorder?: unknown } }).context?.recorder;
-  const config = loadConfig({ context, env: process.env });
+  const config = loadProjectConfig();
   const chosen = environment ? config.environments.find((e) => e.environment === environment) : config.environments[0];
   if (!chosen) throw new UsageError(`no environment ${environment}; configured: ${config.environments.map((e) => e.environment).join(", ")}`);
   return { busName: chosen.busName, eventSource: chosen.eventSource };
