@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildSync, version as esbuildVersion } from "esbuild";
 import { LambdaArchive } from "../stacks/constructs/recorder-function";
@@ -55,9 +55,16 @@ export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive 
     data: Buffer.from(file.contents),
   }));
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(zipPath, createZip(entries));
-  if (inputs) writeFileSync(inputsPath, inputs);
+  writeAtomically(zipPath, createZip(entries));
+  if (inputs) writeAtomically(inputsPath, inputs);
   return archiveAt(zipPath);
+}
+
+/** Another synth or test may read the same archive while this one writes it: never expose a partial file. */
+function writeAtomically(file: string, content: Buffer | string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
 }
 
 function archiveAt(zipPath: string): LambdaArchive {
