@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
-import { buildRecorderArchive } from "../lambdas/build";
+import { writeFileSync } from "node:fs";
+import { buildRecorderArchive, hashBuildInputs } from "../lambdas/build";
 import { createZip, crc32 } from "../lambdas/zip";
 
 const freshDir = () => mkdtempSync(path.join(tmpdir(), "archive-build-"));
@@ -44,6 +45,19 @@ describe("recorder archive", () => {
     const zip = new AdmZip(createZip(files));
     expect(zip.getEntries().map((e) => e.entryName)).toEqual(["a/nested.json", "b.txt"]);
     for (const file of files) expect(zip.readFile(file.name)!.equals(file.data)).toBe(true);
+  });
+
+  test("with reuseUnchanged, an archive built from the same inputs is reused and a stale one is rebuilt", () => {
+    const outDir = freshDir();
+    const fresh = readFileSync(buildRecorderArchive({ outDir: freshDir() }).zipPath);
+    writeFileSync(path.join(outDir, "archive.zip"), "stale");
+    writeFileSync(path.join(outDir, "inputs.sha256"), "inputs of another build");
+    const rebuilt = buildRecorderArchive({ outDir, reuseUnchanged: true });
+    expect(readFileSync(rebuilt.zipPath).equals(fresh)).toBe(true);
+    expect(readFileSync(path.join(outDir, "inputs.sha256"), "utf8")).toBe(hashBuildInputs());
+    // Same inputs: the file on disk is taken as it is (proved here with a marker the build would never write).
+    writeFileSync(path.join(outDir, "archive.zip"), "marker");
+    expect(readFileSync(buildRecorderArchive({ outDir, reuseUnchanged: true }).zipPath, "utf8")).toBe("marker");
   });
 
   test("crc32 matches the standard check value", () => {
