@@ -74,6 +74,19 @@ describe("workflow scenarios against the synthesized stack", () => {
     expect(pipeline.callbacksReceived.length).toBe(before);
   });
 
+  test("a message posted to the API, as its integration builds the event, is recorded", async () => {
+    const result = await pipeline.postMessage(JSON.stringify({ message: JSON.stringify({ from: "api" }) }));
+    expect(result).toMatchObject({ accepted: true, matched: true, execution: { status: "SUCCEEDED" } });
+    expect((await pipeline.storedItem(result.eventId!))?.event).toEqual({ S: "{\"from\":\"api\"}" });
+  });
+
+  test("a posted body that is not JSON is refused before the bus; one without a JSON message fails and stores nothing", async () => {
+    expect(await pipeline.postMessage("hello")).toEqual({ accepted: false, matched: false });
+    const noMessage = await pipeline.postMessage(JSON.stringify({ text: "hi" }));
+    expect(noMessage).toMatchObject({ accepted: true, matched: true, execution: { status: "FAILED" } });
+    expect(await pipeline.storedItem(noMessage.eventId!)).toBeUndefined();
+  });
+
   test("a DynamoDB failure ends in Job Failed with the error visible in the output", async () => {
     await pipeline.dynamoDBClient.send(new DeleteTableCommand({ TableName: pipeline.tableName }));
     try {

@@ -70,6 +70,8 @@ export class LocalPipeline {
     private readonly eventPattern: unknown,
     private readonly machine: StateMachine,
     private readonly callbackStates: string[],
+    private readonly apiIntegration: Record<string, string> | undefined,
+    private readonly region: string,
     public readonly busName: string,
     public readonly tableName: string,
   ) {}
@@ -124,7 +126,9 @@ export class LocalPipeline {
       // Validated once here (asl-validator with ARN and path checks), then reused by every execution.
       JSON.parse(rule.event_pattern),
       new StateMachine(definition as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } }),
-      callbackStates, String(bus.name), String(table.name),
+      callbackStates,
+      apiIntegrationParameters(stack),
+      region, String(bus.name), String(table.name),
     );
   }
 
@@ -132,6 +136,29 @@ export class LocalPipeline {
   async publish(event: unknown, busName = this.busName): Promise<PublishResult> {
     if (busName !== this.busName || !matchesPattern(this.eventPattern, event)) return { matched: false };
     return { matched: true, execution: await this.execute(event) };
+  }
+
+  /**
+   * What `POST /messages` does: API Gateway's PutEvents integration, as the stack declares its request
+   * parameters, turns the body into an event on the bus. A body that is not a JSON object is refused, as
+   * EventBridge refuses such a Detail.
+   */
+  async postMessage(body: string): Promise<PublishResult & { accepted: boolean; eventId?: string }> {
+    if (!this.apiIntegration) throw new Error("the stack has no PutEvents API integration");
+    const parameters = this.apiIntegration;
+    let detail: unknown;
+    try {
+      detail = JSON.parse(parameters.Detail === "$request.body" ? body : parameters.Detail);
+    } catch {
+      return { accepted: false, matched: false };
+    }
+    if (typeof detail !== "object" || detail === null || Array.isArray(detail)) return { accepted: false, matched: false };
+    const eventId = randomUUID();
+    const event = {
+      version: "0", id: eventId, "detail-type": parameters.DetailType, source: parameters.Source, account: LOCAL_ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), region: this.region, resources: [], detail,
+    };
+    return { accepted: true, eventId, ...(await this.publish(event, parameters.EventBusName)) };
   }
 
   async storedItem(messageId: string) {
@@ -199,6 +226,15 @@ export class LocalPipeline {
       finalStateInput: entered.at(-1)?.state?.input,
     };
   }
+}
+
+/** The PutEvents integration's request parameters, with the bus reference resolved; undefined without an API. */
+function apiIntegrationParameters(stack: StackJson): Record<string, string> | undefined {
+  const integrations = Object.values(stack.resource.aws_apigatewayv2_integration ?? {});
+  const putEvents = integrations.find((i) => i.integration_subtype === "EventBridge-PutEvents");
+  if (!putEvents) return undefined;
+  const parameters = putEvents.request_parameters as Record<string, string>;
+  return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, resolveReferences(value, stack, {})]));
 }
 
 function only(stack: StackJson, type: string): Resource {
