@@ -8,6 +8,8 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   setupFiles: ["<rootDir>/__tests__/support/setup-env.ts"],
+  globalSetup: "<rootDir>/__tests__/support/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.js",
   testSequencer: "<rootDir>/__tests__/support/sequencer.js",
   testTimeout: 120000,
   maxWorkers: 2,

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { temporaryDirectory } from "../scripts/temp-dir";
 
 /** Runs the cdktf app the way `cdktf synth` does (cdktf.json's app command, its context, an output folder). */
 const ROOT = path.resolve(__dirname, "..");
@@ -19,7 +20,7 @@ function runApp(projectDir: string, env: Record<string, string> = {}) {
 
 /** A copy of the project's sources in a new folder, sharing node_modules. */
 function cloneProject(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "recorder-clone-"));
+  const dir = temporaryDirectory("recorder-clone");
   for (const entry of SOURCES) cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { writeFileSync } from "node:fs";
 import { buildRecorderArchive, hashBuildInputs } from "../lambdas/build";
 import { createZip, crc32 } from "../lambdas/zip";
+import { temporaryDirectory } from "../scripts/temp-dir";
 
-const freshDir = () => mkdtempSync(path.join(tmpdir(), "archive-build-"));
+const freshDir = () => temporaryDirectory("archive-build");
 
 describe("recorder archive", () => {
   test("two builds in two folders, at different times, are byte-identical", async () => {

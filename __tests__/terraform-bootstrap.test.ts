@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
 import { initValidatePlan, PlanResult, prepareOfflineCopy, terraform, terraformTierEnabled } from "./support/terraform";
+import { temporaryDirectory } from "../scripts/temp-dir";
 
 const enabled = terraformTierEnabled();
 const describeTerraform = enabled ? describe : describe.skip;
@@ -34,7 +34,7 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
 
   test("a stack with the cloud block loads and validates in Terraform", () => {
     const cloudOut = synthAppToDisk({ env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder" } });
-    const workdir = mkdtempSync(path.join(tmpdir(), "tf-cloud-"));
+    const workdir = temporaryDirectory("tf-cloud");
     cpSync(path.join(cloudOut, "stacks", "message-recorder-dev"), workdir, { recursive: true });
     const tf = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8"));
     // Terraform's documented cloud block arguments; `terraform init` would need app.terraform.io to check more.

@@ -1,12 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { App, Testing } from "cdktf";
 import { buildRecorderArchive } from "../../lambdas/build";
 import { defineStacks } from "../../stacks/app";
 import { ConfigSources, loadConfig } from "../../stacks/config";
 import { LambdaArchive } from "../../stacks/constructs/recorder-function";
 import { PipelineStack } from "../../stacks/pipeline-stack";
+import { temporaryDirectory } from "../../scripts/temp-dir";
 
 /** The parts of a synthesized cdk.tf.json that tests read. */
 export interface TerraformJson {
@@ -20,7 +18,7 @@ let archive: LambdaArchive | undefined;
 
 /** The real recorder archive, built once per test file into a temporary folder. */
 export function testArchive(): LambdaArchive {
-  archive ??= buildRecorderArchive({ outDir: mkdtempSync(path.join(tmpdir(), "recorder-archive-")) });
+  archive ??= buildRecorderArchive({ outDir: temporaryDirectory("recorder-archive") });
   return archive;
 }
 
@@ -35,7 +33,7 @@ export function synthPipeline(sources: ConfigSources = {}, environment?: string)
 }
 
 /** Synthesizes the whole app to a folder, as `cdktf synth` does, and returns the output folder. */
-export function synthAppToDisk(sources: ConfigSources = {}, outdir = mkdtempSync(path.join(tmpdir(), "cdktf-out-"))): string {
+export function synthAppToDisk(sources: ConfigSources = {}, outdir = temporaryDirectory("cdktf-out")): string {
   const app = new App({ outdir, skipValidation: false });
   defineStacks(app, loadConfig(sources), testArchive());
   app.synth();

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { temporaryDirectory } from "../../scripts/temp-dir";
 
 /**
  * Runs real Terraform on synthesized stacks without an AWS account: the backend is overridden to local, the
@@ -35,7 +35,7 @@ function cliConfig(): string | undefined {
   const mirror = process.env.TF_PROVIDER_MIRROR || (existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
   if (!mirror) return undefined;
   if (!cliConfigFile) {
-    cliConfigFile = path.join(mkdtempSync(path.join(tmpdir(), "tfrc-")), "terraformrc");
+    cliConfigFile = path.join(temporaryDirectory("tfrc"), "terraformrc");
     writeFileSync(cliConfigFile, [
       "provider_installation {",
       `  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }`,
@@ -80,7 +80,7 @@ export function terraform(cwd: string, args: string[]): string {
  * self-contained and relocatable) and adds the offline overrides.
  */
 export function prepareOfflineCopy(stackDir: string): string {
-  const workdir = mkdtempSync(path.join(tmpdir(), `tf-${path.basename(stackDir)}-`));
+  const workdir = temporaryDirectory(`tf-${path.basename(stackDir)}`);
   cpSync(stackDir, workdir, { recursive: true });
   const synthesized = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8")) as {
     provider?: { aws?: Array<{ region?: string; alias?: string }> };

@@ -1,6 +1,5 @@
 import "../local/node-compat";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -13,6 +12,7 @@ import { TaskCallbackEndpoint } from "../local/task-callbacks";
 import { LAMBDA_RESULTS_PATH, LambdaBenchResult } from "../cost/facts";
 import { README_PATH, regenerateReadme } from "../readme";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
+import { temporaryDirectory } from "../temp-dir";
 
 /**
  * npm run bench:lambda [-- --records N]
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(records) || records < 1) throw new Error("usage: npm run bench:lambda -- [--records N]");
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-  const archive = buildRecorderArchive({ outDir: mkdtempSync(path.join(tmpdir(), "bench-archive-")) });
+  const archive = buildRecorderArchive({ outDir: temporaryDirectory("bench-archive") });
   const bundle = new AdmZip(archive.zipPath).getEntry("index.js")!.getData();
 
   const dynamodb = await startDynamoDB();

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { machineLine, nowMs, percentile } from "./stats";
+import { temporaryDirectory } from "../temp-dir";
 
 /**
  * npm run bench:synth [-- --runs N] [-- --skip-tests]
@@ -58,7 +58,7 @@ function prepare(): { slowApp: string; floorDir: string } {
 
 function main(): void {
   const { slowApp, floorDir } = prepare();
-  const outdir = () => mkdtempSync(path.join(tmpdir(), "bench-synth-"));
+  const outdir = () => temporaryDirectory("bench-synth");
   const slowAppCommand = `npx ts-node --project ${path.join(ROOT, "tsconfig.json")} ${path.relative(ROOT, slowApp)}`;
   const variants: Record<string, () => number> = {
     "ours, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--output", outdir()], ROOT),

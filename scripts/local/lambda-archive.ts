@@ -1,8 +1,7 @@
-import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
+import { temporaryDirectory } from "../temp-dir";
 
 export type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
@@ -12,7 +11,7 @@ export type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
  * to a new folder, so every load is a cold start with its own module scope.
  */
 export function loadHandlerFromArchive(zipPath: string, handlerName: string, environment: Record<string, string>): Handler {
-  const taskRoot = mkdtempSync(path.join(tmpdir(), "lambda-task-root-"));
+  const taskRoot = temporaryDirectory("lambda-task-root");
   new AdmZip(zipPath).extractAllTo(taskRoot, true);
   const [file, exportName] = splitHandler(handlerName);
   Object.assign(process.env, { LAMBDA_TASK_ROOT: taskRoot, ...environment });

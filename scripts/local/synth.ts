@@ -1,10 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { buildRecorderArchive } from "../../lambdas/build";
 import { defineStacks, pipelineStackName } from "../../stacks/app";
 import { loadProjectConfig } from "../project-config";
+import { temporaryDirectory } from "../temp-dir";
 
 /**
  * Synthesizes the app as `cdktf synth` would (cdktf.json's context, RECORDER_* variables) into a temporary
@@ -12,7 +11,7 @@ import { loadProjectConfig } from "../project-config";
  * output rather than the sources.
  */
 export function synthesizeFirstEnvironment(env: NodeJS.ProcessEnv = process.env): string {
-  const outdir = mkdtempSync(path.join(tmpdir(), "recorder-synth-"));
+  const outdir = temporaryDirectory("recorder-synth");
   const config = loadProjectConfig(env);
   const app = new App({ outdir });
   defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));

@@ -1,0 +1,6 @@
+const { rmSync } = require("node:fs");
+
+module.exports = async () => {
+  const root = process.env.RECORDER_TEST_TMPDIR;
+  if (root) rmSync(root, { recursive: true, force: true });
+};
