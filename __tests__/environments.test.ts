@@ -49,6 +49,11 @@ describe("several environments", () => {
     expect(loadConfig({ context, env: { RECORDER_ENVIRONMENTS: "prod" } }).environments.map((e) => e.environment)).toEqual(["prod"]);
   });
 
+  test("rejects selecting an environment cdktf.json does not declare", () => {
+    expect(() => loadConfig({ context, env: { RECORDER_ENVIRONMENTS: "prdo" } }))
+      .toThrow(/^RECORDER_ENVIRONMENTS: "prdo" is not allowed; expected one of the environments in cdktf.json: dev, prod$/);
+  });
+
   test("a misconfigured environment fails with one line naming it", () => {
     const bad = { environments: { dev: {}, prod: { logRetentionInDays: 8 } } };
     expect(() => loadConfig({ context: bad })).toThrow(ConfigError);

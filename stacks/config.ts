@@ -249,6 +249,8 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   if (selected.length === 0) fail("context.recorder.environments", declared, "at least one environment, e.g. {\"dev\": {}}");
   for (const name of selected) {
     if (!ENVIRONMENT_NAME.test(name)) fail("RECORDER_ENVIRONMENTS", name, `environment names of ${ENVIRONMENT_NAME_RULE}`);
+    // A typo must not quietly create a new environment with default settings.
+    if (!(name in declared)) fail("RECORDER_ENVIRONMENTS", name, `one of the environments in cdktf.json: ${Object.keys(declared).join(", ")}`);
   }
   if (new Set(selected).size !== selected.length) fail("RECORDER_ENVIRONMENTS", selected.join(","), "each environment once");
 
