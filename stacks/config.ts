@@ -191,7 +191,7 @@ const SETTINGS = {
   functionName: { doc: "Recorder Lambda; the environment is appended.", env: "RECORDER_FUNCTION_NAME", defaultValue: "recorder", parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'") },
   stateMachineName: { doc: "STANDARD state machine; the environment is appended.", env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
   deadLetterQueueName: { doc: "SQS dead-letter queue of the rule target; the environment is appended.", env: "RECORDER_DLQ_NAME", defaultValue: "sfnCommonEventProcessorDLQ", parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'") },
-  logRetentionInDays: { doc: "Retention of both log groups; a value CloudWatch Logs allows (0 = never expire).", env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
+  logRetentionInDays: { doc: "Retention of every log group; a value CloudWatch Logs allows (0 = never expire).", env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
   retryAttempts: { doc: "EventBridge delivery retries before the DLQ, 0-185.", env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
   maxEventAgeInSeconds: { doc: "How long EventBridge retries an event, 60-86400.", env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
   stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution.", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
