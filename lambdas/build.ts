@@ -55,9 +55,10 @@ export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive 
     data: Buffer.from(file.contents),
   }));
   mkdirSync(outDir, { recursive: true });
-  writeAtomically(zipPath, createZip(entries));
+  const zip = createZip(entries);
+  writeAtomically(zipPath, zip);
   if (inputs) writeAtomically(inputsPath, inputs);
-  return archiveAt(zipPath);
+  return archiveAt(zipPath, zip);
 }
 
 /** Another synth or test may read the same archive while this one writes it: never expose a partial file. */
@@ -67,10 +68,10 @@ function writeAtomically(file: string, content: Buffer | string): void {
   renameSync(temporary, file);
 }
 
-function archiveAt(zipPath: string): LambdaArchive {
+function archiveAt(zipPath: string, zip: Buffer = readFileSync(zipPath)): LambdaArchive {
   return {
     zipPath,
-    sourceCodeHash: createHash("sha256").update(readFileSync(zipPath)).digest("base64"),
+    sourceCodeHash: createHash("sha256").update(zip).digest("base64"),
     handler: "index.handler",
   };
 }

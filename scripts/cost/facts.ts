@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { DesignFacts, Prices, successPathTransitions } from "./model";
+import { onlyResource, StackJson } from "../local/stack-json";
+import { DesignFacts, Prices, successPathStateTypes } from "./model";
 
 export const PRICES_PATH = path.join(__dirname, "prices.json");
 export const LAMBDA_RESULTS_PATH = path.join(__dirname, "..", "bench", "results", "lambda.json");
@@ -26,21 +27,14 @@ export function loadLambdaBench(): LambdaBenchResult {
   return JSON.parse(readFileSync(LAMBDA_RESULTS_PATH, "utf8")) as LambdaBenchResult;
 }
 
-type Resource = Record<string, any>;
-
 /** What the cost depends on, read from a synthesized pipeline stack (cdk.tf.json) and the measured duration. */
-export function designFactsFromStack(stackJson: { resource: Record<string, Record<string, Resource>> }, handlerDurationMs: number, messageBytes: number): DesignFacts {
-  const only = (type: string) => {
-    const found = Object.values(stackJson.resource[type] ?? {});
-    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-    return found[0];
-  };
-  const machine = only("aws_sfn_state_machine");
-  const fn = only("aws_lambda_function");
-  const definition = JSON.parse(machine.definition);
-  const transitions = successPathTransitions(definition);
+export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: number, messageBytes: number): DesignFacts {
+  const machine = onlyResource(stackJson, "aws_sfn_state_machine");
+  const fn = onlyResource(stackJson, "aws_lambda_function");
+  const pathTypes = successPathStateTypes(JSON.parse(machine.definition));
+  const transitions = pathTypes.length;
+  const tasksOnPath = pathTypes.filter((type) => type === "Task").length;
   const logging = machine.logging_configuration ?? {};
-  const tasksOnPath = 1;
   const retention = Object.values(stackJson.resource.aws_cloudwatch_log_group ?? {}).map((g) => Number(g.retention_in_days));
   return {
     stateTransitionsPerExecution: transitions,

@@ -103,19 +103,26 @@ export function total(lines: readonly CostLine[]): number {
   return lines.reduce((sum, line) => sum + line.monthlyUsd, 0);
 }
 
-/** States entered on the success path: StartAt, then Next, a Choice's first rule, until an end. */
-export function successPathTransitions(definition: { StartAt: string; States: Record<string, { Type: string; Next?: string; End?: boolean; Choices?: Array<{ Next: string }> }> }): number {
-  let count = 0;
+type AslDefinition = { StartAt: string; States: Record<string, { Type: string; Next?: string; End?: boolean; Choices?: Array<{ Next: string }> }> };
+
+/** Types of the states entered on the success path: StartAt, then Next, a Choice's first rule, until an end. */
+export function successPathStateTypes(definition: AslDefinition): string[] {
+  const types: string[] = [];
   let name: string | undefined = definition.StartAt;
   const seen = new Set<string>();
   while (name) {
     if (seen.has(name)) throw new Error(`the success path loops at ${name}`);
     seen.add(name);
-    const state: { Type: string; Next?: string; End?: boolean; Choices?: Array<{ Next: string }> } | undefined = definition.States[name];
+    const state: AslDefinition["States"][string] | undefined = definition.States[name];
     if (!state) throw new Error(`state ${name} is not defined`);
-    count++;
+    types.push(state.Type);
     if (state.Type === "Succeed" || state.Type === "Fail" || state.End) break;
     name = state.Type === "Choice" ? state.Choices?.[0]?.Next : state.Next;
   }
-  return count;
+  return types;
+}
+
+/** States entered on the success path, each one a billed transition on a STANDARD workflow. */
+export function successPathTransitions(definition: AslDefinition): number {
+  return successPathStateTypes(definition).length;
 }

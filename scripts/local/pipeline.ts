@@ -3,13 +3,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
-
-type JSONValue = Parameters<StateMachine["run"]>[0];
-type LocalTaskHandler = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>[string];
 import { createTable, getMessage, LOCAL_AWS, LocalDynamoDB, startDynamoDB, TableDeclaration } from "./dynamodb";
 import { matchesPattern } from "./event-pattern";
 import { Handler, loadHandlerFromArchive } from "./lambda-archive";
+import { onlyResource as only, StackJson } from "./stack-json";
 import { TaskCallbackEndpoint, TaskFailedError } from "./task-callbacks";
+
+type JSONValue = Parameters<StateMachine["run"]>[0];
+type LocalTaskHandler = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>[string];
 
 /**
  * The whole pipeline, offline, read from a synthesized stack folder (not from the sources): the rule's event
@@ -19,11 +20,6 @@ import { TaskCallbackEndpoint, TaskFailedError } from "./task-callbacks";
  * the whole event as input, run it with aws-local-stepfunctions, and run its callback Task by invoking the real
  * recorder from the archive and waiting for the callback it sends, as the service does for waitForTaskToken.
  */
-
-type Resource = Record<string, any>;
-interface StackJson {
-  resource: Record<string, Record<string, Resource>>;
-}
 
 export interface ExecutionEvent {
   readonly type: string;
@@ -235,12 +231,6 @@ function apiIntegrationParameters(stack: StackJson): Record<string, string> | un
   if (!putEvents) return undefined;
   const parameters = putEvents.request_parameters as Record<string, string>;
   return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, resolveReferences(value, stack, {})]));
-}
-
-function only(stack: StackJson, type: string): Resource {
-  const found = Object.values(stack.resource[type] ?? {});
-  if (found.length !== 1) throw new Error(`expected one ${type} in the stack, found ${found.length}`);
-  return found[0];
 }
 
 /**
