@@ -1,5 +1,6 @@
 import { getLanguageService, TextDocument } from "amazon-states-language-service";
-import { AslRenderError, placeholdersOf, recordMessageTemplate, renderDefinition, renderRecordMessageDefinition } from "../stacks/asl";
+import { TRANSIENT_ERROR_NAME } from "../lambdas/recorder/faults";
+import { AslRenderError, placeholdersOf, recordMessageTemplate, renderDefinition, renderRecordMessageDefinition, retryBudget } from "../stacks/asl";
 import { onlyResource, synthPipeline } from "./support/synth";
 // asl-validator ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -43,37 +44,79 @@ describe("the workflow definition", () => {
       FunctionName: FUNCTION_ARN,
       Payload: {
         "MyTaskToken.$": "$$.Task.Token",
-        Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "event.$": "States.StringToJson($.detail.message)" },
+        Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "event.$": "States.StringToJson($.detail.message)", "message.$": "$.detail.message" },
       },
     });
     expect(task.ResultSelector).toEqual({ "Payload.$": "$", "StatusCode.$": "$.statusCode" });
     expect(task.ResultPath).toBe("$.recordResult");
   });
 
-  test("the task retries transient Lambda service errors with backoff", () => {
-    expect(task.Retry).toEqual([expect.objectContaining({
-      ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
-      BackoffRate: 2,
-    })]);
+  test("one retrier covers the recorder's transient error, crashes and the Lambda service errors, with jittered capped backoff", () => {
+    expect(task.Retry).toEqual([{
+      ErrorEquals: [
+        TRANSIENT_ERROR_NAME, "Lambda.Unknown", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+        "Lambda.ClientExecutionTimeoutException", "Lambda.TooManyRequestsException",
+      ],
+      IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 4, JitterStrategy: "FULL",
+    }]);
+  });
+
+  test("permanent failures (InvalidRecord, DynamoDBError) and timeouts are not retried", () => {
+    const retried = task.Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals);
+    for (const permanent of ["InvalidRecord", "DynamoDBError", "States.Timeout", "States.ALL", "States.TaskFailed"]) {
+      expect(retried).not.toContain(permanent);
+    }
   });
 
   test("every task error is caught into Job Failed with the error kept in the output", () => {
     expect(task.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Job Failed" }]);
-    expect(parsed.States["Job Failed"].Type).toBe("Fail");
   });
 
-  test("the Choice sends 200 to Job Succeed and 500 or anything else to Job Failed", () => {
+  test("Job Failed ends the execution with the real error and cause", () => {
+    expect(parsed.States["Job Failed"]).toMatchObject({ Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" });
+  });
+
+  test("the Choice sends 200 to Job Succeed and 500 or anything else, kept as the error, to Job Failed", () => {
     const choice = parsed.States["Check Status?"];
     expect(choice.Choices).toEqual([
       { Variable: "$.recordResult.StatusCode", NumericEquals: 200, Next: "Job Succeed" },
-      { Variable: "$.recordResult.StatusCode", NumericEquals: 500, Next: "Job Failed" },
+      { Variable: "$.recordResult.StatusCode", NumericEquals: 500, Next: "Keep Answer As Error" },
     ]);
-    expect(choice.Default).toBe("Job Failed");
+    expect(choice.Default).toBe("Keep Answer As Error");
+    expect(parsed.States["Keep Answer As Error"]).toEqual(expect.objectContaining({
+      Type: "Pass", Parameters: { Error: "RecordMessageFailed", "Cause.$": "States.JsonToString($.recordResult)" }, ResultPath: "$.error", Next: "Job Failed",
+    }));
     expect(parsed.States["Job Succeed"].Type).toBe("Succeed");
+  });
+
+  test("the worst case of every retry fits inside the execution timeout", () => {
+    expect(retryBudget(definition, { lambdaTimeoutSeconds: 5 })).toEqual({
+      retriedAttemptsSeconds: 15, backoffSeconds: 7, finalAttemptsSeconds: 7, totalSeconds: 29,
+    });
+    expect(retryBudget(definition, { lambdaTimeoutSeconds: 5 }).totalSeconds).toBeLessThan(parsed.TimeoutSeconds);
   });
 
   test("the task timeout is below the machine timeout", () => {
     expect(task.TimeoutSeconds).toBeLessThan(parsed.TimeoutSeconds);
+  });
+});
+
+describe("the retry budget", () => {
+  const machine = (retry: unknown[], timeout = 10) => JSON.stringify({ States: { T: { Type: "Task", TimeoutSeconds: timeout, Retry: retry }, E: { Type: "Succeed" } } });
+
+  test("uses the States Language defaults: 3 attempts, 1 s interval, rate 2", () => {
+    // 3 attempts x 4 s + (1 + 2 + 4) s of waits + 10 s for the last attempt
+    expect(retryBudget(machine([{ ErrorEquals: ["X"] }]), { lambdaTimeoutSeconds: 4 }).totalSeconds).toBe(12 + 7 + 10);
+  });
+
+  test("caps each wait at MaxDelaySeconds", () => {
+    // waits 3, 6 -> 5, 12 -> 5, 24 -> 5
+    expect(retryBudget(machine([{ ErrorEquals: ["X"], IntervalSeconds: 3, MaxAttempts: 4, MaxDelaySeconds: 5 }]), { lambdaTimeoutSeconds: 1 }).backoffSeconds).toBe(18);
+  });
+
+  test("counts a retried timeout as a whole task timeout, and adds up separate retriers", () => {
+    const budget = retryBudget(machine([{ ErrorEquals: ["States.Timeout"], MaxAttempts: 1 }, { ErrorEquals: ["Y"], MaxAttempts: 2, IntervalSeconds: 2, BackoffRate: 1 }]), { lambdaTimeoutSeconds: 3 });
+    expect(budget).toEqual({ retriedAttemptsSeconds: 10 + 6, backoffSeconds: 1 + 4, finalAttemptsSeconds: 10, totalSeconds: 31 });
   });
 });
 

@@ -80,8 +80,20 @@ describe("configuration", () => {
   });
 
   test("rejects a Lambda timeout that is not below the task timeout", () => {
-    expect(errorOf(() => loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "20" } })))
-      .toMatch(/^lambdaTimeoutSeconds \(dev\): 20 must be below taskTimeoutSeconds \(20\)/);
+    expect(errorOf(() => loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "7" } })))
+      .toMatch(/^lambdaTimeoutSeconds \(dev\): 7 must be below taskTimeoutSeconds \(7\)/);
+  });
+
+  test("rejects timeouts whose retries could outlast the execution, naming how the worst case adds up", () => {
+    expect(errorOf(() => loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "6" } }))).toBe(
+      "stateMachineTimeoutSeconds (dev): 30 must exceed the worst case of the task's retries, 32 s (18 s of retried attempts at lambdaTimeoutSeconds 6, 7 s of backoff, 7 s for the last attempt at taskTimeoutSeconds); raise it or lower the other two",
+    );
+    expect(loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "6", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "33" } }).environments[0].lambdaTimeoutSeconds).toBe(6);
+  });
+
+  test("the defaults leave the retries inside the execution timeout", () => {
+    const [dev] = loadConfig().environments;
+    expect(dev).toMatchObject({ stateMachineTimeoutSeconds: 30, taskTimeoutSeconds: 7, lambdaTimeoutSeconds: 5 });
   });
 
   test("rejects an unknown setting in cdktf.json", () => {

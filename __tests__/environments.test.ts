@@ -7,7 +7,7 @@ const context = {
 };
 
 /** Names scoped inside another resource (a stage of its API), not unique per account. */
-const SCOPED_NAMES = ["aws_apigatewayv2_stage"];
+const SCOPED_NAMES = ["aws_api_gateway_model", "aws_api_gateway_request_validator"];
 
 /** Every `name`/`function_name` a resource is given, which AWS requires unique per account and region. */
 function physicalNames(tf: TerraformJson): string[] {
@@ -29,7 +29,7 @@ describe("several environments", () => {
     expect(devNames.length).toBeGreaterThanOrEqual(10);
     expect(devNames.filter((n) => prodNames.includes(n))).toEqual([]);
     const roleNames = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_iam_role")).map((r) => r.name);
-    expect(roleNames(prod).sort()).toEqual(["MessageRecorder-prod-role", "message-recorder-prod-messages-role", "recorder-prod-role", "sfnCommonEventProcessorRule-prod-target-role"]);
+    expect(roleNames(prod).sort()).toEqual(["MessageRecorder-prod-role", "message-recorder-prod-messages-apigw-logs", "message-recorder-prod-messages-role", "recorder-prod-role", "sfnCommonEventProcessorRule-prod-target-role"]);
   });
 
   test("each environment keeps its state under its own key", () => {
@@ -41,7 +41,7 @@ describe("several environments", () => {
     const retention = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
     expect(retention(dev)).toEqual([7, 7, 7]);
     expect(retention(prod)).toEqual([30, 30, 30]);
-    const target = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"))[0].retry_policy;
+    const target = (tf: TerraformJson) => Object.entries(resourcesOf(tf, "aws_cloudwatch_event_target")).find(([name]) => name.startsWith("ingress_target_"))![1].retry_policy;
     expect(target(prod)).toEqual({ maximum_retry_attempts: 10, maximum_event_age_in_seconds: 3600 });
   });
 

@@ -16,7 +16,6 @@ const policyStatements = (roleName: string) => {
 
 describe("alarms", () => {
   test.each([
-    ["ApproximateNumberOfMessagesVisible", "AWS/SQS", "Maximum", 300],
     ["ExecutionsFailed", "AWS/States", "Sum", 60],
     ["ExecutionsTimedOut", "AWS/States", "Sum", 60],
     ["ExecutionsAborted", "AWS/States", "Sum", 60],
@@ -24,6 +23,7 @@ describe("alarms", () => {
     ["Throttles", "AWS/Lambda", "Sum", 60],
     ["FailedInvocations", "AWS/Events", "Sum", 60],
     ["InvocationsFailedToBeSentToDLQ", "AWS/Events", "Sum", 60],
+    ["5XXError", "AWS/ApiGateway", "Sum", 60],
   ])("%s fires on the first occurrence, notifies the topic, and treats missing data as fine", (metric, namespace, statistic, period) => {
     expect(alarm(metric)).toMatchObject({
       namespace, statistic, period, evaluation_periods: 1, threshold: 0, comparison_operator: "GreaterThanThreshold",
@@ -31,18 +31,39 @@ describe("alarms", () => {
     });
   });
 
+  test.each([
+    ["dlq-messages-visible", "ingress_dead-letter-queue", "ApproximateNumberOfMessagesVisible", 0],
+    ["failed-executions-visible", "failed-executions_queue", "ApproximateNumberOfMessagesVisible", 0],
+    ["dlq-oldest-message-age", "ingress_dead-letter-queue", "ApproximateAgeOfOldestMessage", 864000],
+    ["failed-executions-oldest-message-age", "failed-executions_queue", "ApproximateAgeOfOldestMessage", 864000],
+  ])("%s watches its queue (%s) and pages above %s, %d s", (id, queuePath, metric, threshold) => {
+    const found = Object.entries(resourcesOf(tf, "aws_cloudwatch_metric_alarm")).find(([name]) => name.startsWith(`alarms_${id}_`))![1];
+    const queueId = Object.keys(resourcesOf(tf, "aws_sqs_queue")).find((name) => name.startsWith(`${queuePath}_`))!;
+    expect(found).toMatchObject({
+      alarm_name: `message-recorder-dev-${id}`, namespace: "AWS/SQS", metric_name: metric, statistic: "Maximum", period: 300, threshold,
+      comparison_operator: "GreaterThanThreshold", dimensions: { QueueName: ref("aws_sqs_queue", queueId, "name") },
+      alarm_actions: [ref("aws_sns_topic", topic.name, "arn")],
+    });
+  });
+
+  test("an age alarm pages four days before SQS would delete the message", () => {
+    const retention = Object.values(resourcesOf(tf, "aws_sqs_queue")).map((q) => q.message_retention_seconds as number);
+    for (const seconds of retention) expect(seconds - 864000).toBe(4 * 86400);
+  });
+
   test("each alarm watches this stack's resources", () => {
-    const [queueId] = Object.keys(resourcesOf(tf, "aws_sqs_queue"));
     const [machineId] = Object.keys(resourcesOf(tf, "aws_sfn_state_machine"));
     const [functionId] = Object.keys(resourcesOf(tf, "aws_lambda_function"));
     const [busId] = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_bus"));
-    const [ruleId] = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule"));
-    expect(alarm("ApproximateNumberOfMessagesVisible").dimensions).toEqual({ QueueName: ref("aws_sqs_queue", queueId, "name") });
+    const ruleId = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule")).find((name) => name.startsWith("ingress_rule_"))!;
     expect(alarm("ExecutionsFailed").dimensions).toEqual({ StateMachineArn: ref("aws_sfn_state_machine", machineId, "arn") });
     expect(alarm("Errors").dimensions).toEqual({ FunctionName: ref("aws_lambda_function", functionId, "function_name") });
     expect(alarm("FailedInvocations").dimensions).toEqual({
       EventBusName: ref("aws_cloudwatch_event_bus", busId, "name"), RuleName: ref("aws_cloudwatch_event_rule", ruleId, "name"),
     });
+    const [apiId] = Object.keys(resourcesOf(tf, "aws_api_gateway_rest_api"));
+    const [stageId] = Object.keys(resourcesOf(tf, "aws_api_gateway_stage"));
+    expect(alarm("5XXError").dimensions).toEqual({ ApiName: ref("aws_api_gateway_rest_api", apiId, "name"), Stage: ref("aws_api_gateway_stage", stageId, "stage_name") });
   });
 
   test("no e-mail subscription unless configured; one when it is", () => {
@@ -67,23 +88,46 @@ describe("tracing", () => {
 });
 
 describe("ingestion API", () => {
-  const api = onlyResource(tf, "aws_apigatewayv2_api");
-  const route = onlyResource(tf, "aws_apigatewayv2_route");
-  const integration = onlyResource(tf, "aws_apigatewayv2_integration");
+  const api = onlyResource(tf, "aws_api_gateway_rest_api");
+  const method = onlyResource(tf, "aws_api_gateway_method");
+  const integration = onlyResource(tf, "aws_api_gateway_integration");
   const bus = onlyResource(tf, "aws_cloudwatch_event_bus");
+  const stage = onlyResource(tf, "aws_api_gateway_stage");
 
-  test("POST /messages is the only route and requires IAM (SigV4) authorization", () => {
-    expect(api.body.protocol_type).toBe("HTTP");
-    expect(route.body).toMatchObject({ route_key: "POST /messages", authorization_type: "AWS_IAM", target: `integrations/${ref("aws_apigatewayv2_integration", integration.name, "id")}` });
+  test("POST /messages is the only method, on a REST API, and requires IAM (SigV4) authorization", () => {
+    expect(onlyResource(tf, "aws_api_gateway_resource").body).toMatchObject({ path_part: "messages", parent_id: ref("aws_api_gateway_rest_api", api.name, "root_resource_id") });
+    expect(method.body).toMatchObject({ http_method: "POST", authorization: "AWS_IAM" });
   });
 
-  test("the route integrates directly with EventBridge PutEvents: body as detail, fixed source and detail-type", () => {
-    expect(integration.body).toMatchObject({
-      integration_type: "AWS_PROXY",
-      integration_subtype: "EventBridge-PutEvents",
-      request_parameters: { EventBusName: ref("aws_cloudwatch_event_bus", bus.name, "name"), Source: "com.devpost.commonevent", DetailType: "message", Detail: "$request.body" },
+  test("the body is validated against the message model before anything is published", () => {
+    const model = onlyResource(tf, "aws_api_gateway_model");
+    const validator = onlyResource(tf, "aws_api_gateway_request_validator");
+    expect(validator.body).toMatchObject({ validate_request_body: true });
+    expect(method.body).toMatchObject({
+      request_validator_id: ref("aws_api_gateway_request_validator", validator.name, "id"),
+      request_models: { "application/json": ref("aws_api_gateway_model", model.name, "name") },
     });
+    expect(JSON.parse(model.body.schema)).toMatchObject({ type: "object", required: ["message"], additionalProperties: false });
+  });
+
+  test("the integration calls EventBridge PutEvents directly, with the API's role, and refuses other content types", () => {
+    expect(integration.body).toMatchObject({
+      type: "AWS", integration_http_method: "POST", uri: "arn:aws:apigateway:us-east-1:events:action/PutEvents",
+      credentials: ref("aws_iam_role", "api_role_E8D414AF", "arn"), passthrough_behavior: "NEVER",
+      request_parameters: { "integration.request.header.X-Amz-Target": "'AWSEvents.PutEvents'", "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
+    });
+    expect(integration.body.request_templates["application/json"]).toContain(`"EventBusName": "${ref("aws_cloudwatch_event_bus", bus.name, "name")}"`);
     expect(resourcesOf(tf, "aws_lambda_function")).not.toHaveProperty("api");
+  });
+
+  test("a PutEvents rejection reaches the caller as a 5xx, never as 200", () => {
+    const responses = Object.values(resourcesOf(tf, "aws_api_gateway_integration_response")) as Array<Record<string, any>>;
+    expect(responses.map((r) => [r.status_code, r.selection_pattern ?? null]).sort()).toEqual([["200", null], ["500", "4\\d{2}"], ["503", "5\\d{2}"]]);
+    const ok = responses.find((r) => r.status_code === "200")!;
+    expect(ok.response_templates["application/json"]).toContain("#if($result.FailedEntryCount > 0)");
+    expect(ok.response_templates["application/json"]).toContain("#set($context.responseOverride.status = 502)");
+    const declared = Object.values(resourcesOf(tf, "aws_api_gateway_method_response")).map((r) => r.status_code).sort();
+    expect(declared).toEqual(["200", "500", "502", "503"]);
   });
 
   test("the API's role may only put events on this bus", () => {
@@ -92,28 +136,37 @@ describe("ingestion API", () => {
     ]);
   });
 
-  test("the stage throttles from config and writes access logs to a log group with retention", () => {
-    const stage = onlyResource(tf, "aws_apigatewayv2_stage").body;
-    expect(stage.default_route_settings).toEqual({ throttling_rate_limit: 50, throttling_burst_limit: 100 });
+  test("the stage throttles from config and writes JSON access logs that name the caller", () => {
+    const settings = onlyResource(tf, "aws_api_gateway_method_settings").body;
+    expect(settings).toMatchObject({ method_path: "*/*", settings: { throttling_rate_limit: 50, throttling_burst_limit: 100 } });
     const [logGroupId, logGroup] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(([, g]) => String(g.name).includes("apigateway"))!;
     expect(logGroup.retention_in_days).toBe(7);
-    expect(stage.access_log_settings.destination_arn).toBe(ref("aws_cloudwatch_log_group", logGroupId, "arn"));
+    expect(stage.body.access_log_settings.destination_arn).toBe(ref("aws_cloudwatch_log_group", logGroupId, "arn"));
+    expect(JSON.parse(stage.body.access_log_settings.format)).toMatchObject({ caller: "$context.identity.caller", userArn: "$context.identity.userArn", status: "$context.status" });
     const custom = synthPipeline({ env: { RECORDER_API_RATE_LIMIT: "5", RECORDER_API_BURST_LIMIT: "10" } });
-    expect(onlyResource(custom, "aws_apigatewayv2_stage").body.default_route_settings).toEqual({ throttling_rate_limit: 5, throttling_burst_limit: 10 });
+    expect(onlyResource(custom, "aws_api_gateway_method_settings").body.settings).toEqual({ throttling_rate_limit: 5, throttling_burst_limit: 10 });
   });
 
-  test("with a JWT authorizer configured, the route requires a valid token instead", () => {
-    const jwt = synthPipeline({ env: { RECORDER_API_AUTHORIZATION: "jwt", RECORDER_JWT_ISSUER: "https://issuer.example.com", RECORDER_JWT_AUDIENCE: "recorder" } });
-    const authorizer = onlyResource(jwt, "aws_apigatewayv2_authorizer");
-    expect(authorizer.body).toMatchObject({ authorizer_type: "JWT", jwt_configuration: { issuer: "https://issuer.example.com", audience: ["recorder"] } });
-    expect(onlyResource(jwt, "aws_apigatewayv2_route").body).toMatchObject({ authorization_type: "JWT", authorizer_id: ref("aws_apigatewayv2_authorizer", authorizer.name, "id") });
+  test("the account's API Gateway logging role is set by default and can be left to another environment", () => {
+    const account = onlyResource(tf, "aws_api_gateway_account").body;
+    expect(account.cloudwatch_role_arn).toMatch(/^\$\{aws_iam_role\.api_account-logs-role_[0-9A-F]+\.arn\}$/);
+    expect(stage.body.depends_on).toEqual([expect.stringMatching(/^aws_api_gateway_account\./)]);
+    const without = synthPipeline({ env: { RECORDER_API_ACCOUNT_LOG_ROLE: "false" } });
+    expect(resourcesOf(without, "aws_api_gateway_account")).toEqual({});
   });
 
-  test("rejects jwt authorization without issuer and audience", () => {
-    expect(() => synthPipeline({ env: { RECORDER_API_AUTHORIZATION: "jwt" } })).toThrow(/^jwtIssuer \/ jwtAudience \(dev\): both are required/);
+  test("rejects jwt authorization, which the REST API does not offer", () => {
+    expect(() => synthPipeline({ env: { RECORDER_API_AUTHORIZATION: "jwt" } })).toThrow("RECORDER_API_AUTHORIZATION: \"jwt\" is not allowed; expected one of iam");
+  });
+
+  test("a change of what the stage serves makes a new deployment", () => {
+    const deployment = onlyResource(tf, "aws_api_gateway_deployment").body;
+    expect(deployment.triggers.redeployment).toMatch(/^\$\{sha1\(jsonencode\(/);
+    expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
+    expect(stage.body.deployment_id).toBe(ref("aws_api_gateway_deployment", onlyResource(tf, "aws_api_gateway_deployment").name, "id"));
   });
 
   test("outputs the URL of POST /messages", () => {
-    expect(tf.output.messages_api_url.value).toBe(`${ref("aws_apigatewayv2_api", api.name, "api_endpoint")}/messages`);
+    expect(tf.output.messages_api_url.value).toBe(`${ref("aws_api_gateway_stage", stage.name, "invoke_url")}/messages`);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import AdmZip from "adm-zip";
-import { onlyResource, ref, resourcesOf, synthPipeline, testArchive, TerraformJson } from "./support/synth";
+import { onlyResource, ref, resourceAt, resourcesOf, synthPipeline, testArchive, TerraformJson } from "./support/synth";
 
 interface Statement {
   Sid?: string;
@@ -29,9 +29,9 @@ function roleNamed(name: string): string {
 
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 const bus = onlyResource(tf, "aws_cloudwatch_event_bus");
-const rule = onlyResource(tf, "aws_cloudwatch_event_rule");
-const target = onlyResource(tf, "aws_cloudwatch_event_target");
-const queue = onlyResource(tf, "aws_sqs_queue");
+const rule = resourceAt(tf, "aws_cloudwatch_event_rule", "ingress_rule");
+const target = resourceAt(tf, "aws_cloudwatch_event_target", "ingress_target");
+const queue = resourceAt(tf, "aws_sqs_queue", "ingress_dead-letter-queue");
 const stateMachine = onlyResource(tf, "aws_sfn_state_machine");
 const fn = onlyResource(tf, "aws_lambda_function");
 const table = onlyResource(tf, "aws_dynamodb_table");
@@ -91,7 +91,7 @@ describe("pipeline stack", () => {
   });
 
   test("the DLQ policy only admits this rule", () => {
-    const policy = onlyResource(tf, "aws_sqs_queue_policy");
+    const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue-policy");
     expect(policy.body.queue_url).toBe(ref("aws_sqs_queue", queue.name, "url"));
     const statements = JSON.parse(policy.body.policy).Statement as Statement[];
     expect(statements).toHaveLength(1);
@@ -109,7 +109,7 @@ describe("pipeline stack", () => {
     const definition = JSON.parse(stateMachine.body.definition);
     expect(definition.States["Record Message"].Parameters.FunctionName).toBe(functionArn);
     expect(definition.TimeoutSeconds).toBe(30);
-    expect(definition.States["Record Message"].TimeoutSeconds).toBe(20);
+    expect(definition.States["Record Message"].TimeoutSeconds).toBe(7);
     expect(stateMachine.body.definition).not.toMatch(/\$\{(?!aws_lambda_function\.)/);
   });
 
@@ -194,6 +194,43 @@ describe("pipeline stack", () => {
     });
   });
 
+  test("the table is protected from deletion in AWS and in Terraform by default", () => {
+    expect(table.body.deletion_protection_enabled).toBe(true);
+    expect(table.body.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  test("tableProtection false turns off both protections, for throwaway environments", () => {
+    const throwaway = onlyResource(synthPipeline({ env: { RECORDER_TABLE_PROTECTION: "false" } }), "aws_dynamodb_table").body;
+    expect(throwaway.deletion_protection_enabled).toBe(false);
+    expect(throwaway.lifecycle).toEqual({ prevent_destroy: false });
+  });
+
+  test("the failed-executions rule sits on the default bus and matches only unsuccessful executions of this state machine", () => {
+    const capture = resourceAt(tf, "aws_cloudwatch_event_rule", "failed-executions_rule").body;
+    expect(capture).not.toHaveProperty("event_bus_name");
+    expect(JSON.parse(capture.event_pattern)).toEqual({
+      source: ["aws.states"],
+      "detail-type": ["Step Functions Execution Status Change"],
+      detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [stateMachineArn] },
+    });
+  });
+
+  test("failed executions go to their own encrypted queue, kept 14 days, whose policy only admits the capture rule", () => {
+    const captureRule = resourceAt(tf, "aws_cloudwatch_event_rule", "failed-executions_rule");
+    const failedQueue = resourceAt(tf, "aws_sqs_queue", "failed-executions_queue");
+    expect(failedQueue.body).toMatchObject({ name: "MessageRecorder-dev-failed-executions", sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
+    const captureTarget = resourceAt(tf, "aws_cloudwatch_event_target", "failed-executions_target").body;
+    expect(captureTarget).toMatchObject({ arn: ref("aws_sqs_queue", failedQueue.name, "arn"), rule: ref("aws_cloudwatch_event_rule", captureRule.name, "name") });
+    expect(captureTarget).not.toHaveProperty("input_transformer");
+    const policy = resourceAt(tf, "aws_sqs_queue_policy", "failed-executions_queue-policy").body;
+    expect(JSON.parse(policy.policy).Statement).toEqual([{
+      Sid: "AcceptFailedExecutionsFromTheRule", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage",
+      Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
+      Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule.name, "arn") } },
+    }]);
+    expect(tf.output.failed_executions_queue_url.value).toBe(ref("aws_sqs_queue", failedQueue.name, "url"));
+  });
+
   test("no IAM statement has a wildcard action", () => {
     const actions = allStatements(tf).flatMap((s) => list(s.Action));
     expect(actions.length).toBeGreaterThan(0);
@@ -207,7 +244,7 @@ describe("pipeline stack", () => {
 
   test("outputs give what a user needs", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
-      "alarm_topic_arn", "dead_letter_queue_url", "event_bus_arn", "event_bus_name", "event_source", "messages_api_url",
+      "alarm_topic_arn", "dead_letter_queue_url", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
       "messages_table_name", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name",
     ]);
     expect(tf.output.state_machine_arn.value).toBe(stateMachineArn);

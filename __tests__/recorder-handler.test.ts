@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from "@aws-sdk/client-sfn";
+import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, PutItemCommand, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, SFNServiceException, TaskTimedOut } from "@aws-sdk/client-sfn";
+import { RecorderTransientError } from "../lambdas/recorder/faults";
 import { mockClient } from "aws-sdk-client-mock";
 
 process.env.MESSAGES_TABLE_NAME = "MessagesTable-test";
@@ -12,7 +13,7 @@ const sfn = mockClient(SFNClient);
 const TOKEN = "secret-task-token";
 const input = {
   MyTaskToken: TOKEN,
-  Record: { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z", event: { hello: "world", card: "4111-1111" } },
+  Record: { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z", event: { hello: "world", card: "4111-1111" }, message: "{\"hello\": \"world\", \"card\": \"4111-1111\"}" },
 };
 
 let logLines: string[];
@@ -40,7 +41,7 @@ describe("recorder handler", () => {
     const result = await handler(input);
     expect(dynamodb.commandCalls(PutItemCommand).map((c) => c.args[0].input)).toEqual([{
       TableName: "MessagesTable-test",
-      Item: { messageId: { S: "m-1" }, createdAt: { N: "1650111600000" }, event: { S: "{\"hello\":\"world\",\"card\":\"4111-1111\"}" } },
+      Item: { messageId: { S: "m-1" }, createdAt: { N: "1650111600000" }, event: { S: input.Record.message } },
       ConditionExpression: "attribute_not_exists(messageId)",
     }]);
     expect(callbacks()).toEqual([{
@@ -73,8 +74,8 @@ describe("recorder handler", () => {
     expect(JSON.parse(answer.failure.cause)).toMatchObject({ statusCode: 500, error: "InvalidRecord", message });
   });
 
-  test("a DynamoDB error fails the task with DynamoDBError and what went wrong", async () => {
-    dynamodb.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: "Requested resource not found", $metadata: {} }));
+  test("a permanent DynamoDB error fails the task at once with DynamoDBError and what went wrong", async () => {
+    dynamodb.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: "Requested resource not found", $metadata: { httpStatusCode: 400 } }));
     await handler(input);
     const [answer] = callbacks() as Array<{ failure: { error: string; cause: string } }>;
     expect(answer.failure.error).toBe("DynamoDBError");

@@ -121,6 +121,28 @@ describe("recorder from the built archive against dynalite", () => {
     expect(await getMessage(dynamodb.client, TABLE, "it-ddb-retry")).toBeDefined();
   });
 
+  test("DynamoDB failing past the SDK's 3 attempts fails the invocation transiently; the retried task records it once", async () => {
+    const first = task(record("it-ddb-outage"));
+    failNextDynamoDBRequests = 3;
+    await expect(handler(first.input)).rejects.toMatchObject({ name: "RecorderTransientError", message: expect.stringMatching(/^PutItem failed transiently: InternalServerError/) });
+    expect(callbacks.received.filter((c) => c.taskToken === first.token)).toEqual([]);
+    expect(await getMessage(dynamodb.client, TABLE, "it-ddb-outage")).toBeUndefined();
+    const retry = task(record("it-ddb-outage"));
+    await handler(retry.input);
+    expect(await retry.outcome).toMatchObject({ statusCode: 200, putStatus: { duplicate: false } });
+    expect(await getMessage(dynamodb.client, TABLE, "it-ddb-outage")).toBeDefined();
+  });
+
+  test("a callback failing past the SDK's attempts after the write fails the invocation; the retry answers success as a duplicate", async () => {
+    const first = task(record("it-callback-outage"));
+    callbacks.failNextRequests(3);
+    await expect(handler(first.input)).rejects.toMatchObject({ name: "RecorderTransientError", message: expect.stringMatching(/^SendTaskSuccess failed transiently/) });
+    expect(await getMessage(dynamodb.client, TABLE, "it-callback-outage")).toBeDefined();
+    const retry = task(record("it-callback-outage"));
+    await handler(retry.input);
+    expect(await retry.outcome).toMatchObject({ statusCode: 200, putStatus: { messageId: "it-callback-outage", duplicate: true } });
+  });
+
   test("a callback for a timed-out task is refused and not followed by another callback", async () => {
     const { input, token } = task(record("it-late"));
     callbacks.expire(token);

@@ -1,4 +1,4 @@
-import { failureCause, InvalidRecordError, messageIdOf, parseRecord, successOutput, taskTokenOf, toItem } from "../lambdas/recorder/record";
+import { failureCause, InvalidRecordError, MAX_ITEM_BYTES, messageIdOf, parseRecord, successOutput, taskTokenOf, toItem } from "../lambdas/recorder/record";
 
 const valid = {
   MyTaskToken: "token-1",
@@ -12,6 +12,28 @@ describe("recorder record rules", () => {
       createdAt: { N: "1650111600000" },
       event: { S: "{\"hello\":\"world\"}" },
     });
+  });
+
+  test("the stored event is the raw message byte for byte: big numbers, key order and spacing kept", () => {
+    const raw = "{ \"amount\": 12345678901234567890, \"b\": 1, \"a\": 0.10 }";
+    const record = parseRecord({ Record: { ...valid.Record, event: JSON.parse(raw), message: raw } });
+    expect(toItem(record).event).toEqual({ S: raw });
+    expect(JSON.stringify(record.event)).not.toBe(raw);
+  });
+
+  test("a record without the raw message (from a definition still running during a deploy) stores the event as JSON", () => {
+    expect(toItem(parseRecord(valid)).event).toEqual({ S: "{\"hello\":\"world\"}" });
+  });
+
+  test("rejects a raw message that is not a string", () => {
+    expect(() => parseRecord({ Record: { ...valid.Record, message: { hello: "world" } } }))
+      .toThrow(new InvalidRecordError("Record.message: not a string (the raw detail.message)"));
+  });
+
+  test("rejects a message whose item would exceed DynamoDB's 400 KB item limit, naming the size", () => {
+    const raw = JSON.stringify({ text: "x".repeat(MAX_ITEM_BYTES) });
+    expect(() => parseRecord({ Record: { ...valid.Record, event: {}, message: raw } }))
+      .toThrow(/^Record\.message: the item would be 409\d{3} bytes, above DynamoDB's 409600-byte item limit$/);
   });
 
   test("an offset and fractional seconds in createdAt are honoured", () => {

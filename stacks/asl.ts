@@ -73,3 +73,53 @@ function walkStrings(value: unknown, visit: (text: string) => unknown): unknown 
   }
   return value;
 }
+
+/** How the worst case of an execution adds up, in seconds. */
+export interface RetryBudget {
+  /** Attempts that end in a retried error, each lasting at most the function timeout. */
+  readonly retriedAttemptsSeconds: number;
+  /** The longest waits the retriers can choose between attempts (jitter only shortens them). */
+  readonly backoffSeconds: number;
+  /** The final attempt of each task, bounded by the task timeout. */
+  readonly finalAttemptsSeconds: number;
+  readonly totalSeconds: number;
+}
+
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+}
+
+/** Errors that only end an attempt after the task timeout, so a retry of them costs a whole task timeout. */
+const TIMEOUT_ERRORS = ["States.ALL", "States.Timeout", "States.HeartbeatTimeout"];
+
+/**
+ * The longest an execution of a rendered definition can run when every task exhausts its retries: each retried
+ * attempt lasts at most the function timeout (a function error, a crash or a Lambda service error ends it), or
+ * the task timeout if the retrier matches a timeout; each wait is the retrier's interval grown by its backoff
+ * rate and capped by MaxDelaySeconds (defaults from the States Language: 1 s, 3 attempts, rate 2.0); the last
+ * attempt may run to the task timeout.
+ */
+export function retryBudget(definition: string, timeouts: { readonly lambdaTimeoutSeconds: number }): RetryBudget {
+  const states = Object.values((JSON.parse(definition) as { States: Record<string, { Type: string; TimeoutSeconds?: number; Retry?: Retrier[] }> }).States);
+  let retriedAttemptsSeconds = 0;
+  let backoffSeconds = 0;
+  let finalAttemptsSeconds = 0;
+  for (const state of states.filter((s) => s.Type === "Task")) {
+    const taskTimeout = state.TimeoutSeconds ?? 60;
+    finalAttemptsSeconds += taskTimeout;
+    for (const retrier of state.Retry ?? []) {
+      const attempts = retrier.MaxAttempts ?? 3;
+      const attemptSeconds = retrier.ErrorEquals.some((e) => TIMEOUT_ERRORS.includes(e)) ? taskTimeout : timeouts.lambdaTimeoutSeconds;
+      retriedAttemptsSeconds += attempts * attemptSeconds;
+      for (let retry = 0; retry < attempts; retry++) {
+        const wait = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** retry;
+        backoffSeconds += Math.min(wait, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+      }
+    }
+  }
+  return { retriedAttemptsSeconds, backoffSeconds, finalAttemptsSeconds, totalSeconds: retriedAttemptsSeconds + backoffSeconds + finalAttemptsSeconds };
+}

@@ -10,6 +10,8 @@
  * line naming the setting, the value received and what is allowed.
  */
 
+import { renderRecordMessageDefinition, retryBudget } from "./asl";
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -37,7 +39,9 @@ export type StateBackendConfig =
 
 /** The ingestion API: `POST /messages`, never open without authorization. */
 export interface ApiConfig {
-  readonly authorization: { readonly type: "iam" } | { readonly type: "jwt"; readonly issuer: string; readonly audience: readonly string[] };
+  readonly authorization: { readonly type: "iam" };
+  /** Set API Gateway's account-level CloudWatch Logs role, which access logs need. @default true */
+  readonly manageAccountLogRole: boolean;
   /** @default 50 */
   readonly throttlingRateLimit: number;
   /** @default 100 */
@@ -70,10 +74,12 @@ export interface EnvironmentConfig {
   readonly maxEventAgeInSeconds: number;
   /** Whole execution. @default 30 */
   readonly stateMachineTimeoutSeconds: number;
-  /** The "Record Message" task, callback included; must be below the machine timeout. @default 20 */
+  /** The "Record Message" task, callback included; its retries must fit the machine timeout. @default 7 */
   readonly taskTimeoutSeconds: number;
-  /** The recorder function; must be below the task timeout. @default 10 */
+  /** The recorder function; must be below the task timeout. @default 5 */
   readonly lambdaTimeoutSeconds: number;
+  /** Deletion protection and prevent_destroy on the table. @default true */
+  readonly tableProtection: boolean;
   /** Minimum 128, maximum 10240. @default 256 */
   readonly lambdaMemoryMb: number;
   /** X-Ray on the state machine and the Lambda. @default true */
@@ -195,14 +201,14 @@ const SETTINGS = {
   retryAttempts: { doc: "EventBridge delivery retries before the DLQ, 0-185.", env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
   maxEventAgeInSeconds: { doc: "How long EventBridge retries an event, 60-86400.", env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
   stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution.", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
-  taskTimeoutSeconds: { doc: "Timeout of the Record Message task, callback included; below the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 20, parse: integer(2, 31535999) },
-  lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 10, parse: integer(1, 900) },
+  taskTimeoutSeconds: { doc: "Timeout of one attempt of the Record Message task, callback included; with the retries it must fit the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 7, parse: integer(2, 31535999) },
+  lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 5, parse: integer(1, 900) },
+  tableProtection: { doc: "Deletion protection and `prevent_destroy` on the table; `false` only for throwaway environments.", env: "RECORDER_TABLE_PROTECTION", defaultValue: true, parse: boolean },
   lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
   tracing: { doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`).", env: "RECORDER_TRACING", defaultValue: true, parse: boolean },
   alarmEmail: { doc: "E-mail address subscribed to the alarm topic; empty subscribes nobody.", env: "RECORDER_ALARM_EMAIL", defaultValue: "", parse: matching(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address") },
-  apiAuthorization: { doc: "Authorization of `POST /messages`: `iam` (SigV4) or `jwt`.", env: "RECORDER_API_AUTHORIZATION", defaultValue: "iam", parse: oneOf(["iam", "jwt"] as const) as (n: string, v: unknown) => "iam" | "jwt" },
-  jwtIssuer: { doc: "JWT issuer URL (apiAuthorization `jwt`).", env: "RECORDER_JWT_ISSUER", defaultValue: "", parse: matching(/^$|^https:\/\/\S+$/, "an https:// issuer URL") },
-  jwtAudience: { doc: "JWT audiences, comma-separated (apiAuthorization `jwt`).", env: "RECORDER_JWT_AUDIENCE", defaultValue: "", parse: matching(/^$|^[^,\s]+(,[^,\s]+)*$/, "a comma-separated list of audiences") },
+  apiAuthorization: { doc: "Authorization of `POST /messages`: `iam` (SigV4 with `execute-api:Invoke`).", env: "RECORDER_API_AUTHORIZATION", defaultValue: "iam", parse: oneOf(["iam"] as const) as (n: string, v: unknown) => "iam" },
+  apiAccountLogRole: { doc: "Set API Gateway's account-level CloudWatch Logs role (needed for access logs; one per account and region: `false` in all environments of an account but one).", env: "RECORDER_API_ACCOUNT_LOG_ROLE", defaultValue: true, parse: boolean },
   apiThrottlingRateLimit: { doc: "Steady requests per second the API accepts, 1-10000.", env: "RECORDER_API_RATE_LIMIT", defaultValue: 50, parse: integer(1, 10000) },
   apiThrottlingBurstLimit: { doc: "Burst of requests the API accepts, 1-5000.", env: "RECORDER_API_BURST_LIMIT", defaultValue: 100, parse: integer(1, 5000) },
   tags: { doc: "Extra default tags, a JSON object of strings.", env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
@@ -308,6 +314,17 @@ function resolveEnvironment(
       `lambdaTimeoutSeconds (${environment}): ${s.lambdaTimeoutSeconds} must be below taskTimeoutSeconds (${s.taskTimeoutSeconds}), so the task outlives the function that answers it`,
     );
   }
+  // Retries must never push an execution past its timeout: a message whose retries are cut short by it is
+  // failed while a retry could still have recorded it.
+  const budget = retryBudget(
+    renderRecordMessageDefinition({ RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget", StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, TaskTimeoutSeconds: s.taskTimeoutSeconds }),
+    { lambdaTimeoutSeconds: s.lambdaTimeoutSeconds },
+  );
+  if (budget.totalSeconds >= s.stateMachineTimeoutSeconds) {
+    throw new ConfigError(
+      `stateMachineTimeoutSeconds (${environment}): ${s.stateMachineTimeoutSeconds} must exceed the worst case of the task's retries, ${budget.totalSeconds} s (${budget.retriedAttemptsSeconds} s of retried attempts at lambdaTimeoutSeconds ${s.lambdaTimeoutSeconds}, ${budget.backoffSeconds} s of backoff, ${budget.finalAttemptsSeconds} s for the last attempt at taskTimeoutSeconds); raise it or lower the other two`,
+    );
+  }
 
   return {
     environment,
@@ -326,22 +343,19 @@ function resolveEnvironment(
     taskTimeoutSeconds: s.taskTimeoutSeconds,
     lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
     lambdaMemoryMb: s.lambdaMemoryMb,
+    tableProtection: s.tableProtection,
     tracing: s.tracing,
     ...(s.alarmEmail ? { alarmEmail: s.alarmEmail } : {}),
-    api: apiFor(environment, s),
+    api: apiFor(s),
     backend: backendFor(environment, s),
     tags: s.tags,
   };
 }
 
-function apiFor(environment: string, s: Settings): ApiConfig {
-  if (s.apiAuthorization === "jwt" && (!s.jwtIssuer || !s.jwtAudience)) {
-    throw new ConfigError(`jwtIssuer / jwtAudience (${environment}): both are required when apiAuthorization is "jwt"`);
-  }
+function apiFor(s: Settings): ApiConfig {
   return {
-    authorization: s.apiAuthorization === "jwt"
-      ? { type: "jwt", issuer: s.jwtIssuer, audience: s.jwtAudience.split(",") }
-      : { type: "iam" },
+    authorization: { type: s.apiAuthorization },
+    manageAccountLogRole: s.apiAccountLogRole,
     throttlingRateLimit: s.apiThrottlingRateLimit,
     throttlingBurstLimit: s.apiThrottlingBurstLimit,
   };

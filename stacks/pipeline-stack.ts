@@ -3,6 +3,7 @@ import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, Te
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
 import { EventIngress } from "./constructs/event-ingress";
+import { FailedExecutionCapture } from "./constructs/failed-executions";
 import { IngestionApi } from "./constructs/ingestion-api";
 import { PipelineAlarms } from "./constructs/pipeline-alarms";
 import { MessagesTable } from "./constructs/messages-table";
@@ -28,7 +29,7 @@ export class PipelineStack extends TerraformStack {
     });
     configureStateBackend(this, config);
 
-    const table = new MessagesTable(this, "messages", { tableName: config.tableName });
+    const table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection });
     const recorder = new RecorderFunction(this, "recorder", {
       functionName: config.functionName,
       archive: props.recorderArchive,
@@ -57,14 +58,24 @@ export class PipelineStack extends TerraformStack {
       workflow,
     });
 
+    const failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
+      workflow,
+      ruleName: `${config.stateMachineName}-failed`,
+      queueName: `${config.stateMachineName}-failed-executions`,
+    });
+
     const api = new IngestionApi(this, "api", {
       apiName: `${id}-messages`,
+      region: config.region,
+      tracing: config.tracing,
       ingress,
       eventSource: config.eventSource,
       api: config.api,
       logRetentionInDays: config.logRetentionInDays,
     });
-    const alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, ingress, workflow, recorder, alarmEmail: config.alarmEmail });
+    const alarms = new PipelineAlarms(this, "alarms", {
+      namePrefix: id, ingress, workflow, recorder, failedExecutions, api, alarmEmail: config.alarmEmail,
+    });
 
     const outputs: Record<string, string> = {
       event_bus_name: ingress.eventBusName,
@@ -75,6 +86,7 @@ export class PipelineStack extends TerraformStack {
       messages_table_name: table.tableName,
       recorder_function_name: recorder.functionName,
       dead_letter_queue_url: ingress.deadLetterQueueUrl,
+      failed_executions_queue_url: failedExecutions.queueUrl,
       messages_api_url: api.messagesUrl,
       alarm_topic_arn: alarms.topicArn,
     };

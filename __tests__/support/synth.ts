@@ -56,3 +56,10 @@ export function onlyResource(tf: TerraformJson, type: string): { name: string; b
 export function ref(type: string, name: string, attribute: string): string {
   return `\${${type}.${name}.${attribute}}`;
 }
+
+/** The resource of a type whose construct path starts with `pathPrefix` (e.g. "ingress_rule"); exactly one. */
+export function resourceAt(tf: TerraformJson, type: string, pathPrefix: string): { name: string; body: Record<string, any> } {
+  const entries = Object.entries(resourcesOf(tf, type)).filter(([name]) => name.startsWith(`${pathPrefix}_`));
+  if (entries.length !== 1) throw new Error(`expected one ${type} at ${pathPrefix}, found ${entries.length}`);
+  return { name: entries[0][0], body: entries[0][1] };
+}

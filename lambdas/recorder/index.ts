@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { classifyFailure, describeError, RecorderTransientError, REFUSED_TOKEN_ERRORS } from "./faults";
 import { createLogger } from "./logger";
 import {
   FailureCause,
@@ -16,10 +17,17 @@ import {
 } from "./record";
 import { loadSettings } from "./settings";
 
+/**
+ * Each call gets a bounded time, so a hung connection becomes a transient error inside the function's own
+ * timeout instead of a Lambda timeout; the SDK's standard retries (3 attempts) absorb short blips, and what
+ * outlasts them is retried by the state machine.
+ */
+const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 500, requestTimeout: 1000 } } as const;
+
 // Read once per cold start and reused by every invocation of this execution environment.
 const settings = loadSettings(process.env);
-const dynamodb = new DynamoDBClient({});
-const stepFunctions = new SFNClient({});
+const dynamodb = new DynamoDBClient(CLIENT_CONFIG);
+const stepFunctions = new SFNClient(CLIENT_CONFIG);
 const logger = createLogger();
 
 /** What the handler did; returned for the invoke response (the workflow reads the callback, not this). */
@@ -34,6 +42,11 @@ export class MissingTaskTokenError extends Error {
   }
 }
 
+/**
+ * Stores the record once and answers the task token once. Throws RecorderTransientError when a transient fault
+ * (throttling, 5xx, network) outlasted the SDK's retries, on the write or on the answer: the state machine then
+ * retries the task with a new token, and the conditional put turns the retry into a duplicate success.
+ */
 export async function handler(input: unknown): Promise<RecorderResult> {
   const token = taskTokenOf(input);
   if (token === undefined) throw new MissingTaskTokenError();
@@ -53,16 +66,18 @@ export async function handler(input: unknown): Promise<RecorderResult> {
     await dynamodb.send(new PutItemCommand({
       TableName: settings.tableName,
       Item: { ...toItem(record) },
-      // EventBridge delivers at least once: the first write wins and a redelivery changes nothing.
+      // EventBridge delivers at least once and tasks are retried: the first write wins and a repeat changes nothing.
       ConditionExpression: "attribute_not_exists(messageId)",
     }));
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       duplicate = true;
+    } else if (classifyFailure(error) === "transient") {
+      logger.warn("could not store the message yet; the task will be retried", { messageId, reason: describeError(error) });
+      throw new RecorderTransientError("PutItem", describeError(error));
     } else {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      logger.error("could not store the message", { messageId, reason });
-      return fail(token, failureCause("DynamoDBError", reason, messageId));
+      logger.error("could not store the message", { messageId, reason: describeError(error) });
+      return fail(token, failureCause("DynamoDBError", describeError(error), messageId));
     }
   }
   logger.info(duplicate ? "message was already recorded" : "recorded the message", { messageId, duplicate });
@@ -82,17 +97,22 @@ async function fail(token: string, cause: FailureCause): Promise<RecorderResult>
 }
 
 /**
- * Sends the one answer for this token. If Step Functions refuses it (token expired, unknown, already
- * answered), a second answer would be refused too: log it and stop. The SDK has already retried what was
- * transient.
+ * Sends the one answer for this token. A refusal that names the token (timed out, unknown, already answered)
+ * is final: a second answer would be refused too, so it is logged and the invocation ends. Anything else
+ * (throttling, 5xx, network) fails the invocation as transient, so the task is retried instead of waiting for
+ * its timeout although the message may already be stored.
  */
 async function answer(messageId: string | undefined, callback: string, send: () => Promise<unknown>): Promise<boolean> {
   try {
     await send();
     return true;
   } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    logger.error(`${callback} was not accepted`, { messageId, reason });
+    const refused = error instanceof Error && REFUSED_TOKEN_ERRORS.has(error.name);
+    if (!refused && classifyFailure(error) === "transient") {
+      logger.warn(`${callback} could not be sent yet; the task will be retried`, { messageId, reason: describeError(error) });
+      throw new RecorderTransientError(callback, describeError(error));
+    }
+    logger.error(`${callback} was not accepted`, { messageId, reason: describeError(error) });
     return false;
   }
 }

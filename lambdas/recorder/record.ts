@@ -16,8 +16,10 @@ export interface MessageRecord {
   readonly createdAt: string;
   /** Epoch milliseconds of `createdAt`. */
   readonly createdAtMillis: number;
-  /** The message, parsed from `detail.message` by the state machine. */
+  /** The message, parsed from `detail.message` by the state machine (States.StringToJson). */
   readonly event: unknown;
+  /** `detail.message` exactly as published: what is stored, so no number is rounded and no key reordered. */
+  readonly message: string;
 }
 
 /** The DynamoDB item, in the attribute-value form PutItem takes. */
@@ -46,6 +48,7 @@ export interface FailureCause {
   readonly messageId?: string;
 }
 
+/** Permanent failures only: transient ones fail the invocation instead (see faults.ts). */
 export type RecorderErrorName = "InvalidRecord" | "DynamoDBError";
 
 export class InvalidRecordError extends Error {
@@ -57,6 +60,11 @@ export class InvalidRecordError extends Error {
 
 /** DynamoDB's partition key limit. */
 const MAX_MESSAGE_ID_BYTES = 2048;
+/**
+ * DynamoDB's item size limit, 400 KB, counting attribute names and values
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).
+ */
+export const MAX_ITEM_BYTES = 400 * 1024;
 /** ISO 8601 date-time with an explicit offset, as EventBridge writes `time`. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -93,14 +101,34 @@ export function parseRecord(input: unknown): MessageRecord {
   if (event === undefined || event === null) {
     throw new InvalidRecordError("Record.event: missing");
   }
-  return { messageId, createdAt, createdAtMillis: Date.parse(createdAt), event };
+  const { message } = record as Record<string, unknown>;
+  if (message !== undefined && typeof message !== "string") {
+    throw new InvalidRecordError("Record.message: not a string (the raw detail.message)");
+  }
+  // An execution started by the previous definition (before Record.message existed) may still be running
+  // during a deploy: it is recorded as that definition recorded it, rather than failed.
+  const raw = message ?? JSON.stringify(event);
+  const parsed = { messageId, createdAt, createdAtMillis: Date.parse(createdAt), event, message: raw };
+  const size = itemBytes(toItem(parsed));
+  if (size > MAX_ITEM_BYTES) {
+    throw new InvalidRecordError(`Record.message: the item would be ${size} bytes, above DynamoDB's ${MAX_ITEM_BYTES}-byte item limit`);
+  }
+  return parsed;
+}
+
+/** The size DynamoDB counts for an item: UTF-8 bytes of attribute names and values (a number as its text, an upper bound). */
+function itemBytes(item: MessageItem): number {
+  return Object.entries(item).reduce((total, [name, value]) => {
+    const text = "S" in value ? value.S : value.N;
+    return total + Buffer.byteLength(name, "utf8") + Buffer.byteLength(text, "utf8");
+  }, 0);
 }
 
 export function toItem(record: MessageRecord): MessageItem {
   return {
     messageId: { S: record.messageId },
     createdAt: { N: String(record.createdAtMillis) },
-    event: { S: JSON.stringify(record.event) },
+    event: { S: record.message },
   };
 }
 

@@ -2,13 +2,9 @@ import { Construct } from "constructs";
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { createEventQueue } from "./event-queue";
 import { MessageWorkflow } from "./message-workflow";
 import { ServiceRole } from "./service-role";
-
-/** Fourteen days, the SQS maximum: a message that reached the DLQ waits as long as possible for a redrive. */
-const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
 export interface EventIngressProps {
   readonly busName: string;
@@ -53,33 +49,14 @@ export class EventIngress extends Construct {
     this.ruleArn = rule.arn;
     this.ruleName = rule.name;
 
-    const deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
-      name: props.deadLetterQueueName,
-      sqsManagedSseEnabled: true,
-      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    const deadLetterQueue = createEventQueue(this, "dead-letter-queue", {
+      queueName: props.deadLetterQueueName,
+      ruleArns: [rule.arn],
+      sid: "AcceptUndeliveredEventsFromTheRule",
     });
-    this.deadLetterQueueUrl = deadLetterQueue.url;
-    this.deadLetterQueueArn = deadLetterQueue.arn;
-    this.deadLetterQueueName = deadLetterQueue.name;
-
-    // EventBridge writes to the DLQ as its service principal, not through the target role; without this policy
-    // undeliverable events are dropped.
-    new SqsQueuePolicy(this, "dead-letter-queue-policy", {
-      queueUrl: deadLetterQueue.url,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AcceptUndeliveredEventsFromTheRule",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: deadLetterQueue.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
-          },
-        ],
-      }),
-    });
+    this.deadLetterQueueUrl = deadLetterQueue.queueUrl;
+    this.deadLetterQueueArn = deadLetterQueue.queueArn;
+    this.deadLetterQueueName = deadLetterQueue.queueName;
 
     const role = new ServiceRole(this, "target-role", {
       roleName: `${props.ruleName}-target-role`,
@@ -98,7 +75,7 @@ export class EventIngress extends Construct {
         maximumRetryAttempts: props.retryAttempts,
         maximumEventAgeInSeconds: props.maxEventAgeInSeconds,
       },
-      deadLetterConfig: { arn: deadLetterQueue.arn },
+      deadLetterConfig: { arn: deadLetterQueue.queueArn },
     });
   }
 

@@ -1,42 +1,70 @@
 import { Construct } from "constructs";
-import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
-import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
-import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
-import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { Fn } from "cdktf";
+import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
+import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
+import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
+import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
+import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
+import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
+import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ApiConfig } from "../config";
 import { EventIngress } from "./event-ingress";
+import {
+  BAD_REQUEST_BODY_TEMPLATE,
+  MESSAGE_REQUEST_MODEL,
+  PUT_EVENTS_ERROR_TEMPLATE,
+  PUT_EVENTS_RESPONSE_TEMPLATE,
+  putEventsRequestTemplate,
+} from "./put-events-templates";
 import { ServiceRole } from "./service-role";
 
-/** The detail-type every message sent through the API carries. */
-export const API_DETAIL_TYPE = "message";
+export { API_DETAIL_TYPE } from "./put-events-templates";
+
+/** The stage of the API; part of its URL. */
+export const API_STAGE_NAME = "v1";
 
 export interface IngestionApiProps {
   readonly apiName: string;
+  readonly region: string;
   readonly ingress: EventIngress;
   /** The `source` stamped on every event, the one the rule matches. */
   readonly eventSource: string;
   readonly api: ApiConfig;
   readonly logRetentionInDays: number;
+  /** X-Ray tracing of the stage. @default false */
+  readonly tracing?: boolean;
 }
 
 /**
- * `POST /messages` on an HTTP API, integrated directly with EventBridge PutEvents (no Lambda in between): the
- * request body becomes the event's detail. The route always requires authorization.
+ * `POST /messages` on a REST API whose AWS integration calls EventBridge PutEvents directly (no Lambda): a
+ * request model and validator refuse a bad body with 400 before anything is published, and the integration
+ * response turns an entry PutEvents rejected into a 5xx, so a caller gets 2xx only when the event was accepted.
+ * IAM (SigV4) authorization, stage throttling, JSON access logs that name the caller.
  */
 export class IngestionApi extends Construct {
   public readonly messagesUrl: string;
-  public readonly apiId: string;
+  public readonly restApiId: string;
+  public readonly apiName: string;
+  public readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: IngestionApiProps) {
     super(scope, id);
-    const api = new Apigatewayv2Api(this, "api", {
+    const api = new ApiGatewayRestApi(this, "api", {
       name: props.apiName,
-      protocolType: "HTTP",
       description: "Publishes messages to the message recorder's event bus",
+      endpointConfiguration: { types: ["REGIONAL"] },
     });
-    this.apiId = api.id;
+    this.restApiId = api.id;
+    this.apiName = api.name;
 
     const role = new ServiceRole(this, "role", {
       roleName: `${props.apiName}-role`,
@@ -45,60 +73,137 @@ export class IngestionApi extends Construct {
     });
     props.ingress.grantPutEvents(role);
 
-    const integration = new Apigatewayv2Integration(this, "put-events", {
-      apiId: api.id,
-      integrationType: "AWS_PROXY",
-      integrationSubtype: "EventBridge-PutEvents",
-      credentialsArn: role.roleArn,
-      payloadFormatVersion: "1.0",
+    const messages = new ApiGatewayResource(this, "messages", { restApiId: api.id, parentId: api.rootResourceId, pathPart: "messages" });
+    const model = new ApiGatewayModel(this, "message-model", {
+      restApiId: api.id,
+      name: "Message",
+      contentType: "application/json",
+      schema: JSON.stringify(MESSAGE_REQUEST_MODEL),
+    });
+    const validator = new ApiGatewayRequestValidator(this, "body-validator", {
+      restApiId: api.id,
+      name: "body",
+      validateRequestBody: true,
+      validateRequestParameters: false,
+    });
+    const method = new ApiGatewayMethod(this, "post-messages", {
+      restApiId: api.id,
+      resourceId: messages.id,
+      httpMethod: "POST",
+      authorization: "AWS_IAM",
+      requestValidatorId: validator.id,
+      requestModels: { "application/json": model.name },
+    });
+    const integration = new ApiGatewayIntegration(this, "put-events", {
+      restApiId: api.id,
+      resourceId: messages.id,
+      httpMethod: method.httpMethod,
+      type: "AWS",
+      integrationHttpMethod: "POST",
+      uri: `arn:aws:apigateway:${props.region}:events:action/PutEvents`,
+      credentials: role.roleArn,
+      // Anything but JSON gets 415 instead of reaching EventBridge unmapped.
+      passthroughBehavior: "NEVER",
       requestParameters: {
-        EventBusName: props.ingress.eventBusName,
-        Source: props.eventSource,
-        DetailType: API_DETAIL_TYPE,
-        Detail: "$request.body",
+        "integration.request.header.X-Amz-Target": "'AWSEvents.PutEvents'",
+        "integration.request.header.Content-Type": "'application/x-amz-json-1.1'",
       },
+      requestTemplates: { "application/json": putEventsRequestTemplate({ eventBusName: props.ingress.eventBusName, source: props.eventSource }) },
       dependsOn: [role.policy],
     });
 
-    const auth = props.api.authorization;
-    const authorizer = auth.type === "jwt"
-      ? new Apigatewayv2Authorizer(this, "jwt", {
-        apiId: api.id,
-        name: `${props.apiName}-jwt`,
-        authorizerType: "JWT",
-        identitySources: ["$request.header.Authorization"],
-        jwtConfiguration: { issuer: auth.issuer, audience: [...auth.audience] },
-      })
-      : undefined;
-    new Apigatewayv2Route(this, "post-messages", {
-      apiId: api.id,
-      routeKey: "POST /messages",
-      target: `integrations/${integration.id}`,
-      authorizationType: authorizer ? "JWT" : "AWS_IAM",
-      ...(authorizer ? { authorizerId: authorizer.id } : {}),
+    const responses: Array<{ status: string; selectionPattern?: string; template: string }> = [
+      { status: "200", template: PUT_EVENTS_RESPONSE_TEMPLATE },
+      { status: "500", selectionPattern: "4\\d{2}", template: PUT_EVENTS_ERROR_TEMPLATE },
+      { status: "503", selectionPattern: "5\\d{2}", template: PUT_EVENTS_ERROR_TEMPLATE },
+    ];
+    const integrationResponses = ["200", "500", "502", "503"].map((status) => {
+      const methodResponse = new ApiGatewayMethodResponse(this, `response-${status}`, {
+        restApiId: api.id, resourceId: messages.id, httpMethod: method.httpMethod, statusCode: status,
+        responseModels: { "application/json": "Empty" },
+      });
+      const mapping = responses.find((r) => r.status === status);
+      return mapping && new ApiGatewayIntegrationResponse(this, `integration-response-${status}`, {
+        restApiId: api.id, resourceId: messages.id, httpMethod: method.httpMethod, statusCode: status,
+        ...(mapping.selectionPattern ? { selectionPattern: mapping.selectionPattern } : {}),
+        responseTemplates: { "application/json": mapping.template },
+        dependsOn: [integration, methodResponse],
+      });
+    }).filter((r): r is ApiGatewayIntegrationResponse => r !== undefined);
+
+    const badBody = new ApiGatewayGatewayResponse(this, "bad-request-body", {
+      restApiId: api.id,
+      responseType: "BAD_REQUEST_BODY",
+      statusCode: "400",
+      responseTemplates: { "application/json": BAD_REQUEST_BODY_TEMPLATE },
+    });
+
+    const deployment = new ApiGatewayDeployment(this, "deployment", {
+      restApiId: api.id,
+      // A new deployment whenever what the stage serves changes; the old one is removed only after the switch.
+      triggers: {
+        redeployment: Fn.sha1(Fn.jsonencode([
+          messages.id, method.id, model.schema, validator.id, integration.id, integration.requestTemplates,
+          ...integrationResponses.map((r) => r.responseTemplates), badBody.responseTemplates,
+        ])),
+      },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: [method, integration, ...integrationResponses, badBody],
     });
 
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
       name: `/aws/vendedlogs/apigateway/${props.apiName}`,
       retentionInDays: props.logRetentionInDays,
     });
-    new Apigatewayv2Stage(this, "stage", {
-      apiId: api.id,
-      name: "$default",
-      autoDeploy: true,
-      defaultRouteSettings: {
-        throttlingRateLimit: props.api.throttlingRateLimit,
-        throttlingBurstLimit: props.api.throttlingBurstLimit,
-      },
+    const account = props.api.manageAccountLogRole ? this.accountLogRole(props.apiName) : undefined;
+    const stage = new ApiGatewayStage(this, "stage", {
+      restApiId: api.id,
+      deploymentId: deployment.id,
+      stageName: API_STAGE_NAME,
+      xrayTracingEnabled: Boolean(props.tracing),
       accessLogSettings: {
         destinationArn: accessLogs.arn,
         format: JSON.stringify({
           requestId: "$context.requestId", ip: "$context.identity.sourceIp", caller: "$context.identity.caller",
-          user: "$context.identity.user", requestTime: "$context.requestTime", routeKey: "$context.routeKey",
-          status: "$context.status", integrationError: "$context.integrationErrorMessage",
+          user: "$context.identity.user", userArn: "$context.identity.userArn", accountId: "$context.identity.accountId",
+          requestTime: "$context.requestTime", httpMethod: "$context.httpMethod", resourcePath: "$context.resourcePath",
+          status: "$context.status", integrationStatus: "$context.integration.status",
+          error: "$context.error.message", validationError: "$context.error.validationErrorString",
         }),
       },
+      ...(account ? { dependsOn: [account] } : {}),
     });
-    this.messagesUrl = `${api.apiEndpoint}/messages`;
+    this.stageName = stage.stageName;
+    new ApiGatewayMethodSettings(this, "throttling", {
+      restApiId: api.id,
+      stageName: stage.stageName,
+      methodPath: "*/*",
+      settings: {
+        throttlingRateLimit: props.api.throttlingRateLimit,
+        throttlingBurstLimit: props.api.throttlingBurstLimit,
+      },
+    });
+    this.messagesUrl = `${stage.invokeUrl}/messages`;
+  }
+
+  /**
+   * REST API access logs need the account's API Gateway CloudWatch Logs role (an account-and-region setting:
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html). The AWS-managed policy is
+   * the one that page prescribes; it takes "*" because one role serves every API of the account.
+   */
+  private accountLogRole(apiName: string): ApiGatewayAccount {
+    const role = new IamRole(this, "account-logs-role", {
+      name: `${apiName}-apigw-logs`,
+      description: "Lets API Gateway write access logs for every REST API of this account and region",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    const attachment = new IamRolePolicyAttachment(this, "account-logs-policy", {
+      role: role.name,
+      policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    });
+    return new ApiGatewayAccount(this, "account", { cloudwatchRoleArn: role.arn, dependsOn: [attachment] });
   }
 }

@@ -7,6 +7,13 @@ export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
 
 export interface MessagesTableProps {
   readonly tableName: string;
+  /**
+   * Deletion protection in AWS and `prevent_destroy` in Terraform: the table is the only copy of what was
+   * recorded, so neither a console click nor a `terraform destroy` may delete it. Turn off for throwaway
+   * environments (and deploy once with it off before destroying one on purpose).
+   * @default true
+   */
+  readonly protectFromDeletion?: boolean;
 }
 
 /**
@@ -26,6 +33,8 @@ export class MessagesTable extends Construct {
       attribute: [{ name: MESSAGE_KEY.name, type: MESSAGE_KEY.type }],
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: props.protectFromDeletion ?? true,
+      lifecycle: { preventDestroy: props.protectFromDeletion ?? true },
     });
     this.tableName = table.name;
     this.tableArn = table.arn;

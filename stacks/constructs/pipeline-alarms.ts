@@ -2,7 +2,10 @@ import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { EVENT_QUEUE_RETENTION_SECONDS } from "./event-queue";
 import { EventIngress } from "./event-ingress";
+import { FailedExecutionCapture } from "./failed-executions";
+import { IngestionApi } from "./ingestion-api";
 import { MessageWorkflow } from "./message-workflow";
 import { RecorderFunction } from "./recorder-function";
 
@@ -12,6 +15,8 @@ export interface PipelineAlarmsProps {
   readonly ingress: EventIngress;
   readonly workflow: MessageWorkflow;
   readonly recorder: RecorderFunction;
+  readonly failedExecutions: FailedExecutionCapture;
+  readonly api: IngestionApi;
   /** Subscribed to the topic when set (the address must confirm the subscription). */
   readonly alarmEmail?: string;
 }
@@ -25,7 +30,15 @@ interface AlarmSpec {
   readonly dimensions: Record<string, string>;
   /** SQS publishes every 5 minutes; the others every minute. */
   readonly periodSeconds: number;
+  /** The alarm fires above it. @default 0 */
+  readonly threshold?: number;
 }
+
+/**
+ * Four days before a kept message would expire: long enough to notice that nobody redrove it, early enough to
+ * act before SQS deletes it.
+ */
+export const OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS = EVENT_QUEUE_RETENTION_SECONDS - 4 * 86_400;
 
 /**
  * One alarm per way a message can be lost or stuck, all to one SNS topic. Each fires on the first occurrence
@@ -49,8 +62,15 @@ export class PipelineAlarms extends Construct {
     const stateMachine = { StateMachineArn: props.workflow.stateMachineArn };
     const fn = { FunctionName: props.recorder.functionName };
     const rule = { EventBusName: props.ingress.eventBusName, RuleName: props.ingress.ruleName };
+    const deadLetterQueue = { QueueName: props.ingress.deadLetterQueueName };
+    const failedQueue = { QueueName: props.failedExecutions.queueName };
+    const api = { ApiName: props.api.apiName, Stage: props.api.stageName };
     const specs: AlarmSpec[] = [
-      { id: "dlq-messages-visible", description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: { QueueName: props.ingress.deadLetterQueueName }, periodSeconds: 300 },
+      { id: "dlq-messages-visible", description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: deadLetterQueue, periodSeconds: 300 },
+      { id: "dlq-oldest-message-age", description: "A dead-lettered event is 10 days old and expires in 4: redrive it now", namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", statistic: "Maximum", dimensions: deadLetterQueue, periodSeconds: 300, threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS },
+      { id: "failed-executions-visible", description: "Executions that did not record their message wait in the failed-executions queue: fix the cause, then redrive them", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: failedQueue, periodSeconds: 300 },
+      { id: "failed-executions-oldest-message-age", description: "A captured failed execution is 10 days old and expires in 4: redrive it now", namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", statistic: "Maximum", dimensions: failedQueue, periodSeconds: 300, threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS },
+      { id: "api-rejected-requests", description: "POST /messages answered 5xx: EventBridge refused or throttled the event, and the caller was told to retry", namespace: "AWS/ApiGateway", metricName: "5XXError", statistic: "Sum", dimensions: api, periodSeconds: 60 },
       { id: "executions-failed", description: "Executions ended in Job Failed or another failure: a message was not recorded", namespace: "AWS/States", metricName: "ExecutionsFailed", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
       { id: "executions-timed-out", description: "Executions hit the state machine timeout", namespace: "AWS/States", metricName: "ExecutionsTimedOut", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
       { id: "executions-aborted", description: "Executions were stopped by hand or by a redeploy", namespace: "AWS/States", metricName: "ExecutionsAborted", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
@@ -69,7 +89,7 @@ export class PipelineAlarms extends Construct {
         dimensions: spec.dimensions,
         period: spec.periodSeconds,
         evaluationPeriods: 1,
-        threshold: 0,
+        threshold: spec.threshold ?? 0,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
         alarmActions: [topic.arn],
