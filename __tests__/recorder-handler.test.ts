@@ -84,6 +84,19 @@ describe("recorder handler", () => {
     });
   });
 
+  test("throttling that outlasts the SDK's retries fails the invocation as transient, answering nothing", async () => {
+    dynamodb.on(PutItemCommand).rejects(new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: { httpStatusCode: 400 } }));
+    await expect(handler(input)).rejects.toThrow(RecorderTransientError);
+    await expect(handler(input)).rejects.toThrow("PutItem failed transiently: ProvisionedThroughputExceededException: Rate exceeded");
+    expect(callbacks()).toEqual([]);
+  });
+
+  test("a callback that fails transiently after the write fails the invocation, so the task is retried", async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(new SFNServiceException({ name: "ServiceUnavailable", $fault: "server", message: "try later", $metadata: { httpStatusCode: 503 } }));
+    await expect(handler(input)).rejects.toThrow("SendTaskSuccess failed transiently: ServiceUnavailable: try later");
+    expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(1);
+  });
+
   test("a refused callback is logged and never followed by a second callback", async () => {
     sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: "Task Timed Out", $metadata: {} }));
     const result = await handler(input);

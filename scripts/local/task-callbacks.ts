@@ -1,5 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { FaultPlan } from "./faults";
+import { reply } from "./queues";
 
 /**
  * A local Step Functions endpoint for the two calls the recorder makes, SendTaskSuccess and SendTaskFailure,
@@ -7,8 +9,10 @@ import { AddressInfo } from "node:net";
  *
  * Like Step Functions, it completes the waiting task with the callback's output, or fails it with the
  * callback's error and cause; a token that is unknown, already answered or timed out is refused with the
- * service's error names.
+ * service's error names. Other Step Functions operations (StartExecution, DescribeExecution, ...) can be
+ * served by the caller through `serve`, so one endpoint is "Step Functions" for every client.
  */
+export type OperationHandler = (body: Record<string, any>) => Promise<[number, unknown]>;
 export type TaskCallback =
   | { readonly kind: "SendTaskSuccess"; readonly taskToken: string; readonly output: string }
   | { readonly kind: "SendTaskFailure"; readonly taskToken: string; readonly error?: string; readonly cause?: string };
@@ -32,15 +36,21 @@ export class TaskCallbackEndpoint {
   private readonly closedTokens = new Set<string>();
   /** Requests to refuse with a 500 before serving normally (to exercise the SDK's retries). */
   private injectedServerErrors = 0;
+  private readonly operations = new Map<string, OperationHandler>();
 
-  private constructor(private readonly server: Server, public readonly endpoint: string) {}
+  private constructor(private readonly server: Server, public readonly endpoint: string, private readonly faults: FaultPlan) {}
 
-  static async start(): Promise<TaskCallbackEndpoint> {
+  static async start(faults: FaultPlan = new FaultPlan()): Promise<TaskCallbackEndpoint> {
     let instance: TaskCallbackEndpoint | undefined;
     const server = createServer((req, res) => instance!.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults);
     return instance;
+  }
+
+  /** Serves another Step Functions operation on this endpoint. */
+  serve(operation: string, handler: OperationHandler): void {
+    this.operations.set(operation, handler);
   }
 
   /** Registers a task token and returns the task's outcome: the parsed output, or a TaskFailedError. */
@@ -72,8 +82,16 @@ export class TaskCallbackEndpoint {
       const target = String(req.headers["x-amz-target"] ?? "");
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, string>;
       const operation = target.replace(/^AWSStepFunctions\./, "");
+      const served = this.operations.get(operation);
+      if (served) {
+        served(body).then(([status, answer]) => reply(res, status, answer), (error: Error) => reply(res, 500, { __type: "InternalFailure", message: error.message }));
+        return;
+      }
       if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
         return reply(res, 400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
+      }
+      if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", messageIdOfOutput(body.output))) {
+        return reply(res, 503, { __type: "ServiceUnavailable", message: "injected: the callback endpoint is unavailable" });
       }
       const callback: TaskCallback = operation === "SendTaskSuccess"
         ? { kind: operation, taskToken: body.taskToken, output: body.output }
@@ -106,7 +124,11 @@ export class TaskCallbackEndpoint {
   }
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
-  res.end(JSON.stringify(body));
+function messageIdOfOutput(output: unknown): string | undefined {
+  try {
+    const id = (JSON.parse(String(output)) as { putStatus?: { messageId?: unknown } }).putStatus?.messageId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

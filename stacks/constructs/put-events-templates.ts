@@ -92,5 +92,10 @@ export const PUT_EVENTS_ERROR_TEMPLATE = [
   "{\"accepted\": false, \"errorCode\": \"$util.escapeJavaScript($errorType)\", \"errorMessage\": \"$util.escapeJavaScript($input.path('$.message'))\"}",
 ].join("\n");
 
-/** The body of a 400 from the request validator names what is wrong with the body. */
-export const BAD_REQUEST_BODY_TEMPLATE = "{\"accepted\": false, \"errorCode\": \"BadRequestBody\", \"errorMessage\": \"$context.error.validationErrorString\"}";
+/**
+ * The body of a 400 from the request validator names what is wrong with the body. Gateway response templates
+ * are not VTL, only variable substitution, and `validationErrorString` is substituted as a quoted JSON string,
+ * so it stands without quotes here
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseTemplates.html).
+ */
+export const BAD_REQUEST_BODY_TEMPLATE = "{\"accepted\": false, \"errorCode\": \"BadRequestBody\", \"errorMessage\": $context.error.validationErrorString}";

@@ -1,0 +1,116 @@
+import { createServer, request, Server } from "node:http";
+import { AddressInfo } from "node:net";
+
+/**
+ * Faults injected at the real endpoints the pipeline talks to, never inside our own code: DynamoDB answers
+ * with throttling, a function crashes after its write, the callback endpoint fails with 5xx, the Lambda
+ * service reports a crash, StartExecution is refused. Each fault is planned per message (event id) and count,
+ * so concurrent messages do not steal each other's faults.
+ */
+export type FaultKind =
+  /** PutItem answered with ProvisionedThroughputExceededException (HTTP 400, retryable). */
+  | "throttlePutItem"
+  /** PutItem reaches the table, then the function dies before it can answer (Lambda.Unknown). */
+  | "crashAfterWrite"
+  /** SendTaskSuccess answered with ServiceUnavailable (HTTP 503). */
+  | "failSendTaskSuccess"
+  /** The invocation fails as a crash (Lambda.Unknown) before the handler runs. */
+  | "recorderCrash"
+  /** The rule target cannot start the execution (EventBridge retries, then dead-letters). */
+  | "failStartExecution"
+  /** PutEvents rejects the entry with ThrottlingException (FailedEntryCount 1); keyed "*": the event has no id yet. */
+  | "throttlePutEvents";
+
+export const FAULT_KINDS: readonly FaultKind[] = ["throttlePutItem", "crashAfterWrite", "failSendTaskSuccess", "recorderCrash", "failStartExecution", "throttlePutEvents"];
+
+export class FaultPlan {
+  private readonly remaining = new Map<string, number>();
+  /** How many faults of each kind were injected. */
+  readonly injected: Record<FaultKind, number> = { throttlePutItem: 0, crashAfterWrite: 0, failSendTaskSuccess: 0, recorderCrash: 0, failStartExecution: 0, throttlePutEvents: 0 };
+
+  /** The next `count` occasions of `kind` for this message fail (Infinity: every one). */
+  add(kind: FaultKind, messageId: string, count: number): void {
+    this.remaining.set(`${kind}/${messageId}`, count);
+  }
+
+  /** True when this occasion must fail; counts it. */
+  take(kind: FaultKind, messageId: string | undefined): boolean {
+    if (messageId === undefined) return false;
+    const key = `${kind}/${messageId}`;
+    const left = this.remaining.get(key) ?? 0;
+    if (left <= 0) return false;
+    this.remaining.set(key, left - 1);
+    this.injected[kind]++;
+    return true;
+  }
+}
+
+/** A function crashed; the local Lambda service reports it as Step Functions sees it. */
+export class LambdaUnknownError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "Lambda.Unknown";
+  }
+}
+
+/**
+ * A proxy in front of dynalite that injects the DynamoDB faults of a plan. A throttled PutItem is answered
+ * as DynamoDB answers it; a crash after the write forwards the PutItem, lets it complete, tells `onCrash`, and
+ * drops the connection so the dying function never sees the answer.
+ */
+export class DynamoDBFaultProxy {
+  onCrash: (messageId: string) => void = () => undefined;
+
+  private constructor(private readonly server: Server, readonly endpoint: string) {}
+
+  static async start(target: string, faults: FaultPlan): Promise<DynamoDBFaultProxy> {
+    const { hostname, port } = new URL(target);
+    let proxy: DynamoDBFaultProxy | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const messageId = String(req.headers["x-amz-target"]).endsWith(".PutItem") ? putItemMessageId(body) : undefined;
+        if (faults.take("throttlePutItem", messageId)) {
+          res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
+          res.end(JSON.stringify({
+            __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+            message: "The level of configured provisioned throughput for the table was exceeded (injected)",
+          }));
+          return;
+        }
+        const crash = faults.take("crashAfterWrite", messageId);
+        const upstream = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          if (crash) {
+            answer.resume();
+            answer.on("end", () => {
+              proxy!.onCrash(messageId!);
+              res.destroy();
+            });
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    proxy = new DynamoDBFaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return proxy;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function putItemMessageId(body: Buffer): string | undefined {
+  try {
+    return (JSON.parse(body.toString("utf8")) as { Item?: { messageId?: { S?: string } } }).Item?.messageId?.S;
+  } catch {
+    return undefined;
+  }
+}

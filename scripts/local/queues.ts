@@ -1,0 +1,120 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+
+/**
+ * In-memory SQS queues, served over the AWS JSON protocol that @aws-sdk/client-sqs speaks (SendMessage,
+ * ReceiveMessage, DeleteMessage, GetQueueUrl), so the real redrive code reads them with the real SDK.
+ * Visibility timeouts are honoured; nothing expires.
+ */
+export interface LocalMessage {
+  readonly MessageId: string;
+  readonly Body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  receiptHandle?: string;
+  invisibleUntil: number;
+  receiveCount: number;
+}
+
+export class LocalQueues {
+  private readonly queues = new Map<string, LocalMessage[]>();
+  private server?: Server;
+  private endpointUrl?: string;
+
+  /** Declares a queue; its URL is `<endpoint>/<account>/<name>` once the endpoint is started. */
+  declare(name: string): void {
+    if (!this.queues.has(name)) this.queues.set(name, []);
+  }
+
+  get names(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  send(name: string, body: string, attributes: Record<string, string> = {}): string {
+    const id = randomUUID();
+    this.queue(name).push({ MessageId: id, Body: body, attributes, invisibleUntil: 0, receiveCount: 0 });
+    return id;
+  }
+
+  /** Every message in the queue, visible or not. */
+  messages(name: string): readonly LocalMessage[] {
+    return this.queue(name);
+  }
+
+  get endpoint(): string {
+    if (!this.endpointUrl) throw new Error("the local SQS endpoint is not started");
+    return this.endpointUrl;
+  }
+
+  url(name: string): string {
+    this.queue(name);
+    return `${this.endpoint}/000000000000/${name}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.endpointUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private queue(name: string): LocalMessage[] {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`no local queue ${name}; declared: ${this.names.join(", ")}`);
+    return queue;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const operation = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, any>;
+      const name = typeof body.QueueUrl === "string" ? body.QueueUrl.split("/").pop()! : String(body.QueueName ?? "");
+      if (!this.queues.has(name)) return reply(res, 400, { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: `no queue ${name}` });
+      const queue = this.queue(name);
+      switch (operation) {
+        case "GetQueueUrl":
+          return reply(res, 200, { QueueUrl: this.url(name) });
+        case "SendMessage":
+          return reply(res, 200, { MessageId: this.send(name, body.MessageBody), MD5OfMessageBody: md5(body.MessageBody) });
+        case "ReceiveMessage": {
+          const now = Date.now();
+          const visible = queue.filter((m) => m.invisibleUntil <= now).slice(0, body.MaxNumberOfMessages ?? 1);
+          for (const m of visible) {
+            m.receiptHandle = randomUUID();
+            m.invisibleUntil = now + (body.VisibilityTimeout ?? 30) * 1000;
+            m.receiveCount++;
+          }
+          return reply(res, 200, {
+            Messages: visible.map((m) => ({
+              MessageId: m.MessageId, ReceiptHandle: m.receiptHandle, Body: m.Body, MD5OfBody: md5(m.Body),
+              MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }])),
+            })),
+          });
+        }
+        case "DeleteMessage": {
+          const index = queue.findIndex((m) => m.receiptHandle === body.ReceiptHandle);
+          if (index < 0) return reply(res, 400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
+          queue.splice(index, 1);
+          return reply(res, 200, {});
+        }
+        default:
+          return reply(res, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `not served locally: ${operation}` });
+      }
+    });
+  }
+}
+
+function md5(text: string): string {
+  return createHash("md5").update(text).digest("hex");
+}
+
+export function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
+  res.end(JSON.stringify(body));
+}
