@@ -1,7 +1,10 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { executionName } from "../scripts/ops/redrive-core";
+import { writeFileSync } from "node:fs";
+import { LocalPipeline } from "../scripts/local/pipeline";
+import { temporaryDirectory } from "../scripts/temp-dir";
 import { FakeAws } from "./support/fake-aws";
+import { synthAppToDisk } from "./support/synth";
 
 const ROOT = path.resolve(__dirname, "..");
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:MessageRecorder-dev";
@@ -14,6 +17,10 @@ afterEach(async () => aws.close());
 
 /** Runs an ops script as `npm run` would, with its SDK clients pointed at the fake endpoint. */
 function run(script: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return runWith({}, script, ...args);
+}
+
+function runWith(endpoints: Record<string, string>, script: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", `scripts/ops/${script}.ts`, ...args], {
       cwd: ROOT,
@@ -22,6 +29,7 @@ function run(script: string, ...args: string[]): Promise<{ status: number | null
         AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test",
         AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
         AWS_MAX_ATTEMPTS: "1",
+        ...endpoints,
       },
     });
     let stdout = "";
@@ -60,60 +68,53 @@ describe("npm run send", () => {
 });
 
 describe("npm run redrive", () => {
-  test("starts an execution per message with the original event, named after its id, then deletes it", async () => {
-    aws.enqueue(deadLettered("evt-1"), { TARGET_ARN: MACHINE, ERROR_CODE: "Throttling" });
-    aws.enqueue(deadLettered("evt-2"), { TARGET_ARN: MACHINE });
-    const result = await run("redrive", "--queue-url", `${aws.endpoint}/123456789012/dlq`);
+  let pipeline: LocalPipeline;
+  let outputsFile: string;
+
+  beforeAll(async () => {
+    pipeline = await LocalPipeline.start({ stackDir: path.join(synthAppToDisk(), "stacks", "message-recorder-dev"), retryIntervalMs: 0 });
+    // What `terraform output -json` writes for the stack, pointing at the offline pipeline.
+    outputsFile = path.join(temporaryDirectory("outputs"), "outputs.json");
+    writeFileSync(outputsFile, JSON.stringify({
+      state_machine_arn: { value: pipeline.stateMachineArn, type: "string", sensitive: false },
+      messages_table_name: { value: pipeline.tableName, type: "string", sensitive: false },
+      dead_letter_queue_url: { value: pipeline.queues.url(pipeline.queueNames.deadLetter!), type: "string", sensitive: false },
+      failed_executions_queue_url: { value: pipeline.queues.url(pipeline.queueNames.failedExecutions!), type: "string", sensitive: false },
+    }));
+  });
+  afterAll(async () => pipeline?.close());
+
+  const redriveCli = (...args: string[]) => runWith({
+    AWS_ENDPOINT_URL_SQS: pipeline.endpoints.sqs, AWS_ENDPOINT_URL_SFN: pipeline.endpoints.sfn, AWS_ENDPOINT_URL_DYNAMODB: pipeline.endpoints.dynamodb,
+  }, "redrive", ...args);
+
+  test("takes the state machine, table and queues from the stack outputs and records what the DLQ kept", async () => {
+    pipeline.queues.send(pipeline.queueNames.deadLetter!, deadLettered("cli-1"), { TARGET_ARN: MACHINE });
+    const result = await redriveCli("--outputs", outputsFile);
+    expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(aws.callsOf("StartExecution")).toEqual([
-      { stateMachineArn: MACHINE, name: "redrive-evt-1", input: deadLettered("evt-1") },
-      { stateMachineArn: MACHINE, name: "redrive-evt-2", input: deadLettered("evt-2") },
-    ]);
-    expect(aws.queue).toEqual([]);
-    expect(result.stdout).toContain("received 2, redriven 2, deleted 2, kept 0");
+    expect(result.stdout.trim().split("\n").at(-1)).toBe("recorded 1, already recorded 0, kept 0");
+    expect(await pipeline.storedItem("cli-1")).toBeDefined();
+    expect(pipeline.queues.messages(pipeline.queueNames.deadLetter!)).toEqual([]);
   });
 
-  test("a message is deleted only after its re-delivery succeeded", async () => {
-    aws.enqueue(deadLettered("evt-ok"), { TARGET_ARN: MACHINE });
-    aws.enqueue(deadLettered("evt-bad"), { TARGET_ARN: MACHINE });
-    aws.failStartFor.add("evt-bad");
-    const result = await run("redrive", "--queue-url", `${aws.endpoint}/q`);
+  test("exits 1 and says why when a message is kept", async () => {
+    pipeline.queues.send(pipeline.queueNames.deadLetter!, "not an event");
+    const result = await redriveCli("--outputs", outputsFile, "--source", "dlq");
     expect(result.status).toBe(1);
-    const order = aws.calls.filter((c) => c.operation !== "ReceiveMessage").map((c) => c.operation === "StartExecution" ? `start ${JSON.parse(c.body.input).id}` : "delete");
-    expect(order).toEqual(["start evt-ok", "delete", "start evt-bad"]);
-    expect(aws.queue.map((m) => JSON.parse(m.Body).id)).toEqual(["evt-bad"]);
-    expect(result.stdout).toContain("kept event evt-bad: StateMachineDoesNotExist");
-    expect(result.stdout).toContain("received 2, redriven 1, deleted 1, kept 1");
+    expect(result.stdout).toContain("recorded 0, already recorded 0, kept 1 (1 × the body is not JSON)");
   });
 
-  test("--dry-run lists without starting or deleting anything", async () => {
-    aws.enqueue(deadLettered("evt-1"), { TARGET_ARN: MACHINE, ERROR_CODE: "SDK_CLIENT_ERROR" });
-    const result = await run("redrive", "--queue-url", `${aws.endpoint}/q`, "--dry-run");
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain(`would redrive event evt-1 to ${MACHINE} (SDK_CLIENT_ERROR)`);
-    expect(aws.callsOf("StartExecution")).toEqual([]);
-    expect(aws.callsOf("DeleteMessage")).toEqual([]);
-    expect(aws.queue).toHaveLength(1);
-  });
-
-  test("a body that is not an event stays in the queue", async () => {
-    aws.enqueue("not json", { TARGET_ARN: MACHINE });
-    const result = await run("redrive", "--queue-url", `${aws.endpoint}/q`);
-    expect(result.status).toBe(1);
-    expect(aws.queue).toHaveLength(1);
-    expect(aws.callsOf("StartExecution")).toEqual([]);
-  });
-
-  test("rejects a missing queue URL with the usage line and exit 2", async () => {
-    const result = await run("redrive");
+  test.each([
+    [["--source", "dlq"], "--state-machine-arn is required (or --outputs with the stack's outputs)"],
+    [["--state-machine-arn", MACHINE, "--table-name", "t", "--source", "everything"], "--source: \"everything\" is not allowed; expected dlq, failed, executions or all"],
+    [["--state-machine-arn", MACHINE, "--table-name", "t", "--source", "executions"], "--source executions needs --since"],
+    [["--state-machine-arn", MACHINE, "--table-name", "t", "--since", "last week"], "--since: \"last week\" is not allowed; expected an ISO date-time"],
+    [["--outputs", "/nonexistent/outputs.json"], "--outputs /nonexistent/outputs.json: cannot read it as JSON"],
+  ])("rejects %j with one line, the usage and exit 2", async (args, message) => {
+    const result = await run("redrive", ...args);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("--queue-url is required");
+    expect(result.stderr.split("\n")[0]).toContain(message);
     expect(result.stderr).toContain("usage: npm run redrive --");
-  });
-
-  test("execution names are legal and stable for an event id", () => {
-    expect(executionName("cdd51245-987a-b3c7-eecf-6d6d63046073")).toBe("redrive-cdd51245-987a-b3c7-eecf-6d6d63046073");
-    expect(executionName("a b/c")).toBe("redrive-a_b_c");
-    expect(executionName("x".repeat(100))).toHaveLength(80);
   });
 });

@@ -18,6 +18,8 @@ export interface LocalMessage {
 
 export class LocalQueues {
   private readonly queues = new Map<string, LocalMessage[]>();
+  /** DeleteMessage calls to refuse with a 500 before serving normally. */
+  failNextDeletes = 0;
   private server?: Server;
   private endpointUrl?: string;
 
@@ -28,6 +30,16 @@ export class LocalQueues {
 
   get names(): string[] {
     return [...this.queues.keys()];
+  }
+
+  /** Makes every message visible again, as if the visibility timeout of earlier receives had passed. */
+  expireVisibility(name: string): void {
+    for (const message of this.queue(name)) message.invisibleUntil = 0;
+  }
+
+  /** Removes every message (what an operator's purge does). */
+  purge(name: string): void {
+    this.queue(name).length = 0;
   }
 
   send(name: string, body: string, attributes: Record<string, string> = {}): string {
@@ -98,6 +110,10 @@ export class LocalQueues {
           });
         }
         case "DeleteMessage": {
+          if (this.failNextDeletes > 0) {
+            this.failNextDeletes--;
+            return reply(res, 500, { __type: "com.amazonaws.sqs#InternalError", message: "injected: DeleteMessage failed" });
+          }
           const index = queue.findIndex((m) => m.receiptHandle === body.ReceiptHandle);
           if (index < 0) return reply(res, 400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
           queue.splice(index, 1);

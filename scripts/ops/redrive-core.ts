@@ -1,92 +1,301 @@
+import { createHash } from "node:crypto";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 
 /**
- * Re-delivers what EventBridge dead-lettered. Each message body is the original event; it goes to the state
- * machine again as an execution named after the event id, so:
- * - the recorder sees the original messageId and its idempotent write recognises a message already recorded;
- * - a second redrive of the same event (after a crash between start and delete) gets the same execution back
- *   from StartExecution instead of a second one.
- * A message is deleted only after its execution was started; anything else stays in the queue.
+ * Records what the pipeline kept for an operator, and deletes a kept message only once its event is recorded.
+ *
+ * Sources: the dead-letter queue (events EventBridge could not deliver: the body is the event), the
+ * failed-executions queue (status-change events: the event is the execution's input), and the execution
+ * history itself (ListExecutions of FAILED, TIMED_OUT and ABORTED executions since a time: the authority, since
+ * status-change events are delivered on a best-effort basis).
+ *
+ * For each event: if the table already holds it, it is done. Otherwise it is started again, with the original
+ * event as input (so the messageId and the idempotent write are kept), under a name derived from a hash of the
+ * event id, and redrive waits for the execution to end. A message is deleted only when that execution
+ * SUCCEEDED or the item is in the table; otherwise it stays, and the summary says why. A name already taken by
+ * an earlier redrive is resolved by looking at that execution and the table: running, it is waited for;
+ * succeeded, done; failed, the next attempt gets the next name. The state machine and table come from the
+ * stack's outputs or flags, never from the message. An error on one message never stops the run.
  */
+export type RedriveSource = "dlq" | "failed" | "executions";
+export const REDRIVE_SOURCES: readonly RedriveSource[] = ["dlq", "failed", "executions"];
+
+export interface RedriveTarget {
+  readonly stateMachineArn: string;
+  readonly tableName: string;
+  readonly deadLetterQueueUrl?: string;
+  readonly failedExecutionsQueueUrl?: string;
+}
+
 export interface RedriveOptions {
   readonly sqs: SQSClient;
   readonly sfn: SFNClient;
-  readonly queueUrl: string;
-  /** Unset: each message's TARGET_ARN attribute, which EventBridge sets to the rule target. */
-  readonly stateMachineArn?: string;
+  readonly dynamodb: DynamoDBClient;
+  readonly target: RedriveTarget;
+  readonly sources: readonly RedriveSource[];
+  /** Required by the `executions` source: only executions started at or after it. */
+  readonly since?: Date;
   readonly dryRun: boolean;
-  /** Stop after this many messages. */
-  readonly maxMessages: number;
+  /** Stop after this many messages or executions per source. */
+  readonly maxItems: number;
+  /** How long to wait for one redriven execution to end before keeping its message. */
+  readonly waitSeconds: number;
+  /** Between two DescribeExecution calls while waiting. @default 1000 */
+  readonly pollMs?: number;
   readonly log: (line: string) => void;
 }
 
-export interface RedriveCounts {
-  received: number;
-  redriven: number;
-  deleted: number;
-  failed: number;
+export interface RedriveSummary {
+  /** Events whose redriven execution recorded them. */
+  recorded: number;
+  /** Events the table already held (recorded by an earlier delivery or redrive). */
+  alreadyRecorded: number;
+  /** Items left where they were, by reason. */
+  kept: number;
+  readonly keptReasons: Record<string, number>;
+  /** Dry run: events that would be started. */
+  wouldRedrive: number;
 }
 
-const VISIBILITY_TIMEOUT_SECONDS = 60;
+/** Names of attempts of the same event: `<base>`, `<base>-2`, ... up to this many. */
+const MAX_ATTEMPTS_PER_EVENT = 9;
+const VISIBILITY_TIMEOUT_SECONDS = 300;
+const UNSUCCESSFUL: ExecutionStatus[] = ["FAILED", "TIMED_OUT", "ABORTED"];
 
-export async function redrive(options: RedriveOptions): Promise<RedriveCounts> {
-  const counts: RedriveCounts = { received: 0, redriven: 0, deleted: 0, failed: 0 };
+interface KeptItem {
+  /** The event as it was published, as JSON text. */
+  readonly input?: string;
+  readonly eventId?: string;
+  /** The capture of an execution that a redrive started. */
+  readonly fromRedrive?: boolean;
+  /** Why there is no event to redrive. */
+  readonly problem?: string;
+}
+
+export async function redrive(options: RedriveOptions): Promise<RedriveSummary> {
+  const summary: RedriveSummary = { recorded: 0, alreadyRecorded: 0, kept: 0, keptReasons: {}, wouldRedrive: 0 };
+  /** What became of each event this run, so a second copy of it (or the capture of a failed redrive) is not redriven again. */
+  const handled = new Map<string, "done" | "kept">();
+  const queues: Array<[RedriveSource, string | undefined]> = [["dlq", options.target.deadLetterQueueUrl], ["failed", options.target.failedExecutionsQueueUrl]];
+  for (const [source, queueUrl] of queues) {
+    if (!options.sources.includes(source)) continue;
+    if (!queueUrl) throw new Error(`no queue URL for source ${source}: give the stack outputs or the queue URL`);
+    await redriveQueue(source, queueUrl, options, summary, handled);
+  }
+  if (options.sources.includes("executions")) await redriveHistory(options, summary, handled);
+  return summary;
+}
+
+async function redriveQueue(source: RedriveSource, queueUrl: string, options: RedriveOptions, summary: RedriveSummary, handled: Map<string, "done" | "kept">): Promise<void> {
   const seen = new Set<string>();
-  while (counts.received < options.maxMessages) {
+  while (seen.size < options.maxItems) {
     const { Messages = [] } = await options.sqs.send(new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: Math.min(10, options.maxMessages - counts.received),
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: Math.min(10, options.maxItems - seen.size),
       // A dry run hides nothing from other readers; a real run keeps a message to itself while it works on it.
       VisibilityTimeout: options.dryRun ? 0 : VISIBILITY_TIMEOUT_SECONDS,
       WaitTimeSeconds: 0,
-      MessageAttributeNames: ["All"],
     }));
     const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
     if (fresh.length === 0) break;
     for (const message of fresh) {
       seen.add(message.MessageId!);
-      counts.received++;
-      await handleMessage(message, options, counts);
+      const label = `${source} message ${message.MessageId}`;
+      await guarded(label, summary, options, async () => {
+        const item = await keptItemOf(message, options.sfn);
+        const earlier = item.eventId ? handled.get(item.eventId) : undefined;
+        let outcome: "done" | "kept" | "echo";
+        if (earlier === undefined) {
+          outcome = await redriveItem(item, label, options, summary);
+          if (item.eventId) handled.set(item.eventId, outcome);
+        } else {
+          // The same event again in this run: recorded already, or the capture of this run's own failed redrive,
+          // which the message kept for the event already stands for.
+          outcome = earlier === "done" ? "done" : item.fromRedrive ? "echo" : "kept";
+          if (outcome === "kept") return;
+          options.log(`${label}: event ${item.eventId} was ${earlier === "done" ? "recorded" : "kept"} earlier in this run; this copy is removed`);
+        }
+        if (outcome !== "kept" && !options.dryRun) {
+          try {
+            await options.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+          } catch (error) {
+            keep(summary, options, label, `recorded, but the message could not be deleted (${describe(error)}); the next redrive finds it recorded`);
+          }
+        }
+      });
     }
   }
-  return counts;
 }
 
-async function handleMessage(message: Message, options: RedriveOptions, counts: RedriveCounts): Promise<void> {
-  let event: { id?: unknown };
-  try {
-    event = JSON.parse(message.Body ?? "") as { id?: unknown };
-  } catch {
-    counts.failed++;
-    options.log(`kept ${message.MessageId}: the body is not JSON`);
-    return;
+async function redriveHistory(options: RedriveOptions, summary: RedriveSummary, handled: Map<string, "done" | "kept">): Promise<void> {
+  if (!options.since) throw new Error("the executions source needs --since");
+  let count = 0;
+  for (const status of UNSUCCESSFUL) {
+    let nextToken: string | undefined;
+    do {
+      const page = await options.sfn.send(new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, statusFilter: status, maxResults: 100, nextToken }));
+      nextToken = page.nextToken;
+      for (const execution of page.executions ?? []) {
+        // Newest first: the rest of this status is older than the window.
+        if (execution.startDate && execution.startDate < options.since) {
+          nextToken = undefined;
+          break;
+        }
+        if (count++ >= options.maxItems) return;
+        const label = `execution ${execution.name}`;
+        await guarded(label, summary, options, async () => {
+          const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+          const item = itemFromInput(described.input);
+          // One event, one redrive per run, however many failed executions (and queue messages) it left.
+          if (!item.eventId || handled.has(item.eventId)) {
+            if (!item.eventId) keep(summary, options, label, item.problem ?? "no event to redrive");
+            return;
+          }
+          handled.set(item.eventId, await redriveItem(item, label, options, summary));
+        });
+      }
+    } while (nextToken);
   }
-  const eventId = typeof event.id === "string" ? event.id : undefined;
-  const target = options.stateMachineArn ?? message.MessageAttributes?.TARGET_ARN?.StringValue;
-  if (!eventId || !target) {
-    counts.failed++;
-    options.log(`kept ${message.MessageId}: ${!eventId ? "the event has no id" : "no state machine: pass --state-machine-arn"}`);
-    return;
+}
+
+/** "done" when the event is recorded (now or before); "kept" otherwise, with the reason counted. */
+async function redriveItem(item: KeptItem, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
+  if (!item.input || !item.eventId) {
+    keep(summary, options, label, item.problem ?? "no event to redrive");
+    return "kept";
+  }
+  if (await isRecorded(item.eventId, options)) {
+    summary.alreadyRecorded++;
+    options.log(`${label}: event ${item.eventId} is already recorded`);
+    return "done";
   }
   if (options.dryRun) {
-    options.log(`would redrive event ${eventId} to ${target} (${message.MessageAttributes?.ERROR_CODE?.StringValue ?? "no error code"})`);
-    return;
+    summary.wouldRedrive++;
+    options.log(`${label}: would redrive event ${item.eventId} as ${executionName(item.eventId)}`);
+    return "kept";
   }
-  try {
-    await options.sfn.send(new StartExecutionCommand({ stateMachineArn: target, name: executionName(eventId), input: message.Body }));
-    counts.redriven++;
-  } catch (error) {
-    counts.failed++;
-    options.log(`kept event ${eventId}: ${(error as Error).name}: ${(error as Error).message}`);
-    return;
+  const base = executionName(item.eventId);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_EVENT; attempt++) {
+    const name = attempt === 1 ? base : `${base}-${attempt}`;
+    const status = await runExecution(name, item.input, options);
+    if (status === "SUCCEEDED" || (await isRecorded(item.eventId, options))) {
+      summary.recorded++;
+      options.log(`${label}: event ${item.eventId} recorded by ${name}`);
+      return "done";
+    }
+    if (status === "RUNNING") {
+      keep(summary, options, label, `execution still running after ${options.waitSeconds} s`);
+      return "kept";
+    }
+    if (status.fresh) {
+      keep(summary, options, label, `redrive ended ${status.status}${status.error ? ` (${status.error})` : ""}`);
+      return "kept";
+    }
+    // An earlier redrive of this event under this name failed: the next attempt gets the next name.
   }
-  await options.sqs.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }));
-  counts.deleted++;
-  options.log(`redrove event ${eventId}`);
+  keep(summary, options, label, `${MAX_ATTEMPTS_PER_EVENT} redrives of this event failed`);
+  return "kept";
 }
 
-/** Execution names allow letters, digits, '-' and '_', at most 80 characters. */
+type RunOutcome = "SUCCEEDED" | "RUNNING" | { readonly status: ExecutionStatus; readonly error?: string; readonly fresh: boolean };
+
+/** Starts the execution, or finds the one that holds the name, and waits for it to end. */
+async function runExecution(name: string, input: string, options: RedriveOptions): Promise<RunOutcome> {
+  const executionArn = `${options.target.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+  let fresh = true;
+  try {
+    await options.sfn.send(new StartExecutionCommand({ stateMachineArn: options.target.stateMachineArn, name, input }));
+  } catch (error) {
+    if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+    fresh = false;
+  }
+  const deadline = Date.now() + options.waitSeconds * 1000;
+  for (;;) {
+    const described = await options.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status === "SUCCEEDED") return "SUCCEEDED";
+    if (described.status !== "RUNNING") {
+      return { status: described.status!, ...(described.error ? { error: described.error } : {}), fresh };
+    }
+    if (Date.now() >= deadline) return "RUNNING";
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}
+
+async function isRecorded(messageId: string, options: RedriveOptions): Promise<boolean> {
+  const { Item } = await options.dynamodb.send(new GetItemCommand({
+    TableName: options.target.tableName, Key: { messageId: { S: messageId } }, ConsistentRead: true, ProjectionExpression: "messageId",
+  }));
+  return Item !== undefined;
+}
+
+/** The original event of a kept message: the body itself (DLQ), or the execution's input (status change). */
+async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
+  let body: Record<string, any>;
+  try {
+    body = JSON.parse(message.Body ?? "") as Record<string, any>;
+  } catch {
+    return { problem: "the body is not JSON" };
+  }
+  if (body.source === "aws.states" && typeof body.detail === "object" && body.detail !== null) {
+    const fromRedrive = String(body.detail.name ?? "").startsWith(REDRIVE_PREFIX);
+    // Status-change events carry the input unless it was too large for the event; then it is read back.
+    if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false) return { ...itemFromInput(body.detail.input), fromRedrive };
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: String(body.detail.executionArn) }));
+    return { ...itemFromInput(described.input), fromRedrive };
+  }
+  return itemFromInput(message.Body);
+}
+
+function itemFromInput(input: string | undefined): KeptItem {
+  let event: { id?: unknown };
+  try {
+    event = JSON.parse(input ?? "") as { id?: unknown };
+  } catch {
+    return { problem: "the event is not JSON" };
+  }
+  if (typeof event.id !== "string" || event.id === "") return { problem: "the event has no id" };
+  return { input: input!, eventId: event.id };
+}
+
+async function guarded(label: string, summary: RedriveSummary, options: RedriveOptions, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    keep(summary, options, label, describe(error));
+  }
+}
+
+function keep(summary: RedriveSummary, options: RedriveOptions, label: string, reason: string): void {
+  summary.kept++;
+  const key = reason.replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, "<id>");
+  summary.keptReasons[key] = (summary.keptReasons[key] ?? 0) + 1;
+  options.log(`${label}: kept: ${reason}`);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * An execution name for an event: unique per event id and valid (letters, digits, '-' and '_', at most 80
+ * characters). The readable prefix keeps what the id allows; the hash of the whole id makes ids that differ
+ * only in other characters (or beyond the prefix) get different names.
+ */
 export function executionName(eventId: string): string {
-  return `redrive-${eventId.replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 80);
+  const readable = eventId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 36);
+  const hash = createHash("sha256").update(eventId, "utf8").digest("hex").slice(0, 32);
+  return `${REDRIVE_PREFIX}${readable}-${hash}`;
+}
+
+const REDRIVE_PREFIX = "redrive-";
+
+/** A one-line summary for people. */
+export function formatSummary(summary: RedriveSummary, dryRun: boolean): string {
+  const reasons = Object.entries(summary.keptReasons).map(([reason, n]) => `${n} × ${reason}`).join("; ");
+  const counts = dryRun
+    ? `dry run: would redrive ${summary.wouldRedrive}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept}`
+    : `recorded ${summary.recorded}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept}`;
+  return reasons ? `${counts} (${reasons})` : counts;
 }

@@ -1,31 +1,101 @@
+import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { parseArgs, runCli, UsageError } from "./args";
-import { redrive } from "./redrive-core";
+import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget } from "./redrive-core";
 
 /**
- * npm run redrive -- --queue-url URL [--state-machine-arn ARN] [--max N] [--dry-run]
+ * npm run redrive -- --outputs <file> [--stack NAME] [--source dlq|failed|executions|all] [--since TIME]
+ *                    [--max N] [--wait-seconds N] [--dry-run]
  *
- * Re-delivers dead-lettered events to the state machine and deletes each only once that succeeded. The queue
- * URL is the stack output dead_letter_queue_url. Region and credentials come from the standard AWS environment.
+ * Records what the pipeline kept: the dead-letter queue, the failed-executions queue and, with --since, the
+ * execution history. The state machine, table and queues come from the stack's outputs (`cdktf deploy
+ * --outputs-file <file>` or `terraform output -json > <file>`), or from the flags that name them; never from a
+ * message. Region and credentials come from the standard AWS environment.
  */
-const USAGE = "usage: npm run redrive -- --queue-url URL [--state-machine-arn ARN] [--max N] [--dry-run]";
+const USAGE = "usage: npm run redrive -- (--outputs FILE [--stack NAME] | --state-machine-arn ARN --table-name NAME [--dlq-url URL] [--failed-queue-url URL]) [--source dlq|failed|executions|all] [--since TIME] [--max N] [--wait-seconds N] [--dry-run]";
 
 runCli(USAGE, async () => {
-  const args = parseArgs(process.argv.slice(2), ["--queue-url", "--state-machine-arn", "--max"], ["--dry-run"]);
-  if (typeof args["queue-url"] !== "string") throw new UsageError("--queue-url is required (the stack output dead_letter_queue_url)");
-  const max = args.max === undefined ? 1000 : Number(args.max);
-  if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max must be a positive whole number, got ${String(args.max)}`);
+  const args = parseArgs(
+    process.argv.slice(2),
+    ["--outputs", "--stack", "--state-machine-arn", "--table-name", "--dlq-url", "--failed-queue-url", "--source", "--since", "--max", "--wait-seconds"],
+    ["--dry-run"],
+  );
+  const text = (name: string) => (typeof args[name] === "string" ? (args[name] as string) : undefined);
+  const fromOutputs = text("outputs") ? readOutputs(text("outputs")!, text("stack")) : {};
+  const target: RedriveTarget = {
+    stateMachineArn: required("state-machine-arn", text("state-machine-arn") ?? fromOutputs.state_machine_arn),
+    tableName: required("table-name", text("table-name") ?? fromOutputs.messages_table_name),
+    ...optional("deadLetterQueueUrl", text("dlq-url") ?? fromOutputs.dead_letter_queue_url),
+    ...optional("failedExecutionsQueueUrl", text("failed-queue-url") ?? fromOutputs.failed_executions_queue_url),
+  };
+  const sourceArg = text("source") ?? (text("since") ? "all" : "dlq,failed");
+  const sources = sourceArg === "all" ? [...REDRIVE_SOURCES] : sourceArg.split(",").map((s) => {
+    if (!REDRIVE_SOURCES.includes(s as RedriveSource)) throw new UsageError(`--source: "${s}" is not allowed; expected dlq, failed, executions or all`);
+    return s as RedriveSource;
+  });
+  const since = text("since") ? parseSince(text("since")!) : undefined;
+  if (sources.includes("executions") && !since) throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args["dry-run"] === true;
-  const counts = await redrive({
+  const summary = await redrive({
     sqs: new SQSClient({}),
     sfn: new SFNClient({}),
-    queueUrl: args["queue-url"],
-    ...(typeof args["state-machine-arn"] === "string" ? { stateMachineArn: args["state-machine-arn"] } : {}),
+    dynamodb: new DynamoDBClient({}),
+    target,
+    sources,
+    ...(since ? { since } : {}),
     dryRun,
-    maxMessages: max,
+    maxItems: positiveInteger("max", text("max"), 1000),
+    waitSeconds: positiveInteger("wait-seconds", text("wait-seconds"), 120),
     log: (line) => process.stdout.write(`${line}\n`),
   });
-  process.stdout.write(`${dryRun ? "dry run: " : ""}received ${counts.received}, redriven ${counts.redriven}, deleted ${counts.deleted}, kept ${counts.failed}\n`);
-  if (counts.failed > 0) process.exitCode = 1;
+  process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
+  if (summary.kept > 0) process.exitCode = 1;
 });
+
+/** The outputs of a pipeline stack, from `terraform output -json` or from cdktf's --outputs-file. */
+function readOutputs(file: string, stack?: string): Record<string, string> {
+  let parsed: Record<string, any>;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
+  } catch (error) {
+    throw new UsageError(`--outputs ${file}: cannot read it as JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed.state_machine_arn === "object") {
+    return Object.fromEntries(Object.entries(parsed).map(([name, output]) => [name, String((output as { value: unknown }).value)]));
+  }
+  const stacks = Object.keys(parsed).filter((name) => typeof parsed[name]?.state_machine_arn === "string");
+  const chosen = stack ?? (stacks.length === 1 ? stacks[0] : undefined);
+  if (!chosen || !stacks.includes(chosen)) {
+    throw new UsageError(`--outputs ${file}: ${stack ? `no stack ${stack}` : "name the stack with --stack"}; stacks with pipeline outputs: ${stacks.join(", ") || "none"}`);
+  }
+  return parsed[chosen] as Record<string, string>;
+}
+
+function required(flag: string, value: string | undefined): string {
+  if (!value) throw new UsageError(`--${flag} is required (or --outputs with the stack's outputs)`);
+  return value;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`--${flag}: "${value}" is not allowed; expected a whole number of at least 1`);
+  return n;
+}
+
+/** An ISO date-time, or a duration back from now: 30m, 24h, 7d. */
+function parseSince(value: string): Date {
+  const relative = /^(\d+)([mhd])$/.exec(value);
+  if (relative) return new Date(Date.now() - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"]);
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new UsageError(`--since: "${value}" is not allowed; expected an ISO date-time (2026-11-01T00:00:00Z) or a duration (30m, 24h, 7d)`);
+  }
+  return date;
+}

@@ -1,0 +1,174 @@
+import * as path from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { LOCAL_AWS } from "../scripts/local/dynamodb";
+import { FaultPlan } from "../scripts/local/faults";
+import { LocalPipeline } from "../scripts/local/pipeline";
+import { executionName, redrive, RedriveOptions, RedriveSource } from "../scripts/ops/redrive-core";
+import { synthAppToDisk } from "./support/synth";
+
+/**
+ * Redrive against the offline pipeline's own endpoints: the real SDK clients read its queues, start, describe
+ * and list its executions (which run the real recorder), and read its table.
+ */
+const event = (id: string, extra: Record<string, unknown> = {}) => ({
+  version: "0", id, "detail-type": "message", source: "com.devpost.commonevent", account: "000000000000",
+  time: "2022-04-16T12:20:00Z", region: "us-east-1", resources: [], detail: { message: "{\"hello\":\"redrive\"}" }, ...extra,
+});
+
+let pipeline: LocalPipeline;
+let dlq: string;
+let failed: string;
+let log: string[];
+
+beforeAll(async () => {
+  const stackDir = path.join(synthAppToDisk(), "stacks", "message-recorder-dev");
+  pipeline = await LocalPipeline.start({ stackDir, faults: new FaultPlan(), retryIntervalMs: 0 });
+  dlq = pipeline.queueNames.deadLetter!;
+  failed = pipeline.queueNames.failedExecutions!;
+});
+afterAll(async () => pipeline?.close());
+beforeEach(() => {
+  log = [];
+  pipeline.queues.purge(dlq);
+  pipeline.queues.purge(failed);
+});
+
+function options(overrides: Partial<RedriveOptions> & { sources?: RedriveSource[] } = {}): RedriveOptions {
+  return {
+    sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs, maxAttempts: 1 }),
+    sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, maxAttempts: 1 }),
+    dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
+    target: { stateMachineArn: pipeline.stateMachineArn, tableName: pipeline.tableName, deadLetterQueueUrl: pipeline.queues.url(dlq), failedExecutionsQueueUrl: pipeline.queues.url(failed) },
+    sources: ["dlq", "failed"],
+    dryRun: false,
+    maxItems: 100,
+    waitSeconds: 20,
+    pollMs: 10,
+    log: (line) => log.push(line),
+    ...overrides,
+  };
+}
+
+const executionNames = async () =>
+  ((await options().sfn.send(new ListExecutionsCommand({ stateMachineArn: pipeline.stateMachineArn }))).executions ?? []).map((e) => e.name);
+
+describe("redrive", () => {
+  test("a dead-lettered event is started under its hashed name with the original event, waited for, and deleted once recorded", async () => {
+    pipeline.faults.add("failStartExecution", "r-dlq", 4);
+    expect(await pipeline.publish(event("r-dlq"))).toMatchObject({ deadLettered: true });
+    const summary = await redrive(options());
+    expect(summary).toMatchObject({ recorded: 1, alreadyRecorded: 0, kept: 0 });
+    expect(await pipeline.storedItem("r-dlq")).toBeDefined();
+    expect(pipeline.queues.messages(dlq)).toEqual([]);
+    expect(await executionNames()).toContain(executionName("r-dlq"));
+  });
+
+  test("the state machine comes from the outputs, never from the message's TARGET_ARN", async () => {
+    pipeline.queues.send(dlq, JSON.stringify(event("r-forged")), { TARGET_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:Elsewhere" });
+    expect(await redrive(options())).toMatchObject({ recorded: 1, kept: 0 });
+    expect(await pipeline.storedItem("r-forged")).toBeDefined();
+  });
+
+  test("a failed execution captured from the default bus is recorded from its input, and its message deleted", async () => {
+    pipeline.faults.add("recorderCrash", "r-crashed", 4);
+    expect((await pipeline.publish(event("r-crashed"))).execution!.status).toBe("FAILED");
+    expect(pipeline.queues.messages(failed)).toHaveLength(1);
+    expect(await redrive(options())).toMatchObject({ recorded: 1, kept: 0 });
+    expect(await pipeline.storedItem("r-crashed")).toBeDefined();
+    expect(pipeline.queues.messages(failed)).toEqual([]);
+  });
+
+  test("a message whose event fails again stays in its queue, and the summary says why", async () => {
+    await pipeline.publish(event("r-invalid", { time: "yesterday" }));
+    const summary = await redrive(options());
+    expect(summary).toMatchObject({ recorded: 0, kept: 1, keptReasons: { "redrive ended FAILED (InvalidRecord)": 1 } });
+    // One message per event stays: the capture of the failed redrive itself is removed as a copy.
+    expect(pipeline.queues.messages(failed)).toHaveLength(1);
+    expect(await pipeline.storedItem("r-invalid")).toBeUndefined();
+  });
+
+  test("an event the table already holds is not started again, and its message is deleted", async () => {
+    await pipeline.publish(event("r-done"));
+    pipeline.queues.send(dlq, JSON.stringify(event("r-done")));
+    const before = (await executionNames()).length;
+    expect(await redrive(options())).toMatchObject({ recorded: 0, alreadyRecorded: 1, kept: 0 });
+    expect((await executionNames()).length).toBe(before);
+    expect(pipeline.queues.messages(dlq)).toEqual([]);
+  });
+
+  test("a name already taken by a failed redrive is resolved by looking at it and the table: the next attempt gets the next name", async () => {
+    pipeline.faults.add("recorderCrash", "r-again", Number.POSITIVE_INFINITY);
+    await pipeline.publish(event("r-again"));
+    expect(await redrive(options())).toMatchObject({ kept: 1, keptReasons: { "redrive ended FAILED (Lambda.Unknown)": 1 } });
+    expect(pipeline.queues.messages(failed)).toHaveLength(1);
+    pipeline.faults.add("recorderCrash", "r-again", 0);
+    pipeline.queues.expireVisibility(failed);
+    expect(await redrive(options())).toMatchObject({ recorded: 1, kept: 0 });
+    expect(await executionNames()).toEqual(expect.arrayContaining([executionName("r-again"), `${executionName("r-again")}-2`]));
+    expect(pipeline.queues.messages(failed)).toEqual([]);
+  });
+
+  test("an error on one message does not stop the run: a bad body and a failed delete are kept, the rest recorded", async () => {
+    pipeline.queues.send(dlq, "not json");
+    pipeline.queues.send(dlq, JSON.stringify(event("r-ok-1")));
+    pipeline.queues.send(dlq, JSON.stringify(event("r-ok-2")));
+    pipeline.queues.failNextDeletes = 1;
+    const summary = await redrive(options());
+    expect(summary.recorded).toBe(2);
+    expect(summary.kept).toBe(2);
+    expect(Object.keys(summary.keptReasons).sort()).toEqual([
+      "recorded, but the message could not be deleted (InternalError: injected: DeleteMessage failed); the next redrive finds it recorded",
+      "the body is not JSON",
+    ]);
+    expect(await pipeline.storedItem("r-ok-1")).toBeDefined();
+    expect(await pipeline.storedItem("r-ok-2")).toBeDefined();
+    pipeline.queues.expireVisibility(dlq);
+    expect(await redrive(options())).toMatchObject({ alreadyRecorded: 1, kept: 1 });
+    expect(pipeline.queues.messages(dlq).map((m) => m.Body)).toEqual(["not json"]);
+  });
+
+  test("--dry-run starts nothing and deletes nothing", async () => {
+    pipeline.queues.send(dlq, JSON.stringify(event("r-dry")));
+    const before = (await executionNames()).length;
+    expect(await redrive(options({ dryRun: true }))).toMatchObject({ wouldRedrive: 1, recorded: 0 });
+    expect((await executionNames()).length).toBe(before);
+    expect(pipeline.queues.messages(dlq)).toHaveLength(1);
+    expect(log).toContain(`dlq message ${pipeline.queues.messages(dlq)[0].MessageId}: would redrive event r-dry as ${executionName("r-dry")}`);
+  });
+
+  test("the execution history is the authority: a failure whose status-change event was lost is found and recorded once", async () => {
+    const since = new Date();
+    pipeline.faults.add("recorderCrash", "r-history", 8);
+    await pipeline.publish(event("r-history"));
+    await pipeline.publish(event("r-history"));
+    pipeline.queues.purge(failed);
+    const summary = await redrive(options({ sources: ["executions"], since }));
+    expect(summary).toMatchObject({ recorded: 1, kept: 0 });
+    expect(await pipeline.storedItem("r-history")).toBeDefined();
+  });
+
+  test("the executions source refuses to run without a time window", async () => {
+    await expect(redrive(options({ sources: ["executions"] }))).rejects.toThrow("the executions source needs --since");
+  });
+});
+
+describe("execution names", () => {
+  test("are valid: letters, digits, '-' and '_', at most 80 characters even with an attempt suffix", () => {
+    for (const id of ["cdd51245-987a-b3c7-eecf-6d6d63046073", "a b/c", "x".repeat(300), "é😀"]) {
+      expect(`${executionName(id)}-9`).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    }
+  });
+
+  test("ids that differ only in characters names do not allow, or beyond the readable prefix, get different names", () => {
+    expect(executionName("a b")).not.toBe(executionName("a_b"));
+    expect(executionName("a/b")).not.toBe(executionName("a b"));
+    expect(executionName(`${"x".repeat(40)}1`)).not.toBe(executionName(`${"x".repeat(40)}2`));
+  });
+
+  test("are stable for an event id", () => {
+    expect(executionName("evt-1")).toBe(executionName("evt-1"));
+    expect(executionName("evt-1")).toMatch(/^redrive-evt-1-[0-9a-f]{32}$/);
+  });
+});
