@@ -15,7 +15,7 @@ const prices: Prices = {
 };
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
-  loggedEventsPerExecution: 12, includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 8,
+  loggedEventsPerExecution: 12, includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 12,
 };
 const line = (lines: { component: string; monthlyUsd: number }[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
 
@@ -47,9 +47,9 @@ describe("cost model", () => {
     expect(total(expressSyncCost(1e6, facts, prices))).toBeLessThan(total(standardCallbackCost(1e6, facts, prices)));
   });
 
-  test("cost scales linearly with volume, apart from the fixed alarms ($0.80 for 8)", () => {
-    const variable = (events: number) => total(standardCallbackCost(events, facts, prices)) - 0.8;
-    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(0.8, 6);
+  test("cost scales linearly with volume, apart from the fixed alarms ($1.20 for 12)", () => {
+    const variable = (events: number) => total(standardCallbackCost(events, facts, prices)) - 1.2;
+    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(1.2, 6);
     expect(variable(1e8)).toBeCloseTo(100 * variable(1e6), 4);
   });
 

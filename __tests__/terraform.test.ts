@@ -23,23 +23,33 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     const counts: Record<string, number> = {};
     for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     expect(counts).toEqual({
-      aws_apigatewayv2_api: 1,
-      aws_apigatewayv2_integration: 1,
-      aws_apigatewayv2_route: 1,
-      aws_apigatewayv2_stage: 1,
+      aws_api_gateway_account: 1,
+      aws_api_gateway_deployment: 1,
+      aws_api_gateway_gateway_response: 1,
+      aws_api_gateway_integration: 1,
+      aws_api_gateway_integration_response: 3,
+      aws_api_gateway_method: 1,
+      aws_api_gateway_method_response: 4,
+      aws_api_gateway_method_settings: 1,
+      aws_api_gateway_model: 1,
+      aws_api_gateway_request_validator: 1,
+      aws_api_gateway_resource: 1,
+      aws_api_gateway_rest_api: 1,
+      aws_api_gateway_stage: 1,
       aws_cloudwatch_event_bus: 1,
-      aws_cloudwatch_event_rule: 1,
-      aws_cloudwatch_event_target: 1,
+      aws_cloudwatch_event_rule: 2,
+      aws_cloudwatch_event_target: 2,
       aws_cloudwatch_log_group: 3,
-      aws_cloudwatch_metric_alarm: 8,
+      aws_cloudwatch_metric_alarm: 12,
       aws_dynamodb_table: 1,
-      aws_iam_role: 4,
+      aws_iam_role: 5,
       aws_iam_role_policy: 4,
+      aws_iam_role_policy_attachment: 1,
       aws_lambda_function: 1,
       aws_sfn_state_machine: 1,
       aws_sns_topic: 1,
-      aws_sqs_queue: 1,
-      aws_sqs_queue_policy: 1,
+      aws_sqs_queue: 2,
+      aws_sqs_queue_policy: 2,
     });
     expect(new Set(plan.actions)).toEqual(new Set(["create"]));
   });
@@ -58,9 +68,23 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   });
 
   test("the planned target retries 3 times and has its dead-letter queue", () => {
-    const target = one("aws_cloudwatch_event_target");
+    const target = byType("aws_cloudwatch_event_target").find((t) => t.values.target_id === "message-recorder-workflow")!.values;
     expect(target.retry_policy).toEqual([{ maximum_retry_attempts: 3, maximum_event_age_in_seconds: 3600 }]);
     expect(target.event_bus_name).toBe("commonbus-dev");
+    expect(target.dead_letter_config).toHaveLength(1);
+  });
+
+  test("the planned capture rule sits on the default bus and feeds the failed-executions queue", () => {
+    const rule = byType("aws_cloudwatch_event_rule").find((r) => r.values.name === "MessageRecorder-dev-failed")!.values;
+    expect(rule.event_bus_name).toBe("default");
+    // The pattern names the state machine's ARN, known only after apply; the synth tier pins its content.
+    expect(byType("aws_cloudwatch_event_target").find((t) => t.values.target_id === "failed-executions-queue")!.values.retry_policy)
+      .toEqual([{ maximum_retry_attempts: 185, maximum_event_age_in_seconds: 86400 }]);
+    expect(byType("aws_sqs_queue").map((q) => q.values.name).sort()).toEqual(["MessageRecorder-dev-failed-executions", "sfnCommonEventProcessorDLQ-dev"]);
+  });
+
+  test("the planned table is protected from deletion", () => {
+    expect(one("aws_dynamodb_table").deletion_protection_enabled).toBe(true);
   });
 
   test("the planned table has point-in-time recovery and encryption", () => {
@@ -80,15 +104,17 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   test("the planned alarms all notify through the topic and treat missing data as fine", () => {
     const alarms = byType("aws_cloudwatch_metric_alarm");
     expect(alarms.map((a) => a.values.metric_name).sort()).toEqual([
+      "5XXError", "ApproximateAgeOfOldestMessage", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible", "Errors", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut",
       "FailedInvocations", "InvocationsFailedToBeSentToDLQ", "Throttles",
     ]);
-    for (const a of alarms) expect(a.values).toMatchObject({ threshold: 0, treat_missing_data: "notBreaching" });
+    for (const a of alarms) expect(a.values).toMatchObject({ treat_missing_data: "notBreaching" });
   });
 
-  test("the planned API route requires IAM authorization and integrates with PutEvents", () => {
-    expect(one("aws_apigatewayv2_route")).toMatchObject({ route_key: "POST /messages", authorization_type: "AWS_IAM" });
-    expect(one("aws_apigatewayv2_integration")).toMatchObject({ integration_subtype: "EventBridge-PutEvents" });
+  test("the planned API method requires IAM authorization, validates the body and integrates with PutEvents", () => {
+    expect(one("aws_api_gateway_method")).toMatchObject({ http_method: "POST", authorization: "AWS_IAM" });
+    expect(one("aws_api_gateway_request_validator")).toMatchObject({ validate_request_body: true });
+    expect(one("aws_api_gateway_integration")).toMatchObject({ type: "AWS", uri: "arn:aws:apigateway:us-east-1:events:action/PutEvents" });
   });
 
   test("outputs known at plan time carry the configured names", () => {

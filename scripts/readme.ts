@@ -50,8 +50,8 @@ export function mermaidFromAsl(definition: { StartAt: string; States: Record<str
   }
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Retry?.length) {
-      const errors = state.Retry.flatMap((r) => r.ErrorEquals).map((e) => e.replace(/^Lambda\./, "")).join(", ");
-      lines.push(`  note right of ${id(name)}: retries Lambda ${errors}`);
+      const errors = state.Retry.flatMap((r) => r.ErrorEquals).join(", ");
+      lines.push(`  note right of ${id(name)}: retries ${errors}`);
     }
   }
   return lines.join("\n");
