@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
-import { initValidatePlan, PlanResult, prepareOfflineCopy, terraformTierEnabled } from "./support/terraform";
+import { initValidatePlan, OFFLINE_ACCOUNT_ID, PlanResult, prepareOfflineCopy, terraformTierEnabled } from "./support/terraform";
 
 const enabled = terraformTierEnabled();
 const describeTerraform = enabled ? describe : describe.skip;
@@ -35,9 +35,12 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_dynamodb_table: 1,
       aws_iam_role: 4,
       aws_iam_role_policy: 4,
+      aws_kms_alias: 1,
+      aws_kms_key: 1,
       aws_lambda_function: 1,
       aws_sfn_state_machine: 1,
       aws_sns_topic: 1,
+      aws_sns_topic_policy: 1,
       aws_sqs_queue: 1,
       aws_sqs_queue_policy: 1,
     });
@@ -89,6 +92,19 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   test("the planned API route requires IAM authorization and integrates with PutEvents", () => {
     expect(one("aws_apigatewayv2_route")).toMatchObject({ route_key: "POST /messages", authorization_type: "AWS_IAM" });
     expect(one("aws_apigatewayv2_integration")).toMatchObject({ integration_subtype: "EventBridge-PutEvents" });
+  });
+
+  test("the planned key rotates, waits 30 days before deletion and has the environment's alias", () => {
+    expect(one("aws_kms_key")).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(one("aws_kms_alias").name).toBe("alias/message-recorder-dev");
+  });
+
+  test("the planned state machine role trusts Step Functions only for this account's state machine", () => {
+    const role = byType("aws_iam_role").find((r) => r.values.name === "MessageRecorder-dev-role")!;
+    expect(JSON.parse(role.values.assume_role_policy).Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": OFFLINE_ACCOUNT_ID },
+      ArnLike: { "aws:SourceArn": `arn:aws:states:us-east-1:${OFFLINE_ACCOUNT_ID}:stateMachine:MessageRecorder-dev` },
+    });
   });
 
   test("outputs known at plan time carry the configured names", () => {

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
+import { EncryptionKey } from "./constructs/encryption-key";
 import { EventIngress } from "./constructs/event-ingress";
 import { IngestionApi } from "./constructs/ingestion-api";
 import { PipelineAlarms } from "./constructs/pipeline-alarms";
@@ -28,7 +29,10 @@ export class PipelineStack extends TerraformStack {
     });
     configureStateBackend(this, config);
 
-    const table = new MessagesTable(this, "messages", { tableName: config.tableName });
+    const encryptionKey = config.encryption === "customer-managed"
+      ? new EncryptionKey(this, "key", { aliasName: id, description: `Encrypts the data of ${id} at rest`, deletionWindowInDays: config.keyDeletionWindowInDays })
+      : undefined;
+    const table = new MessagesTable(this, "messages", { tableName: config.tableName, encryptionKey });
     const recorder = new RecorderFunction(this, "recorder", {
       functionName: config.functionName,
       archive: props.recorderArchive,
@@ -37,6 +41,7 @@ export class PipelineStack extends TerraformStack {
       timeoutSeconds: config.lambdaTimeoutSeconds,
       memoryMb: config.lambdaMemoryMb,
       tracing: config.tracing,
+      encryptionKey,
     });
     const workflow = new MessageWorkflow(this, "workflow", {
       stateMachineName: config.stateMachineName,
@@ -45,6 +50,7 @@ export class PipelineStack extends TerraformStack {
       stateMachineTimeoutSeconds: config.stateMachineTimeoutSeconds,
       taskTimeoutSeconds: config.taskTimeoutSeconds,
       tracing: config.tracing,
+      encryptionKey,
     });
     workflow.grantTaskResponse(recorder.role);
     const ingress = new EventIngress(this, "ingress", {
@@ -55,6 +61,7 @@ export class PipelineStack extends TerraformStack {
       retryAttempts: config.retryAttempts,
       maxEventAgeInSeconds: config.maxEventAgeInSeconds,
       workflow,
+      encryptionKey,
     });
 
     const api = new IngestionApi(this, "api", {
@@ -64,7 +71,7 @@ export class PipelineStack extends TerraformStack {
       api: config.api,
       logRetentionInDays: config.logRetentionInDays,
     });
-    const alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, ingress, workflow, recorder, alarmEmail: config.alarmEmail });
+    const alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, ingress, workflow, recorder, alarmEmail: config.alarmEmail, encryptionKey });
 
     const outputs: Record<string, string> = {
       event_bus_name: ingress.eventBusName,

@@ -4,7 +4,9 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { EncryptionKey } from "./encryption-key";
 import { MessageWorkflow } from "./message-workflow";
+import { queuePolicyDocument } from "./secure-transport";
 import { ServiceRole } from "./service-role";
 
 /** Fourteen days, the SQS maximum: a message that reached the DLQ waits as long as possible for a redrive. */
@@ -22,6 +24,8 @@ export interface EventIngressProps {
   readonly maxEventAgeInSeconds: number;
   /** Each matching event starts one execution, with the whole event as input. */
   readonly workflow: MessageWorkflow;
+  /** Encrypts the dead-letter queue with this key. @default SQS-managed encryption (SSE-SQS) */
+  readonly encryptionKey?: EncryptionKey;
 }
 
 /**
@@ -53,11 +57,13 @@ export class EventIngress extends Construct {
     this.ruleArn = rule.arn;
     this.ruleName = rule.name;
 
+    const key = props.encryptionKey;
     const deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
       name: props.deadLetterQueueName,
-      sqsManagedSseEnabled: true,
+      ...(key ? { kmsMasterKeyId: key.keyArn } : { sqsManagedSseEnabled: true }),
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
     });
+    key?.allowEventBridgeToQueue(rule.arn);
     this.deadLetterQueueUrl = deadLetterQueue.url;
     this.deadLetterQueueArn = deadLetterQueue.arn;
     this.deadLetterQueueName = deadLetterQueue.name;
@@ -66,25 +72,25 @@ export class EventIngress extends Construct {
     // undeliverable events are dropped.
     new SqsQueuePolicy(this, "dead-letter-queue-policy", {
       queueUrl: deadLetterQueue.url,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AcceptUndeliveredEventsFromTheRule",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: deadLetterQueue.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
-          },
-        ],
-      }),
+      policy: queuePolicyDocument(deadLetterQueue.arn, [
+        {
+          Sid: "AcceptUndeliveredEventsFromTheRule",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: deadLetterQueue.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
+        },
+      ]),
     });
 
     const role = new ServiceRole(this, "target-role", {
       roleName: `${props.ruleName}-target-role`,
       assumedBy: "events.amazonaws.com",
       description: "Lets the event rule start the message recorder workflow",
+      // EventBridge assumes a target's role on behalf of the rule.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html (confused deputy)
+      sourceArn: rule.arn,
     });
     props.workflow.grantStartExecution(role);
 
