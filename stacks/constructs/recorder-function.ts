@@ -59,6 +59,9 @@ export class RecorderFunction extends Construct {
       roleName: `${props.functionName}-role`,
       assumedBy: "lambda.amazonaws.com",
       description: "Runs the message recorder",
+      // No aws:SourceArn: in Lambda it applies only to policies where the function is the target; the execution
+      // role's sessions carry lambda:SourceFunctionArn instead.
+      // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
     });
     this.role.addToPolicy({
       sid: "WriteOwnLogs",
