@@ -21,6 +21,14 @@ export interface EncryptionKeyProps {
   readonly deletionWindowInDays?: number;
 }
 
+/**
+ * The encryption attributes of an SQS queue: this key when there is one (the caller also registers its writers,
+ * e.g. `allowEventBridgeToQueue`), SQS-managed keys (SSE-SQS) otherwise.
+ */
+export function queueEncryption(key?: EncryptionKey): { kmsMasterKeyId: string } | { sqsManagedSseEnabled: true } {
+  return key ? { kmsMasterKeyId: key.keyArn } : { sqsManagedSseEnabled: true };
+}
+
 /** Key use a service needs to encrypt and decrypt data it stores on our behalf. */
 const ENCRYPT_DECRYPT = ["kms:Decrypt", "kms:GenerateDataKey"];
 

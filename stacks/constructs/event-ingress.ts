@@ -4,9 +4,9 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import { EncryptionKey } from "./encryption-key";
+import { EncryptionKey, queueEncryption } from "./encryption-key";
 import { MessageWorkflow } from "./message-workflow";
-import { queuePolicyDocument } from "./secure-transport";
+import { eventBridgeSendsFromRule, queuePolicyDocument } from "./secure-transport";
 import { ServiceRole } from "./service-role";
 
 /** Fourteen days, the SQS maximum: a message that reached the DLQ waits as long as possible for a redrive. */
@@ -60,7 +60,7 @@ export class EventIngress extends Construct {
     const key = props.encryptionKey;
     const deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
       name: props.deadLetterQueueName,
-      ...(key ? { kmsMasterKeyId: key.keyArn } : { sqsManagedSseEnabled: true }),
+      ...queueEncryption(key),
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
     });
     key?.allowEventBridgeToQueue(rule.arn);
@@ -72,16 +72,7 @@ export class EventIngress extends Construct {
     // undeliverable events are dropped.
     new SqsQueuePolicy(this, "dead-letter-queue-policy", {
       queueUrl: deadLetterQueue.url,
-      policy: queuePolicyDocument(deadLetterQueue.arn, [
-        {
-          Sid: "AcceptUndeliveredEventsFromTheRule",
-          Effect: "Allow",
-          Principal: { Service: "events.amazonaws.com" },
-          Action: "sqs:SendMessage",
-          Resource: deadLetterQueue.arn,
-          Condition: { ArnEquals: { "aws:SourceArn": rule.arn } },
-        },
-      ]),
+      policy: queuePolicyDocument(deadLetterQueue.arn, [eventBridgeSendsFromRule("AcceptUndeliveredEventsFromTheRule", deadLetterQueue.arn, rule.arn)]),
     });
 
     const role = new ServiceRole(this, "target-role", {

@@ -24,6 +24,21 @@ export function denyInsecureTransport(actions: string | readonly string[], resou
   };
 }
 
+/**
+ * Lets EventBridge send to the queue on behalf of this rule only (a rule's target queue or a target's
+ * dead-letter queue). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions
+ */
+export function eventBridgeSendsFromRule(sid: string, queueArn: string, ruleArn: string): ResourcePolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: "sqs:SendMessage",
+    Resource: queueArn,
+    Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+  };
+}
+
 /** A queue policy document: the given statements, then the TLS-only deny on the queue. */
 export function queuePolicyDocument(queueArn: string, statements: readonly ResourcePolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: [...statements, denyInsecureTransport("sqs:*", queueArn)] });
