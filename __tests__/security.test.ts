@@ -194,3 +194,26 @@ describe("security rules with encryption = aws-managed", () => {
     expect(findings.filter((f) => independent.includes(f.rule)).map(describeFinding)).toEqual([]);
   });
 });
+
+describe("the checks themselves", () => {
+  test("flag an unconditional service trust, a queue and a topic without a TLS deny, an unrotated key and an SSE-S3 bucket", () => {
+    const trust = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    const allowOnly = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "*" }] });
+    const stack: Stack = {
+      name: "crafted",
+      resource: {
+        aws_iam_role: { r: { assume_role_policy: trust } },
+        aws_sqs_queue: { q: { kms_master_key_id: "k" } },
+        aws_sqs_queue_policy: { p: { queue_url: "${aws_sqs_queue.q.url}", policy: allowOnly } },
+        aws_sns_topic: { t: { kms_master_key_id: "alias/aws/sns" } },
+        aws_kms_key: { k: { enable_key_rotation: false } },
+        aws_s3_bucket: { b: {} },
+        aws_s3_bucket_server_side_encryption_configuration: { e: { bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] } },
+      },
+    };
+    const rules = new Set(findingsOf([stack]).map((f) => f.rule));
+    for (const rule of ["iam_role_cross_service_confused_deputy_prevention", "AwsSolutions-SQS4", "AwsSolutions-SNS3", "CKV_AWS_26/AVD-AWS-0095/AwsSolutions-SNS2", "CKV_AWS_7", "CKV_AWS_145/AVD-AWS-0132", "AwsSolutions-S1/S10"]) {
+      expect(rules).toContain(rule);
+    }
+  });
+});
