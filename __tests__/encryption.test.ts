@@ -98,14 +98,14 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
     });
   });
 
-  test("key policy: EventBridge may use the key only for this account's rule", () => {
+  test("key policy: EventBridge may use the key only for data keys of this account's dead-letter queue", () => {
     expect(keyStatement("EventBridgeSendsToEncryptedQueues")).toEqual({
       Sid: "EventBridgeSendsToEncryptedQueues",
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnEquals: { "aws:SourceArn": [ruleArn] } },
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": [arn("sqs", "sfnCommonEventProcessorDLQ-dev")] } },
     });
   });
 
@@ -121,6 +121,7 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
   });
 
   test("the key policy names no resource that uses the key (no dependency cycle)", () => {
+    expect(key.body.policy).not.toContain("${aws_");
     const encrypted = ["aws_cloudwatch_log_group", "aws_sfn_state_machine", "aws_sqs_queue", "aws_sns_topic", "aws_dynamodb_table", "aws_lambda_function"];
     expect(key.body.policy).not.toMatch(new RegExp(`\\$\\{(${encrypted.join("|")})\\.`));
   });

@@ -99,6 +99,18 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     expect(one("aws_kms_alias").name).toBe("alias/message-recorder-dev");
   });
 
+  test("the planned key policy is known at plan time: it names only this account's log groups and queue", () => {
+    const statements = JSON.parse(one("aws_kms_key").policy).Statement as Array<{ Sid: string; Condition?: Record<string, Record<string, string[]>> }>;
+    const condition = (sid: string) => statements.find((s) => s.Sid === sid)!.Condition!;
+    expect(condition("CloudWatchLogsUsesTheKeyForTheseLogGroups").ArnEquals["kms:EncryptionContext:aws:logs:arn"]).toEqual([
+      `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/lambda/recorder-dev`,
+      `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/states/MessageRecorder-dev`,
+    ]);
+    expect(condition("EventBridgeSendsToEncryptedQueues").StringEquals["kms:EncryptionContext:aws:sqs:arn"]).toEqual([
+      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:sfnCommonEventProcessorDLQ-dev`,
+    ]);
+  });
+
   test("the planned state machine role trusts Step Functions only for this account's state machine", () => {
     const role = byType("aws_iam_role").find((r) => r.values.name === "MessageRecorder-dev-role")!;
     expect(JSON.parse(role.values.assume_role_policy).Statement[0].Condition).toEqual({

@@ -47,7 +47,7 @@ export class EncryptionKey extends Construct {
   /** `alias/<aliasName>`. */
   public readonly aliasName: string;
   private readonly logGroupNames: string[] = [];
-  private readonly eventRuleArns: string[] = [];
+  private readonly eventBridgeQueueArns: string[] = [];
   private readonly alarmArnPatterns: string[] = [];
   private logDelivery = false;
   private readonly account: ReturnType<typeof accountContext>;
@@ -89,11 +89,12 @@ export class EncryptionKey extends Construct {
   }
 
   /**
-   * Lets EventBridge write to a queue encrypted with this key, on behalf of this rule only (the rule's target
-   * queue or its dead-letter queue). Call it once per rule.
+   * Lets EventBridge write to this queue (a rule's target queue or a target's dead-letter queue) when it is
+   * encrypted with this key. Which rules may send is the queue policy's business (`eventBridgeSendsFromRule`).
    */
-  public allowEventBridgeToQueue(ruleArn: string): void {
-    if (!this.eventRuleArns.includes(ruleArn)) this.eventRuleArns.push(ruleArn);
+  public allowEventBridgeToQueue(queueName: string): void {
+    const queueArn = arnOf(this, "sqs", queueName);
+    if (!this.eventBridgeQueueArns.includes(queueArn)) this.eventBridgeQueueArns.push(queueArn);
   }
 
   /**
@@ -158,18 +159,21 @@ export class EncryptionKey extends Construct {
         Condition: { StringLike: { "kms:EncryptionContext:SourceArn": `arn:${partition}:logs:${region}:${accountId}:*` } },
       });
     }
-    if (this.eventRuleArns.length > 0) {
+    if (this.eventBridgeQueueArns.length > 0) {
       statements.push({
-        // EventBridge sends to an encrypted queue as its service principal, which needs data keys of the queue's key;
-        // only on behalf of our rules.
-        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
-        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html (aws:SourceArn, aws:SourceAccount)
+        // EventBridge sends to an encrypted queue as its service principal, which then needs data keys of the
+        // queue's key. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
+        // Not scoped by aws:SourceArn/aws:SourceAccount: KMS does not receive them when EventBridge delivers to an
+        // encrypted SNS topic ("not supported for EventBridge-to-encrypted topics",
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html), the same path as a queue, and a wrong
+        // condition would drop every dead-lettered event. Scoped instead by the encryption context SQS sets on
+        // every data key: our queues' ARNs only. Which rules may send is up to the queue policy.
         Sid: "EventBridgeSendsToEncryptedQueues",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: ENCRYPT_DECRYPT,
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnEquals: { "aws:SourceArn": [...this.eventRuleArns] } },
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": [...this.eventBridgeQueueArns] } },
       });
     }
     if (this.alarmArnPatterns.length > 0) {

@@ -63,7 +63,7 @@ export class EventIngress extends Construct {
       ...queueEncryption(key),
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
     });
-    key?.allowEventBridgeToQueue(rule.arn);
+    key?.allowEventBridgeToQueue(props.deadLetterQueueName);
     this.deadLetterQueueUrl = deadLetterQueue.url;
     this.deadLetterQueueArn = deadLetterQueue.arn;
     this.deadLetterQueueName = deadLetterQueue.name;
