@@ -41,6 +41,20 @@ describe("configuration", () => {
     expect(loadConfig({ context: { environments: { dev: { retryAttempts: 7 } } } }).environments[0].retryAttempts).toBe(7);
   });
 
+  test("encryption defaults to one customer-managed key with a 30-day deletion window; aws-managed is the other choice", () => {
+    expect(loadConfig().environments[0]).toMatchObject({ encryption: "customer-managed", keyDeletionWindowInDays: 30 });
+    expect(loadConfig({ context: { environments: { dev: { encryption: "aws-managed", keyDeletionWindowInDays: 7 } } } }).environments[0])
+      .toMatchObject({ encryption: "aws-managed", keyDeletionWindowInDays: 7 });
+  });
+
+  test.each([
+    [{ RECORDER_ENCRYPTION: "sse-s3" }, 'RECORDER_ENCRYPTION: "sse-s3" is not allowed; expected one of customer-managed, aws-managed'],
+    [{ RECORDER_KEY_DELETION_WINDOW_DAYS: "6" }, 'RECORDER_KEY_DELETION_WINDOW_DAYS: "6" is not allowed; expected an integer from 7 to 30'],
+    [{ RECORDER_KEY_DELETION_WINDOW_DAYS: "31" }, 'RECORDER_KEY_DELETION_WINDOW_DAYS: "31" is not allowed; expected an integer from 7 to 30'],
+  ])("rejects an encryption setting KMS does not allow: %j", (env, message) => {
+    expect(errorOf(() => loadConfig({ env }))).toBe(message);
+  });
+
   test("rejects an unknown region, naming the setting and the allowed values", () => {
     const message = errorOf(() => loadConfig({ env: { RECORDER_REGION: "mars-north-1" } }));
     expect(message).toMatch(/^RECORDER_REGION: "mars-north-1" is not allowed; expected one of .*eu-west-1.*us-east-1/);

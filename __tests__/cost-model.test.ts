@@ -1,5 +1,5 @@
 import { designFactsFromStack, loadPrices } from "../scripts/cost/facts";
-import { DesignFacts, expressSyncCost, Prices, standardCallbackCost, successPathTransitions, total, writeUnitsPerItem } from "../scripts/cost/model";
+import { DesignFacts, expressSyncCost, kmsMonthlyCost, Prices, standardCallbackCost, successPathTransitions, total, writeUnitsPerItem } from "../scripts/cost/model";
 import { recordMessageTemplate } from "../stacks/asl";
 import { synthPipeline } from "./support/synth";
 
@@ -12,10 +12,12 @@ const prices: Prices = {
   dynamodbOnDemand: { perMillionWriteRequestUnits: 0.625 },
   cloudwatchLogs: { ingestionPerGb: 0.5, storagePerGbMonth: 0.03 },
   cloudwatchAlarms: { perStandardAlarmMonth: 0.1 },
+  kms: { perCustomerManagedKeyMonth: 1, perTenThousandRequests: 0.03 },
 };
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
   loggedEventsPerExecution: 12, includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 12,
+  customerManagedKeys: 1, keyUsers: 9,
 };
 const line = (lines: { component: string; monthlyUsd: number }[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
 
@@ -47,10 +49,21 @@ describe("cost model", () => {
     expect(total(expressSyncCost(1e6, facts, prices))).toBeLessThan(total(standardCallbackCost(1e6, facts, prices)));
   });
 
-  test("cost scales linearly with volume, apart from the fixed alarms ($1.20 for 12)", () => {
-    const variable = (events: number) => total(standardCallbackCost(events, facts, prices)) - 1.2;
+  test("cost scales linearly with volume, apart from the fixed alarms ($1.20 for 12) and the key", () => {
+    const variable = (events: number) => total(standardCallbackCost(events, facts, prices)) - 1.2 - kmsMonthlyCost(facts, prices);
     expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(1.2, 6);
     expect(variable(1e8)).toBeCloseTo(100 * variable(1e6), 4);
+  });
+
+  test("the key costs $1 a month plus 2 requests per encrypted resource every 5 minutes: 9 resources, $1.47", () => {
+    // 9 x 2 x (30 x 86400 / 300) = 155,520 requests at $0.03 per 10,000.
+    expect(line(standardCallbackCost(1e6, facts, prices), "KMS key + data-key requests (fixed)")).toBeCloseTo(1 + 15.552 * 0.03, 6);
+  });
+
+  test("encryption = aws-managed has no key to pay for", () => {
+    const managed = designFactsFromStack(synthPipeline({ env: { RECORDER_ENCRYPTION: "aws-managed" } }) as never, 4.2, 100);
+    expect(managed).toMatchObject({ customerManagedKeys: 0, keyUsers: 0 });
+    expect(kmsMonthlyCost(managed, prices)).toBe(0);
   });
 
   test("DynamoDB bills a write unit per started KB", () => {

@@ -28,6 +28,8 @@ function roleNamed(name: string): string {
 }
 
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+/** Statements about the KMS key are pinned in encryption.test.ts; these tests look at everything else. */
+const withoutKeyUse = (statements: Statement[]) => statements.filter((s) => !list(s.Action).every((a) => a.startsWith("kms:")));
 const bus = onlyResource(tf, "aws_cloudwatch_event_bus");
 const rule = resourceAt(tf, "aws_cloudwatch_event_rule", "ingress_rule");
 const target = resourceAt(tf, "aws_cloudwatch_event_target", "ingress_target");
@@ -78,22 +80,22 @@ describe("pipeline stack", () => {
 
   test("the target role may only start executions of this state machine", () => {
     const roleName = target.body.role_arn.match(/aws_iam_role\.([^.]+)\.arn/)[1];
-    expect(policyOf(roleName)).toEqual([
+    expect(withoutKeyUse(policyOf(roleName))).toEqual([
       { Sid: "StartRecorderWorkflow", Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachineArn] },
     ]);
     const trust = JSON.parse(resourcesOf(tf, "aws_iam_role")[roleName].assume_role_policy as string);
     expect(trust.Statement[0].Principal).toEqual({ Service: "events.amazonaws.com" });
   });
 
-  test("the dead-letter queue is encrypted and keeps messages for 14 days", () => {
-    expect(queue.body.sqs_managed_sse_enabled).toBe(true);
+  test("the dead-letter queue is encrypted with the environment's key and keeps messages for 14 days", () => {
+    expect(queue.body.kms_master_key_id).toBe(ref("aws_kms_key", onlyResource(tf, "aws_kms_key").name, "arn"));
     expect(queue.body.message_retention_seconds).toBe(1209600);
   });
 
   test("the DLQ policy only admits this rule", () => {
     const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue-policy");
     expect(policy.body.queue_url).toBe(ref("aws_sqs_queue", queue.name, "url"));
-    const statements = JSON.parse(policy.body.policy).Statement as Statement[];
+    const statements = (JSON.parse(policy.body.policy).Statement as Statement[]).filter((s) => s.Effect === "Allow");
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({
       Effect: "Allow",
@@ -136,8 +138,8 @@ describe("pipeline stack", () => {
   test("the state machine role trusts Step Functions and may invoke only the recorder and deliver logs", () => {
     const roleName = roleNamed("MessageRecorder-dev-role");
     const trust = JSON.parse(resourcesOf(tf, "aws_iam_role")[roleName].assume_role_policy as string);
-    expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-    const statements = policyOf(roleName);
+    expect(trust.Statement.map(({ Condition, ...rest }: Statement) => rest)).toEqual([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    const statements = withoutKeyUse(policyOf(roleName));
     expect(statements.find((s) => s.Sid === "InvokeRecorder")).toEqual({
       Sid: "InvokeRecorder", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn, `${functionArn}:*`],
     });
@@ -173,7 +175,7 @@ describe("pipeline stack", () => {
 
   test("the recorder role may only put items, answer task tokens of this state machine, and write its own logs", () => {
     const roleName = roleNamed("recorder-dev-role");
-    const statements = policyOf(roleName);
+    const statements = withoutKeyUse(policyOf(roleName));
     const [logGroupName] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/aws/lambda/recorder-dev")!;
     expect(statements).toEqual([
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${ref("aws_cloudwatch_log_group", logGroupName, "arn")}:*`] },
@@ -218,7 +220,7 @@ describe("pipeline stack", () => {
   test("failed executions go to their own encrypted queue, kept 14 days, whose policy only admits the capture rule", () => {
     const captureRule = resourceAt(tf, "aws_cloudwatch_event_rule", "failed-executions_rule");
     const failedQueue = resourceAt(tf, "aws_sqs_queue", "failed-executions_queue");
-    expect(failedQueue.body).toMatchObject({ name: "MessageRecorder-dev-failed-executions", sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
+    expect(failedQueue.body).toMatchObject({ name: "MessageRecorder-dev-failed-executions", kms_master_key_id: ref("aws_kms_key", onlyResource(tf, "aws_kms_key").name, "arn"), message_retention_seconds: 1209600 });
     const captureTarget = resourceAt(tf, "aws_cloudwatch_event_target", "failed-executions_target").body;
     expect(captureTarget).toMatchObject({ arn: ref("aws_sqs_queue", failedQueue.name, "arn"), rule: ref("aws_cloudwatch_event_rule", captureRule.name, "name") });
     expect(captureTarget).not.toHaveProperty("input_transformer");
@@ -227,6 +229,9 @@ describe("pipeline stack", () => {
       Sid: "AcceptFailedExecutionsFromTheRule", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage",
       Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
       Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule.name, "arn") } },
+    }, {
+      Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
     }]);
     expect(tf.output.failed_executions_queue_url.value).toBe(ref("aws_sqs_queue", failedQueue.name, "url"));
   });

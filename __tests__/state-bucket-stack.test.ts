@@ -30,10 +30,24 @@ describe("state bucket (bootstrap) stack", () => {
     expect(onlyResource(tf, "aws_s3_bucket_versioning").body).toMatchObject({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
   });
 
-  test("objects are encrypted by default", () => {
+  test("objects are encrypted by default with the stack's own KMS key and a bucket key", () => {
+    const key = onlyResource(tf, "aws_kms_key");
     expect(onlyResource(tf, "aws_s3_bucket_server_side_encryption_configuration").body.rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: true },
+      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${key.name}.arn}` }, bucket_key_enabled: true },
     ]);
+  });
+
+  test("the state key rotates, is named message-recorder-tfstate and admits only the account's IAM policies", () => {
+    const key = onlyResource(tf, "aws_kms_key");
+    expect(key.body).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(onlyResource(tf, "aws_kms_alias").body.name).toBe("alias/message-recorder-tfstate");
+    expect(JSON.parse(key.body.policy).Statement).toEqual([{
+      Sid: "EnableIamPoliciesOfThisAccount",
+      Effect: "Allow",
+      Principal: { AWS: "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller-identity.account_id}:root" },
+      Action: "kms:*",
+      Resource: "*",
+    }]);
   });
 
   test("all public access is blocked", () => {

@@ -18,6 +18,8 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
 
   test("the bootstrap stack plans a versioned, encrypted, private, TLS-only state bucket", () => {
     expect(bootstrap.resources.map((r) => r.type).sort()).toEqual([
+      "aws_kms_alias",
+      "aws_kms_key",
       "aws_s3_bucket",
       "aws_s3_bucket_lifecycle_configuration",
       "aws_s3_bucket_ownership_controls",

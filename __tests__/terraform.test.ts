@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
-import { initValidatePlan, PlanResult, prepareOfflineCopy, terraformTierEnabled } from "./support/terraform";
+import { initValidatePlan, OFFLINE_ACCOUNT_ID, PlanResult, prepareOfflineCopy, terraformTierEnabled } from "./support/terraform";
 
 const enabled = terraformTierEnabled();
 const describeTerraform = enabled ? describe : describe.skip;
@@ -45,9 +45,12 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_iam_role: 5,
       aws_iam_role_policy: 4,
       aws_iam_role_policy_attachment: 1,
+      aws_kms_alias: 1,
+      aws_kms_key: 1,
       aws_lambda_function: 1,
       aws_sfn_state_machine: 1,
       aws_sns_topic: 1,
+      aws_sns_topic_policy: 1,
       aws_sqs_queue: 2,
       aws_sqs_queue_policy: 2,
     });
@@ -115,6 +118,33 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     expect(one("aws_api_gateway_method")).toMatchObject({ http_method: "POST", authorization: "AWS_IAM" });
     expect(one("aws_api_gateway_request_validator")).toMatchObject({ validate_request_body: true });
     expect(one("aws_api_gateway_integration")).toMatchObject({ type: "AWS", uri: "arn:aws:apigateway:us-east-1:events:action/PutEvents" });
+  });
+
+  test("the planned key rotates, waits 30 days before deletion and has the environment's alias", () => {
+    expect(one("aws_kms_key")).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(one("aws_kms_alias").name).toBe("alias/message-recorder-dev");
+  });
+
+  test("the planned key policy is known at plan time: it names only this account's log groups and queue", () => {
+    const statements = JSON.parse(one("aws_kms_key").policy).Statement as Array<{ Sid: string; Condition?: Record<string, Record<string, string[]>> }>;
+    const condition = (sid: string) => statements.find((s) => s.Sid === sid)!.Condition!;
+    expect(condition("CloudWatchLogsUsesTheKeyForTheseLogGroups").ArnEquals["kms:EncryptionContext:aws:logs:arn"]).toEqual([
+      `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/lambda/recorder-dev`,
+      `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/states/MessageRecorder-dev`,
+      `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/apigateway/message-recorder-dev-messages`,
+    ]);
+    expect(condition("EventBridgeSendsToEncryptedQueues").StringEquals["kms:EncryptionContext:aws:sqs:arn"]).toEqual([
+      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:sfnCommonEventProcessorDLQ-dev`,
+      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:MessageRecorder-dev-failed-executions`,
+    ]);
+  });
+
+  test("the planned state machine role trusts Step Functions only for this account's state machine", () => {
+    const role = byType("aws_iam_role").find((r) => r.values.name === "MessageRecorder-dev-role")!;
+    expect(JSON.parse(role.values.assume_role_policy).Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": OFFLINE_ACCOUNT_ID },
+      ArnLike: { "aws:SourceArn": `arn:aws:states:us-east-1:${OFFLINE_ACCOUNT_ID}:stateMachine:MessageRecorder-dev` },
+    });
   });
 
   test("outputs known at plan time carry the configured names", () => {

@@ -90,7 +90,18 @@ export interface EnvironmentConfig {
   readonly backend: StateBackendConfig;
   /** Added to the provider's default tags. */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * `customer-managed`: one KMS key of the environment encrypts the table, the queue, the topic, every log group,
+   * the state machine and the Lambda environment. `aws-managed`: AWS owned and AWS-managed keys, no key to pay for.
+   * @default "customer-managed"
+   */
+  readonly encryption: EncryptionMode;
+  /** Days a scheduled deletion of the key can be cancelled. Minimum 7, maximum 30. @default 30 */
+  readonly keyDeletionWindowInDays: number;
 }
+
+export const ENCRYPTION_MODES = ["customer-managed", "aws-managed"] as const;
+export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
 
 export interface AppConfig {
   readonly environments: readonly EnvironmentConfig[];
@@ -211,6 +222,8 @@ const SETTINGS = {
   apiAccountLogRole: { doc: "Set API Gateway's account-level CloudWatch Logs role (needed for access logs; one per account and region: `false` in all environments of an account but one).", env: "RECORDER_API_ACCOUNT_LOG_ROLE", defaultValue: true, parse: boolean },
   apiThrottlingRateLimit: { doc: "Steady requests per second the API accepts, 1-10000.", env: "RECORDER_API_RATE_LIMIT", defaultValue: 50, parse: integer(1, 10000) },
   apiThrottlingBurstLimit: { doc: "Burst of requests the API accepts, 1-5000.", env: "RECORDER_API_BURST_LIMIT", defaultValue: 100, parse: integer(1, 5000) },
+  encryption: { doc: "`customer-managed`: one KMS key per environment encrypts all data at rest; `aws-managed`: AWS's keys, no key to pay for.", env: "RECORDER_ENCRYPTION", defaultValue: "customer-managed", parse: oneOf(ENCRYPTION_MODES) as (n: string, v: unknown) => EncryptionMode },
+  keyDeletionWindowInDays: { doc: "Days a scheduled deletion of the key can still be cancelled, 7-30.", env: "RECORDER_KEY_DELETION_WINDOW_DAYS", defaultValue: 30, parse: integer(7, 30) },
   tags: { doc: "Extra default tags, a JSON object of strings.", env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
   backend: { doc: "Where state lives: `s3` or `cloud` (Terraform Cloud).", env: "RECORDER_BACKEND", defaultValue: "s3", parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud" },
   stateBucket: { doc: "S3 bucket of the state; empty leaves it to `terraform init -backend-config`.", env: "RECORDER_STATE_BUCKET", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)) },
@@ -349,6 +362,8 @@ function resolveEnvironment(
     api: apiFor(s),
     backend: backendFor(environment, s),
     tags: s.tags,
+    encryption: s.encryption,
+    keyDeletionWindowInDays: s.keyDeletionWindowInDays,
   };
 }
 

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
+import { EncryptionKey } from "./constructs/encryption-key";
 import { EventIngress } from "./constructs/event-ingress";
 import { FailedExecutionCapture } from "./constructs/failed-executions";
 import { IngestionApi } from "./constructs/ingestion-api";
@@ -29,7 +30,10 @@ export class PipelineStack extends TerraformStack {
     });
     configureStateBackend(this, config);
 
-    const table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection });
+    const encryptionKey = config.encryption === "customer-managed"
+      ? new EncryptionKey(this, "key", { aliasName: id, description: `Encrypts the data of ${id} at rest`, deletionWindowInDays: config.keyDeletionWindowInDays })
+      : undefined;
+    const table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection, encryptionKey });
     const recorder = new RecorderFunction(this, "recorder", {
       functionName: config.functionName,
       archive: props.recorderArchive,
@@ -38,6 +42,7 @@ export class PipelineStack extends TerraformStack {
       timeoutSeconds: config.lambdaTimeoutSeconds,
       memoryMb: config.lambdaMemoryMb,
       tracing: config.tracing,
+      encryptionKey,
     });
     const workflow = new MessageWorkflow(this, "workflow", {
       stateMachineName: config.stateMachineName,
@@ -46,6 +51,7 @@ export class PipelineStack extends TerraformStack {
       stateMachineTimeoutSeconds: config.stateMachineTimeoutSeconds,
       taskTimeoutSeconds: config.taskTimeoutSeconds,
       tracing: config.tracing,
+      encryptionKey,
     });
     workflow.grantTaskResponse(recorder.role);
     const ingress = new EventIngress(this, "ingress", {
@@ -56,12 +62,14 @@ export class PipelineStack extends TerraformStack {
       retryAttempts: config.retryAttempts,
       maxEventAgeInSeconds: config.maxEventAgeInSeconds,
       workflow,
+      encryptionKey,
     });
 
     const failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
       workflow,
       ruleName: `${config.stateMachineName}-failed`,
       queueName: `${config.stateMachineName}-failed-executions`,
+      encryptionKey,
     });
 
     const api = new IngestionApi(this, "api", {
@@ -72,9 +80,10 @@ export class PipelineStack extends TerraformStack {
       eventSource: config.eventSource,
       api: config.api,
       logRetentionInDays: config.logRetentionInDays,
+      encryptionKey,
     });
     const alarms = new PipelineAlarms(this, "alarms", {
-      namePrefix: id, ingress, workflow, recorder, failedExecutions, api, alarmEmail: config.alarmEmail,
+      namePrefix: id, ingress, workflow, recorder, failedExecutions, api, alarmEmail: config.alarmEmail, encryptionKey,
     });
 
     const outputs: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import { temporaryDirectory } from "../../scripts/temp-dir";
 
 /**
@@ -75,6 +76,41 @@ export function terraform(cwd: string, args: string[]): string {
   }
 }
 
+/** The account the offline STS endpoint answers with. */
+export const OFFLINE_ACCOUNT_ID = "123456789012";
+
+let stsEndpoint: string | undefined;
+
+/**
+ * A local STS endpoint answering GetCallerIdentity, so the stacks' `aws_caller_identity` data source reads a
+ * fixed account during plan. It runs in a worker thread: terraform runs synchronously (execFileSync), which
+ * blocks this thread's event loop but not the worker's. Started once per test file, on first use.
+ */
+export function offlineStsEndpoint(): string {
+  if (stsEndpoint) return stsEndpoint;
+  const port = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(`
+    const { createServer } = require("node:http");
+    const { workerData } = require("node:worker_threads");
+    const body = '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+      + '<Arn>arn:aws:iam::${OFFLINE_ACCOUNT_ID}:user/offline-test</Arn><UserId>AIDAOFFLINETEST</UserId><Account>${OFFLINE_ACCOUNT_ID}</Account>'
+      + '</GetCallerIdentityResult><ResponseMetadata><RequestId>offline</RequestId></ResponseMetadata></GetCallerIdentityResponse>';
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => { res.writeHead(200, { "content-type": "text/xml" }); res.end(body); });
+    });
+    server.listen(0, "127.0.0.1", () => {
+      Atomics.store(workerData, 0, server.address().port);
+      Atomics.notify(workerData, 0);
+    });
+  `, { eval: true, workerData: port });
+  worker.unref();
+  Atomics.wait(port, 0, 0, 10_000);
+  if (port[0] === 0) throw new Error("the offline STS endpoint did not start within 10 s");
+  stsEndpoint = `http://127.0.0.1:${port[0]}`;
+  return stsEndpoint;
+}
+
 /**
  * Copies a synthesized stack folder to a fresh temporary folder (so the test also proves the folder is
  * self-contained and relocatable) and adds the offline overrides.
@@ -92,6 +128,8 @@ export function prepareOfflineCopy(stackDir: string): string {
     skip_requesting_account_id: true,
     skip_metadata_api_check: true,
     skip_region_validation: true,
+    // GetCallerIdentity of aws_caller_identity goes to the local endpoint; nothing else calls STS.
+    endpoints: [{ sts: offlineStsEndpoint() }],
   }));
   const override: Record<string, unknown> = {
     terraform: { backend: { local: { path: "terraform.tfstate" } } },

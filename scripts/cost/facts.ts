@@ -47,5 +47,16 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
     logRetentionInDays: Math.max(...retention, 0),
     messageBytes,
     alarms: Object.keys(stackJson.resource.aws_cloudwatch_metric_alarm ?? {}).length,
+    customerManagedKeys: Object.keys(stackJson.resource.aws_kms_key ?? {}).length,
+    keyUsers: countKeyUsers(stackJson),
   };
+}
+
+/** Resources whose KMS attribute points at a key of the stack. */
+function countKeyUsers(stackJson: StackJson): number {
+  const usesKey = (value: unknown): boolean => typeof value === "string" && value.startsWith("${aws_kms_key.");
+  return Object.values(stackJson.resource).flatMap((byName) => Object.values(byName)).filter((body) => {
+    const b = body as Record<string, any>;
+    return [b.kms_key_id, b.kms_master_key_id, b.kms_key_arn, b.server_side_encryption?.kms_key_arn, b.encryption_configuration?.kms_key_id].some(usesKey);
+  }).length;
 }

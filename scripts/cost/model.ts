@@ -13,6 +13,7 @@ export interface Prices {
   readonly dynamodbOnDemand: { readonly perMillionWriteRequestUnits: number };
   readonly cloudwatchLogs: { readonly ingestionPerGb: number; readonly storagePerGbMonth: number };
   readonly cloudwatchAlarms: { readonly perStandardAlarmMonth: number };
+  readonly kms: { readonly perCustomerManagedKeyMonth: number; readonly perTenThousandRequests: number };
 }
 
 export interface DesignFacts {
@@ -30,6 +31,10 @@ export interface DesignFacts {
   readonly messageBytes: number;
   /** Metric alarms in the stack: a fixed monthly cost. */
   readonly alarms: number;
+  /** Customer-managed KMS keys in the stack (encryption = customer-managed): $1 a month each. */
+  readonly customerManagedKeys: number;
+  /** Resources encrypted with those keys; each one refreshes its data key (see KMS_DATA_KEY_REUSE_SECONDS). */
+  readonly keyUsers: number;
 }
 
 export interface CostLine {
@@ -44,6 +49,23 @@ const LOG_EVENT_OVERHEAD_BYTES = 350;
 const LAMBDA_LOG_BYTES_PER_INVOCATION = 4 * 300;
 /** Extra time an Express execution spends around a synchronous invoke (scheduling, states), measured in AWS docs' examples. */
 const EXPRESS_OVERHEAD_MS = 50;
+
+/**
+ * Every service here caches a data key for at most 5 minutes (Step Functions' kmsDataKeyReusePeriodSeconds is
+ * set to 300; SQS's default reuse period and DynamoDB's and CloudWatch Logs' caches are about the same), then
+ * calls GenerateDataKey and Decrypt again. Under continuous traffic that is a fixed number of requests per
+ * encrypted resource, whatever the volume: an upper bound when traffic pauses.
+ */
+const KMS_DATA_KEY_REUSE_SECONDS = 300;
+const KMS_REQUESTS_PER_REFRESH = 2;
+const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/** The customer-managed key: $1 a month plus the data-key refreshes of every resource it encrypts. */
+export function kmsMonthlyCost(facts: Pick<DesignFacts, "customerManagedKeys" | "keyUsers">, prices: Prices): number {
+  if (facts.customerManagedKeys === 0) return 0;
+  const requests = facts.keyUsers * KMS_REQUESTS_PER_REFRESH * (SECONDS_PER_MONTH / KMS_DATA_KEY_REUSE_SECONDS);
+  return facts.customerManagedKeys * prices.kms.perCustomerManagedKeyMonth + (requests / 10_000) * prices.kms.perTenThousandRequests;
+}
 
 /** DynamoDB bills writes per started KB. */
 export function writeUnitsPerItem(itemBytes: number): number {
@@ -75,6 +97,7 @@ export function standardCallbackCost(events: number, facts: DesignFacts, prices:
     { component: "DynamoDB writes", monthlyUsd: millions * writeUnitsPerItem(facts.messageBytes + 100) * prices.dynamodbOnDemand.perMillionWriteRequestUnits },
     { component: "CloudWatch Logs (state machine + Lambda)", monthlyUsd: logIngestion(stateLogBytes + LAMBDA_LOG_BYTES_PER_INVOCATION, events, facts.logRetentionInDays, prices) },
     { component: "CloudWatch alarms (fixed)", monthlyUsd: facts.alarms * prices.cloudwatchAlarms.perStandardAlarmMonth },
+    { component: "KMS key + data-key requests (fixed)", monthlyUsd: kmsMonthlyCost(facts, prices) },
   ];
 }
 
@@ -96,6 +119,7 @@ export function expressSyncCost(events: number, facts: DesignFacts, prices: Pric
     same("DynamoDB writes"),
     same("CloudWatch Logs (state machine + Lambda)"),
     same("CloudWatch alarms (fixed)"),
+    same("KMS key + data-key requests (fixed)"),
   ];
 }
 

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { EncryptionKey } from "./encryption-key";
 import { createEventQueue } from "./event-queue";
 import { MessageWorkflow } from "./message-workflow";
 import { ServiceRole } from "./service-role";
@@ -16,6 +17,8 @@ export interface EventIngressProps {
   readonly retryAttempts: number;
   /** Minimum 60, maximum 86400. */
   readonly maxEventAgeInSeconds: number;
+  /** Encrypts the dead-letter queue with this key. @default SQS-managed encryption (SSE-SQS) */
+  readonly encryptionKey?: EncryptionKey;
   /** Each matching event starts one execution, with the whole event as input. */
   readonly workflow: MessageWorkflow;
 }
@@ -51,8 +54,9 @@ export class EventIngress extends Construct {
 
     const deadLetterQueue = createEventQueue(this, "dead-letter-queue", {
       queueName: props.deadLetterQueueName,
-      ruleArns: [rule.arn],
+      ruleArn: rule.arn,
       sid: "AcceptUndeliveredEventsFromTheRule",
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
     this.deadLetterQueueUrl = deadLetterQueue.queueUrl;
     this.deadLetterQueueArn = deadLetterQueue.queueArn;
@@ -62,6 +66,9 @@ export class EventIngress extends Construct {
       roleName: `${props.ruleName}-target-role`,
       assumedBy: "events.amazonaws.com",
       description: "Lets the event rule start the message recorder workflow",
+      // EventBridge assumes a target's role on behalf of the rule.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html (confused deputy)
+      sourceArn: rule.arn,
     });
     props.workflow.grantStartExecution(role);
 

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { EncryptionKey } from "./encryption-key";
 import { createEventQueue } from "./event-queue";
 import { MessageWorkflow } from "./message-workflow";
 
@@ -17,6 +18,8 @@ export interface FailedExecutionCaptureProps {
   readonly queueName?: string;
   /** @default `<state machine name>-failed` */
   readonly ruleName?: string;
+  /** Encrypts the queue with this key. @default SQS-managed encryption (SSE-SQS) */
+  readonly encryptionKey?: EncryptionKey;
 }
 
 /**
@@ -51,8 +54,9 @@ export class FailedExecutionCapture extends Construct {
 
     const queue = createEventQueue(this, "queue", {
       queueName: props.queueName ?? `${props.workflow.stateMachineName}-failed-executions`,
-      ruleArns: [rule.arn],
+      ruleArn: rule.arn,
       sid: "AcceptFailedExecutionsFromTheRule",
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
     this.queueUrl = queue.queueUrl;
     this.queueArn = queue.queueArn;

@@ -17,6 +17,8 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ApiConfig } from "../config";
+import { accountContext } from "./account";
+import { EncryptionKey } from "./encryption-key";
 import { EventIngress } from "./event-ingress";
 import {
   BAD_REQUEST_BODY_TEMPLATE,
@@ -42,6 +44,8 @@ export interface IngestionApiProps {
   readonly logRetentionInDays: number;
   /** X-Ray tracing of the stage. @default false */
   readonly tracing?: boolean;
+  /** Encrypts the access logs with this key. @default CloudWatch Logs' own encryption */
+  readonly encryptionKey?: EncryptionKey;
 }
 
 /**
@@ -151,9 +155,12 @@ export class IngestionApi extends Construct {
       dependsOn: [method, integration, ...integrationResponses, badBody],
     });
 
+    const accessLogGroupName = `/aws/vendedlogs/apigateway/${props.apiName}`;
+    props.encryptionKey?.allowCloudWatchLogs(accessLogGroupName);
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
-      name: `/aws/vendedlogs/apigateway/${props.apiName}`,
+      name: accessLogGroupName,
       retentionInDays: props.logRetentionInDays,
+      ...(props.encryptionKey ? { kmsKeyId: props.encryptionKey.keyArn } : {}),
     });
     const account = props.api.manageAccountLogRole ? this.accountLogRole(props.apiName) : undefined;
     const stage = new ApiGatewayStage(this, "stage", {
@@ -197,7 +204,11 @@ export class IngestionApi extends Construct {
       description: "Lets API Gateway write access logs for every REST API of this account and region",
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        Statement: [{
+          Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole",
+          // Confused-deputy guard, as on every service role: on behalf of this account only.
+          Condition: { StringEquals: { "aws:SourceAccount": accountContext(this).accountId } },
+        }],
       }),
     });
     const attachment = new IamRolePolicyAttachment(this, "account-logs-policy", {

@@ -2,6 +2,8 @@ import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { renderRecordMessageDefinition } from "../asl";
+import { arnOf } from "./account";
+import { EncryptionKey } from "./encryption-key";
 import { RecorderFunction } from "./recorder-function";
 import { ServiceRole } from "./service-role";
 
@@ -14,7 +16,19 @@ export interface MessageWorkflowProps {
   readonly taskTimeoutSeconds: number;
   /** X-Ray tracing of executions. @default false */
   readonly tracing?: boolean;
+  /**
+   * Encrypts the definition, the execution history and the log group with this key.
+   * @default the AWS owned key of Step Functions and the AWS-managed key of CloudWatch Logs
+   */
+  readonly encryptionKey?: EncryptionKey;
 }
+
+/**
+ * How long Step Functions reuses a data key before asking KMS for a new one: the API's default (allowed
+ * 60-900 s), a data key used at most five minutes at the cost of about two KMS requests per five minutes.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_EncryptionConfiguration.html
+ */
+const KMS_DATA_KEY_REUSE_PERIOD_SECONDS = 300;
 
 /**
  * The STANDARD state machine rendered from asl/record-message.asl.json, its role and its log group.
@@ -23,15 +37,27 @@ export class MessageWorkflow extends Construct {
   public readonly stateMachineArn: string;
   public readonly stateMachineName: string;
   public readonly logGroupName: string;
+  private readonly encryptionKey?: EncryptionKey;
+  /**
+   * The state machine's ARN built from its name, for conditions that would otherwise make a cycle (the
+   * trust policy of its own role, the encryption context of its key).
+   */
+  private readonly knownStateMachineArn: string;
 
   constructor(scope: Construct, id: string, props: MessageWorkflowProps) {
     super(scope, id);
+    const key = props.encryptionKey;
+    this.encryptionKey = key;
+    this.knownStateMachineArn = arnOf(this, "states", `stateMachine:${props.stateMachineName}`);
 
     // Under /aws/vendedlogs/ CloudWatch Logs does not add a resource-policy statement per log group, whose
     // 5 KB limit otherwise breaks deployments once an account has a few dozen state machines.
+    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
+    key?.allowCloudWatchLogs(logGroupName);
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      name: logGroupName,
       retentionInDays: props.logRetentionInDays,
+      ...(key ? { kmsKeyId: key.keyArn } : {}),
     });
     this.logGroupName = logGroup.name;
 
@@ -39,6 +65,9 @@ export class MessageWorkflow extends Construct {
       roleName: `${props.stateMachineName}-role`,
       assumedBy: "states.amazonaws.com",
       description: "Runs the message recorder workflow",
+      // Step Functions assumes the role on behalf of the state machine.
+      // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html (confused deputy)
+      sourceArn: this.knownStateMachineArn,
     });
     props.recorder.grantInvoke(role);
     role.addToPolicy({
@@ -66,6 +95,17 @@ export class MessageWorkflow extends Construct {
       });
     }
 
+    if (key) {
+      // What Step Functions needs to encrypt the definition and the history of this state machine, and to hand
+      // its logs to the log delivery service; each scoped by the encryption context it uses.
+      // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
+      key.grantEncryptDecrypt(role, "EncryptOwnExecutions", this.executionEncryptionContext());
+      key.grantEncryptDecrypt(role, "EncryptVendedLogs", {
+        StringEquals: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
+      }, ["kms:GenerateDataKey"]);
+      key.allowLogDelivery();
+    }
+
     const stateMachine = new SfnStateMachine(this, "state-machine", {
       name: props.stateMachineName,
       type: "STANDARD",
@@ -82,6 +122,9 @@ export class MessageWorkflow extends Construct {
         logDestination: `${logGroup.arn}:*`,
       },
       tracingConfiguration: { enabled: Boolean(props.tracing) },
+      ...(key
+        ? { encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: key.keyArn, kmsDataKeyReusePeriodSeconds: KMS_DATA_KEY_REUSE_PERIOD_SECONDS } }
+        : {}),
       // Step Functions checks at create time that the role can invoke the function and deliver logs.
       dependsOn: [role.policy],
     });
@@ -92,6 +135,7 @@ export class MessageWorkflow extends Construct {
   /** Lets the role start executions of this state machine only. */
   public grantStartExecution(grantee: ServiceRole): void {
     grantee.addToPolicy({ sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] });
+    this.grantKeyForExecutions(grantee, "EncryptStartedExecutions");
   }
 
   /**
@@ -105,5 +149,19 @@ export class MessageWorkflow extends Construct {
       actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
       resources: [this.stateMachineArn],
     });
+    this.grantKeyForExecutions(grantee, "EncryptTaskResponses");
+  }
+
+  /**
+   * With a customer-managed key, a caller's input or output is encrypted under the caller's own key permission:
+   * this key, for this state machine's encryption context only.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
+   */
+  private grantKeyForExecutions(grantee: ServiceRole, sid: string): void {
+    this.encryptionKey?.grantEncryptDecrypt(grantee, sid, this.executionEncryptionContext());
+  }
+
+  private executionEncryptionContext() {
+    return { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": this.knownStateMachineArn } };
   }
 }

@@ -1,5 +1,7 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { accountContext } from "./account";
+import { EncryptionKey } from "./encryption-key";
 import { ServiceRole } from "./service-role";
 
 /** The key the recorder writes and the idempotency check relies on. */
@@ -7,6 +9,8 @@ export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
 
 export interface MessagesTableProps {
   readonly tableName: string;
+  /** Encrypts the table with this key. @default the AWS owned key of DynamoDB */
+  readonly encryptionKey?: EncryptionKey;
   /**
    * Deletion protection in AWS and `prevent_destroy` in Terraform: the table is the only copy of what was
    * recorded, so neither a console click nor a `terraform destroy` may delete it. Turn off for throwaway
@@ -23,6 +27,7 @@ export interface MessagesTableProps {
 export class MessagesTable extends Construct {
   public readonly tableName: string;
   public readonly tableArn: string;
+  private readonly encryptionKey?: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: MessagesTableProps) {
     super(scope, id);
@@ -31,17 +36,23 @@ export class MessagesTable extends Construct {
       billingMode: "PAY_PER_REQUEST",
       hashKey: MESSAGE_KEY.name,
       attribute: [{ name: MESSAGE_KEY.name, type: MESSAGE_KEY.type }],
-      serverSideEncryption: { enabled: true },
+      serverSideEncryption: props.encryptionKey ? { enabled: true, kmsKeyArn: props.encryptionKey.keyArn } : { enabled: true },
       pointInTimeRecovery: { enabled: true },
       deletionProtectionEnabled: props.protectFromDeletion ?? true,
       lifecycle: { preventDestroy: props.protectFromDeletion ?? true },
     });
     this.tableName = table.name;
     this.tableArn = table.arn;
+    this.encryptionKey = props.encryptionKey;
   }
 
   /** Lets the role write new items; the recorder only ever puts, so neither reads nor updates are granted. */
   public grantPutItem(grantee: ServiceRole): void {
     grantee.addToPolicy({ sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
+    // With a customer-managed key the caller of DynamoDB needs key use itself, through DynamoDB only.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html (customer managed keys)
+    this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughDynamoDB", {
+      StringEquals: { "kms:ViaService": `dynamodb.${accountContext(this).region}.amazonaws.com` },
+    });
   }
 }

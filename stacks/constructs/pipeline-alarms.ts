@@ -1,13 +1,17 @@
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { accountContext, arnOf } from "./account";
+import { EncryptionKey } from "./encryption-key";
 import { EVENT_QUEUE_RETENTION_SECONDS } from "./event-queue";
 import { EventIngress } from "./event-ingress";
 import { FailedExecutionCapture } from "./failed-executions";
 import { IngestionApi } from "./ingestion-api";
 import { MessageWorkflow } from "./message-workflow";
 import { RecorderFunction } from "./recorder-function";
+import { denyInsecureTransport } from "./secure-transport";
 
 export interface PipelineAlarmsProps {
   /** Prefix of the topic and alarm names, e.g. `message-recorder-dev`. */
@@ -19,6 +23,8 @@ export interface PipelineAlarmsProps {
   readonly api: IngestionApi;
   /** Subscribed to the topic when set (the address must confirm the subscription). */
   readonly alarmEmail?: string;
+  /** Encrypts the topic with this key. @default unencrypted (see the comment on the topic) */
+  readonly encryptionKey?: EncryptionKey;
 }
 
 interface AlarmSpec {
@@ -51,10 +57,38 @@ export class PipelineAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
-    // Not encrypted with the AWS-managed SNS key: CloudWatch cannot publish to a topic under aws/sns, whose key
-    // policy cannot grant it. A customer-managed key would be the way to encrypt it.
-    const topic = new SnsTopic(this, "topic", { name: `${props.namePrefix}-alarms` });
+    // Never under the AWS-managed SNS key: CloudWatch cannot publish to a topic under aws/sns, whose key policy
+    // cannot grant it. Without a customer-managed key the topic stays unencrypted.
+    const key = props.encryptionKey;
+    const alarmNames = `${props.namePrefix}-*`;
+    key?.allowCloudWatchAlarmsToTopic(alarmNames);
+    const topic = new SnsTopic(this, "topic", {
+      name: `${props.namePrefix}-alarms`,
+      ...(key ? { kmsMasterKeyId: key.keyArn } : {}),
+    });
     this.topicArn = topic.arn;
+    new SnsTopicPolicy(this, "topic-policy", {
+      arn: topic.arn,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            // Only this account's alarms of this stack may publish (confused-deputy guard).
+            // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+            Sid: "AlarmsOfThisStackPublish",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: topic.arn,
+            Condition: {
+              StringEquals: { "aws:SourceAccount": accountContext(this).accountId },
+              ArnLike: { "aws:SourceArn": arnOf(this, "cloudwatch", `alarm:${alarmNames}`) },
+            },
+          },
+          denyInsecureTransport("sns:Publish", topic.arn),
+        ],
+      }),
+    });
     if (props.alarmEmail) {
       new SnsTopicSubscription(this, "email", { topicArn: topic.arn, protocol: "email", endpoint: props.alarmEmail });
     }

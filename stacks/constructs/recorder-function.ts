@@ -2,6 +2,8 @@ import { Construct } from "constructs";
 import { AssetType, TerraformAsset } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { accountContext } from "./account";
+import { EncryptionKey } from "./encryption-key";
 import { MessagesTable } from "./messages-table";
 import { ServiceRole } from "./service-role";
 
@@ -26,6 +28,8 @@ export interface RecorderFunctionProps {
   readonly memoryMb: number;
   /** X-Ray active tracing. @default false */
   readonly tracing?: boolean;
+  /** Encrypts the log group and the environment variables with this key. @default AWS-managed keys */
+  readonly encryptionKey?: EncryptionKey;
 }
 
 /**
@@ -41,9 +45,13 @@ export class RecorderFunction extends Construct {
   constructor(scope: Construct, id: string, props: RecorderFunctionProps) {
     super(scope, id);
 
+    const key = props.encryptionKey;
+    const logGroupName = `/aws/lambda/${props.functionName}`;
+    key?.allowCloudWatchLogs(logGroupName);
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: `/aws/lambda/${props.functionName}`,
+      name: logGroupName,
       retentionInDays: props.logRetentionInDays,
+      ...(key ? { kmsKeyId: key.keyArn } : {}),
     });
     this.logGroupName = logGroup.name;
 
@@ -51,6 +59,9 @@ export class RecorderFunction extends Construct {
       roleName: `${props.functionName}-role`,
       assumedBy: "lambda.amazonaws.com",
       description: "Runs the message recorder",
+      // No aws:SourceArn: in Lambda it applies only to policies where the function is the target; the execution
+      // role's sessions carry lambda:SourceFunctionArn instead.
+      // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
     });
     this.role.addToPolicy({
       sid: "WriteOwnLogs",
@@ -58,6 +69,13 @@ export class RecorderFunction extends Construct {
       resources: [`${logGroup.arn}:*`],
     });
     props.table.grantPutItem(this.role);
+    if (key) {
+      // Lambda decrypts the environment variables with the execution role's key permission, through Lambda only.
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
+      key.grantEncryptDecrypt(this.role, "DecryptOwnEnvironment", {
+        StringEquals: { "kms:ViaService": `lambda.${accountContext(this).region}.amazonaws.com` },
+      }, ["kms:Decrypt"]);
+    }
     if (props.tracing) {
       this.role.addToPolicy({
         sid: "WriteTraces",
@@ -79,6 +97,7 @@ export class RecorderFunction extends Construct {
       sourceCodeHash: props.archive.sourceCodeHash,
       timeout: props.timeoutSeconds,
       memorySize: props.memoryMb,
+      ...(key ? { kmsKeyArn: key.keyArn } : {}),
       environment: {
         variables: {
           MESSAGES_TABLE_NAME: props.table.tableName,

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Lazy } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { accountContext } from "./account";
 
 /** One IAM policy statement; always an Allow (denies belong in resource policies and SCPs). */
 export interface PolicyStatement {
@@ -18,6 +19,13 @@ export interface ServiceRoleProps {
   /** The service principal that assumes the role, e.g. `states.amazonaws.com`. */
   readonly assumedBy: string;
   readonly description: string;
+  /**
+   * The resource on whose behalf the service assumes the role, matched against `aws:SourceArn` in the trust
+   * policy; set it where the service sends it and the ARN is known without a dependency cycle (an ARN built
+   * from a name is fine). `aws:SourceAccount` is always required.
+   * @default no aws:SourceArn condition
+   */
+  readonly sourceArn?: string;
 }
 
 /**
@@ -34,12 +42,18 @@ export class ServiceRole extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
+    // Confused-deputy guard: the service may assume the role only on behalf of this account (and, where known,
+    // of this resource). https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention
+    const condition: Record<string, Record<string, string>> = {
+      StringEquals: { "aws:SourceAccount": accountContext(this).accountId },
+      ...(props.sourceArn ? { ArnLike: { "aws:SourceArn": props.sourceArn } } : {}),
+    };
     const role = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: props.assumedBy }, Action: "sts:AssumeRole" }],
+        Statement: [{ Effect: "Allow", Principal: { Service: props.assumedBy }, Action: "sts:AssumeRole", Condition: condition }],
       }),
     });
     this.roleArn = role.arn;

@@ -1,0 +1,35 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+
+/** Where a stack deploys, as Terraform expressions resolved at plan time. */
+export interface AccountContext {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
+}
+
+const IDS = { account: "caller-identity", partition: "partition", region: "region" } as const;
+
+/**
+ * The account, partition and region of the stack `scope` belongs to, from one data source each, created the
+ * first time a construct of the stack asks. ARNs built from these and a known name let a policy name a resource
+ * that itself references the policy's owner (a log group that uses a key, a key policy that names the log
+ * group) without a dependency cycle.
+ */
+export function accountContext(scope: Construct): AccountContext {
+  const stack = TerraformStack.of(scope);
+  const find = <T>(id: string, create: () => T): T => (stack.node.tryFindChild(id) as T | undefined) ?? create();
+  const identity = find(IDS.account, () => new DataAwsCallerIdentity(stack, IDS.account));
+  const partition = find(IDS.partition, () => new DataAwsPartition(stack, IDS.partition));
+  const region = find(IDS.region, () => new DataAwsRegion(stack, IDS.region));
+  return { accountId: identity.accountId, partition: partition.partition, region: region.name };
+}
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>` of this stack's account. */
+export function arnOf(scope: Construct, service: string, resource: string, options: { regional?: boolean } = {}): string {
+  const { accountId, partition, region } = accountContext(scope);
+  return `arn:${partition}:${service}:${options.regional === false ? "" : region}:${accountId}:${resource}`;
+}
