@@ -241,7 +241,7 @@ describe("TLS-only queue and topic", () => {
 
   test.each(["ingress_dead-letter-queue", "failed-executions_queue"])("the policy of the queue %s denies every request without TLS", (queuePath) => {
     const queue = resourceAt(tf, "aws_sqs_queue", queuePath);
-    const statements = JSON.parse(resourceAt(tf, "aws_sqs_queue_policy", `${queuePath}-policy`).body.policy).Statement;
+    const statements = JSON.parse(resourceAt(tf, "aws_sqs_queue_policy", `${queuePath}_policy`).body.policy).Statement;
     expect(statements).toContainEqual(tlsDeny(ref("aws_sqs_queue", queue.name, "arn"), "sqs:*"));
   });
 

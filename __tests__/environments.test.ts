@@ -41,7 +41,7 @@ describe("several environments", () => {
     const retention = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
     expect(retention(dev)).toEqual([7, 7, 7]);
     expect(retention(prod)).toEqual([30, 30, 30]);
-    const target = (tf: TerraformJson) => Object.entries(resourcesOf(tf, "aws_cloudwatch_event_target")).find(([name]) => name.startsWith("ingress_target_"))![1].retry_policy;
+    const target = (tf: TerraformJson) => Object.entries(resourcesOf(tf, "aws_cloudwatch_event_target")).find(([name]) => name.startsWith("ingress_rule_message-recorder-workflow_"))![1].retry_policy;
     expect(target(prod)).toEqual({ maximum_retry_attempts: 10, maximum_event_age_in_seconds: 3600 });
   });
 

@@ -32,7 +32,7 @@ const list = (value: string | string[]) => (Array.isArray(value) ? value : [valu
 const withoutKeyUse = (statements: Statement[]) => statements.filter((s) => !list(s.Action).every((a) => a.startsWith("kms:")));
 const bus = onlyResource(tf, "aws_cloudwatch_event_bus");
 const rule = resourceAt(tf, "aws_cloudwatch_event_rule", "ingress_rule");
-const target = resourceAt(tf, "aws_cloudwatch_event_target", "ingress_target");
+const target = resourceAt(tf, "aws_cloudwatch_event_target", "ingress_rule_message-recorder-workflow");
 const queue = resourceAt(tf, "aws_sqs_queue", "ingress_dead-letter-queue");
 const stateMachine = onlyResource(tf, "aws_sfn_state_machine");
 const fn = onlyResource(tf, "aws_lambda_function");
@@ -93,7 +93,7 @@ describe("pipeline stack", () => {
   });
 
   test("the DLQ policy only admits this rule", () => {
-    const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue-policy");
+    const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue_policy");
     expect(policy.body.queue_url).toBe(ref("aws_sqs_queue", queue.name, "url"));
     const statements = (JSON.parse(policy.body.policy).Statement as Statement[]).filter((s) => s.Effect === "Allow");
     expect(statements).toHaveLength(1);
@@ -221,10 +221,10 @@ describe("pipeline stack", () => {
     const captureRule = resourceAt(tf, "aws_cloudwatch_event_rule", "failed-executions_rule");
     const failedQueue = resourceAt(tf, "aws_sqs_queue", "failed-executions_queue");
     expect(failedQueue.body).toMatchObject({ name: "MessageRecorder-dev-failed-executions", kms_master_key_id: ref("aws_kms_key", onlyResource(tf, "aws_kms_key").name, "arn"), message_retention_seconds: 1209600 });
-    const captureTarget = resourceAt(tf, "aws_cloudwatch_event_target", "failed-executions_target").body;
+    const captureTarget = resourceAt(tf, "aws_cloudwatch_event_target", "failed-executions_rule_failed-executions-queue").body;
     expect(captureTarget).toMatchObject({ arn: ref("aws_sqs_queue", failedQueue.name, "arn"), rule: ref("aws_cloudwatch_event_rule", captureRule.name, "name") });
     expect(captureTarget).not.toHaveProperty("input_transformer");
-    const policy = resourceAt(tf, "aws_sqs_queue_policy", "failed-executions_queue-policy").body;
+    const policy = resourceAt(tf, "aws_sqs_queue_policy", "failed-executions_queue_policy").body;
     expect(JSON.parse(policy.policy).Statement).toEqual([{
       Sid: "AcceptFailedExecutionsFromTheRule", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage",
       Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),

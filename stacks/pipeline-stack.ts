@@ -3,13 +3,16 @@ import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, Te
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
 import { EncryptionKey } from "./constructs/encryption-key";
-import { EventIngress } from "./constructs/event-ingress";
+import { EventQueue } from "./constructs/event-queue";
+import { EventBus, Rule } from "./constructs/events";
 import { FailedExecutionCapture } from "./constructs/failed-executions";
 import { IngestionApi } from "./constructs/ingestion-api";
-import { PipelineAlarms } from "./constructs/pipeline-alarms";
+import { OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS, PipelineAlarms } from "./constructs/pipeline-alarms";
 import { MessagesTable } from "./constructs/messages-table";
 import { MessageWorkflow } from "./constructs/message-workflow";
 import { LambdaArchive, RecorderFunction } from "./constructs/recorder-function";
+import { ServiceRole } from "./constructs/service-role";
+import { StateMachineTarget } from "./constructs/targets";
 
 export const PROJECT_TAG = "message-recorder";
 
@@ -54,19 +57,39 @@ export class PipelineStack extends TerraformStack {
       encryptionKey,
     });
     workflow.grantTaskResponse(recorder.role);
-    const ingress = new EventIngress(this, "ingress", {
-      busName: config.busName,
+
+    // Ingress: the bus, the rule on `source`, and its target with retries and a dead-letter queue. The "ingress"
+    // scope keeps the Terraform addresses these resources had before they were constructs of their own.
+    const ingress = new Construct(this, "ingress");
+    const bus = new EventBus(ingress, "bus", { eventBusName: config.busName });
+    const rule = new Rule(ingress, "rule", {
       ruleName: config.ruleName,
-      eventSource: config.eventSource,
-      deadLetterQueueName: config.deadLetterQueueName,
+      eventBus: bus,
+      eventPattern: { source: [config.eventSource] },
+      description: `Starts the message recorder workflow for events from ${config.eventSource}`,
+    });
+    const deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", { queueName: config.deadLetterQueueName, encryptionKey });
+    const targetRole = new ServiceRole(ingress, "target-role", {
+      roleName: `${config.ruleName}-target-role`,
+      assumedBy: "events.amazonaws.com",
+      description: "Lets the event rule start the message recorder workflow",
+      // EventBridge assumes a target's role on behalf of the rule.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html (confused deputy)
+      sourceArn: rule.ruleArn,
+    });
+    const target = rule.addTarget(new StateMachineTarget(workflow, {
+      targetId: "message-recorder-workflow",
       retryAttempts: config.retryAttempts,
       maxEventAgeInSeconds: config.maxEventAgeInSeconds,
-      workflow,
-      encryptionKey,
-    });
+      deadLetterQueue,
+      role: targetRole,
+    }));
+    // Where these two lived before the event constructs existed: moved, not replaced, for a deployed stack.
+    target.moveFromId("aws_cloudwatch_event_target.ingress_target_F16B49E0");
+    deadLetterQueue.policy.moveFromId("aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA");
 
     const failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
-      workflow,
+      stateMachineArn: workflow.stateMachineArn,
       ruleName: `${config.stateMachineName}-failed`,
       queueName: `${config.stateMachineName}-failed-executions`,
       encryptionKey,
@@ -76,26 +99,40 @@ export class PipelineStack extends TerraformStack {
       apiName: `${id}-messages`,
       region: config.region,
       tracing: config.tracing,
-      ingress,
+      eventBus: bus,
       eventSource: config.eventSource,
       api: config.api,
       logRetentionInDays: config.logRetentionInDays,
       encryptionKey,
     });
-    const alarms = new PipelineAlarms(this, "alarms", {
-      namePrefix: id, ingress, workflow, recorder, failedExecutions, api, alarmEmail: config.alarmEmail, encryptionKey,
-    });
+    const alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarmEmail, encryptionKey });
+    const oldestMessageAge = { threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS };
+    const failedQueue = failedExecutions.queue;
+    [
+      { id: "dlq-messages-visible", description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them", metric: deadLetterQueue.metricMessagesVisible() },
+      { id: "dlq-oldest-message-age", description: "A dead-lettered event is 10 days old and expires in 4: redrive it now", metric: deadLetterQueue.metricOldestMessageAge(), ...oldestMessageAge },
+      { id: "failed-executions-visible", description: "Executions that did not record their message wait in the failed-executions queue: fix the cause, then redrive them", metric: failedQueue.metricMessagesVisible() },
+      { id: "failed-executions-oldest-message-age", description: "A captured failed execution is 10 days old and expires in 4: redrive it now", metric: failedQueue.metricOldestMessageAge(), ...oldestMessageAge },
+      { id: "api-rejected-requests", description: "POST /messages answered 5xx: EventBridge refused or throttled the event, and the caller was told to retry", metric: api.metricServerErrors() },
+      { id: "executions-failed", description: "Executions ended in Job Failed or another failure: a message was not recorded", metric: workflow.metricFailed() },
+      { id: "executions-timed-out", description: "Executions hit the state machine timeout", metric: workflow.metricTimedOut() },
+      { id: "executions-aborted", description: "Executions were stopped by hand or by a redeploy", metric: workflow.metricAborted() },
+      { id: "recorder-errors", description: "The recorder threw (e.g. an input without a task token)", metric: recorder.metricErrors() },
+      { id: "recorder-throttles", description: "The recorder was throttled; Step Functions retries, but check concurrency", metric: recorder.metricThrottles() },
+      { id: "rule-failed-invocations", description: "The rule could not start the state machine (after retries the event goes to the DLQ)", metric: rule.metricFailedInvocations() },
+      { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", metric: rule.metricInvocationsFailedToBeSentToDlq() },
+    ].forEach((alarm) => alarms.addAlarm(alarm));
 
     const outputs: Record<string, string> = {
-      event_bus_name: ingress.eventBusName,
-      event_bus_arn: ingress.eventBusArn,
+      event_bus_name: bus.eventBusName,
+      event_bus_arn: bus.eventBusArn,
       event_source: config.eventSource,
       state_machine_arn: workflow.stateMachineArn,
       state_machine_log_group_name: workflow.logGroupName,
       messages_table_name: table.tableName,
       recorder_function_name: recorder.functionName,
-      dead_letter_queue_url: ingress.deadLetterQueueUrl,
-      failed_executions_queue_url: failedExecutions.queueUrl,
+      dead_letter_queue_url: deadLetterQueue.queueUrl,
+      failed_executions_queue_url: failedQueue.queueUrl,
       messages_api_url: api.messagesUrl,
       alarm_topic_arn: alarms.topicArn,
     };

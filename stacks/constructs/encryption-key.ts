@@ -4,7 +4,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { accountContext, arnOf } from "./account";
 import { ResourcePolicyStatement } from "./secure-transport";
-import { PolicyStatement, ServiceRole } from "./service-role";
+import { Grant, IGrantable, PolicyStatement } from "./grants";
 
 /** KMS accepts a pending-deletion window of 7 to 30 days. */
 export const KEY_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
@@ -110,8 +110,8 @@ export class EncryptionKey extends Construct {
    * Gives the role kms:Decrypt and kms:GenerateDataKey on this key only, under the conditions given (an
    * encryption context or kms:ViaService, so the role can use the key only for the resource it works on).
    */
-  public grantEncryptDecrypt(grantee: ServiceRole, sid: string, conditions: PolicyStatement["conditions"], actions: readonly string[] = ENCRYPT_DECRYPT): void {
-    grantee.addToPolicy({ sid, actions, resources: [this.keyArn], ...(conditions ? { conditions } : {}) });
+  public grantEncryptDecrypt(grantee: IGrantable, sid: string, conditions: PolicyStatement["conditions"], actions: readonly string[] = ENCRYPT_DECRYPT): Grant {
+    return Grant.addToPrincipal(grantee, { sid, actions, resources: [this.keyArn], ...(conditions ? { conditions } : {}) });
   }
 
   /** The ARN of a log group of this stack, as CloudWatch Logs puts it in the encryption context. */

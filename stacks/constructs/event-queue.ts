@@ -1,44 +1,86 @@
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { EncryptionKey, queueEncryption } from "./encryption-key";
-import { eventBridgeSendsFromRule, queuePolicyDocument } from "./secure-transport";
+import type { Rule } from "./events";
+import { Metric } from "./metric";
+import { eventBridgeSendsFromRule, queuePolicyDocument, ResourcePolicyStatement } from "./secure-transport";
 
 /** Fourteen days, the SQS maximum: a message kept for an operator waits as long as possible for a redrive. */
 export const EVENT_QUEUE_RETENTION_SECONDS = 1_209_600;
 
 export interface EventQueueProps {
   readonly queueName: string;
-  /** The rule whose events EventBridge may write to the queue (as a target or as a target's DLQ). */
-  readonly ruleArn: string;
-  /** Names what the queue keeps, for the policy's Sid. */
-  readonly sid: string;
-  /** Encrypts the queue with this key (and admits EventBridge to it). @default SQS-managed encryption */
+  /** Encrypts the queue with this key (and admits EventBridge to it). @default SQS-managed encryption (SSE-SQS) */
   readonly encryptionKey?: EncryptionKey;
-}
-
-export interface EventQueue {
-  readonly queueUrl: string;
-  readonly queueArn: string;
-  readonly queueName: string;
+  /** Minimum 60, maximum 1209600. @default 1209600 (14 days, the SQS maximum) */
+  readonly retentionSeconds?: number;
 }
 
 /**
- * An encrypted queue that keeps events for an operator, and the policy that lets EventBridge write to it and
- * refuses anything without TLS. EventBridge writes as its service principal, not through a role: without this
- * policy, scoped to the rule with `aws:SourceArn`, the events are dropped. The resources are created in `scope`
- * with ids `<id>` and `<id>-policy`, so existing Terraform addresses stay where they were.
+ * An encrypted queue that keeps events for an operator (a dead-letter queue, the failed-executions queue), and
+ * its policy: TLS only, and `sqs:SendMessage` for EventBridge on behalf of the rules granted with
+ * `grantSendFromRule` (each scoped with `aws:SourceArn`). EventBridge writes as its service principal, not
+ * through a role: without that statement the events are dropped.
  */
-export function createEventQueue(scope: Construct, id: string, props: EventQueueProps): EventQueue {
-  const queue = new SqsQueue(scope, id, {
-    name: props.queueName,
-    ...queueEncryption(props.encryptionKey),
-    messageRetentionSeconds: EVENT_QUEUE_RETENTION_SECONDS,
-  });
-  props.encryptionKey?.allowEventBridgeToQueue(props.queueName);
-  new SqsQueuePolicy(scope, `${id}-policy`, {
-    queueUrl: queue.url,
-    policy: queuePolicyDocument(queue.arn, [eventBridgeSendsFromRule(props.sid, queue.arn, props.ruleArn)]),
-  });
-  return { queueUrl: queue.url, queueArn: queue.arn, queueName: queue.name };
+export class EventQueue extends Construct {
+  public readonly queueUrl: string;
+  public readonly queueArn: string;
+  public readonly queueName: string;
+  public readonly policy: SqsQueuePolicy;
+  private readonly statements: ResourcePolicyStatement[] = [];
+  private readonly encryptionKey?: EncryptionKey;
+  private readonly physicalName: string;
+
+  constructor(scope: Construct, id: string, props: EventQueueProps) {
+    super(scope, id);
+    const retention = props.retentionSeconds ?? EVENT_QUEUE_RETENTION_SECONDS;
+    this.node.addValidation({
+      validate: () => (Number.isInteger(retention) && retention >= 60 && retention <= EVENT_QUEUE_RETENTION_SECONDS
+        ? []
+        : [`retentionSeconds must be an integer from 60 to ${EVENT_QUEUE_RETENTION_SECONDS}. Received: ${retention}`]),
+    });
+    this.encryptionKey = props.encryptionKey;
+    this.physicalName = props.queueName;
+    const queue = new SqsQueue(this, "Default", {
+      name: props.queueName,
+      ...queueEncryption(props.encryptionKey),
+      messageRetentionSeconds: retention,
+    });
+    this.queueUrl = queue.url;
+    this.queueArn = queue.arn;
+    this.queueName = queue.name;
+    this.policy = new SqsQueuePolicy(this, "policy", {
+      queueUrl: queue.url,
+      policy: Lazy.stringValue({ produce: () => queuePolicyDocument(queue.arn, this.statements) }),
+    });
+  }
+
+  /**
+   * Lets EventBridge send this rule's events (as a target or a target's DLQ), and no other rule's. A Sid already
+   * used for another rule gets a number; the same rule twice adds nothing.
+   */
+  public grantSendFromRule(rule: Rule, sid: string): void {
+    const statement = (id: string) => eventBridgeSendsFromRule(id, this.queueArn, rule.ruleArn);
+    if (this.statements.some((s) => JSON.stringify(s) === JSON.stringify(statement(s.Sid)))) return;
+    let unique = sid;
+    for (let n = 2; this.statements.some((s) => s.Sid === unique); n++) unique = `${sid}${n}`;
+    this.statements.push(statement(unique));
+    this.encryptionKey?.allowEventBridgeToQueue(this.physicalName);
+  }
+
+  /** Messages waiting; SQS publishes every 5 minutes. */
+  public metricMessagesVisible(): Metric {
+    return this.metric("ApproximateNumberOfMessagesVisible");
+  }
+
+  /** Age of the oldest message, in seconds. */
+  public metricOldestMessageAge(): Metric {
+    return this.metric("ApproximateAgeOfOldestMessage");
+  }
+
+  private metric(metricName: string): Metric {
+    return { namespace: "AWS/SQS", metricName, dimensions: { QueueName: this.queueName }, statistic: "Maximum", periodSeconds: 300 };
+  }
 }

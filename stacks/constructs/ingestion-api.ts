@@ -19,7 +19,8 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { ApiConfig } from "../config";
 import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
-import { EventIngress } from "./event-ingress";
+import { EventBus } from "./events";
+import { Metric } from "./metric";
 import {
   BAD_REQUEST_BODY_TEMPLATE,
   MESSAGE_REQUEST_MODEL,
@@ -37,7 +38,8 @@ export const API_STAGE_NAME = "v1";
 export interface IngestionApiProps {
   readonly apiName: string;
   readonly region: string;
-  readonly ingress: EventIngress;
+  /** The bus PutEvents puts the messages on. */
+  readonly eventBus: EventBus;
   /** The `source` stamped on every event, the one the rule matches. */
   readonly eventSource: string;
   readonly api: ApiConfig;
@@ -75,7 +77,7 @@ export class IngestionApi extends Construct {
       assumedBy: "apigateway.amazonaws.com",
       description: "Lets the messages API put events on the bus",
     });
-    props.ingress.grantPutEvents(role);
+    props.eventBus.grantPutEvents(role);
 
     const messages = new ApiGatewayResource(this, "messages", { restApiId: api.id, parentId: api.rootResourceId, pathPart: "messages" });
     const model = new ApiGatewayModel(this, "message-model", {
@@ -112,7 +114,7 @@ export class IngestionApi extends Construct {
         "integration.request.header.X-Amz-Target": "'AWSEvents.PutEvents'",
         "integration.request.header.Content-Type": "'application/x-amz-json-1.1'",
       },
-      requestTemplates: { "application/json": putEventsRequestTemplate({ eventBusName: props.ingress.eventBusName, source: props.eventSource }) },
+      requestTemplates: { "application/json": putEventsRequestTemplate({ eventBusName: props.eventBus.eventBusName, source: props.eventSource }) },
       dependsOn: [role.policy],
     });
 
@@ -191,6 +193,11 @@ export class IngestionApi extends Construct {
       },
     });
     this.messagesUrl = `${stage.invokeUrl}/messages`;
+  }
+
+  /** Requests answered 5xx: EventBridge refused or throttled the event, and the caller was told. */
+  public metricServerErrors(): Metric {
+    return { namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: { ApiName: this.apiName, Stage: this.stageName }, statistic: "Sum", periodSeconds: 60 };
   }
 
   /**

@@ -5,6 +5,8 @@ import { renderRecordMessageDefinition } from "../asl";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { RecorderFunction } from "./recorder-function";
+import { Grant, IGrantable } from "./grants";
+import { Metric } from "./metric";
 import { ServiceRole } from "./service-role";
 
 export interface MessageWorkflowProps {
@@ -132,10 +134,29 @@ export class MessageWorkflow extends Construct {
     this.stateMachineName = stateMachine.name;
   }
 
+  /** Executions that ended FAILED (a message not recorded). */
+  public metricFailed(): Metric {
+    return this.metric("ExecutionsFailed");
+  }
+
+  /** Executions that hit the state machine's timeout. */
+  public metricTimedOut(): Metric {
+    return this.metric("ExecutionsTimedOut");
+  }
+
+  /** Executions stopped by hand or by a redeploy. */
+  public metricAborted(): Metric {
+    return this.metric("ExecutionsAborted");
+  }
+
+  private metric(metricName: string): Metric {
+    return { namespace: "AWS/States", metricName, dimensions: { StateMachineArn: this.stateMachineArn }, statistic: "Sum", periodSeconds: 60 };
+  }
+
   /** Lets the role start executions of this state machine only. */
-  public grantStartExecution(grantee: ServiceRole): void {
-    grantee.addToPolicy({ sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] });
-    this.grantKeyForExecutions(grantee, "EncryptStartedExecutions");
+  public grantStartExecution(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, { sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] })
+      .combine(this.grantKeyForExecutions(grantee, "EncryptStartedExecutions"));
   }
 
   /**
@@ -143,13 +164,12 @@ export class MessageWorkflow extends Construct {
    * resource type for these actions, but Step Functions authorizes them against the state machine the token
    * belongs to (its AccessDenied names that ARN), which is also how AWS CDK's grantTaskResponse scopes them.
    */
-  public grantTaskResponse(grantee: ServiceRole): void {
-    grantee.addToPolicy({
+  public grantTaskResponse(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, {
       sid: "AnswerTaskTokens",
       actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
       resources: [this.stateMachineArn],
-    });
-    this.grantKeyForExecutions(grantee, "EncryptTaskResponses");
+    }).combine(this.grantKeyForExecutions(grantee, "EncryptTaskResponses"));
   }
 
   /**
@@ -157,8 +177,8 @@ export class MessageWorkflow extends Construct {
    * this key, for this state machine's encryption context only.
    * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
    */
-  private grantKeyForExecutions(grantee: ServiceRole, sid: string): void {
-    this.encryptionKey?.grantEncryptDecrypt(grantee, sid, this.executionEncryptionContext());
+  private grantKeyForExecutions(grantee: IGrantable, sid: string): Grant {
+    return this.encryptionKey?.grantEncryptDecrypt(grantee, sid, this.executionEncryptionContext()) ?? Grant.none(grantee);
   }
 
   private executionEncryptionContext() {

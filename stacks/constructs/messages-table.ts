@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
-import { ServiceRole } from "./service-role";
+import { Grant, IGrantable } from "./grants";
 
 /** The key the recorder writes and the idempotency check relies on. */
 export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
@@ -47,12 +47,13 @@ export class MessagesTable extends Construct {
   }
 
   /** Lets the role write new items; the recorder only ever puts, so neither reads nor updates are granted. */
-  public grantPutItem(grantee: ServiceRole): void {
-    grantee.addToPolicy({ sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
+  public grantPutItem(grantee: IGrantable): Grant {
+    const grant = Grant.addToPrincipal(grantee, { sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
     // With a customer-managed key the caller of DynamoDB needs key use itself, through DynamoDB only.
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html (customer managed keys)
-    this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughDynamoDB", {
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughDynamoDB", {
       StringEquals: { "kms:ViaService": `dynamodb.${accountContext(this).region}.amazonaws.com` },
     });
+    return keyGrant ? grant.combine(keyGrant) : grant;
   }
 }

@@ -6,38 +6,28 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { accountContext, arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { EVENT_QUEUE_RETENTION_SECONDS } from "./event-queue";
-import { EventIngress } from "./event-ingress";
-import { FailedExecutionCapture } from "./failed-executions";
-import { IngestionApi } from "./ingestion-api";
-import { MessageWorkflow } from "./message-workflow";
-import { RecorderFunction } from "./recorder-function";
+import { Metric } from "./metric";
 import { denyInsecureTransport } from "./secure-transport";
+
+/** An alarm on a metric that its owner construct describes (`workflow.metricFailed()`). */
+export interface AlarmDefinition {
+  /** Part of the alarm name and of its Terraform address: choose it once. */
+  readonly id: string;
+  readonly description: string;
+  readonly metric: Metric;
+  /** The alarm fires above it. @default 0: the first occurrence */
+  readonly threshold?: number;
+}
 
 export interface PipelineAlarmsProps {
   /** Prefix of the topic and alarm names, e.g. `message-recorder-dev`. */
   readonly namePrefix: string;
-  readonly ingress: EventIngress;
-  readonly workflow: MessageWorkflow;
-  readonly recorder: RecorderFunction;
-  readonly failedExecutions: FailedExecutionCapture;
-  readonly api: IngestionApi;
+  /** @default none; more with addAlarm */
+  readonly alarms?: readonly AlarmDefinition[];
   /** Subscribed to the topic when set (the address must confirm the subscription). */
   readonly alarmEmail?: string;
   /** Encrypts the topic with this key. @default unencrypted (see the comment on the topic) */
   readonly encryptionKey?: EncryptionKey;
-}
-
-interface AlarmSpec {
-  readonly id: string;
-  readonly description: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly statistic: "Sum" | "Maximum";
-  readonly dimensions: Record<string, string>;
-  /** SQS publishes every 5 minutes; the others every minute. */
-  readonly periodSeconds: number;
-  /** The alarm fires above it. @default 0 */
-  readonly threshold?: number;
 }
 
 /**
@@ -54,9 +44,11 @@ export const OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS = EVENT_QUEUE_RETENTION_SECOND
 export class PipelineAlarms extends Construct {
   public readonly topicArn: string;
   public readonly alarmNames: string[] = [];
+  private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
+    this.namePrefix = props.namePrefix;
     // Never under the AWS-managed SNS key: CloudWatch cannot publish to a topic under aws/sns, whose key policy
     // cannot grant it. Without a customer-managed key the topic stays unencrypted.
     const key = props.encryptionKey;
@@ -93,43 +85,26 @@ export class PipelineAlarms extends Construct {
       new SnsTopicSubscription(this, "email", { topicArn: topic.arn, protocol: "email", endpoint: props.alarmEmail });
     }
 
-    const stateMachine = { StateMachineArn: props.workflow.stateMachineArn };
-    const fn = { FunctionName: props.recorder.functionName };
-    const rule = { EventBusName: props.ingress.eventBusName, RuleName: props.ingress.ruleName };
-    const deadLetterQueue = { QueueName: props.ingress.deadLetterQueueName };
-    const failedQueue = { QueueName: props.failedExecutions.queueName };
-    const api = { ApiName: props.api.apiName, Stage: props.api.stageName };
-    const specs: AlarmSpec[] = [
-      { id: "dlq-messages-visible", description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: deadLetterQueue, periodSeconds: 300 },
-      { id: "dlq-oldest-message-age", description: "A dead-lettered event is 10 days old and expires in 4: redrive it now", namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", statistic: "Maximum", dimensions: deadLetterQueue, periodSeconds: 300, threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS },
-      { id: "failed-executions-visible", description: "Executions that did not record their message wait in the failed-executions queue: fix the cause, then redrive them", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", dimensions: failedQueue, periodSeconds: 300 },
-      { id: "failed-executions-oldest-message-age", description: "A captured failed execution is 10 days old and expires in 4: redrive it now", namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", statistic: "Maximum", dimensions: failedQueue, periodSeconds: 300, threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS },
-      { id: "api-rejected-requests", description: "POST /messages answered 5xx: EventBridge refused or throttled the event, and the caller was told to retry", namespace: "AWS/ApiGateway", metricName: "5XXError", statistic: "Sum", dimensions: api, periodSeconds: 60 },
-      { id: "executions-failed", description: "Executions ended in Job Failed or another failure: a message was not recorded", namespace: "AWS/States", metricName: "ExecutionsFailed", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
-      { id: "executions-timed-out", description: "Executions hit the state machine timeout", namespace: "AWS/States", metricName: "ExecutionsTimedOut", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
-      { id: "executions-aborted", description: "Executions were stopped by hand or by a redeploy", namespace: "AWS/States", metricName: "ExecutionsAborted", statistic: "Sum", dimensions: stateMachine, periodSeconds: 60 },
-      { id: "recorder-errors", description: "The recorder threw (e.g. an input without a task token)", namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", dimensions: fn, periodSeconds: 60 },
-      { id: "recorder-throttles", description: "The recorder was throttled; Step Functions retries, but check concurrency", namespace: "AWS/Lambda", metricName: "Throttles", statistic: "Sum", dimensions: fn, periodSeconds: 60 },
-      { id: "rule-failed-invocations", description: "The rule could not start the state machine (after retries the event goes to the DLQ)", namespace: "AWS/Events", metricName: "FailedInvocations", statistic: "Sum", dimensions: rule, periodSeconds: 60 },
-      { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", namespace: "AWS/Events", metricName: "InvocationsFailedToBeSentToDLQ", statistic: "Sum", dimensions: rule, periodSeconds: 60 },
-    ];
-    for (const spec of specs) {
-      const alarm = new CloudwatchMetricAlarm(this, spec.id, {
-        alarmName: `${props.namePrefix}-${spec.id}`,
-        alarmDescription: spec.description,
-        namespace: spec.namespace,
-        metricName: spec.metricName,
-        statistic: spec.statistic,
-        dimensions: spec.dimensions,
-        period: spec.periodSeconds,
-        evaluationPeriods: 1,
-        threshold: spec.threshold ?? 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [topic.arn],
-        okActions: [topic.arn],
-      });
-      this.alarmNames.push(alarm.alarmName);
-    }
+    for (const alarm of props.alarms ?? []) this.addAlarm(alarm);
+  }
+
+  /** One alarm on a construct's metric, named `<prefix>-<id>`, notifying the topic when it fires and clears. */
+  public addAlarm(spec: AlarmDefinition): void {
+    const alarm = new CloudwatchMetricAlarm(this, spec.id, {
+      alarmName: `${this.namePrefix}-${spec.id}`,
+      alarmDescription: spec.description,
+      namespace: spec.metric.namespace,
+      metricName: spec.metric.metricName,
+      statistic: spec.metric.statistic,
+      dimensions: { ...spec.metric.dimensions },
+      period: spec.metric.periodSeconds,
+      evaluationPeriods: 1,
+      threshold: spec.threshold ?? 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [this.topicArn],
+      okActions: [this.topicArn],
+    });
+    this.alarmNames.push(alarm.alarmName);
   }
 }

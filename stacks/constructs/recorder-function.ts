@@ -5,6 +5,8 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { MessagesTable } from "./messages-table";
+import { Grant, IGrantable } from "./grants";
+import { Metric } from "./metric";
 import { ServiceRole } from "./service-role";
 
 /** A built, reproducible deployment package (see lambdas/build.ts). */
@@ -112,9 +114,23 @@ export class RecorderFunction extends Construct {
     this.functionName = fn.functionName;
   }
 
+  /** Invocations that failed (a transient fault, retried by the workflow, or a bad input). */
+  public metricErrors(): Metric {
+    return this.metric("Errors");
+  }
+
+  /** Invocations refused for lack of concurrency. */
+  public metricThrottles(): Metric {
+    return this.metric("Throttles");
+  }
+
+  private metric(metricName: string): Metric {
+    return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: this.functionName }, statistic: "Sum", periodSeconds: 60 };
+  }
+
   /** Lets the role invoke the function, unqualified or any version/alias of it, and nothing else. */
-  public grantInvoke(grantee: ServiceRole): void {
-    grantee.addToPolicy({
+  public grantInvoke(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, {
       sid: "InvokeRecorder",
       actions: ["lambda:InvokeFunction"],
       resources: [this.functionArn, `${this.functionArn}:*`],

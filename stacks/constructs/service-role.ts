@@ -3,16 +3,9 @@ import { Lazy } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { accountContext } from "./account";
+import { addStatement, IGrantable, IPrincipal, PolicyStatement } from "./grants";
 
-/** One IAM policy statement; always an Allow (denies belong in resource policies and SCPs). */
-export interface PolicyStatement {
-  /** Unique within the role; says why the permission exists. */
-  readonly sid: string;
-  readonly actions: readonly string[];
-  readonly resources: readonly string[];
-  /** IAM condition block, e.g. `{ ArnEquals: { "aws:SourceArn": arn } }`. */
-  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-}
+export type { PolicyStatement } from "./grants";
 
 export interface ServiceRoleProps {
   readonly roleName: string;
@@ -33,12 +26,13 @@ export interface ServiceRoleProps {
  * `grantXxx(role)` methods. The policy is rendered at synth from what was granted, so a permission lives next
  * to the resource it is about.
  */
-export class ServiceRole extends Construct {
+export class ServiceRole extends Construct implements IGrantable, IPrincipal {
+  public readonly grantPrincipal: IPrincipal = this;
   public readonly roleArn: string;
   public readonly roleName: string;
   /** Depend on this to make sure the permissions exist before a resource that needs them at create time. */
   public readonly policy: IamRolePolicy;
-  private readonly statements: PolicyStatement[] = [];
+  private readonly statements: Array<PolicyStatement & { sid: string }> = [];
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
@@ -65,12 +59,14 @@ export class ServiceRole extends Construct {
     });
   }
 
-  /** Adds a statement; a second statement with the same sid is refused, since it would hide the first. */
-  public addToPolicy(statement: PolicyStatement): void {
-    if (this.statements.some((existing) => existing.sid === statement.sid)) {
-      throw new Error(`${this.node.path}: a statement with sid ${statement.sid} was already granted`);
-    }
-    this.statements.push(statement);
+  /** Adds a statement (see grants.ts for how Sids are kept unique); returns it as it is in the policy. */
+  public addToPrincipalPolicy(statement: PolicyStatement): PolicyStatement & { readonly sid: string } {
+    return addStatement(this.statements, statement);
+  }
+
+  /** The same as addToPrincipalPolicy, for a role's own statements. */
+  public addToPolicy(statement: PolicyStatement): PolicyStatement & { readonly sid: string } {
+    return this.addToPrincipalPolicy(statement);
   }
 
   private renderPolicy(): string {

@@ -1,0 +1,122 @@
+import { Testing, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { EventQueue } from "../stacks/constructs/event-queue";
+import { EventBus, Rule } from "../stacks/constructs/events";
+import { Grant, IGrantable } from "../stacks/constructs/grants";
+import { ServiceRole } from "../stacks/constructs/service-role";
+import { IStateMachine, SqsQueueTarget, StateMachineTarget } from "../stacks/constructs/targets";
+import { ref, resourceAt, resourcesOf, synthPipeline, TerraformJson } from "./support/synth";
+
+/** A state machine as a rule target sees it: an ARN and a grant. */
+const machine = (name: string): IStateMachine => {
+  const stateMachineArn = `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`;
+  return { stateMachineArn, grantStartExecution: (grantee: IGrantable) => Grant.addToPrincipal(grantee, { actions: ["states:StartExecution"], resources: [stateMachineArn] }) };
+};
+
+function synth(build: (stack: TerraformStack) => void): TerraformJson {
+  const stack = new TerraformStack(Testing.app(), "library");
+  new AwsProvider(stack, "aws", { region: "us-east-1" });
+  build(stack);
+  return JSON.parse(Testing.synth(stack, true)) as TerraformJson;
+}
+
+const policyOf = (tf: TerraformJson, rolePath: string) =>
+  JSON.parse(resourceAt(tf, "aws_iam_role_policy", rolePath).body.policy as string).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>;
+
+describe("construct library", () => {
+  test("a second rule on the same bus is one Rule plus addTarget, each with its own target resource", () => {
+    const tf = synth((stack) => {
+      const bus = new EventBus(stack, "bus", { eventBusName: "commonbus-test" });
+      const dlq = new EventQueue(stack, "dlq", { queueName: "shared-dlq" });
+      const workflow = machine("recorder");
+      new Rule(stack, "messages", { ruleName: "messages", eventBus: bus, eventPattern: { source: ["com.devpost.commonevent"] } })
+        .addTarget(new StateMachineTarget(workflow, { deadLetterQueue: dlq }));
+      new Rule(stack, "orders", { ruleName: "orders", eventBus: bus, eventPattern: { source: ["com.example.orders"] } })
+        .addTarget(new StateMachineTarget(workflow, { deadLetterQueue: dlq }));
+    });
+    const targets = Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"));
+    expect(targets).toHaveLength(2);
+    for (const target of targets) expect(target).toMatchObject({ arn: "arn:aws:states:us-east-1:123456789012:stateMachine:recorder", event_bus_name: "${aws_cloudwatch_event_bus.bus.name}" });
+    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_rule")).map((r) => JSON.parse(String(r.event_pattern)).source[0]).sort()).toEqual(["com.devpost.commonevent", "com.example.orders"]);
+    // One shared DLQ, admitting each rule once, by its own ARN.
+    const statements = JSON.parse(String(resourceAt(tf, "aws_sqs_queue_policy", "dlq_policy").body.policy)).Statement;
+    expect(statements.filter((s: { Effect: string }) => s.Effect === "Allow").map((s: { Sid: string; Condition: { ArnEquals: Record<string, string> } }) => [s.Sid, s.Condition.ArnEquals["aws:SourceArn"]])).toEqual([
+      ["AcceptUndeliveredEventsFromTheRule", "${aws_cloudwatch_event_rule.messages.arn}"],
+      ["AcceptUndeliveredEventsFromTheRule2", "${aws_cloudwatch_event_rule.orders.arn}"],
+    ]);
+  });
+
+  test("a target without a dead-letter queue or a role creates both in the rule, scoped to that rule", () => {
+    const tf = synth((stack) => {
+      new Rule(stack, "orders", { ruleName: "orders", eventPattern: { source: ["com.example.orders"] } }).addTarget(new StateMachineTarget(machine("orders")));
+    });
+    expect(resourceAt(tf, "aws_sqs_queue", "orders_dead-letter-queue").body).toMatchObject({ name: "orders-dlq", message_retention_seconds: 1209600 });
+    const role = resourceAt(tf, "aws_iam_role", "orders_target-role").body;
+    expect(role.name).toBe("orders-target-role");
+    expect(JSON.parse(String(role.assume_role_policy)).Statement[0].Condition.ArnLike).toEqual({ "aws:SourceArn": "${aws_cloudwatch_event_rule.orders.arn}" });
+    expect(policyOf(tf, "orders_target-role_policy")).toEqual([expect.objectContaining({ Sid: "StatesStartExecution", Action: ["states:StartExecution"] })]);
+    // On the default bus: no event_bus_name on the rule or the target.
+    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_rule"))[0]).not.toHaveProperty("event_bus_name");
+  });
+
+  test("granting one role on two resources never throws: a taken Sid gets a number, an identical grant is kept once", () => {
+    const tf = synth((stack) => {
+      const role = new ServiceRole(stack, "role", { roleName: "r", assumedBy: "states.amazonaws.com", description: "d" });
+      const first = Grant.addToPrincipal(role, { sid: "InvokeRecorder", actions: ["lambda:InvokeFunction"], resources: ["arn:a"] });
+      Grant.addToPrincipal(role, { sid: "InvokeRecorder", actions: ["lambda:InvokeFunction"], resources: ["arn:b"] });
+      const again = Grant.addToPrincipal(role, { sid: "InvokeRecorder", actions: ["lambda:InvokeFunction"], resources: ["arn:a"] });
+      expect(again.statements).toEqual(first.statements);
+    });
+    expect(policyOf(tf, "role_policy").map((s) => [s.Sid, s.Resource])).toEqual([["InvokeRecorder", ["arn:a"]], ["InvokeRecorder2", ["arn:b"]]]);
+  });
+
+  test("a queue target admits its rule in the queue's policy and sends the whole event", () => {
+    const tf = synth((stack) => {
+      const queue = new EventQueue(stack, "queue", { queueName: "kept" });
+      new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: ["aws.states"] } }).addTarget(new SqsQueueTarget(queue));
+    });
+    const target = Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"))[0];
+    expect(target).toMatchObject({ arn: "${aws_sqs_queue.queue.arn}", target_id: "queue" });
+    expect(target).not.toHaveProperty("role_arn");
+    expect(target).not.toHaveProperty("input_transformer");
+    expect(JSON.parse(String(resourceAt(tf, "aws_sqs_queue_policy", "queue_policy").body.policy)).Statement[0]).toMatchObject({ Sid: "AcceptEventsFromTheRule", Principal: { Service: "events.amazonaws.com" } });
+  });
+
+  test.each([
+    [{ retryAttempts: 186 }, "retryAttempts must be an integer from 0 to 185. Received: 186"],
+    [{ maxEventAgeInSeconds: 30 }, "maxEventAgeInSeconds must be an integer from 60 to 86400. Received: 30"],
+  ])("rejects a retry policy EventBridge would refuse, at synth: %j", (props, message) => {
+    expect(() => synth((stack) => {
+      new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: ["s"] } }).addTarget(new StateMachineTarget(machine("m"), props));
+    })).toThrow(message);
+  });
+
+  test("rejects an event pattern that matches on nothing, at synth", () => {
+    expect(() => synth((stack) => new Rule(stack, "rule", { ruleName: "r", eventPattern: {} }))).toThrow("eventPattern must match on at least one field. Received: {}");
+    expect(() => synth((stack) => new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: [] } }))).toThrow("eventPattern.source must list at least one value. Received: []");
+  });
+
+  test("rejects a queue retention SQS would refuse, at synth", () => {
+    expect(() => synth((stack) => new EventQueue(stack, "q", { queueName: "q", retentionSeconds: 30 }))).toThrow("retentionSeconds must be an integer from 60 to 1209600. Received: 30");
+  });
+});
+
+describe("refactoring kept deployed resources where they were", () => {
+  const tf = synthPipeline() as TerraformJson & { moved?: Array<{ from: string; to: string }> };
+
+  test("the bus, the rule, the DLQ and the target role keep their Terraform addresses", () => {
+    for (const [type, name] of [["aws_cloudwatch_event_bus", "ingress_bus_16D4860C"], ["aws_cloudwatch_event_rule", "ingress_rule_8ED78EF9"], ["aws_sqs_queue", "ingress_dead-letter-queue_3FF3E5C4"], ["aws_iam_role", "ingress_target-role_6AEE48C9"], ["aws_iam_role_policy", "ingress_target-role_policy_5667228F"]]) {
+      expect(Object.keys(resourcesOf(tf, type))).toContain(name);
+    }
+  });
+
+  test("the target and the DLQ policy, now inside their constructs, are moved from their old addresses", () => {
+    const target = resourceAt(tf, "aws_cloudwatch_event_target", "ingress_rule_message-recorder-workflow");
+    const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue_policy");
+    expect(tf.moved).toEqual([
+      { from: "aws_cloudwatch_event_target.ingress_target_F16B49E0", to: `aws_cloudwatch_event_target.${target.name}` },
+      { from: "aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA", to: `aws_sqs_queue_policy.${policy.name}` },
+    ]);
+    expect(target.body.arn).toBe(ref("aws_sfn_state_machine", Object.keys(resourcesOf(tf, "aws_sfn_state_machine"))[0], "arn"));
+  });
+});

@@ -1,0 +1,81 @@
+import { EventQueue } from "./event-queue";
+import { IRuleTarget, Rule, RuleTargetConfig, validateRetryPolicy } from "./events";
+import { Grant, IGrantable } from "./grants";
+import { ServiceRole } from "./service-role";
+
+/** A state machine a rule can start. */
+export interface IStateMachine {
+  readonly stateMachineArn: string;
+  grantStartExecution(grantee: IGrantable): Grant;
+}
+
+interface RetryProps {
+  /** Retries after the first attempt. Minimum 0, maximum 185. @default 185 */
+  readonly retryAttempts?: number;
+  /** How long EventBridge keeps retrying. Minimum 60, maximum 86400. @default 86400 */
+  readonly maxEventAgeInSeconds?: number;
+  /** The target's id within the rule. */
+  readonly targetId?: string;
+}
+
+export interface StateMachineTargetProps extends RetryProps {
+  /**
+   * Where EventBridge puts what it could not deliver. Its policy gets a statement for this rule.
+   * @default a new queue `<rule name>-dlq` in the rule
+   */
+  readonly deadLetterQueue?: EventQueue;
+  /** The role EventBridge assumes; it is granted StartExecution. @default a new role `<rule name>-target-role` in the rule */
+  readonly role?: ServiceRole;
+}
+
+/**
+ * Starts an execution per event, with the whole event as input, retrying with the target's retry policy and
+ * then dead-lettering (as the AWS CDK's `targets.SfnStateMachine`).
+ */
+export class StateMachineTarget implements IRuleTarget {
+  constructor(private readonly stateMachine: IStateMachine, private readonly props: StateMachineTargetProps = {}) {}
+
+  bind(rule: Rule): RuleTargetConfig {
+    const retryAttempts = this.props.retryAttempts ?? 185;
+    const maxEventAgeInSeconds = this.props.maxEventAgeInSeconds ?? 86_400;
+    rule.node.addValidation({ validate: () => validateRetryPolicy(retryAttempts, maxEventAgeInSeconds) });
+    const role = this.props.role ?? new ServiceRole(rule, "target-role", {
+      roleName: `${rule.physicalName}-target-role`,
+      assumedBy: "events.amazonaws.com",
+      description: "Lets the event rule start its workflow",
+      sourceArn: rule.ruleArn,
+    });
+    this.stateMachine.grantStartExecution(role);
+    const deadLetterQueue = this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
+    deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
+    return {
+      targetId: this.props.targetId ?? "workflow",
+      arn: this.stateMachine.stateMachineArn,
+      roleArn: role.roleArn,
+      retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAgeInSeconds },
+      deadLetterArn: deadLetterQueue.queueArn,
+    };
+  }
+}
+
+export interface SqsQueueTargetProps extends RetryProps {
+  /** Sid of the queue policy statement that admits the rule. @default "AcceptEventsFromTheRule" */
+  readonly policySid?: string;
+}
+
+/** Sends each event, as JSON, to a queue whose policy admits this rule. */
+export class SqsQueueTarget implements IRuleTarget {
+  constructor(private readonly queue: EventQueue, private readonly props: SqsQueueTargetProps = {}) {}
+
+  bind(rule: Rule): RuleTargetConfig {
+    const retryAttempts = this.props.retryAttempts ?? 185;
+    const maxEventAgeInSeconds = this.props.maxEventAgeInSeconds ?? 86_400;
+    rule.node.addValidation({ validate: () => validateRetryPolicy(retryAttempts, maxEventAgeInSeconds) });
+    this.queue.grantSendFromRule(rule, this.props.policySid ?? "AcceptEventsFromTheRule");
+    return {
+      targetId: this.props.targetId ?? "queue",
+      arn: this.queue.queueArn,
+      retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAgeInSeconds },
+    };
+  }
+}
