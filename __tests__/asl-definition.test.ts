@@ -1,6 +1,6 @@
 import { getLanguageService, TextDocument } from "amazon-states-language-service";
 import { TRANSIENT_ERROR_NAME } from "../lambdas/recorder/faults";
-import { AslRenderError, placeholdersOf, recordMessageTemplate, renderDefinition, renderRecordMessageDefinition, retryBudget } from "../stacks/asl";
+import { AslRenderError, callbackTaskProblems, invokedFunctions, placeholdersOf, recordMessageTemplate, renderDefinition, renderRecordMessageDefinition, retryBudget } from "../stacks/asl";
 import { onlyResource, synthPipeline } from "./support/synth";
 // asl-validator ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -141,5 +141,21 @@ describe("rendering asl/ templates", () => {
   test("the rendered definition keeps no placeholder", () => {
     const rendered = renderRecordMessageDefinition({ RecorderFunctionArn: FUNCTION_ARN, StateMachineTimeoutSeconds: 30, TaskTimeoutSeconds: 20 });
     expect(rendered).not.toContain("${");
+  });
+});
+
+describe("what a definition's tasks call", () => {
+  const task = (resource: string, parameters: Record<string, unknown>) => JSON.stringify({ StartAt: "T", States: { T: { Type: "Task", Resource: resource, Parameters: parameters, End: true }, U: { Type: "Succeed" } } });
+
+  test("the functions invoked are read from the Lambda tasks, so the workflow grants invoke on exactly those", () => {
+    expect(invokedFunctions(synthesizedDefinition())).toEqual([FUNCTION_ARN]);
+    expect(invokedFunctions(task("arn:aws:states:::lambda:invoke", { FunctionName: "arn:f" }))).toEqual(["arn:f"]);
+    expect(invokedFunctions(task("arn:aws:states:::sqs:sendMessage", { QueueUrl: "q" }))).toEqual([]);
+  });
+
+  test("rejects a callback task that does not pass the task token", () => {
+    expect(callbackTaskProblems(task("arn:aws:states:::lambda:invoke.waitForTaskToken", { FunctionName: "arn:f", Payload: { "token.$": "$.id" } })))
+      .toEqual(["Task \"T\" waits for a task token but its Parameters do not pass \"$$.Task.Token\": nothing could ever answer it"]);
+    expect(callbackTaskProblems(synthesizedDefinition())).toEqual([]);
   });
 });

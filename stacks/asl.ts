@@ -123,3 +123,32 @@ export function retryBudget(definition: string, timeouts: { readonly lambdaTimeo
   }
   return { retriedAttemptsSeconds, backoffSeconds, finalAttemptsSeconds, totalSeconds: retriedAttemptsSeconds + backoffSeconds + finalAttemptsSeconds };
 }
+
+interface TaskState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly Parameters?: Record<string, unknown>;
+}
+
+function taskStates(definition: string): Array<[string, TaskState]> {
+  const states = (JSON.parse(definition) as { States: Record<string, TaskState> }).States;
+  return Object.entries(states).filter(([, state]) => state.Type === "Task");
+}
+
+/** The functions a rendered definition invokes (Parameters.FunctionName of its Lambda tasks). */
+export function invokedFunctions(definition: string): string[] {
+  return [...new Set(taskStates(definition)
+    .filter(([, state]) => String(state.Resource).startsWith("arn:aws:states:::lambda:invoke"))
+    .map(([, state]) => String(state.Parameters?.FunctionName)))];
+}
+
+/**
+ * A callback task (`.waitForTaskToken`) whose parameters do not pass `$$.Task.Token` can never be answered: its
+ * execution would wait until the task timeout. As the AWS CDK does for `LambdaInvoke`, refuse it at synth.
+ */
+export function callbackTaskProblems(definition: string): string[] {
+  return taskStates(definition)
+    .filter(([, state]) => String(state.Resource).endsWith(".waitForTaskToken"))
+    .filter(([, state]) => !JSON.stringify(state.Parameters ?? {}).includes("\"$$.Task.Token\""))
+    .map(([name]) => `Task "${name}" waits for a task token but its Parameters do not pass "$$.Task.Token": nothing could ever answer it`);
+}

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { renderRecordMessageDefinition } from "../asl";
+import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition } from "../asl";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { RecorderFunction } from "./recorder-function";
@@ -71,7 +71,15 @@ export class MessageWorkflow extends Construct {
       // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html (confused deputy)
       sourceArn: this.knownStateMachineArn,
     });
-    props.recorder.grantInvoke(role);
+    const definition = renderRecordMessageDefinition({
+      RecorderFunctionArn: props.recorder.functionArn,
+      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds,
+      TaskTimeoutSeconds: props.taskTimeoutSeconds,
+    });
+    // Invoke permission for exactly the functions the definition's tasks call, and nothing else.
+    const invoked = invokedFunctions(definition);
+    for (const fn of [props.recorder].filter((f) => invoked.includes(f.functionArn))) fn.grantInvoke(role);
+    this.node.addValidation({ validate: () => callbackTaskProblems(definition) });
     role.addToPolicy({
       sid: "DeliverExecutionLogs",
       actions: [
@@ -112,11 +120,7 @@ export class MessageWorkflow extends Construct {
       name: props.stateMachineName,
       type: "STANDARD",
       roleArn: role.roleArn,
-      definition: renderRecordMessageDefinition({
-        RecorderFunctionArn: props.recorder.functionArn,
-        StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds,
-        TaskTimeoutSeconds: props.taskTimeoutSeconds,
-      }),
+      definition,
       loggingConfiguration: {
         level: "ALL",
         includeExecutionData: true,
