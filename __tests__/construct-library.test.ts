@@ -3,6 +3,8 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EventQueue } from "../stacks/constructs/event-queue";
 import { EventBus, Rule } from "../stacks/constructs/events";
 import { Grant, IGrantable } from "../stacks/constructs/grants";
+import { RECORDER_ENTRY } from "../lambdas/build";
+import { NodejsFunction } from "../stacks/constructs/nodejs-function";
 import { ServiceRole } from "../stacks/constructs/service-role";
 import { IStateMachine, SqsQueueTarget, StateMachineTarget } from "../stacks/constructs/targets";
 import { ref, resourceAt, resourcesOf, synthPipeline, TerraformJson } from "./support/synth";
@@ -118,5 +120,32 @@ describe("refactoring kept deployed resources where they were", () => {
       { from: "aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA", to: `aws_sqs_queue_policy.${policy.name}` },
     ]);
     expect(target.body.arn).toBe(ref("aws_sfn_state_machine", Object.keys(resourcesOf(tf, "aws_sfn_state_machine"))[0], "arn"));
+  });
+});
+
+describe("NodejsFunction", () => {
+  test("bundles its own entry into the stack's assets, with its log group created first and a role that may write it", () => {
+    const tf = synth((stack) => new NodejsFunction(stack, "fn", { functionName: "hello", entry: RECORDER_ENTRY, environment: { A: "1" } }));
+    const fn = resourceAt(tf, "aws_lambda_function", "fn_function").body;
+    expect(fn).toMatchObject({ function_name: "hello", runtime: "nodejs22.x", architectures: ["arm64"], handler: "index.handler", timeout: 3, memory_size: 128 });
+    expect(fn.environment.variables).toEqual({ A: "1", NODE_OPTIONS: "--enable-source-maps" });
+    expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\.fn_log-group_/)]);
+    expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(policyOf(tf, "fn_role_policy").map((s) => s.Sid)).toEqual(["WriteOwnLogs"]);
+  });
+
+  test("takes an existing role, and grants land on it", () => {
+    const tf = synth((stack) => {
+      const role = new ServiceRole(stack, "shared", { roleName: "shared", assumedBy: "lambda.amazonaws.com", description: "d" });
+      const fn = new NodejsFunction(stack, "fn", { functionName: "hello", entry: RECORDER_ENTRY, role });
+      Grant.addToPrincipal(fn, { sid: "Extra", actions: ["sqs:SendMessage"], resources: ["arn:q"] });
+    });
+    expect(Object.values(resourcesOf(tf, "aws_iam_role")).map((r) => r.name)).toEqual(["shared"]);
+    expect(policyOf(tf, "shared_policy").map((s) => s.Sid)).toEqual(["WriteOwnLogs", "Extra"]);
+  });
+
+  test("rejects a timeout or memory Lambda would refuse, at synth", () => {
+    expect(() => synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, timeoutSeconds: 901 }))).toThrow("timeoutSeconds must be an integer from 1 to 900. Received: 901");
+    expect(() => synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, memoryMb: 64 }))).toThrow("memoryMb must be an integer from 128 to 10240. Received: 64");
   });
 });

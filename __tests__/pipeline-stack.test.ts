@@ -179,8 +179,8 @@ describe("pipeline stack", () => {
     const [logGroupName] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/aws/lambda/recorder-dev")!;
     expect(statements).toEqual([
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${ref("aws_cloudwatch_log_group", logGroupName, "arn")}:*`] },
-      { Sid: "PutMessageItems", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [ref("aws_dynamodb_table", table.name, "arn")] },
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: ["*"] },
+      { Sid: "PutMessageItems", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [ref("aws_dynamodb_table", table.name, "arn")] },
       { Sid: "AnswerTaskTokens", Effect: "Allow", Action: ["states:SendTaskFailure", "states:SendTaskSuccess"], Resource: [stateMachineArn] },
     ]);
   });

@@ -2,16 +2,16 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildSync, version as esbuildVersion } from "esbuild";
-import { LambdaArchive } from "../stacks/constructs/recorder-function";
+import { LambdaArchive } from "./archive";
 import { createZip } from "./zip";
 
+export type { LambdaArchive } from "./archive";
+
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
-const RECORDER_ENTRY = "lambdas/recorder/index.ts";
-/** Where the build would write, relative to the project; fixed so that source-map paths never depend on outDir. */
-const VIRTUAL_OUTFILE = ".build/recorder/index.js";
+export const RECORDER_ENTRY = "lambdas/recorder/index.ts";
 
 export interface BuildOptions {
-  /** Folder for archive.zip; created if missing. @default "<project>/.build/recorder" */
+  /** Folder for archive.zip; created if missing. @default "<project>/.build/<name of the entry's folder>" */
   readonly outDir?: string;
   /**
    * Reuse an archive in outDir that was built from the same inputs (the sources under lambdas/, the lock file
@@ -21,22 +21,31 @@ export interface BuildOptions {
   readonly reuseUnchanged?: boolean;
 }
 
-/**
- * Bundles the recorder handler with esbuild (node22, minified, with its source map) and packs it into a
- * reproducible zip. The AWS SDK is bundled too, so the function runs the SDK version this lock file tested.
- */
+/** The recorder's archive (lambdas/recorder/index.ts). */
 export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive {
-  const outDir = options.outDir ?? path.join(PROJECT_ROOT, ".build", "recorder");
+  return buildNodejsArchive(RECORDER_ENTRY, options);
+}
+
+/**
+ * Bundles a handler (`entry`, relative to the project, exporting `handler`) with esbuild (node22, minified, with
+ * its source map) and packs it into a reproducible zip. The AWS SDK is bundled too, so the function runs the
+ * SDK version this lock file tested.
+ */
+export function buildNodejsArchive(entry: string, options: BuildOptions = {}): LambdaArchive {
+  const name = path.basename(path.dirname(entry));
+  const outDir = options.outDir ?? path.join(PROJECT_ROOT, ".build", name);
+  // Where the build would write, relative to the project; fixed so that source-map paths never depend on outDir.
+  const virtualOutfile = `.build/${name}/index.js`;
   const zipPath = path.join(outDir, "archive.zip");
   const inputsPath = path.join(outDir, "inputs.sha256");
-  const inputs = options.reuseUnchanged ? hashBuildInputs() : undefined;
+  const inputs = options.reuseUnchanged ? hashBuildInputs(entry) : undefined;
   if (inputs && existsSync(zipPath) && existsSync(inputsPath) && readFileSync(inputsPath, "utf8") === inputs) {
     return archiveAt(zipPath);
   }
   const result = buildSync({
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: [RECORDER_ENTRY],
-    outfile: VIRTUAL_OUTFILE,
+    entryPoints: [entry],
+    outfile: virtualOutfile,
     bundle: true,
     platform: "node",
     target: "node22",
@@ -51,7 +60,7 @@ export function buildRecorderArchive(options: BuildOptions = {}): LambdaArchive 
     logLevel: "silent",
   });
   const entries = result.outputFiles.map((file) => ({
-    name: path.relative(path.join(PROJECT_ROOT, path.dirname(VIRTUAL_OUTFILE)), file.path).split(path.sep).join("/"),
+    name: path.relative(path.join(PROJECT_ROOT, path.dirname(virtualOutfile)), file.path).split(path.sep).join("/"),
     data: Buffer.from(file.contents),
   }));
   mkdirSync(outDir, { recursive: true });
@@ -76,9 +85,9 @@ function archiveAt(zipPath: string, zip: Buffer = readFileSync(zipPath)): Lambda
   };
 }
 
-/** Everything the bundle depends on: the TypeScript under lambdas/, the lock file, and the bundler. */
-export function hashBuildInputs(): string {
-  const hash = createHash("sha256").update(`esbuild ${esbuildVersion}\n`);
+/** Everything the bundle depends on: the entry, the TypeScript under lambdas/, the lock file, and the bundler. */
+export function hashBuildInputs(entry: string = RECORDER_ENTRY): string {
+  const hash = createHash("sha256").update(`esbuild ${esbuildVersion}\nentry ${entry}\n`);
   const files = listFiles(path.join(PROJECT_ROOT, "lambdas")).filter((f) => f.endsWith(".ts")).sort();
   for (const file of [...files, path.join(PROJECT_ROOT, "package-lock.json")]) {
     hash.update(`${path.relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));

@@ -18,7 +18,8 @@ export const PROJECT_TAG = "message-recorder";
 
 export interface PipelineStackProps {
   readonly config: EnvironmentConfig;
-  readonly recorderArchive: LambdaArchive;
+  /** A prebuilt recorder archive. @default built at synth by the recorder function */
+  readonly recorderArchive?: LambdaArchive;
 }
 
 /** The whole message recorder for one environment. The construct IDs below are Terraform addresses: keep them. */
@@ -39,7 +40,7 @@ export class PipelineStack extends TerraformStack {
     const table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection, encryptionKey });
     const recorder = new RecorderFunction(this, "recorder", {
       functionName: config.functionName,
-      archive: props.recorderArchive,
+      ...(props.recorderArchive ? { archive: props.recorderArchive } : {}),
       table,
       logRetentionInDays: config.logRetentionInDays,
       timeoutSeconds: config.lambdaTimeoutSeconds,

@@ -1,0 +1,142 @@
+import { Construct } from "constructs";
+import { AssetType, TerraformAsset } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaArchive } from "../../lambdas/archive";
+import { buildNodejsArchive } from "../../lambdas/build";
+import { accountContext } from "./account";
+import { EncryptionKey } from "./encryption-key";
+import { Grant, IGrantable, IPrincipal } from "./grants";
+import { Metric } from "./metric";
+import { ServiceRole } from "./service-role";
+
+export interface NodejsFunctionProps {
+  readonly functionName: string;
+  /**
+   * The handler's TypeScript entry, relative to the project (it exports `handler`). Bundled at synth with
+   * esbuild into a reproducible zip, rebuilt only when its inputs change.
+   */
+  readonly entry: string;
+  /** A prebuilt archive of the entry, e.g. built once for many synths in tests. @default built from `entry` */
+  readonly archive?: LambdaArchive;
+  /** @default none */
+  readonly description?: string;
+  /** Description of the role created for it. @default "Runs <functionName>" */
+  readonly roleDescription?: string;
+  /** @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Minimum 1, maximum 900. @default 3 */
+  readonly timeoutSeconds?: number;
+  /** Minimum 128, maximum 10240. @default 128 */
+  readonly memoryMb?: number;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
+  /** Retention of the function's log group. @default 7 */
+  readonly logRetentionInDays?: number;
+  /** Encrypts the log group and the environment variables with this key. @default AWS-managed keys */
+  readonly encryptionKey?: EncryptionKey;
+  /** The execution role. @default a new role `<functionName>-role` that may write the function's logs */
+  readonly role?: ServiceRole;
+}
+
+/**
+ * A Node.js Lambda function that bundles its own entry (as the AWS CDK's `NodejsFunction`): its log group,
+ * created first so Lambda never creates one without retention; its role, unless one is given; and the function,
+ * arm64 on nodejs22.x with JSON logs. Grant it access with the owners' grant methods (`table.grantPutItem(fn)`).
+ */
+export class NodejsFunction extends Construct implements IGrantable {
+  public readonly functionArn: string;
+  public readonly functionName: string;
+  public readonly role: ServiceRole;
+  public readonly logGroupName: string;
+  public readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeoutSeconds ?? 3;
+    const memory = props.memoryMb ?? 128;
+    this.node.addValidation({
+      validate: () => [
+        ...(Number.isInteger(timeout) && timeout >= 1 && timeout <= 900 ? [] : [`timeoutSeconds must be an integer from 1 to 900. Received: ${timeout}`]),
+        ...(Number.isInteger(memory) && memory >= 128 && memory <= 10240 ? [] : [`memoryMb must be an integer from 128 to 10240. Received: ${memory}`]),
+      ],
+    });
+
+    const key = props.encryptionKey;
+    const logGroupName = `/aws/lambda/${props.functionName}`;
+    key?.allowCloudWatchLogs(logGroupName);
+    const logGroup = new CloudwatchLogGroup(this, "log-group", {
+      name: logGroupName,
+      retentionInDays: props.logRetentionInDays ?? 7,
+      ...(key ? { kmsKeyId: key.keyArn } : {}),
+    });
+    this.logGroupName = logGroup.name;
+
+    this.role = props.role ?? new ServiceRole(this, "role", {
+      roleName: `${props.functionName}-role`,
+      assumedBy: "lambda.amazonaws.com",
+      description: props.roleDescription ?? `Runs ${props.functionName}`,
+      // No aws:SourceArn: in Lambda it applies only to policies where the function is the target; the execution
+      // role's sessions carry lambda:SourceFunctionArn instead.
+      // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
+    });
+    this.grantPrincipal = this.role;
+    this.role.addToPolicy({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup.arn}:*`] });
+    if (key) {
+      // Lambda decrypts the environment variables with the execution role's key permission, through Lambda only.
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
+      key.grantEncryptDecrypt(this.role, "DecryptOwnEnvironment", {
+        StringEquals: { "kms:ViaService": `lambda.${accountContext(this).region}.amazonaws.com` },
+      }, ["kms:Decrypt"]);
+    }
+    if (props.tracing) {
+      this.role.addToPolicy({
+        sid: "WriteTraces",
+        actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        // X-Ray's write APIs have no resource-level permissions: "*" is the only accepted resource.
+        resources: ["*"],
+      });
+    }
+
+    const archive = props.archive ?? buildNodejsArchive(props.entry, { reuseUnchanged: true });
+    const asset = new TerraformAsset(this, "archive", { path: archive.zipPath, type: AssetType.FILE });
+    const fn = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      ...(props.description ? { description: props.description } : {}),
+      role: this.role.roleArn,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: archive.handler,
+      filename: asset.path,
+      sourceCodeHash: archive.sourceCodeHash,
+      timeout,
+      memorySize: memory,
+      ...(key ? { kmsKeyArn: key.keyArn } : {}),
+      environment: { variables: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" } },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      tracingConfig: { mode: props.tracing ? "Active" : "PassThrough" },
+      dependsOn: [logGroup],
+    });
+    this.functionArn = fn.arn;
+    this.functionName = fn.functionName;
+  }
+
+  /** Lets the grantee invoke the function, unqualified or any version/alias of it, and nothing else. */
+  public grantInvoke(grantee: IGrantable, sid = "InvokeFunction"): Grant {
+    return Grant.addToPrincipal(grantee, { sid, actions: ["lambda:InvokeFunction"], resources: [this.functionArn, `${this.functionArn}:*`] });
+  }
+
+  /** Invocations that failed. */
+  public metricErrors(): Metric {
+    return this.metric("Errors");
+  }
+
+  /** Invocations refused for lack of concurrency. */
+  public metricThrottles(): Metric {
+    return this.metric("Throttles");
+  }
+
+  private metric(metricName: string): Metric {
+    return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: this.functionName }, statistic: "Sum", periodSeconds: 60 };
+  }
+}
