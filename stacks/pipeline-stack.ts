@@ -24,6 +24,17 @@ export interface PipelineStackProps {
 
 /** The whole message recorder for one environment. The construct IDs below are Terraform addresses: keep them. */
 export class PipelineStack extends TerraformStack {
+  /** The parts, for compositions that extend the pipeline (see examples/two-sources). */
+  public readonly encryptionKey?: EncryptionKey;
+  public readonly table: MessagesTable;
+  public readonly recorder: RecorderFunction;
+  public readonly workflow: MessageWorkflow;
+  public readonly bus: EventBus;
+  public readonly rule: Rule;
+  public readonly deadLetterQueue: EventQueue;
+  public readonly failedExecutions: FailedExecutionCapture;
+  public readonly alarms: PipelineAlarms;
+
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
     const { config } = props;
@@ -34,11 +45,11 @@ export class PipelineStack extends TerraformStack {
     });
     configureStateBackend(this, config);
 
-    const encryptionKey = config.encryption === "customer-managed"
+    const encryptionKey = this.encryptionKey = config.encryption === "customer-managed"
       ? new EncryptionKey(this, "key", { aliasName: id, description: `Encrypts the data of ${id} at rest`, deletionWindowInDays: config.keyDeletionWindowInDays })
       : undefined;
-    const table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection, encryptionKey });
-    const recorder = new RecorderFunction(this, "recorder", {
+    const table = this.table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection, encryptionKey });
+    const recorder = this.recorder = new RecorderFunction(this, "recorder", {
       functionName: config.functionName,
       ...(props.recorderArchive ? { archive: props.recorderArchive } : {}),
       table,
@@ -48,7 +59,7 @@ export class PipelineStack extends TerraformStack {
       tracing: config.tracing,
       encryptionKey,
     });
-    const workflow = new MessageWorkflow(this, "workflow", {
+    const workflow = this.workflow = new MessageWorkflow(this, "workflow", {
       stateMachineName: config.stateMachineName,
       recorder,
       logRetentionInDays: config.logRetentionInDays,
@@ -62,14 +73,14 @@ export class PipelineStack extends TerraformStack {
     // Ingress: the bus, the rule on `source`, and its target with retries and a dead-letter queue. The "ingress"
     // scope keeps the Terraform addresses these resources had before they were constructs of their own.
     const ingress = new Construct(this, "ingress");
-    const bus = new EventBus(ingress, "bus", { eventBusName: config.busName });
-    const rule = new Rule(ingress, "rule", {
+    const bus = this.bus = new EventBus(ingress, "bus", { eventBusName: config.busName });
+    const rule = this.rule = new Rule(ingress, "rule", {
       ruleName: config.ruleName,
       eventBus: bus,
       eventPattern: { source: [config.eventSource] },
       description: `Starts the message recorder workflow for events from ${config.eventSource}`,
     });
-    const deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", { queueName: config.deadLetterQueueName, encryptionKey });
+    const deadLetterQueue = this.deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", { queueName: config.deadLetterQueueName, encryptionKey });
     const targetRole = new ServiceRole(ingress, "target-role", {
       roleName: `${config.ruleName}-target-role`,
       assumedBy: "events.amazonaws.com",
@@ -89,7 +100,7 @@ export class PipelineStack extends TerraformStack {
     target.moveFromId("aws_cloudwatch_event_target.ingress_target_F16B49E0");
     deadLetterQueue.policy.moveFromId("aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA");
 
-    const failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
+    const failedExecutions = this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
       stateMachineArn: workflow.stateMachineArn,
       ruleName: `${config.stateMachineName}-failed`,
       queueName: `${config.stateMachineName}-failed-executions`,
@@ -106,7 +117,7 @@ export class PipelineStack extends TerraformStack {
       logRetentionInDays: config.logRetentionInDays,
       encryptionKey,
     });
-    const alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarmEmail, encryptionKey });
+    const alarms = this.alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarmEmail, encryptionKey });
     const oldestMessageAge = { threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS };
     const failedQueue = failedExecutions.queue;
     [

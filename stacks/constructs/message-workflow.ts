@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition } from "../asl";
+import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition, retryBudget } from "../asl";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { RecorderFunction } from "./recorder-function";
@@ -12,10 +12,12 @@ import { ServiceRole } from "./service-role";
 export interface MessageWorkflowProps {
   readonly stateMachineName: string;
   readonly recorder: RecorderFunction;
-  readonly logRetentionInDays: number;
-  readonly stateMachineTimeoutSeconds: number;
-  /** Must stay below the state machine timeout (checked by the configuration). */
-  readonly taskTimeoutSeconds: number;
+  /** @default 7 */
+  readonly logRetentionInDays?: number;
+  /** Whole execution; must exceed the worst case of the task's retries (checked at synth). @default 30 */
+  readonly stateMachineTimeoutSeconds?: number;
+  /** One attempt of the "Record Message" task, callback included; above the recorder's timeout. @default 7 */
+  readonly taskTimeoutSeconds?: number;
   /** X-Ray tracing of executions. @default false */
   readonly tracing?: boolean;
   /**
@@ -58,7 +60,7 @@ export class MessageWorkflow extends Construct {
     key?.allowCloudWatchLogs(logGroupName);
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
       name: logGroupName,
-      retentionInDays: props.logRetentionInDays,
+      retentionInDays: props.logRetentionInDays ?? 7,
       ...(key ? { kmsKeyId: key.keyArn } : {}),
     });
     this.logGroupName = logGroup.name;
@@ -73,13 +75,13 @@ export class MessageWorkflow extends Construct {
     });
     const definition = renderRecordMessageDefinition({
       RecorderFunctionArn: props.recorder.functionArn,
-      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds,
-      TaskTimeoutSeconds: props.taskTimeoutSeconds,
+      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds ?? 30,
+      TaskTimeoutSeconds: props.taskTimeoutSeconds ?? 7,
     });
     // Invoke permission for exactly the functions the definition's tasks call, and nothing else.
     const invoked = invokedFunctions(definition);
     for (const fn of [props.recorder].filter((f) => invoked.includes(f.functionArn))) fn.grantInvoke(role);
-    this.node.addValidation({ validate: () => callbackTaskProblems(definition) });
+    this.node.addValidation({ validate: () => [...callbackTaskProblems(definition), ...retryBudgetProblems(definition, props.recorder.timeoutSeconds)] });
     role.addToPolicy({
       sid: "DeliverExecutionLogs",
       actions: [
@@ -188,4 +190,20 @@ export class MessageWorkflow extends Construct {
   private executionEncryptionContext() {
     return { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": this.knownStateMachineArn } };
   }
+}
+
+/**
+ * Retries must never push an execution past its timeout, and a task must outlive the function that answers it.
+ * The configuration checks the same for its settings; this holds for any composition of the constructs.
+ */
+function retryBudgetProblems(definition: string, lambdaTimeoutSeconds: number): string[] {
+  const parsed = JSON.parse(definition) as { TimeoutSeconds?: number; States: Record<string, { Type: string; TimeoutSeconds?: number }> };
+  const problems = Object.entries(parsed.States)
+    .filter(([, state]) => state.Type === "Task" && (state.TimeoutSeconds ?? 60) <= lambdaTimeoutSeconds)
+    .map(([name, state]) => `Task "${name}" times out after ${state.TimeoutSeconds ?? 60} s, not after the function's ${lambdaTimeoutSeconds} s: a slow answer would be cut off`);
+  const budget = retryBudget(definition, { lambdaTimeoutSeconds });
+  if (parsed.TimeoutSeconds !== undefined && budget.totalSeconds >= parsed.TimeoutSeconds) {
+    problems.push(`the worst case of the retries, ${budget.totalSeconds} s, does not fit the execution timeout of ${parsed.TimeoutSeconds} s`);
+  }
+  return problems;
 }

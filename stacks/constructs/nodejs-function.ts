@@ -50,10 +50,12 @@ export class NodejsFunction extends Construct implements IGrantable {
   public readonly role: ServiceRole;
   public readonly logGroupName: string;
   public readonly grantPrincipal: IPrincipal;
+  public readonly timeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
     const timeout = props.timeoutSeconds ?? 3;
+    this.timeoutSeconds = timeout;
     const memory = props.memoryMb ?? 128;
     this.node.addValidation({
       validate: () => [
