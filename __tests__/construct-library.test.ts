@@ -149,3 +149,14 @@ describe("NodejsFunction", () => {
     expect(() => synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, memoryMb: 64 }))).toThrow("memoryMb must be an integer from 128 to 10240. Received: 64");
   });
 });
+
+describe("layers", () => {
+  test("nothing under lambdas/ imports from stacks/: the build layer does not depend on the infrastructure", () => {
+    const { readdirSync, readFileSync } = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const root = require("node:path").join(__dirname, "..", "lambdas") as string;
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(3);
+    const offending = files.filter((f) => /from\s+["'][./]*\/?stacks\//.test(readFileSync(`${root}/${f}`, "utf8")) || /["']\.\.\/(\.\.\/)?stacks/.test(readFileSync(`${root}/${f}`, "utf8")));
+    expect(offending).toEqual([]);
+  });
+});

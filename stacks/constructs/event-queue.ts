@@ -4,7 +4,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { EncryptionKey, queueEncryption } from "./encryption-key";
 import type { Rule } from "./events";
-import { Metric } from "./metric";
+import { Metric, serviceMetric } from "./metric";
 import { eventBridgeSendsFromRule, queuePolicyDocument, ResourcePolicyStatement } from "./secure-transport";
 
 /** Fourteen days, the SQS maximum: a message kept for an operator waits as long as possible for a redrive. */
@@ -70,17 +70,12 @@ export class EventQueue extends Construct {
     this.encryptionKey?.allowEventBridgeToQueue(this.physicalName);
   }
 
-  /** Messages waiting; SQS publishes every 5 minutes. */
-  public metricMessagesVisible(): Metric {
-    return this.metric("ApproximateNumberOfMessagesVisible");
+  /** A metric of this queue in AWS/SQS, which publishes every 5 minutes. */
+  public metric(metricName: string): Metric {
+    return serviceMetric("AWS/SQS", metricName, { QueueName: this.queueName }, "Maximum", 300);
   }
 
-  /** Age of the oldest message, in seconds. */
-  public metricOldestMessageAge(): Metric {
-    return this.metric("ApproximateAgeOfOldestMessage");
-  }
-
-  private metric(metricName: string): Metric {
-    return { namespace: "AWS/SQS", metricName, dimensions: { QueueName: this.queueName }, statistic: "Maximum", periodSeconds: 300 };
-  }
+  // Messages waiting, and the age of the oldest one in seconds.
+  public metricMessagesVisible = (): Metric => this.metric("ApproximateNumberOfMessagesVisible");
+  public metricOldestMessageAge = (): Metric => this.metric("ApproximateAgeOfOldestMessage");
 }

@@ -3,7 +3,7 @@ import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { Grant, IGrantable } from "./grants";
-import { Metric } from "./metric";
+import { Metric, serviceMetric } from "./metric";
 
 /**
  * EventBridge in the style of the AWS CDK: a bus, a rule with a typed pattern, and targets that bind to a rule
@@ -137,7 +137,7 @@ export class Rule extends Construct {
   }
 
   private metric(metricName: string): Metric {
-    return { namespace: "AWS/Events", metricName, dimensions: { EventBusName: this.eventBus.eventBusName, RuleName: this.ruleName }, statistic: "Sum", periodSeconds: 60 };
+    return serviceMetric("AWS/Events", metricName, { EventBusName: this.eventBus.eventBusName, RuleName: this.ruleName });
   }
 }
 

@@ -13,13 +13,13 @@ import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ApiConfig } from "../config";
 import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { EventBus } from "./events";
+import { createLogGroup } from "./log-group";
 import { Metric } from "./metric";
 import {
   BAD_REQUEST_BODY_TEMPLATE,
@@ -157,12 +157,10 @@ export class IngestionApi extends Construct {
       dependsOn: [method, integration, ...integrationResponses, badBody],
     });
 
-    const accessLogGroupName = `/aws/vendedlogs/apigateway/${props.apiName}`;
-    props.encryptionKey?.allowCloudWatchLogs(accessLogGroupName);
-    const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
-      name: accessLogGroupName,
+    const accessLogs = createLogGroup(this, "access-logs", {
+      name: `/aws/vendedlogs/apigateway/${props.apiName}`,
       retentionInDays: props.logRetentionInDays,
-      ...(props.encryptionKey ? { kmsKeyId: props.encryptionKey.keyArn } : {}),
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
     const account = props.api.manageAccountLogRole ? this.accountLogRole(props.apiName) : undefined;
     const stage = new ApiGatewayStage(this, "stage", {

@@ -1,12 +1,12 @@
 import { Construct } from "constructs";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition, retryBudget } from "../asl";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { RecorderFunction } from "./recorder-function";
 import { Grant, IGrantable } from "./grants";
-import { Metric } from "./metric";
+import { createLogGroup } from "./log-group";
+import { Metric, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
 
 export interface MessageWorkflowProps {
@@ -56,12 +56,10 @@ export class MessageWorkflow extends Construct {
 
     // Under /aws/vendedlogs/ CloudWatch Logs does not add a resource-policy statement per log group, whose
     // 5 KB limit otherwise breaks deployments once an account has a few dozen state machines.
-    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
-    key?.allowCloudWatchLogs(logGroupName);
-    const logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: logGroupName,
+    const logGroup = createLogGroup(this, "log-group", {
+      name: `/aws/vendedlogs/states/${props.stateMachineName}`,
       retentionInDays: props.logRetentionInDays ?? 7,
-      ...(key ? { kmsKeyId: key.keyArn } : {}),
+      ...(key ? { encryptionKey: key } : {}),
     });
     this.logGroupName = logGroup.name;
 
@@ -140,24 +138,15 @@ export class MessageWorkflow extends Construct {
     this.stateMachineName = stateMachine.name;
   }
 
-  /** Executions that ended FAILED (a message not recorded). */
-  public metricFailed(): Metric {
-    return this.metric("ExecutionsFailed");
+  /** A metric of this state machine in AWS/States, e.g. "ExecutionsSucceeded". */
+  public metric(metricName: string): Metric {
+    return serviceMetric("AWS/States", metricName, { StateMachineArn: this.stateMachineArn });
   }
 
-  /** Executions that hit the state machine's timeout. */
-  public metricTimedOut(): Metric {
-    return this.metric("ExecutionsTimedOut");
-  }
-
-  /** Executions stopped by hand or by a redeploy. */
-  public metricAborted(): Metric {
-    return this.metric("ExecutionsAborted");
-  }
-
-  private metric(metricName: string): Metric {
-    return { namespace: "AWS/States", metricName, dimensions: { StateMachineArn: this.stateMachineArn }, statistic: "Sum", periodSeconds: 60 };
-  }
+  // Executions that ended FAILED (a message not recorded), hit the execution timeout, or were stopped.
+  public metricFailed = (): Metric => this.metric("ExecutionsFailed");
+  public metricTimedOut = (): Metric => this.metric("ExecutionsTimedOut");
+  public metricAborted = (): Metric => this.metric("ExecutionsAborted");
 
   /** Lets the role start executions of this state machine only. */
   public grantStartExecution(grantee: IGrantable): Grant {

@@ -11,6 +11,11 @@ export interface Metric {
   readonly periodSeconds: number;
 }
 
+/** A metric of an AWS service: counted (Sum) per minute unless said otherwise. */
+export function serviceMetric(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>, statistic: Metric["statistic"] = "Sum", periodSeconds = 60): Metric {
+  return { namespace, metricName, dimensions, statistic, periodSeconds };
+}
+
 /** The metric with another statistic or period. */
 export function withMetric(metric: Metric, change: Partial<Pick<Metric, "statistic" | "periodSeconds">>): Metric {
   return { ...metric, ...change };

@@ -1,13 +1,13 @@
 import { Construct } from "constructs";
 import { AssetType, TerraformAsset } from "cdktf";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaArchive } from "../../lambdas/archive";
 import { buildNodejsArchive } from "../../lambdas/build";
 import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable, IPrincipal } from "./grants";
-import { Metric } from "./metric";
+import { createLogGroup } from "./log-group";
+import { Metric, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
 
 export interface NodejsFunctionProps {
@@ -65,12 +65,10 @@ export class NodejsFunction extends Construct implements IGrantable {
     });
 
     const key = props.encryptionKey;
-    const logGroupName = `/aws/lambda/${props.functionName}`;
-    key?.allowCloudWatchLogs(logGroupName);
-    const logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: logGroupName,
+    const logGroup = createLogGroup(this, "log-group", {
+      name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionInDays ?? 7,
-      ...(key ? { kmsKeyId: key.keyArn } : {}),
+      ...(key ? { encryptionKey: key } : {}),
     });
     this.logGroupName = logGroup.name;
 
@@ -128,17 +126,12 @@ export class NodejsFunction extends Construct implements IGrantable {
     return Grant.addToPrincipal(grantee, { sid, actions: ["lambda:InvokeFunction"], resources: [this.functionArn, `${this.functionArn}:*`] });
   }
 
-  /** Invocations that failed. */
-  public metricErrors(): Metric {
-    return this.metric("Errors");
+  /** A metric of this function in AWS/Lambda, e.g. "Duration" (with another statistic). */
+  public metric(metricName: string): Metric {
+    return serviceMetric("AWS/Lambda", metricName, { FunctionName: this.functionName });
   }
 
-  /** Invocations refused for lack of concurrency. */
-  public metricThrottles(): Metric {
-    return this.metric("Throttles");
-  }
-
-  private metric(metricName: string): Metric {
-    return { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: this.functionName }, statistic: "Sum", periodSeconds: 60 };
-  }
+  // Invocations that failed, and invocations refused for lack of concurrency.
+  public metricErrors = (): Metric => this.metric("Errors");
+  public metricThrottles = (): Metric => this.metric("Throttles");
 }

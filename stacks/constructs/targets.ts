@@ -36,9 +36,7 @@ export class StateMachineTarget implements IRuleTarget {
   constructor(private readonly stateMachine: IStateMachine, private readonly props: StateMachineTargetProps = {}) {}
 
   bind(rule: Rule): RuleTargetConfig {
-    const retryAttempts = this.props.retryAttempts ?? 185;
-    const maxEventAgeInSeconds = this.props.maxEventAgeInSeconds ?? 86_400;
-    rule.node.addValidation({ validate: () => validateRetryPolicy(retryAttempts, maxEventAgeInSeconds) });
+    const retryPolicy = retryPolicyFor(rule, this.props);
     const role = this.props.role ?? new ServiceRole(rule, "target-role", {
       roleName: `${rule.physicalName}-target-role`,
       assumedBy: "events.amazonaws.com",
@@ -52,7 +50,7 @@ export class StateMachineTarget implements IRuleTarget {
       targetId: this.props.targetId ?? "workflow",
       arn: this.stateMachine.stateMachineArn,
       roleArn: role.roleArn,
-      retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAgeInSeconds },
+      retryPolicy,
       deadLetterArn: deadLetterQueue.queueArn,
     };
   }
@@ -68,14 +66,20 @@ export class SqsQueueTarget implements IRuleTarget {
   constructor(private readonly queue: EventQueue, private readonly props: SqsQueueTargetProps = {}) {}
 
   bind(rule: Rule): RuleTargetConfig {
-    const retryAttempts = this.props.retryAttempts ?? 185;
-    const maxEventAgeInSeconds = this.props.maxEventAgeInSeconds ?? 86_400;
-    rule.node.addValidation({ validate: () => validateRetryPolicy(retryAttempts, maxEventAgeInSeconds) });
+    const retryPolicy = retryPolicyFor(rule, this.props);
     this.queue.grantSendFromRule(rule, this.props.policySid ?? "AcceptEventsFromTheRule");
     return {
       targetId: this.props.targetId ?? "queue",
       arn: this.queue.queueArn,
-      retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAgeInSeconds },
+      retryPolicy,
     };
   }
+}
+
+/** The target's retry policy with EventBridge's longest defaults, checked against its bounds at synth. */
+function retryPolicyFor(rule: Rule, props: RetryProps): NonNullable<RuleTargetConfig["retryPolicy"]> {
+  const maximumRetryAttempts = props.retryAttempts ?? 185;
+  const maximumEventAgeInSeconds = props.maxEventAgeInSeconds ?? 86_400;
+  rule.node.addValidation({ validate: () => validateRetryPolicy(maximumRetryAttempts, maximumEventAgeInSeconds) });
+  return { maximumRetryAttempts, maximumEventAgeInSeconds };
 }
