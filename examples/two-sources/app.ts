@@ -27,9 +27,9 @@ export function defineTwoSources(app: App, config: EnvironmentConfig, props: Omi
 
   // 2. Audit: a second recorder and its own table, behind its own workflow, as a second target of the first rule.
   const auditTable = new MessagesTable(pipeline, "audit-table", { tableName: `AuditTable-${env}`, ...key });
-  const auditRecorder = new RecorderFunction(pipeline, "audit-recorder", { functionName: `audit-recorder-${env}`, table: auditTable, ...props.recorderArchive ? { archive: props.recorderArchive } : {}, ...key });
+  const auditRecorder = new RecorderFunction(pipeline, "audit-recorder", { functionName: `audit-recorder-${env}`, table: auditTable, ...key });
   const auditWorkflow = new MessageWorkflow(pipeline, "audit-workflow", { stateMachineName: `AuditRecorder-${env}`, recorder: auditRecorder, ...key });
   auditWorkflow.grantTaskResponse(auditRecorder);
-  pipeline.rule.addTarget(new StateMachineTarget(auditWorkflow, { targetId: "audit-workflow", deadLetterQueue: pipeline.deadLetterQueue, retryAttempts: 3, maxEventAgeInSeconds: 3600 }));
+  pipeline.rule.addTarget(new StateMachineTarget(auditWorkflow, { targetId: "audit-workflow", deadLetterQueue: pipeline.deadLetterQueue }));
   return pipeline;
 }
