@@ -2,9 +2,12 @@ import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputE
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, SFNServiceException, TaskTimedOut } from "@aws-sdk/client-sfn";
 import { RecorderTransientError } from "../lambdas/recorder/faults";
 import { mockClient } from "aws-sdk-client-mock";
+import type { Context } from "aws-lambda";
 
 process.env.MESSAGES_TABLE_NAME = "MessagesTable-test";
 process.env.AWS_REGION = "us-east-1";
+// As Lambda sets it for an on-demand execution environment; Powertools reports cold_start only then.
+process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler, MissingTaskTokenError } = require("../lambdas/recorder/index") as typeof import("../lambdas/recorder/index");
 
@@ -24,10 +27,13 @@ beforeEach(() => {
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
   logLines = [];
-  jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  });
+  // Powertools writes INFO to stdout and WARN/ERROR to stderr; Lambda sends both to the function's log group.
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+      logLines.push(String(chunk));
+      return true;
+    });
+  }
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -126,4 +132,41 @@ describe("recorder handler", () => {
       expect(line).not.toContain("4111-1111");
     }
   });
+
+  test("with a Lambda context, log lines carry its request id, cold start, function name and the X-Ray trace id", async () => {
+    // The only test that passes a context, so its first invocation is this module's cold start.
+    process.env._X_AMZN_TRACE_ID = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1";
+    try {
+      await handler(input, lambdaContext("request-1"));
+      const first = logLines.map((l) => JSON.parse(l));
+      logLines.length = 0;
+      await handler(input, lambdaContext("request-2"));
+      const second = logLines.map((l) => JSON.parse(l));
+      expect(first).toEqual([expect.objectContaining({
+        messageId: "m-1", function_request_id: "request-1", cold_start: true, function_name: "recorder-test",
+        xray_trace_id: "1-5759e988-bd862e3fe1be46a994272793",
+      })]);
+      expect(second).toEqual([expect.objectContaining({ messageId: "m-1", function_request_id: "request-2", cold_start: false })]);
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+  });
 });
+
+function lambdaContext(awsRequestId: string): Context {
+  const unused = () => { throw new Error("not used by the recorder"); };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: "recorder-test",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:recorder-test",
+    memoryLimitInMB: "256",
+    awsRequestId,
+    logGroupName: "/aws/lambda/recorder-test",
+    logStreamName: "2026/11/28/[$LATEST]0123456789abcdef",
+    getRemainingTimeInMillis: () => 5000,
+    done: unused,
+    fail: unused,
+    succeed: unused,
+  };
+}

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { Context } from "aws-lambda";
 import { classifyFailure, describeError, RecorderTransientError, REFUSED_TOKEN_ERRORS } from "./faults";
 import { createLogger } from "./logger";
 import {
@@ -16,6 +17,7 @@ import {
   toItem,
 } from "./record";
 import { loadSettings } from "./settings";
+import { createTracer, traced } from "./tracing";
 
 /**
  * Each call gets a bounded time, so a hung connection becomes a transient error inside the function's own
@@ -26,9 +28,10 @@ const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 500
 
 // Read once per cold start and reused by every invocation of this execution environment.
 const settings = loadSettings(process.env);
-const dynamodb = new DynamoDBClient(CLIENT_CONFIG);
-const stepFunctions = new SFNClient(CLIENT_CONFIG);
 const logger = createLogger();
+const tracer = createTracer();
+const dynamodb = traced(tracer, new DynamoDBClient(CLIENT_CONFIG));
+const stepFunctions = traced(tracer, new SFNClient(CLIENT_CONFIG));
 
 /** What the handler did; returned for the invoke response (the workflow reads the callback, not this). */
 export type RecorderResult =
@@ -43,11 +46,20 @@ export class MissingTaskTokenError extends Error {
 }
 
 /**
+ * The Lambda entry point. `context` is absent when the handler is called directly (the offline pipeline, tests);
+ * given, its request id, cold start and function name go into every log line of this invocation.
+ */
+export async function handler(input: unknown, context?: Context): Promise<RecorderResult> {
+  if (context) logger.addContext(context);
+  return recordMessage(input);
+}
+
+/**
  * Stores the record once and answers the task token once. Throws RecorderTransientError when a transient fault
  * (throttling, 5xx, network) outlasted the SDK's retries, on the write or on the answer: the state machine then
  * retries the task with a new token, and the conditional put turns the retry into a duplicate success.
  */
-export async function handler(input: unknown): Promise<RecorderResult> {
+async function recordMessage(input: unknown): Promise<RecorderResult> {
   const token = taskTokenOf(input);
   if (token === undefined) throw new MissingTaskTokenError();
   const messageId = messageIdOf(input);

@@ -1,29 +1,17 @@
-/**
- * One JSON line per log call, with the `timestamp` and `level` keys that Lambda's JSON log format keeps as they
- * are and filters on (application log level). Token and message body are never logged: they are secrets and customer data.
- */
-export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+import { Logger } from "@aws-lambda-powertools/logger";
 
-export interface Logger {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+/** The `service` key of every log line and the service name of the traces. */
+export const SERVICE_NAME = "message-recorder";
 
 /**
- * @param minimumLevel lines below it are dropped; Lambda sets AWS_LAMBDA_LOG_LEVEL from the function's
- * application log level, so the function's logging config is the one switch.
+ * The recorder's one logger (Powertools): one JSON line per call with `level`, `message`, `timestamp` and
+ * `service`; once `addContext(context)` ran, also `function_request_id`, `cold_start`, `function_name`,
+ * `function_arn`, `function_memory_size`, and `xray_trace_id` whenever Lambda set `_X_AMZN_TRACE_ID`.
+ *
+ * No level is given here on purpose: Powertools takes AWS_LAMBDA_LOG_LEVEL first (FATAL counts as CRITICAL),
+ * which Lambda sets from the function's application log level, so the function's logging config stays the one
+ * switch. Token and message body are never logged: they are secrets and customer data.
  */
-export function createLogger(
-  minimumLevel: string = process.env.AWS_LAMBDA_LOG_LEVEL ?? "INFO",
-  write: (line: string) => void = (line) => process.stdout.write(line + "\n"),
-): Logger {
-  const threshold = Math.max(0, LEVELS.indexOf(minimumLevel.toUpperCase() as (typeof LEVELS)[number]));
-  const log = (level: (typeof LEVELS)[number]) => (message: string, fields: LogFields = {}) => {
-    if (LEVELS.indexOf(level) < threshold) return;
-    write(JSON.stringify({ timestamp: new Date().toISOString(), level, message, service: "message-recorder", ...fields }));
-  };
-  return { info: log("INFO"), warn: log("WARN"), error: log("ERROR") };
+export function createLogger(): Logger {
+  return new Logger({ serviceName: SERVICE_NAME });
 }

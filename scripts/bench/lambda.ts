@@ -1,4 +1,6 @@
 import "../local/node-compat";
+import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
@@ -15,17 +17,24 @@ import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 import { temporaryDirectory } from "../temp-dir";
 
 /**
- * npm run bench:lambda [-- --records N]
+ * npm run bench:lambda [-- --records N] [--tracing]
  *
  * Measures, in one run against the same dynalite and callback endpoint: the bundle size, the cold module load of
  * the bundle, and the warm per-record latency of the handler against a bare PutItem + SendTaskSuccess sequence
  * with the same SDK clients. Handler and baseline alternate record by record so that both see the same
  * machine state.
+ *
+ * With --tracing the handler runs as in Lambda with X-Ray tracing on: AWS_EXECUTION_ENV is set, every
+ * invocation gets a sampled _X_AMZN_TRACE_ID, and the subsegments go to a local UDP socket standing in for the
+ * X-Ray daemon. The X-Ray SDK's async hook is process-wide, so the bare calls pay it too: the ratio is then the
+ * handler's own tracing work, and the bare mean against a run without --tracing is the hook's. Those figures
+ * are printed only, not saved for the cost model.
  */
 async function main(): Promise<void> {
   const recordsArg = process.argv.indexOf("--records");
   const records = recordsArg >= 0 ? Number(process.argv[recordsArg + 1]) : 1000;
-  if (!Number.isInteger(records) || records < 1) throw new Error("usage: npm run bench:lambda -- [--records N]");
+  if (!Number.isInteger(records) || records < 1) throw new Error("usage: npm run bench:lambda -- [--records N] [--tracing]");
+  const tracing = process.argv.includes("--tracing");
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
   const archive = buildRecorderArchive({ outDir: temporaryDirectory("bench-archive") });
@@ -44,11 +53,19 @@ async function main(): Promise<void> {
     AWS_ENDPOINT_URL_SFN: callbacks.endpoint,
     AWS_LAMBDA_LOG_LEVEL: "ERROR",
   };
+  const xrayDaemon = createSocket("udp4");
+  let segmentsSent = 0;
+  if (tracing) {
+    xrayDaemon.on("message", () => segmentsSent++);
+    await new Promise<void>((resolve) => xrayDaemon.bind(0, "127.0.0.1", resolve));
+    Object.assign(environment, { AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x", AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${xrayDaemon.address().port}` });
+  }
 
   // Cold module load: unzip to a new task root and require the bundle, as a new execution environment would.
+  // With tracing, each load would add one more process-wide async hook, so the bundle is loaded once.
   const coldLoads: number[] = [];
   let handler = loadHandlerFromArchive(archive.zipPath, archive.handler, environment);
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < (tracing ? 0 : 10); i++) {
     const started = nowMs();
     handler = loadHandlerFromArchive(archive.zipPath, archive.handler, environment);
     coldLoads.push(nowMs() - started);
@@ -66,6 +83,8 @@ async function main(): Promise<void> {
   };
   const viaHandler = async () => {
     const { input } = nextInput();
+    // As the Node.js runtime does for each invocation of a traced function.
+    if (tracing) process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=1`;
     await handler(input);
   };
   const bare = async () => {
@@ -98,14 +117,22 @@ async function main(): Promise<void> {
   bareSfn.destroy();
   await dynamodb.close();
   await callbacks.close();
+  if (tracing) await new Promise((resolve) => setTimeout(resolve, 200)).then(() => xrayDaemon.close());
+  else xrayDaemon.close();
 
   const out = process.stdout;
   out.write(`${machineLine()}\n`);
+  if (tracing) out.write(`tracing on: ${segmentsSent} subsegments sent to the local X-Ray daemon (2 per handler call)\n`);
   out.write(`bundle: index.js ${(bundle.length / 1024).toFixed(0)} KiB, archive.zip ${(statSync(archive.zipPath).size / 1024).toFixed(0)} KiB\n`);
-  out.write(`cold module load (unzip + require of the bundle), median of 10: ${ms(percentile(coldLoads, 50))}\n`);
+  if (!tracing) out.write(`cold module load (unzip + require of the bundle), median of 10: ${ms(percentile(coldLoads, 50))}\n`);
   out.write(`warm latency over ${records} records each, against dynalite + local callback endpoint:\n`);
   out.write(`  handler:            mean ${ms(mean(handlerTimes))}  p50 ${ms(percentile(handlerTimes, 50))}  p99 ${ms(percentile(handlerTimes, 99))}\n`);
   out.write(`  bare Put+Callback:  mean ${ms(mean(bareTimes))}  p50 ${ms(percentile(bareTimes, 50))}  p99 ${ms(percentile(bareTimes, 99))}\n`);
+  const ratio = `  ratio handler / bare: mean ${(mean(handlerTimes) / mean(bareTimes)).toFixed(3)}x, p50 ${(percentile(handlerTimes, 50) / percentile(bareTimes, 50)).toFixed(3)}x (target <= 1.2x)\n`;
+  if (tracing) {
+    out.write(ratio);
+    return;
+  }
   const saved: LambdaBenchResult = {
     date: new Date().toISOString().slice(0, 10),
     machine: machineLine().replace(/^machine: /, ""),
@@ -119,7 +146,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(path.dirname(LAMBDA_RESULTS_PATH), { recursive: true });
   writeFileSync(LAMBDA_RESULTS_PATH, `${JSON.stringify(saved, null, 2)}\n`);
-  out.write(`  ratio handler / bare: mean ${(mean(handlerTimes) / mean(bareTimes)).toFixed(3)}x, p50 ${(percentile(handlerTimes, 50) / percentile(bareTimes, 50)).toFixed(3)}x (target <= 1.2x)\n`);
+  out.write(ratio);
   writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
   out.write(`saved to ${path.relative(process.cwd(), LAMBDA_RESULTS_PATH)}; README's cost table redrawn from it\n`);
 }
