@@ -38,7 +38,8 @@ export class RecorderFunction extends NodejsFunction {
       ...(props.archive ? { archive: props.archive } : {}),
       description: "Stores a message event in DynamoDB and answers the Step Functions task token",
       roleDescription: "Runs the message recorder",
-      environment: { MESSAGES_TABLE_NAME: props.table.tableName },
+      // Lambda sets AWS_EXECUTION_ENV even without active tracing: this keeps the X-Ray SDK unloaded then.
+      environment: { MESSAGES_TABLE_NAME: props.table.tableName, POWERTOOLS_TRACE_ENABLED: props.tracing ? "true" : "false" },
       timeoutSeconds: props.timeoutSeconds ?? 5,
       memoryMb: props.memoryMb ?? 256,
       ...(props.logRetentionInDays !== undefined ? { logRetentionInDays: props.logRetentionInDays } : {}),
