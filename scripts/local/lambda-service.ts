@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { buildSync } from "esbuild";
-import type { InvokeMessage, WorkerAnswer, WorkerSetup } from "./lambda-worker";
+import type { InvokeMessage, READY, WorkerAnswer, WorkerSetup } from "./lambda-worker";
 
 /**
  * A Lambda function run offline from its deployment package: each execution environment is a worker thread
@@ -25,6 +25,12 @@ export interface LocalFunctionProps {
   readonly timeoutSeconds?: number;
   /** Heap limit of each environment. @default 128, Lambda's default */
   readonly memoryMb?: number;
+  /**
+   * Execution environments at most; further invocations wait for one to be free. Lambda would scale out, but
+   * a cold start is a whole module load, and many at once on a small machine outlast the function's timeout.
+   * @default 4
+   */
+  readonly maxEnvironments?: number;
 }
 
 /** The handler threw (or rejected): Step Functions sees the error's name, as Lambda reports it in errorType. */
@@ -49,11 +55,14 @@ export class LambdaUnknownError extends Error {
 
 interface Environment {
   readonly worker: Worker;
+  /** Resolves when the handler is loaded (the init phase is over). */
+  readonly ready: Promise<void>;
+  discarded: boolean;
   current?: {
     readonly requestId: string;
     readonly resolve: (payload: unknown) => void;
     readonly reject: (error: Error) => void;
-    readonly timer: NodeJS.Timeout;
+    timer?: NodeJS.Timeout;
   };
 }
 
@@ -73,8 +82,10 @@ export class LocalFunction {
   readonly functionArn: string;
   /** Execution environments started so far (cold starts). */
   coldStarts = 0;
+  private alive = 0;
   private readonly idle: Environment[] = [];
   private readonly running = new Map<string, Environment>();
+  private readonly waiting: Array<(environment: Environment) => void> = [];
   private closed = false;
 
   constructor(private readonly props: LocalFunctionProps) {
@@ -83,16 +94,20 @@ export class LocalFunction {
   }
 
   /** One synchronous invocation: the handler's result, parsed from the JSON it returned. */
-  invoke(event: unknown, requestId: string = randomUUID()): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error(`function ${this.functionName} is closed`));
-    const environment = this.idle.pop() ?? this.startEnvironment();
+  async invoke(event: unknown, requestId: string = randomUUID()): Promise<unknown> {
+    if (this.closed) throw new Error(`function ${this.functionName} is closed`);
+    const environment = await this.acquire();
     const timeoutSeconds = this.props.timeoutSeconds ?? 3;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.discard(environment, new LambdaUnknownError(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
-      environment.current = { requestId, resolve, reject, timer };
+    const answered = new Promise((resolve, reject) => {
+      environment.current = { requestId, resolve, reject };
       this.running.set(requestId, environment);
-      // Only a busy environment keeps the host alive; an idle one must not hold a finished script open.
-      environment.worker.ref();
+    });
+    // Only a busy environment keeps the host alive; an idle one must not hold a finished script open.
+    environment.worker.ref();
+    await environment.ready;
+    const current = environment.current;
+    if (current?.requestId === requestId) {
+      current.timer = setTimeout(() => this.discard(environment, new LambdaUnknownError(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
       const message: InvokeMessage = {
         id: requestId,
         event,
@@ -104,7 +119,8 @@ export class LocalFunction {
         },
       };
       environment.worker.postMessage(message);
-    });
+    }
+    return answered;
   }
 
   /**
@@ -121,13 +137,28 @@ export class LocalFunction {
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.idle, ...this.running.values()];
-    this.idle.length = 0;
     for (const environment of all) this.discard(environment, new LambdaUnknownError(`function ${this.functionName} was closed`));
     await Promise.all(all.map((e) => e.worker.terminate()));
   }
 
+  /** An idle environment, a new one while there are fewer than the maximum, or the next one freed. */
+  private acquire(): Promise<Environment> {
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.alive < (this.props.maxEnvironments ?? 4)) return Promise.resolve(this.startEnvironment());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(environment: Environment): void {
+    const next = this.waiting.shift();
+    if (next) return next(environment);
+    environment.worker.unref();
+    this.idle.push(environment);
+  }
+
   private startEnvironment(): Environment {
     this.coldStarts++;
+    this.alive++;
     const setup: WorkerSetup = { taskRoot: this.props.taskRoot, handler: this.props.handler };
     const worker = new Worker(workerCode(), {
       eval: true,
@@ -143,27 +174,30 @@ export class LocalFunction {
       },
       resourceLimits: { maxOldGenerationSizeMb: this.props.memoryMb ?? 128 },
     });
-    const environment: Environment = { worker };
-    worker.on("message", (answer: WorkerAnswer) => {
+    let loaded!: () => void;
+    const environment: Environment = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)), discarded: false };
+    worker.on("message", (answer: WorkerAnswer | typeof READY) => {
+      if (typeof answer === "string") return loaded();
       const current = environment.current;
       if (!current || current.requestId !== answer.id) return;
       clearTimeout(current.timer);
       environment.current = undefined;
       this.running.delete(answer.id);
-      worker.unref();
-      if (!this.closed) this.idle.push(environment);
+      this.release(environment);
       if (answer.ok) current.resolve(JSON.parse(answer.payload));
       else current.reject(new FunctionError(answer.error.name, answer.error.message));
     });
     // An uncaught error or an exit (out of memory included) ends the environment and its invocation.
     worker.on("error", (error) => this.discard(environment, new LambdaUnknownError(`the execution environment failed: ${error.message}`)));
     worker.on("exit", (code) => this.discard(environment, new LambdaUnknownError(`the execution environment exited with code ${code}`)));
-    worker.unref();
     return environment;
   }
 
-  /** Throws an environment away, failing its invocation if it had one. */
+  /** Throws an environment away, failing its invocation if it had one; a waiting invocation gets a new one. */
   private discard(environment: Environment, error: Error): void {
+    if (environment.discarded) return;
+    environment.discarded = true;
+    this.alive--;
     const index = this.idle.indexOf(environment);
     if (index >= 0) this.idle.splice(index, 1);
     const current = environment.current;
@@ -174,5 +208,7 @@ export class LocalFunction {
       current.reject(error);
     }
     void environment.worker.terminate();
+    const next = this.closed ? undefined : this.waiting.shift();
+    if (next) next(this.startEnvironment());
   }
 }

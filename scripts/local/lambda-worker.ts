@@ -11,8 +11,12 @@ import "./node-compat";
  *
  * Protocol: the host posts {id, event, context}; the worker answers {id, ok: true, payload} with the handler's
  * result as JSON text (what Lambda returns), or {id, ok: false, error: {name, message}} when the handler throws.
- * A load failure is answered to every invocation, as the runtime reports an init error on each one.
+ * A load failure is answered to every invocation, as the runtime reports an init error on each one. Once the
+ * handler is loaded (or failed to load), the worker posts READY: the function's timeout counts from there, as
+ * Lambda's init phase is not part of it.
  */
+export const READY = "ready";
+
 export interface WorkerSetup {
   readonly taskRoot: string;
   /** `<file>.<export>`, as in the function's `handler` attribute. */
@@ -68,6 +72,7 @@ if (parentPort) {
   } catch (error) {
     initError = describe(error);
   }
+  port.postMessage(READY);
   port.on("message", async ({ id, event, context }: InvokeMessage) => {
     if (!handler) return port.postMessage({ id, ok: false, error: initError! } satisfies WorkerAnswer);
     const lambdaContext = { ...context, callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => Math.max(0, context.deadline - Date.now()) };
