@@ -173,9 +173,15 @@ export class LocalPipeline {
     const dynamodb = await startDynamoDB();
     const dynamodbProxy = await DynamoDBFaultProxy.start(dynamodb.endpoint, faults, faultKeys);
     const callbacks = await TaskCallbackEndpoint.start(faults, faultKeys);
-    const pipeline = new LocalPipeline(options.stackDir, refs, queues, dynamodb, dynamodbProxy, callbacks, { ...options, faults, faultKeys });
-    for (const table of pipeline.tables.values()) await createTable(dynamodb.client, table);
-    return pipeline;
+    try {
+      const pipeline = new LocalPipeline(options.stackDir, refs, queues, dynamodb, dynamodbProxy, callbacks, { ...options, faults, faultKeys });
+      for (const table of pipeline.tables.values()) await createTable(dynamodb.client, table);
+      return pipeline;
+    } catch (error) {
+      // A stack the local run refuses leaves no endpoint listening.
+      await Promise.all([dynamodbProxy.close(), dynamodb.close(), callbacks.close(), queues.close()]);
+      throw error;
+    }
   }
 
   /** The first state machine of the stack. */
