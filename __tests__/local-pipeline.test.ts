@@ -11,6 +11,8 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { FaultPlan } from "../scripts/local/faults";
+import { extractArchive } from "../scripts/local/lambda-archive";
+import { LocalFunction } from "../scripts/local/lambda-service";
 import { LocalPipeline } from "../scripts/local/pipeline";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import { testArchive } from "./support/synth";
@@ -22,18 +24,20 @@ import { testArchive } from "./support/synth";
  */
 const ROLE = "arn:aws:iam::000000000000:role/local";
 
-/** A deployment package that answers with what it sees: the event, its own environment and its context. */
-function echoArchive(): string {
-  const zipPath = path.join(temporaryDirectory("echo-archive"), "echo.zip");
+function archiveOf(source: string): string {
+  const zipPath = path.join(temporaryDirectory("handler-archive"), "handler.zip");
   const zip = new AdmZip();
-  zip.addFile("index.js", Buffer.from(`exports.handler = async (event, context) => ({
-  event, greeting: process.env.GREETING ?? null, hostOnly: process.env.HOST_ONLY_MARKER ?? null,
-  functionName: context.functionName, remainingPositive: context.getRemainingTimeInMillis() > 0,
-});
-`));
+  zip.addFile("index.js", Buffer.from(source));
   zip.writeZip(zipPath);
   return zipPath;
 }
+
+/** A deployment package that answers with what it sees: the event, its own environment and its context. */
+const echoArchive = () => archiveOf(`exports.handler = async (event, context) => ({
+  event, greeting: process.env.GREETING ?? null, hostOnly: process.env.HOST_ONLY_MARKER ?? null,
+  functionName: context.functionName, remainingPositive: context.getRemainingTimeInMillis() > 0,
+});
+`);
 
 class TwoRecordersStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
@@ -199,5 +203,22 @@ describe("refusals at start", () => {
     await expect(LocalPipeline.start({ stackDir: dir })).rejects.toThrow(
       "orders-machine: Task state \"Record\" calls arn:aws:states:::sqs:sendMessage; only arn:aws:states:::lambda:invoke and arn:aws:states:::lambda:invoke.waitForTaskToken run locally",
     );
+  });
+});
+
+describe("execution environments", () => {
+  test("an invocation that outlasts the function's timeout fails as Lambda.Unknown; the next one runs in a fresh environment", async () => {
+    const fn = new LocalFunction({
+      functionName: "sleepy", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:sleepy", timeoutSeconds: 1, environment: {},
+      taskRoot: extractArchive(archiveOf("exports.handler = async (event) => event.hang ? new Promise(() => undefined) : 'awake';\n")),
+      handler: "index.handler",
+    });
+    try {
+      await expect(fn.invoke({ hang: true })).rejects.toMatchObject({ name: "Lambda.Unknown", message: "Task timed out after 1.00 seconds" });
+      expect(await fn.invoke({ hang: false })).toBe("awake");
+      expect(fn.coldStarts).toBe(2);
+    } finally {
+      await fn.close();
+    }
   });
 });

@@ -55,8 +55,9 @@ export class LambdaUnknownError extends Error {
 
 interface Environment {
   readonly worker: Worker;
-  /** Resolves when the handler is loaded (the init phase is over). */
+  /** Resolves when the handler is loaded (the init phase is over), or the environment is gone. */
   readonly ready: Promise<void>;
+  readonly loaded: () => void;
   discarded: boolean;
   current?: {
     readonly requestId: string;
@@ -102,6 +103,8 @@ export class LocalFunction {
       environment.current = { requestId, resolve, reject };
       this.running.set(requestId, environment);
     });
+    // Failed before it is returned (the environment died during init): the caller still gets the rejection.
+    answered.catch(() => undefined);
     // Only a busy environment keeps the host alive; an idle one must not hold a finished script open.
     environment.worker.ref();
     await environment.ready;
@@ -175,7 +178,8 @@ export class LocalFunction {
       resourceLimits: { maxOldGenerationSizeMb: this.props.memoryMb ?? 128 },
     });
     let loaded!: () => void;
-    const environment: Environment = { worker, ready: new Promise<void>((resolve) => (loaded = resolve)), discarded: false };
+    const ready = new Promise<void>((resolve) => (loaded = resolve));
+    const environment: Environment = { worker, ready, loaded, discarded: false };
     worker.on("message", (answer: WorkerAnswer | typeof READY) => {
       if (typeof answer === "string") return loaded();
       const current = environment.current;
@@ -197,6 +201,7 @@ export class LocalFunction {
   private discard(environment: Environment, error: Error): void {
     if (environment.discarded) return;
     environment.discarded = true;
+    environment.loaded();
     this.alive--;
     const index = this.idle.indexOf(environment);
     if (index >= 0) this.idle.splice(index, 1);
