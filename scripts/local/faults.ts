@@ -14,11 +14,11 @@ export { LambdaUnknownError };
 export type FaultKind =
   /** PutItem answered with ProvisionedThroughputExceededException (HTTP 400, retryable). */
   | "throttlePutItem"
-  /** PutItem reaches the table, then the function dies before it can answer (Lambda.Unknown). */
+  /** PutItem reaches the table, then the function's execution environment is killed before it sees the answer (Lambda.Unknown). */
   | "crashAfterWrite"
   /** SendTaskSuccess answered with ServiceUnavailable (HTTP 503). */
   | "failSendTaskSuccess"
-  /** The invocation fails as a crash (Lambda.Unknown) before the handler runs. */
+  /** The invocation of a function (any, despite the name) fails as a crash (Lambda.Unknown) before the handler runs. */
   | "recorderCrash"
   /** The rule target cannot start the execution (EventBridge retries, then dead-letters). */
   | "failStartExecution"

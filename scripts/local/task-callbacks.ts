@@ -4,7 +4,7 @@ import { FaultKeys, FaultPlan, NO_FAULT_KEYS } from "./faults";
 import { reply } from "./queues";
 
 /**
- * A local Step Functions endpoint for the two calls the recorder makes, SendTaskSuccess and SendTaskFailure,
+ * A local Step Functions endpoint for the two calls a callback task's worker makes, SendTaskSuccess and SendTaskFailure,
  * speaking the same AWS JSON 1.0 protocol as the service, so the real @aws-sdk/client-sfn talks to it.
  *
  * Like Step Functions, it completes the waiting task with the callback's output, or fails it with the
