@@ -33,17 +33,44 @@ export async function startDynamoDB(): Promise<LocalDynamoDB> {
 export interface TableDeclaration {
   readonly name: string;
   readonly hash_key: string;
+  readonly range_key?: string;
   readonly attribute: ReadonlyArray<{ readonly name: string; readonly type: string }>;
   readonly billing_mode?: string;
+  readonly global_secondary_index?: ReadonlyArray<{
+    readonly name: string;
+    readonly hash_key: string;
+    readonly range_key?: string;
+    readonly projection_type: string;
+    readonly non_key_attributes?: readonly string[];
+  }>;
 }
 
+/** Creates the table with its keys, attributes and global secondary indexes (billing is irrelevant offline). */
 export async function createTable(client: DynamoDBClient, table: TableDeclaration, name = table.name): Promise<void> {
+  const keys = (hash: string, range?: string) => [
+    { AttributeName: hash, KeyType: "HASH" as const },
+    ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
+  ];
+  const indexes = table.global_secondary_index ?? [];
   await client.send(new CreateTableCommand({
     TableName: name,
-    KeySchema: [{ AttributeName: table.hash_key, KeyType: "HASH" }],
+    KeySchema: keys(table.hash_key, table.range_key),
     AttributeDefinitions: table.attribute.map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
     BillingMode: "PAY_PER_REQUEST",
+    ...(indexes.length > 0 ? {
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: keys(index.hash_key, index.range_key),
+        Projection: { ProjectionType: index.projection_type as "ALL" | "KEYS_ONLY" | "INCLUDE", ...(index.non_key_attributes ? { NonKeyAttributes: [...index.non_key_attributes] } : {}) },
+      })),
+    } : {}),
   }));
+}
+
+/** The item whose hash key (a string) is `key`, read consistently; undefined when there is none. */
+export async function getItem(client: DynamoDBClient, table: TableDeclaration, key: string) {
+  const { Item } = await client.send(new GetItemCommand({ TableName: table.name, Key: { [table.hash_key]: { S: key } }, ConsistentRead: true }));
+  return Item;
 }
 
 export async function getMessage(client: DynamoDBClient, tableName: string, messageId: string) {

@@ -1,20 +1,24 @@
 import { createServer, request, Server } from "node:http";
 import { AddressInfo } from "node:net";
+import { LambdaUnknownError } from "./lambda-service";
+
+export { LambdaUnknownError };
 
 /**
  * Faults injected at the real endpoints the pipeline talks to, never inside our own code: DynamoDB answers
  * with throttling, a function crashes after its write, the callback endpoint fails with 5xx, the Lambda
  * service reports a crash, StartExecution is refused. Each fault is planned per message (event id) and count,
- * so concurrent messages do not steal each other's faults.
+ * so concurrent messages do not steal each other's faults. Which message a request is about is the glue's to say
+ * (FaultKeys): these endpoints know the protocols, not the payloads.
  */
 export type FaultKind =
   /** PutItem answered with ProvisionedThroughputExceededException (HTTP 400, retryable). */
   | "throttlePutItem"
-  /** PutItem reaches the table, then the function dies before it can answer (Lambda.Unknown). */
+  /** PutItem reaches the table, then the function's execution environment is killed before it sees the answer (Lambda.Unknown). */
   | "crashAfterWrite"
   /** SendTaskSuccess answered with ServiceUnavailable (HTTP 503). */
   | "failSendTaskSuccess"
-  /** The invocation fails as a crash (Lambda.Unknown) before the handler runs. */
+  /** The invocation of a function (any, despite the name) fails as a crash (Lambda.Unknown) before the handler runs. */
   | "recorderCrash"
   /** The rule target cannot start the execution (EventBridge retries, then dead-letters). */
   | "failStartExecution"
@@ -45,13 +49,18 @@ export class FaultPlan {
   }
 }
 
-/** A function crashed; the local Lambda service reports it as Step Functions sees it. */
-export class LambdaUnknownError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "Lambda.Unknown";
-  }
+/** Where each endpoint reads the key of the message a request is about (undefined: no fault applies). */
+export interface FaultKeys {
+  /** A function's invocation payload (recorderCrash, crashAfterWrite). */
+  readonly ofPayload: (payload: unknown) => string | undefined;
+  /** The body of a DynamoDB PutItem request (throttlePutItem, crashAfterWrite). */
+  readonly ofPutItem: (request: unknown) => string | undefined;
+  /** The `output` of a SendTaskSuccess request, as sent (failSendTaskSuccess). */
+  readonly ofTaskOutput: (output: string) => string | undefined;
 }
+
+/** No request is about any message: no fault is ever injected. */
+export const NO_FAULT_KEYS: FaultKeys = { ofPayload: () => undefined, ofPutItem: () => undefined, ofTaskOutput: () => undefined };
 
 /**
  * A proxy in front of dynalite that injects the DynamoDB faults of a plan. A throttled PutItem is answered
@@ -63,7 +72,7 @@ export class DynamoDBFaultProxy {
 
   private constructor(private readonly server: Server, readonly endpoint: string) {}
 
-  static async start(target: string, faults: FaultPlan): Promise<DynamoDBFaultProxy> {
+  static async start(target: string, faults: FaultPlan, keys: FaultKeys = NO_FAULT_KEYS): Promise<DynamoDBFaultProxy> {
     const { hostname, port } = new URL(target);
     let proxy: DynamoDBFaultProxy | undefined;
     const server = createServer((req, res) => {
@@ -71,7 +80,7 @@ export class DynamoDBFaultProxy {
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
         const body = Buffer.concat(chunks);
-        const messageId = String(req.headers["x-amz-target"]).endsWith(".PutItem") ? putItemMessageId(body) : undefined;
+        const messageId = String(req.headers["x-amz-target"]).endsWith(".PutItem") ? putItemKey(body, keys) : undefined;
         if (faults.take("throttlePutItem", messageId)) {
           res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
           res.end(JSON.stringify({
@@ -107,9 +116,9 @@ export class DynamoDBFaultProxy {
   }
 }
 
-function putItemMessageId(body: Buffer): string | undefined {
+function putItemKey(body: Buffer, keys: FaultKeys): string | undefined {
   try {
-    return (JSON.parse(body.toString("utf8")) as { Item?: { messageId?: { S?: string } } }).Item?.messageId?.S;
+    return keys.ofPutItem(JSON.parse(body.toString("utf8")));
   } catch {
     return undefined;
   }

@@ -1,29 +1,28 @@
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { temporaryDirectory } from "../temp-dir";
+import { LocalFunction } from "./lambda-service";
 
 export type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
-/**
- * Loads a handler from a deployment package the way the Node.js runtime does: unzip into a task root, set the
- * function's environment, then require `<file>` and take `<export>` from the handler string. Each call unzips
- * to a new folder, so every load is a cold start with its own module scope.
- */
-export function loadHandlerFromArchive(zipPath: string, handlerName: string, environment: Record<string, string>): Handler {
+/** Unzips a deployment package into a new task root, as Lambda does before the first cold start. */
+export function extractArchive(zipPath: string): string {
   const taskRoot = temporaryDirectory("lambda-task-root");
   new AdmZip(zipPath).extractAllTo(taskRoot, true);
-  const [file, exportName] = splitHandler(handlerName);
-  Object.assign(process.env, { LAMBDA_TASK_ROOT: taskRoot, ...environment });
-  const load = createRequire(path.join(taskRoot, "noop.js"));
-  const loaded = load(path.join(taskRoot, file)) as Record<string, unknown>;
-  const handler = loaded[exportName];
-  if (typeof handler !== "function") throw new Error(`${handlerName}: ${file} has no exported function ${exportName}`);
-  return handler as Handler;
+  return taskRoot;
 }
 
-function splitHandler(handlerName: string): [string, string] {
-  const dot = handlerName.lastIndexOf(".");
-  if (dot <= 0) throw new Error(`handler ${handlerName} is not <file>.<export>`);
-  return [handlerName.slice(0, dot), handlerName.slice(dot + 1)];
+/**
+ * Loads a handler from a deployment package the way the Node.js runtime does: unzip into a task root, then run
+ * `<file>.<export>` of the handler string in its own execution environment (a worker thread) whose process.env is
+ * `environment`; the host's process.env is left alone. Each call is a new function with its own cold start. The
+ * environment's thread does not keep the process alive while it is idle, so callers need not close it.
+ */
+export function loadHandlerFromArchive(zipPath: string, handlerName: string, environment: Record<string, string>, timeoutSeconds = 30): Handler {
+  const name = path.basename(zipPath, ".zip");
+  const fn = new LocalFunction({
+    functionName: name, functionArn: `arn:aws:lambda:${environment.AWS_REGION ?? "us-east-1"}:000000000000:function:${name}`,
+    taskRoot: extractArchive(zipPath), handler: handlerName, environment, timeoutSeconds, memoryMb: 256,
+  });
+  return (event) => fn.invoke(event);
 }

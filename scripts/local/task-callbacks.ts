@@ -1,10 +1,10 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
-import { FaultPlan } from "./faults";
+import { FaultKeys, FaultPlan, NO_FAULT_KEYS } from "./faults";
 import { reply } from "./queues";
 
 /**
- * A local Step Functions endpoint for the two calls the recorder makes, SendTaskSuccess and SendTaskFailure,
+ * A local Step Functions endpoint for the two calls a callback task's worker makes, SendTaskSuccess and SendTaskFailure,
  * speaking the same AWS JSON 1.0 protocol as the service, so the real @aws-sdk/client-sfn talks to it.
  *
  * Like Step Functions, it completes the waiting task with the callback's output, or fails it with the
@@ -38,13 +38,13 @@ export class TaskCallbackEndpoint {
   private injectedServerErrors = 0;
   private readonly operations = new Map<string, OperationHandler>();
 
-  private constructor(private readonly server: Server, public readonly endpoint: string, private readonly faults: FaultPlan) {}
+  private constructor(private readonly server: Server, public readonly endpoint: string, private readonly faults: FaultPlan, private readonly keys: FaultKeys) {}
 
-  static async start(faults: FaultPlan = new FaultPlan()): Promise<TaskCallbackEndpoint> {
+  static async start(faults: FaultPlan = new FaultPlan(), keys: FaultKeys = NO_FAULT_KEYS): Promise<TaskCallbackEndpoint> {
     let instance: TaskCallbackEndpoint | undefined;
     const server = createServer((req, res) => instance!.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults);
+    instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults, keys);
     return instance;
   }
 
@@ -90,7 +90,7 @@ export class TaskCallbackEndpoint {
       if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
         return reply(res, 400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
       }
-      if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", messageIdOfOutput(body.output))) {
+      if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", this.keys.ofTaskOutput(String(body.output)))) {
         return reply(res, 503, { __type: "ServiceUnavailable", message: "injected: the callback endpoint is unavailable" });
       }
       const callback: TaskCallback = operation === "SendTaskSuccess"
@@ -121,14 +121,5 @@ export class TaskCallbackEndpoint {
       }
       return reply(res, 200, {});
     });
-  }
-}
-
-function messageIdOfOutput(output: unknown): string | undefined {
-  try {
-    const id = (JSON.parse(String(output)) as { putStatus?: { messageId?: unknown } }).putStatus?.messageId;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
   }
 }

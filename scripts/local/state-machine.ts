@@ -1,0 +1,270 @@
+import { randomUUID } from "node:crypto";
+import { ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
+import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
+import { TaskCallbackEndpoint, TaskFailedError } from "./task-callbacks";
+
+/**
+ * One Step Functions state machine, offline: its definition runs in aws-local-stepfunctions, and each of its Task
+ * states invokes a Lambda function through the optimized integration, either request-response
+ * (`arn:aws:states:::lambda:invoke`: the task's result is Lambda's Invoke answer with the function's return value as
+ * `Payload`) or callback (`arn:aws:states:::lambda:invoke.waitForTaskToken`: the task waits for SendTaskSuccess or
+ * SendTaskFailure on the local endpoint, with a new token per attempt as the service does). A function error fails
+ * the task with the function's error name (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html).
+ * It keeps its executions, and answers StartExecution, DescribeExecution and ListExecutions as the service does.
+ */
+export interface ExecutionEvent {
+  readonly type: string;
+  readonly state?: { readonly name: string; readonly type: string; readonly input?: unknown; readonly output?: unknown };
+  readonly Error?: string;
+  readonly Cause?: string;
+  readonly output?: unknown;
+}
+
+export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+
+export interface ExecutionResult {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: Exclude<ExecutionStatus, "RUNNING">;
+  readonly output?: unknown;
+  readonly error?: { readonly name: string; readonly cause: string };
+  /** The states entered, in order. */
+  readonly states: string[];
+  readonly events: ExecutionEvent[];
+  /** Input of the state the execution ended in (for a Fail state: the error or answer that led there). */
+  readonly finalStateInput?: unknown;
+  /** Function invocations of the execution, retries included. */
+  readonly attempts: number;
+}
+
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: number;
+  status: ExecutionStatus;
+  stopDate?: number;
+  error?: string;
+  cause?: string;
+  readonly done: Promise<ExecutionResult>;
+}
+
+/** Invokes a function of the stack by its ARN: its return value, or a thrown error named as Lambda names it. */
+export type FunctionInvoke = (functionArn: string, payload: unknown) => Promise<unknown>;
+
+export interface LocalStateMachineProps {
+  readonly stateMachineArn: string;
+  /** The definition, every reference already resolved. */
+  readonly definition: StateMachineDefinition;
+  readonly callbacks: TaskCallbackEndpoint;
+  /** The ARN of the stack's function a Task's FunctionName names (ARN, qualified ARN or name); undefined: none. */
+  readonly resolveFunction: (functionName: string) => string | undefined;
+  readonly invoke: FunctionInvoke;
+  /** Milliseconds between retries of every Task instead of the definition's waits. @default the definition's */
+  readonly retryIntervalMs?: number;
+  /** Called when an execution ends, before its `done` resolves. */
+  readonly onEnd?: (record: ExecutionRecord) => Promise<void>;
+}
+
+export const CALLBACK_RESOURCE = "arn:aws:states:::lambda:invoke.waitForTaskToken";
+export const REQUEST_RESPONSE_RESOURCE = "arn:aws:states:::lambda:invoke";
+/** The placeholder the context gives as task token; each attempt replaces it with its own token. */
+const TOKEN_PLACEHOLDER = "local-task-token-placeholder";
+
+type JSONValue = Parameters<StateMachine["run"]>[0];
+type LocalTaskHandler = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>[string];
+type StateDefinition = Record<string, any>;
+
+export class LocalStateMachine {
+  readonly stateMachineArn: string;
+  readonly name: string;
+  private readonly machine: StateMachine;
+  private readonly tasks: Map<string, "callback" | "request-response">;
+  private readonly executions = new Map<string, ExecutionRecord>();
+
+  constructor(private readonly props: LocalStateMachineProps) {
+    this.stateMachineArn = props.stateMachineArn;
+    this.name = props.stateMachineArn.split(":").pop()!;
+    this.tasks = new Map(taskStates(props.definition as unknown as StateDefinition).map(([name, state]) => {
+      const kind = state.Resource === CALLBACK_RESOURCE ? "callback" : state.Resource === REQUEST_RESPONSE_RESOURCE ? "request-response" : undefined;
+      if (!kind) throw new Error(`${this.name}: Task state "${name}" calls ${state.Resource}; only ${REQUEST_RESPONSE_RESOURCE} and ${CALLBACK_RESOURCE} run locally`);
+      const functionName = state.Parameters?.FunctionName;
+      if (typeof functionName === "string" && !props.resolveFunction(functionName)) {
+        throw new Error(`${this.name}: Task state "${name}" invokes ${functionName}, which is not a function of the stack`);
+      }
+      return [name, kind];
+    }));
+    // Validated once here (asl-validator with ARN and path checks), then reused by every execution.
+    this.machine = new StateMachine(props.definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  }
+
+  /** Every execution started so far, by name. */
+  get all(): readonly ExecutionRecord[] {
+    return [...this.executions.values()];
+  }
+
+  /** Starts an execution; the name must be new (see startExecution for the service's rules). */
+  start(input: string, name: string = randomUUID()): ExecutionRecord {
+    const executionArn = `${this.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+    const record: ExecutionRecord = {
+      executionArn, name, input, startDate: Date.now(), status: "RUNNING",
+      done: Promise.resolve().then(async () => {
+        const result = await this.execute(JSON.parse(input), executionArn, name);
+        Object.assign(record, { status: result.status, stopDate: Date.now(), error: result.error?.name, cause: result.error?.cause });
+        await this.props.onEnd?.(record);
+        return result;
+      }),
+    };
+    this.executions.set(name, record);
+    return record;
+  }
+
+  /** StartExecution as a STANDARD state machine answers it. */
+  startExecution(body: Record<string, any>): [number, unknown] {
+    const name = String(body.name ?? randomUUID());
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) return [400, { __type: "InvalidName", message: `Invalid Name: '${name}'` }];
+    const input = String(body.input ?? "{}");
+    const existing = this.executions.get(name);
+    if (existing) {
+      // STANDARD: the same name and input as a running execution returns it; anything else is refused.
+      if (existing.status === "RUNNING" && existing.input === input) return [200, { executionArn: existing.executionArn, startDate: existing.startDate / 1000 }];
+      return [400, { __type: "ExecutionAlreadyExists", message: `Execution Already Exists: '${existing.executionArn}'` }];
+    }
+    const record = this.start(input, name);
+    record.done.catch(() => undefined);
+    return [200, { executionArn: record.executionArn, startDate: record.startDate / 1000 }];
+  }
+
+  describeExecution(executionArn: string): Record<string, unknown> | undefined {
+    const record = this.all.find((e) => e.executionArn === executionArn);
+    if (!record) return undefined;
+    return {
+      executionArn: record.executionArn, stateMachineArn: this.stateMachineArn, name: record.name, status: record.status,
+      startDate: record.startDate / 1000, ...(record.stopDate ? { stopDate: record.stopDate / 1000 } : {}),
+      input: record.input, inputDetails: { included: true },
+      ...(record.error ? { error: record.error } : {}), ...(record.cause ? { cause: record.cause } : {}),
+    };
+  }
+
+  listExecutions(body: Record<string, any>): [number, unknown] {
+    const all = this.all.filter((e) => !body.statusFilter || e.status === body.statusFilter).sort((a, b) => b.startDate - a.startDate);
+    const from = Number(body.nextToken ?? 0);
+    const size = Number(body.maxResults || 100);
+    const page = all.slice(from, from + size);
+    return [200, {
+      executions: page.map((e) => ({ executionArn: e.executionArn, stateMachineArn: this.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate / 1000, ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}) })),
+      ...(from + size < all.length ? { nextToken: String(from + size) } : {}),
+    }];
+  }
+
+  /** What Step Functions puts on the default bus when an execution ends. */
+  statusChangeEvent(record: ExecutionRecord, region: string, account: string) {
+    return {
+      version: "0", id: randomUUID(), "detail-type": "Step Functions Execution Status Change", source: "aws.states",
+      account, time: new Date(record.stopDate ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z"), region,
+      resources: [record.executionArn],
+      detail: {
+        executionArn: record.executionArn, stateMachineArn: this.stateMachineArn, name: record.name, status: record.status,
+        startDate: record.startDate, stopDate: record.stopDate, input: record.input, inputDetails: { included: true },
+        output: null, outputDetails: null, error: record.error ?? null, cause: record.cause ?? null,
+      },
+    };
+  }
+
+  /** Waits for every execution started so far. */
+  async settled(): Promise<void> {
+    await Promise.all(this.all.map((e) => e.done.catch(() => undefined)));
+  }
+
+  private async execute(input: unknown, executionArn: string, name: string): Promise<ExecutionResult> {
+    const { callbacks } = this.props;
+    const tokens: string[] = [];
+    let attempts = 0;
+    const invoke = async (taskInput: unknown): Promise<unknown> => {
+      attempts++;
+      const functionName = String((taskInput as { FunctionName?: unknown } | null)?.FunctionName);
+      const functionArn = this.props.resolveFunction(functionName);
+      if (!functionArn) throw new TaskFailedError("Lambda.ResourceNotFoundException", `Function not found: ${functionName}`);
+      // The Invoke API gives the function {} when the task passes no Payload.
+      const payload = (taskInput as { Payload?: unknown }).Payload ?? {};
+      try {
+        return await this.props.invoke(functionArn, payload);
+      } catch (error) {
+        // A function error fails the task with the function's error type, as Lambda reports it.
+        const failure = error instanceof Error ? error : new Error(String(error));
+        throw new TaskFailedError(failure.name, JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
+      }
+    };
+    const callbackTask: LocalTaskHandler = async (taskInput) => {
+      // Each attempt of a task gets its own token; the token of a failed attempt can no longer be answered.
+      const token = `local-task-token-${randomUUID()}`;
+      tokens.push(token);
+      const outcome = callbacks.waitFor(token);
+      // Answered (or failed) while the invocation still runs: handled below, never an unhandled rejection.
+      outcome.catch(() => undefined);
+      try {
+        await invoke(replaceString(taskInput, TOKEN_PLACEHOLDER, token));
+      } catch (error) {
+        callbacks.expire(token);
+        throw error;
+      }
+      return (await outcome) as JSONValue;
+    };
+    const requestResponseTask: LocalTaskHandler = async (taskInput) => {
+      const requestId = randomUUID();
+      const payload = await invoke(taskInput);
+      return {
+        ExecutedVersion: "$LATEST", Payload: payload as JSONValue, StatusCode: 200,
+        SdkHttpMetadata: { HttpStatusCode: 200, HttpHeaders: { "X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": requestId } },
+        SdkResponseMetadata: { RequestId: requestId },
+      };
+    };
+    const run = this.machine.run(input as JSONValue, {
+      context: { Task: { Token: TOKEN_PLACEHOLDER }, Execution: { Id: executionArn, Name: name }, StateMachine: { Id: this.stateMachineArn, Name: this.name } },
+      overrides: {
+        taskResourceLocalHandlers: Object.fromEntries([...this.tasks].map(([state, kind]) => [state, kind === "callback" ? callbackTask : requestResponseTask])),
+        ...(this.props.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries([...this.tasks.keys()].map((state) => [state, this.props.retryIntervalMs!])) } : {}),
+      },
+    });
+    const events: ExecutionEvent[] = [];
+    const collecting = (async () => {
+      for await (const event of run.eventLogs) events.push(event as ExecutionEvent);
+    })();
+    let result: Pick<ExecutionResult, "status" | "output" | "error">;
+    try {
+      result = { status: "SUCCEEDED", output: await run.result };
+    } catch (error) {
+      if (error instanceof ExecutionTimeoutError) {
+        result = { status: "TIMED_OUT", error: { name: "States.Timeout", cause: "the execution exceeded its TimeoutSeconds" } };
+      } else if (error instanceof ExecutionError) {
+        const cause = error.cause as Error & { cause?: string };
+        result = { status: "FAILED", error: { name: cause.name, cause: String(cause.cause ?? cause.message) } };
+      } else {
+        throw error;
+      }
+    } finally {
+      tokens.forEach((token) => callbacks.expire(token));
+    }
+    await collecting;
+    const entered = events.filter((e) => e.type === "StateEntered");
+    return { ...result, executionArn, name, states: entered.map((e) => e.state!.name), events, finalStateInput: entered.at(-1)?.state?.input, attempts };
+  }
+}
+
+/** Every Task state of a definition, those inside Parallel branches and Map iterators included. */
+function taskStates(definition: StateDefinition): Array<[string, StateDefinition]> {
+  return Object.entries((definition.States ?? {}) as Record<string, StateDefinition>).flatMap(([name, state]) => [
+    ...(state.Type === "Task" ? [[name, state] as [string, StateDefinition]] : []),
+    ...((state.Branches ?? []) as StateDefinition[]).flatMap(taskStates),
+    ...[state.Iterator, state.ItemProcessor].filter(Boolean).flatMap((inner) => taskStates(inner)),
+  ]);
+}
+
+function replaceString(value: unknown, from: string, to: string): unknown {
+  if (value === from) return to;
+  if (Array.isArray(value)) return value.map((item) => replaceString(item, from, to));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceString(item, from, to)]));
+  }
+  return value;
+}
