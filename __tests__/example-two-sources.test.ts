@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { defineTwoSources } from "../examples/two-sources/app";
+import { defineTwoSources, ORDERS_SOURCE } from "../examples/two-sources/app";
+import { LocalPipeline } from "../scripts/local/pipeline";
 import { loadConfig } from "../stacks/config";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import { testArchive } from "./support/synth";
@@ -62,6 +63,33 @@ describe("examples/two-sources", () => {
       expect([count("aws_dynamodb_table"), count("aws_sfn_state_machine"), count("aws_lambda_function"), count("aws_cloudwatch_event_rule")]).toEqual([2, 2, 2, 3]);
       expect(new Set(plan.actions)).toEqual(new Set(["create"]));
     });
+  });
+});
+
+describe("examples/two-sources offline", () => {
+  let pipeline: LocalPipeline;
+  beforeAll(async () => {
+    pipeline = await LocalPipeline.start({ stackDir, retryIntervalMs: 0 });
+  });
+  afterAll(async () => pipeline?.close());
+
+  const event = (id: string, source: string) => ({
+    version: "0", id, "detail-type": "message", source, account: "000000000000", time: "2022-04-16T12:20:00Z",
+    region: "us-east-1", resources: [], detail: { message: JSON.stringify({ id }) },
+  });
+
+  test("a message of the first source is recorded twice over: in the messages table and, by the audit recorder, in the audit table", async () => {
+    const deliveries = await pipeline.putEvent(event("two-1", "com.devpost.commonevent"));
+    expect(deliveries.map((d) => d.execution?.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    expect(await pipeline.storedItem("two-1", "MessagesTable-dev")).toBeDefined();
+    expect(await pipeline.storedItem("two-1", "AuditTable-dev")).toBeDefined();
+  });
+
+  test("an order is recorded by the same workflow in the messages table, and not audited", async () => {
+    const deliveries = await pipeline.putEvent(event("order-1", ORDERS_SOURCE));
+    expect(deliveries.map((d) => d.execution?.status)).toEqual(["SUCCEEDED"]);
+    expect(await pipeline.storedItem("order-1", "MessagesTable-dev")).toBeDefined();
+    expect(await pipeline.storedItem("order-1", "AuditTable-dev")).toBeUndefined();
   });
 });
 
