@@ -1,5 +1,5 @@
 import "../local/node-compat";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -9,13 +9,18 @@ import { MESSAGE_KEY } from "../../stacks/constructs/messages-table";
 import { createTable, LOCAL_AWS, startDynamoDB } from "../local/dynamodb";
 import { loadHandlerFromArchive } from "../local/lambda-archive";
 import { TaskCallbackEndpoint } from "../local/task-callbacks";
-import { LAMBDA_RESULTS_PATH, LambdaBenchResult } from "../cost/facts";
-import { README_PATH, regenerateReadme } from "../readme";
+import { BENCH_RESULTS_DIR, LAMBDA_BENCH_INPUT_PATH, LambdaBenchResult } from "../cost/facts";
+import { parseArgs, runCli, wholeNumber } from "../ops/args";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 import { temporaryDirectory } from "../temp-dir";
 
+const USAGE = "usage: npm run bench:lambda -- [--records N] [--save]";
+
 /**
- * npm run bench:lambda [-- --records N]
+ * npm run bench:lambda [-- --records N] [-- --save]
+ *
+ * Results go to .bench/lambda.json (untracked). With --save they also become the cost model's input
+ * (scripts/cost/handler-duration.json); README's cost table changes only with `npm run readme`.
  *
  * Measures, in one run against the same dynalite and callback endpoint: the bundle size, the cold module load of
  * the bundle, and the warm per-record latency of the handler against a bare PutItem + SendTaskSuccess sequence
@@ -23,9 +28,8 @@ import { temporaryDirectory } from "../temp-dir";
  * machine state.
  */
 async function main(): Promise<void> {
-  const recordsArg = process.argv.indexOf("--records");
-  const records = recordsArg >= 0 ? Number(process.argv[recordsArg + 1]) : 1000;
-  if (!Number.isInteger(records) || records < 1) throw new Error("usage: npm run bench:lambda -- [--records N]");
+  const args = parseArgs(process.argv.slice(2), ["--records"], ["--save"]);
+  const records = args.records === undefined ? 1000 : wholeNumber("--records", args.records);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
   const archive = buildRecorderArchive({ outDir: temporaryDirectory("bench-archive") });
@@ -117,14 +121,15 @@ async function main(): Promise<void> {
     bundleBytes: bundle.length,
     zipBytes: statSync(archive.zipPath).size,
   };
-  mkdirSync(path.dirname(LAMBDA_RESULTS_PATH), { recursive: true });
-  writeFileSync(LAMBDA_RESULTS_PATH, `${JSON.stringify(saved, null, 2)}\n`);
+  mkdirSync(BENCH_RESULTS_DIR, { recursive: true });
+  const resultsFile = path.join(BENCH_RESULTS_DIR, "lambda.json");
+  writeFileSync(resultsFile, `${JSON.stringify(saved, null, 2)}\n`);
   out.write(`  ratio handler / bare: mean ${(mean(handlerTimes) / mean(bareTimes)).toFixed(3)}x, p50 ${(percentile(handlerTimes, 50) / percentile(bareTimes, 50)).toFixed(3)}x (target <= 1.2x)\n`);
-  writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
-  out.write(`saved to ${path.relative(process.cwd(), LAMBDA_RESULTS_PATH)}; README's cost table redrawn from it\n`);
+  out.write(`results: ${path.relative(process.cwd(), resultsFile)}\n`);
+  if (args.save === true) {
+    writeFileSync(LAMBDA_BENCH_INPUT_PATH, `${JSON.stringify(saved, null, 2)}\n`);
+    out.write(`saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw README's cost table\n`);
+  }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exitCode = 1;
-});
+runCli(USAGE, main);
