@@ -12,7 +12,8 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
   let bootstrap: PlanResult;
 
   beforeAll(() => {
-    outdir = synthAppToDisk();
+    // With the bucket configured, as a second clone has it: the name needs no account lookup, so it plans offline.
+    outdir = synthAppToDisk({ env: { RECORDER_STATE_BUCKET: "acme-tf-state" } });
     bootstrap = initValidatePlan(prepareOfflineCopy(path.join(outdir, "stacks", "message-recorder-state")));
   });
 
@@ -27,9 +28,19 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
       "aws_s3_bucket_versioning",
     ]);
     const values = (type: string) => bootstrap.resources.find((r) => r.type === type)!.values;
-    expect(values("aws_s3_bucket").bucket_prefix).toBe("message-recorder-tfstate-");
+    expect(values("aws_s3_bucket").bucket).toBe("acme-tf-state");
     expect(values("aws_s3_bucket_versioning").versioning_configuration).toEqual([expect.objectContaining({ status: "Enabled" })]);
     expect(values("aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+  });
+
+  test("the first-run bootstrap folder (local state, derived name) validates after being moved elsewhere, unchanged", () => {
+    const relocated = path.join(temporaryDirectory("relocated"), "somewhere", "else", "bootstrap");
+    cpSync(path.join(synthAppToDisk(), "stacks", "message-recorder-state"), relocated, { recursive: true });
+    terraform(relocated, ["init", "-input=false"]);
+    expect(terraform(relocated, ["validate"])).toContain("The configuration is valid");
+    // The backend Terraform initialized keeps the state inside the moved folder.
+    const initialized = JSON.parse(readFileSync(path.join(relocated, ".terraform", "terraform.tfstate"), "utf8"));
+    expect(initialized.backend).toMatchObject({ type: "local", config: { path: "terraform.tfstate" } });
   });
 
   test("a stack with the cloud block loads and validates in Terraform", () => {

@@ -10,15 +10,19 @@ export function pipelineStackName(environment: string): string {
 }
 
 export interface DefinedStacks {
-  readonly stateBucket: StateBucketStack;
+  /** Absent when no environment keeps its state in S3 (backend `cloud` everywhere): nothing would use the bucket. */
+  readonly stateBucket?: StateBucketStack;
   readonly pipelines: readonly PipelineStack[];
 }
 
 /** Adds every stack of the configuration to the app. */
 export function defineStacks(app: App, config: AppConfig, recorderArchive: LambdaArchive): DefinedStacks {
-  const stateBucket = new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket });
+  const usesS3 = config.environments.some((environment) => environment.backend.type === "s3");
+  const stateBucket = usesS3
+    ? new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket })
+    : undefined;
   const pipelines = config.environments.map(
     (environment) => new PipelineStack(app, pipelineStackName(environment.environment), { config: environment, recorderArchive }),
   );
-  return { stateBucket, pipelines };
+  return { ...(stateBucket ? { stateBucket } : {}), pipelines };
 }
