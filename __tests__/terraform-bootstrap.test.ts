@@ -1,7 +1,8 @@
-import { cpSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
-import { initValidatePlan, PlanResult, prepareOfflineCopy, terraform, terraformTierEnabled } from "./support/terraform";
+import { initValidatePlan, PlanResult, prepareOfflineCopy, providerMirror, terraform, terraformTierEnabled } from "./support/terraform";
 import { temporaryDirectory } from "../scripts/temp-dir";
 
 const enabled = terraformTierEnabled();
@@ -43,15 +44,22 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     expect(initialized.backend).toMatchObject({ type: "local", config: { path: "terraform.tfstate" } });
   });
 
-  test("a stack with the cloud block loads and validates in Terraform", () => {
-    const cloudOut = synthAppToDisk({ env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder" } });
-    const workdir = temporaryDirectory("tf-cloud");
-    cpSync(path.join(cloudOut, "stacks", "message-recorder-dev"), workdir, { recursive: true });
-    const tf = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8"));
+  test("npm run package:tfc writes a clean folder with the cloud block, the assets and a provider lock, which validates", () => {
+    const out = path.join(temporaryDirectory("tfc"), "package");
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/tfc/package.ts", "dev", "--out", out], {
+      cwd: path.resolve(__dirname, ".."),
+      encoding: "utf8",
+      env: { ...process.env, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder", TF_PROVIDER_MIRROR: providerMirror() },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([".gitignore", ".terraform.lock.hcl", "assets", "cdk.tf.json"]);
+    expect(readFileSync(path.join(out, ".terraform.lock.hcl"), "utf8")).toMatch(/provider "registry.terraform.io\/hashicorp\/aws" \{\n\s+version\s+= "5.100.0"/);
+    const tf = JSON.parse(readFileSync(path.join(out, "cdk.tf.json"), "utf8"));
     // Terraform's documented cloud block arguments; `terraform init` would need app.terraform.io to check more.
     expect(Object.keys(tf.terraform.cloud).every((key) => ["organization", "hostname", "token", "workspaces"].includes(key))).toBe(true);
-    expect(Object.keys(tf.terraform.cloud.workspaces)).toEqual(["name"]);
-    terraform(workdir, ["init", "-input=false", "-backend=false"]);
-    expect(terraform(workdir, ["validate"])).toContain("The configuration is valid");
+    expect(tf.terraform.cloud.workspaces).toEqual({ name: "message-recorder-dev" });
+    terraform(out, ["init", "-input=false", "-backend=false"]);
+    expect(terraform(out, ["validate"])).toContain("The configuration is valid");
   });
 });
