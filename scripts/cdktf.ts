@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { pipelineStackName } from "../stacks/app";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
-import { STATE_BUCKET_STACK } from "../stacks/state-bucket-stack";
+import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
 import { oneLine, runCli, UsageError } from "./ops/args";
 import { loadProjectConfig } from "./project-config";
 

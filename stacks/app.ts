@@ -2,12 +2,10 @@ import { App } from "cdktf";
 import { AppConfig } from "./config";
 import { LambdaArchive } from "./constructs/recorder-function";
 import { PipelineStack } from "./pipeline-stack";
-import { STATE_BUCKET_STACK, StateBucketStack } from "./state-bucket-stack";
+import { pipelineStackName, STATE_BUCKET_STACK } from "./names";
+import { StateBucketStack } from "./state-bucket-stack";
 
-/** Stack names are folder names under cdktf.out/stacks and the names `cdktf deploy` takes. */
-export function pipelineStackName(environment: string): string {
-  return `message-recorder-${environment}`;
-}
+export { pipelineStackName } from "./names";
 
 export interface DefinedStacks {
   /** Absent when no environment keeps its state in S3 (backend `cloud` everywhere): nothing would use the bucket. */

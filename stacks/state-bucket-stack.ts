@@ -9,9 +9,10 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { STATE_BUCKET_STACK } from "./names";
 import { PROJECT_TAG } from "./pipeline-stack";
 
-export const STATE_BUCKET_STACK = "message-recorder-state";
+export { STATE_BUCKET_STACK } from "./names";
 /** The bucket's name when none is configured: followed by `<account id>-<region>`, so it is the same from any clone. */
 export const DERIVED_BUCKET_PREFIX = "message-recorder-tfstate-";
 /** Key of this stack's own state once it lives in the bucket (apart from the pipelines' `message-recorder/<env>/`). */

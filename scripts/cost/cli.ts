@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { readPipelineStack, synthesizeFirstEnvironment } from "../local/synth";
+import { readPipelineStack } from "../local/stack-json";
 import { parseArgs, runCli, UsageError, wholeNumber } from "../ops/args";
 import { designFactsFromStack, loadLambdaBench, loadPrices } from "./facts";
 import { CostLine, expressSyncCost, standardCallbackCost, total } from "./model";
@@ -26,12 +26,13 @@ export function formatComparison(events: number, standard: CostLine[], express: 
   ].join("\n");
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ["--events-per-month", "--message-bytes", "--stack-dir"]);
   if (args["events-per-month"] === undefined) throw new UsageError("--events-per-month is required");
   const events = wholeNumber("--events-per-month", args["events-per-month"]);
   const messageBytes = args["message-bytes"] === undefined ? 100 : wholeNumber("--message-bytes", args["message-bytes"]);
-  const stackDir = typeof args["stack-dir"] === "string" ? path.resolve(args["stack-dir"]) : synthesizeFirstEnvironment();
+  // The synth is loaded only when needed: bad arguments are answered without it.
+  const stackDir = typeof args["stack-dir"] === "string" ? path.resolve(args["stack-dir"]) : (await import("../local/synth")).synthesizeFirstEnvironment();
   const stack = readPipelineStack(stackDir);
   const prices = loadPrices();
   const bench = loadLambdaBench();
@@ -41,4 +42,4 @@ function main(argv: string[]): void {
   process.stdout.write(`unit prices: ${prices.region}, ${prices.date} (scripts/cost/prices.json); handler duration measured ${bench.date} on ${bench.machine}\n`);
 }
 
-if (require.main === module) runCli(USAGE, async () => main(process.argv.slice(2)));
+if (require.main === module) runCli(USAGE, () => main(process.argv.slice(2)));

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import "./node-compat";
 import { oneLine, parseCommandLine, runCli, UsageError } from "../ops/args";
 import type { LocalPipeline } from "./pipeline";
-import { readPipelineStack, synthesizeFirstEnvironment } from "./synth";
+import { readPipelineStack } from "./stack-json";
 
 /**
  * npm run local -- <event.json> [--stack-dir cdktf.out/stacks/<stack>]
@@ -40,10 +40,10 @@ async function main(argv: string[]): Promise<void> {
   if (positional.length === 0) throw new UsageError("the event file is required");
   const event = readEvent(positional[0]);
 
-  const stackDir = typeof options["stack-dir"] === "string" ? path.resolve(options["stack-dir"]) : synthesizeFirstEnvironment();
+  // The synth and the pipeline are loaded only when needed: bad arguments are answered without them.
+  const stackDir = typeof options["stack-dir"] === "string" ? path.resolve(options["stack-dir"]) : (await import("./synth")).synthesizeFirstEnvironment();
   readPipelineStack(stackDir);
 
-  // Loaded only now: it brings the local Step Functions and DynamoDB, which bad arguments do not need.
   const { LocalPipeline: Pipeline } = await import("./pipeline");
   let pipeline: LocalPipeline;
   try {

@@ -1,9 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { App } from "cdktf";
-import { buildRecorderArchive } from "../../lambdas/build";
-import { defineStacks, pipelineStackName } from "../../stacks/app";
+import { pipelineStackName } from "../../stacks/names";
 import { parseCommandLine, runCli, UsageError } from "../ops/args";
 import { loadProjectConfig } from "../project-config";
 import { temporaryDirectory } from "../temp-dir";
@@ -86,6 +84,8 @@ runCli(USAGE, async () => {
   if (mirror && !existsSync(mirror)) throw new UsageError(`--fs-mirror: ${mirror} does not exist`);
   checkOut(out);
 
+  // Loaded only now: the cdktf app and the provider bindings are not needed to refuse bad arguments.
+  const [{ App }, { buildRecorderArchive }, { defineStacks }] = await Promise.all([import("cdktf"), import("../../lambdas/build"), import("../../stacks/app")]);
   const synthesized = temporaryDirectory("tfc-synth");
   const app = new App({ outdir: synthesized });
   defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));
