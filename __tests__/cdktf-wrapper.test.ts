@@ -24,13 +24,13 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
   });
 
   test("--state-bucket becomes the configured bucket of the synth that the cdktf CLI runs", () => {
-    const { env } = planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "acme-tf-state"]), bare);
+    const { env } = planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "acme-tf-state"]), bare, true);
     expect(env.RECORDER_STATE_BUCKET).toBe("acme-tf-state");
     expect(env.TF_CLI_ARGS_init).toBeUndefined();
   });
 
   test("rejects a --state-bucket that is not a bucket name, naming the rule", () => {
-    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "Bad_Name"]), bare))
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "Bad_Name", "--auto-approve"]), bare))
       .toThrow('RECORDER_STATE_BUCKET: "Bad_Name" is not allowed; expected an S3 bucket name');
   });
 
@@ -46,9 +46,9 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
   });
 
   test("rejects --backend-config for a stack whose backend is not a partial S3 one", () => {
-    expect(() => planRun(parseInvocation(["deploy", "message-recorder-state", "--backend-config", "bucket=x"]), bare))
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-state", "--backend-config", "bucket=x"]), bare, true))
       .toThrow("--backend-config: message-recorder-state keeps its state locally, in its own folder; backend arguments apply only to a pipeline stack with a partial S3 backend");
-    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--backend-config", "bucket=x"]), { ...bare, RECORDER_STATE_BUCKET: "acme" }))
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--backend-config", "bucket=x"]), { ...bare, RECORDER_STATE_BUCKET: "acme" }, true))
       .toThrow("--backend-config: message-recorder-dev already has its bucket (acme) from the configuration; drop one of them");
   });
 
@@ -58,6 +58,20 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     expect(() => parseInvocation(["deploy"])).toThrow("the stack is required");
     expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-aprove"])).toThrow(/^unknown option --auto-aprove; allowed: --state-bucket, --backend-config, --auto-approve/);
     expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-approve", "--auto-approve"])).toThrow("--auto-approve is given twice; give each option once");
+  });
+
+  test("rejects deploy with no terminal to approve on unless --auto-approve is given", () => {
+    const dev = ["deploy", "message-recorder-dev", "--state-bucket", "acme-tf-state"];
+    expect(() => planRun(parseInvocation(dev), bare, false)).toThrow("deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)");
+    expect(() => planRun(parseInvocation([...dev, "--auto-approve"]), bare, false)).not.toThrow();
+    expect(() => planRun(parseInvocation(dev), bare, true)).not.toThrow();
+  });
+
+  test("rejects a Terraform Cloud stack that selects workspaces by tag unless TF_WORKSPACE names one", () => {
+    const tags = { ...bare, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE_TAGS: "recorder" };
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), tags))
+      .toThrow("message-recorder-dev selects Terraform Cloud workspaces by tag (recorder, environment:dev); set TF_WORKSPACE to the workspace to use");
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), { ...tags, TF_WORKSPACE: "recorder-dev" })).not.toThrow();
   });
 
   test("passes cdktf's own options through, --skip-provider-lock included", () => {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
-import { oneLine, runCli, UsageError } from "./ops/args";
+import { runCli, UsageError } from "./ops/args";
 import { loadProjectConfig } from "./project-config";
 
 /**
@@ -16,6 +16,8 @@ import { loadProjectConfig } from "./project-config";
  *     one, Terraform would stop at an interactive "bucket ... Enter a value:" prompt; this refuses instead.
  *   - --backend-config reaches `terraform init` of that one stack (as TF_CLI_ARGS_init of the one cdktf process),
  *     never the bootstrap stack's local backend nor a Terraform Cloud stack.
+ *   - the other prompts are refused up front too: deploy's approval with no terminal (pass --auto-approve), and
+ *     the choice of workspace of a Terraform Cloud stack that selects workspaces by tag (set TF_WORKSPACE).
  */
 const COMMANDS = ["synth", "diff", "deploy", "output"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -119,9 +121,13 @@ function stackBackend(config: AppConfig, stack: string): StackBackend {
 }
 
 /** The child's environment: the version check off, and backend arguments only where they apply. */
-export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; notes: string[] } {
+export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interactive = process.stdin.isTTY === true): { env: NodeJS.ProcessEnv; notes: string[] } {
   const childEnv: NodeJS.ProcessEnv = { ...env, CHECKPOINT_DISABLE: "1" };
   const notes: string[] = [];
+  if (invocation.command === "deploy" && !interactive && !invocation.passThrough.includes("--auto-approve")) {
+    // cdktf asks for approval before it applies; with no terminal nobody can answer.
+    throw new MissingSettingError("deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)");
+  }
   if (invocation.stateBucket !== undefined) childEnv.RECORDER_STATE_BUCKET = invocation.stateBucket;
   // Checks cdktf.json and every setting (with --state-bucket applied) before the CLI starts: one line each.
   const config = loadProjectConfig(childEnv);
@@ -132,6 +138,10 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv): { env: 
   if (backend.kind !== "s3") {
     const where = backend.kind === "cloud" ? "in Terraform Cloud (backend cloud)" : backend.bucket ? `in the bucket ${backend.bucket}` : "locally, in its own folder";
     if (invocation.backendConfig.length > 0) throw new UsageError(`--backend-config: ${invocation.stack} keeps its state ${where}; backend arguments apply only to a pipeline stack with a partial S3 backend`);
+    if (backend.kind === "cloud" && backend.environment.backend.type === "cloud" && backend.environment.backend.workspaceTags && !env.TF_WORKSPACE) {
+      // Tags select several workspaces; terraform init would ask which one to use.
+      throw new MissingSettingError(`${invocation.stack} selects Terraform Cloud workspaces by tag (${backend.environment.backend.workspaceTags.join(", ")}); set TF_WORKSPACE to the workspace to use`);
+    }
     if (inherited) {
       delete childEnv.TF_CLI_ARGS_init;
       notes.push(`note: TF_CLI_ARGS_init is not passed to ${invocation.stack}, which keeps its state ${where}`);
@@ -147,16 +157,17 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv): { env: 
     return { env: childEnv, notes };
   }
   if (inherited && inherited.includes("-backend-config")) return { env: childEnv, notes };
-  throw new MissingBucketError(
+  throw new MissingSettingError(
     `${invocation.stack} keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) ` +
     `or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of ${STATE_BUCKET_STACK}), or --backend-config bucket=<name> for a partial backend`,
   );
 }
 
-class MissingBucketError extends Error {
+/** A setting without which cdktf or Terraform would stop at an interactive prompt: refused up front instead. */
+class MissingSettingError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "MissingBucketError";
+    this.name = "MissingSettingError";
   }
 }
 
@@ -197,8 +208,8 @@ if (require.main === module) {
         process.stdout.write(`${usage(error.command)}\n`);
         return;
       }
-      if (error instanceof MissingBucketError) {
-        process.stderr.write(`${oneLine(error).replace(/^MissingBucketError: /, "")}\n`);
+      if (error instanceof MissingSettingError) {
+        process.stderr.write(`${error.message}\n`);
         process.exitCode = 2;
         return;
       }
