@@ -15,9 +15,8 @@ describe("npm run package:tfc (errors; the package itself is proven in the Terra
     expect(result.stderr).toMatch(/^environment dev keeps its state in S3 \(backend s3\); package:tfc needs backend cloud: set backend, tfcOrganization and tfcWorkspace or tfcWorkspaceTags \(cdktf.json or RECORDER_\*\); usage: .*\n$/);
   });
 
-  test("rejects a missing or unknown environment, naming the configured ones", () => {
-    expect(runPackage(CLOUD).stderr).toMatch(/^the environment is required; configured: dev; usage:/);
-    expect(runPackage(CLOUD, "prod").stderr).toMatch(/^environment "prod" is not configured; expected one of dev; usage:/);
+  test("rejects an unknown environment, naming the configured ones", () => {
+    expect(runPackage(CLOUD, "prod").stderr).toMatch(/^environment "prod" is not configured; expected one of dev; usage:.*\n$/);
   });
 
   test("refuses to overwrite a folder that is not a previous package", () => {
@@ -27,11 +26,5 @@ describe("npm run package:tfc (errors; the package itself is proven in the Terra
     const result = runPackage(CLOUD, "dev", "--out", out);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^--out: ${out} is not empty and holds no cdk.tf.json, so it is not a previous package; choose a new or empty folder; usage:`));
-  });
-
-  test("--help prints the usage line and exits 0", () => {
-    const result = runPackage({}, "--help");
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^usage: npm run package:tfc -- <environment>/);
   });
 });
