@@ -37,6 +37,8 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
   test("--backend-config reaches terraform init of the one stack run, as a partial S3 backend asks", () => {
     const { env } = planRun(parseInvocation(["diff", "message-recorder-dev", "--backend-config", "bucket=acme", "--backend-config", "backend.hcl"]), bare);
     expect(env.TF_CLI_ARGS_init).toBe("-backend-config=bucket=acme -backend-config=backend.hcl");
+    const spaced = planRun(parseInvocation(["diff", "message-recorder-dev", "--backend-config", "my backend.hcl"]), bare).env;
+    expect(spaced.TF_CLI_ARGS_init).toBe('"-backend-config=my backend.hcl"');
   });
 
   test("an exported TF_CLI_ARGS_init never reaches the bootstrap stack's local backend", () => {

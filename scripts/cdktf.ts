@@ -153,7 +153,7 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
     return { env: childEnv, notes };
   }
   if (invocation.backendConfig.length > 0) {
-    childEnv.TF_CLI_ARGS_init = invocation.backendConfig.map((arg) => `-backend-config=${arg}`).join(" ");
+    childEnv.TF_CLI_ARGS_init = invocation.backendConfig.map((arg) => shellWord(`-backend-config=${arg}`)).join(" ");
     return { env: childEnv, notes };
   }
   if (inherited && inherited.includes("-backend-config")) return { env: childEnv, notes };
@@ -161,6 +161,11 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
     `${invocation.stack} keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) ` +
     `or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of ${STATE_BUCKET_STACK}), or --backend-config bucket=<name> for a partial backend`,
   );
+}
+
+/** Terraform reads TF_CLI_ARGS_* as a shell would: quote a word that holds spaces or quotes. */
+function shellWord(word: string): string {
+  return /[\s"'\\$`]/.test(word) ? `"${word.replace(/(["\\$`])/g, "\\$1")}"` : word;
 }
 
 /** A setting without which cdktf or Terraform would stop at an interactive prompt: refused up front instead. */
