@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseInvocation, planRun } from "../scripts/cdktf";
+import { temporaryDirectory } from "../scripts/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The environment of a user who configured nothing: no bucket, no backend arguments. */
@@ -74,6 +75,16 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), tags))
       .toThrow("message-recorder-dev selects Terraform Cloud workspaces by tag (recorder, environment:dev); set TF_WORKSPACE to the workspace to use");
     expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), { ...tags, TF_WORKSPACE: "recorder-dev" })).not.toThrow();
+  });
+
+  test("refuses a synth that would delete the bootstrap stack's unmigrated local state (backend cloud everywhere)", () => {
+    const outdir = temporaryDirectory("cdktf-out");
+    mkdirSync(path.join(outdir, "stacks", "message-recorder-state"), { recursive: true });
+    writeFileSync(path.join(outdir, "stacks", "message-recorder-state", "terraform.tfstate"), "{}");
+    const cloud = { ...bare, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "recorder" };
+    expect(() => planRun(parseInvocation(["synth", "--output", outdir]), cloud))
+      .toThrow(/terraform.tfstate holds the state bucket's state, and this synth \(no environment keeps its state in S3\) would delete it; migrate it into the bucket first/);
+    expect(() => planRun(parseInvocation(["synth", "--output", outdir]), bare)).not.toThrow();
   });
 
   test("passes cdktf's own options through, --skip-provider-lock included", () => {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
@@ -19,6 +20,7 @@ import { loadProjectConfig } from "./project-config";
  *   - the other prompts are refused up front too: deploy's approval with no terminal (pass --auto-approve), and
  *     the choice of workspace of a Terraform Cloud stack that selects workspaces by tag (set TF_WORKSPACE).
  */
+const ROOT = path.join(__dirname, "..");
 const COMMANDS = ["synth", "diff", "deploy", "output"] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -131,6 +133,7 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
   if (invocation.stateBucket !== undefined) childEnv.RECORDER_STATE_BUCKET = invocation.stateBucket;
   // Checks cdktf.json and every setting (with --state-bucket applied) before the CLI starts: one line each.
   const config = loadProjectConfig(childEnv);
+  guardBootstrapState(invocation, config);
   if (invocation.command === "synth" || !invocation.stack) return { env: childEnv, notes };
 
   const backend = stackBackend(config, invocation.stack);
@@ -163,6 +166,24 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
   );
 }
 
+/**
+ * cdktf synth deletes the folder of a stack it no longer synthesizes. When no environment uses S3 (backend
+ * `cloud` everywhere), that is the bootstrap stack's folder, which holds its state until it is migrated into the
+ * bucket: refuse rather than lose it.
+ */
+function guardBootstrapState(invocation: Invocation, config: AppConfig): void {
+  if (invocation.passThrough.includes("--skip-synth") || config.environments.some((e) => e.backend.type === "s3")) return;
+  const outputAt = invocation.passThrough.indexOf("--output");
+  const outdir = outputAt >= 0 ? path.resolve(invocation.passThrough[outputAt + 1]) : path.join(ROOT, "cdktf.out");
+  const state = path.join(outdir, "stacks", STATE_BUCKET_STACK, "terraform.tfstate");
+  if (existsSync(state)) {
+    throw new MissingSettingError(
+      `${path.relative(process.cwd(), state) || state} holds the state bucket's state, and this synth (no environment keeps its state in S3) would delete it; ` +
+      `migrate it into the bucket first (README, "Bootstrap the state bucket") or move it elsewhere`,
+    );
+  }
+}
+
 /** Terraform reads TF_CLI_ARGS_* as a shell would: quote a word that holds spaces or quotes. */
 function shellWord(word: string): string {
   return /[\s"'\\$`]/.test(word) ? `"${word.replace(/(["\\$`])/g, "\\$1")}"` : word;
@@ -180,7 +201,7 @@ const CDKTF_BIN = path.join(path.dirname(require.resolve("cdktf-cli/package.json
 
 function runCdktf(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CDKTF_BIN, ...args], { stdio: "inherit", env, cwd: path.join(__dirname, "..") });
+    const child = spawn(process.execPath, [CDKTF_BIN, ...args], { stdio: "inherit", env, cwd: ROOT });
     child.on("error", reject);
     child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
