@@ -1,11 +1,20 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
 import { initValidatePlan, PlanResult, prepareOfflineCopy, providerMirror, terraform, terraformTierEnabled } from "./support/terraform";
 import { temporaryDirectory } from "../scripts/temp-dir";
 
 const enabled = terraformTierEnabled();
+
+/** The local STS of support/fake-sts.js, in its own process: terraform() blocks this one while it runs. */
+function startFakeSts(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [path.join(__dirname, "support", "fake-sts.js")], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.stdout.once("data", (line: Buffer) => resolve({ url: line.toString().trim(), stop: () => child.kill("SIGTERM") }));
+  });
+}
 const describeTerraform = enabled ? describe : describe.skip;
 
 describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switch", () => {
@@ -34,7 +43,7 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     expect(values("aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
   });
 
-  test("the first-run bootstrap folder (local state, derived name) validates after being moved elsewhere, unchanged", () => {
+  test("the first-run bootstrap folder (local state, derived name) validates after being moved elsewhere, unchanged", async () => {
     const relocated = path.join(temporaryDirectory("relocated"), "somewhere", "else", "bootstrap");
     cpSync(path.join(synthAppToDisk(), "stacks", "message-recorder-state"), relocated, { recursive: true });
     terraform(relocated, ["init", "-input=false"]);
@@ -42,6 +51,20 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     // The backend Terraform initialized keeps the state inside the moved folder.
     const initialized = JSON.parse(readFileSync(path.join(relocated, ".terraform", "terraform.tfstate"), "utf8"));
     expect(initialized.backend).toMatchObject({ type: "local", config: { path: "terraform.tfstate" } });
+
+    // And it plans the bucket under the name derived from the account, read at plan time (from a local STS).
+    const sts = await startFakeSts();
+    try {
+      writeFileSync(path.join(relocated, "offline_override.tf.json"), JSON.stringify({
+        provider: { aws: [{ skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, endpoints: [{ sts: sts.url }] }] },
+      }));
+      terraform(relocated, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"]);
+      const plan = JSON.parse(terraform(relocated, ["show", "-json", "plan.tfplan"]));
+      const bucket = plan.planned_values.root_module.resources.find((r: { address: string }) => r.address === "aws_s3_bucket.bucket");
+      expect(bucket.values.bucket).toBe("message-recorder-tfstate-123456789012-us-east-1");
+    } finally {
+      sts.stop();
+    }
   });
 
   test("npm run package:tfc writes a clean folder with the cloud block, the assets and a provider lock, which validates", () => {
