@@ -15,7 +15,8 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     const result = spawnSync("npm", ["run", "--silent", "diff", "--", "message-recorder-dev"], {
       cwd: ROOT, encoding: "utf8", env: bare, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000,
     });
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // Generous for a loaded machine; what it guards against is a prompt that waits forever.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr.split("\n")).toEqual([
