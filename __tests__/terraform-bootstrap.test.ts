@@ -65,7 +65,8 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     } finally {
       sts.stop();
     }
-  });
+    // init, validate and plan: three provider starts in one test, which a shared machine can make slow.
+  }, 240_000);
 
   test("npm run package:tfc writes a clean folder with the cloud block, the assets and a provider lock, which validates", () => {
     const out = path.join(temporaryDirectory("tfc"), "package");
