@@ -69,13 +69,14 @@ describe("README's quick start, walked in a fresh clone with no extra variables"
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" })).toBe("");
   });
 
-  test("a malformed cdktf.json stops npm run synth in one line that names the file, with no stack trace", () => {
+  test("a malformed cdktf.json stops synth, local and cost in one line that names the file, with no stack trace", () => {
     writeFileSync(path.join(clone, "cdktf.json"), "{\"language\": \"typescript\", \"context\": {");
     try {
-      const result = run("npm run --silent synth");
-      expect(result.status).not.toBe(0);
-      expect(result.stderr).toMatch(/^Invalid configuration: cdktf\.json: not valid JSON \([^\n]+\)\n$/);
-      expect(result.stdout).toBe("");
+      for (const command of ["npm run --silent synth", "npm run --silent local -- examples/sample-event.json", "npm run --silent cost -- --events-per-month 1000"]) {
+        const result = run(command);
+        expect({ command, status: result.status, stdout: result.stdout }).toEqual({ command, status: 1, stdout: "" });
+        expect({ command, stderr: result.stderr }).toEqual({ command, stderr: expect.stringMatching(/^Invalid configuration: cdktf\.json: not valid JSON \([^\n]+\)\n$/) });
+      }
     } finally {
       execFileSync("git", ["checkout", "--", "cdktf.json"], { cwd: clone });
     }
