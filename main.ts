@@ -15,6 +15,7 @@ try {
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // One line that names the setting, and no stack trace: the trace would only point at this file.
-  process.stderr.write(`Invalid configuration: ${error.message}\n`);
+  // Settings read from cdktf.json's context are named by their path in it (context.recorder...); say which file.
+  process.stderr.write(`Invalid configuration: ${error.message.startsWith("context.") ? "cdktf.json: " : ""}${error.message}\n`);
   process.exitCode = 1;
 }

@@ -1,9 +1,20 @@
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { temporaryDirectory } from "../scripts/temp-dir";
+import { synthAppToDisk } from "./support/synth";
 
 const ROOT = path.resolve(__dirname, "..");
+const USAGE = "usage: npm run local -- <event.json> [--stack-dir <synthesized pipeline stack folder>]";
 const runLocal = (...args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", "scripts/local/run-event.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+/** A file with this content in a temporary folder. */
+function fileWith(name: string, content: string): string {
+  const file = path.join(temporaryDirectory("local-cli"), name);
+  writeFileSync(file, content);
+  return file;
+}
 
 describe("npm run local", () => {
   test("runs the README's sample event to Job Succeed and prints the transitions and the stored item", () => {
@@ -15,9 +26,36 @@ describe("npm run local", () => {
     expect(result.stdout).toMatch(/stored item: \{\n\s+"messageId": \{\n\s+"S": "cdd51245-987a-b3c7-eecf-6d6d63046073"/);
   });
 
-  test("rejects missing arguments with the usage line and exit code 2", () => {
+  test("--help prints the usage line on stdout and exits 0", () => {
+    const result = runLocal("--help");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${USAGE}\n`);
+  });
+
+  test("rejects missing arguments in one line with the usage and exit code 2", () => {
     const result = runLocal();
     expect(result.status).toBe(2);
-    expect(result.stderr.trim()).toBe("usage: npm run local -- <event.json> [--stack-dir <synthesized stack folder>]");
+    expect(result.stderr).toBe(`the event file is required; ${USAGE}\n`);
+  });
+
+  test("rejects a second event file, naming it", () => {
+    const two = runLocal("examples/sample-event.json", "examples/sample-event.json");
+    expect(two.status).toBe(2);
+    expect(two.stderr).toMatch(/^unexpected argument \(one event file only\) "examples\/sample-event.json"; usage:.*\n$/);
+  });
+
+  test("rejects an event file that is missing or not JSON, naming the file", () => {
+    const missing = runLocal("no-such-event.json");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^cannot read the event file no-such-event.json \(ENOENT\); usage:.*\n$/);
+    const malformed = fileWith("broken.json", "{\"id\": ");
+    expect(runLocal(malformed).stderr).toMatch(new RegExp(`^${malformed} is not valid JSON \\(.*\\); expected an EventBridge event as a JSON object.*\\n$`));
+  });
+
+  test("rejects a --stack-dir that is the state bucket stack, naming the folder and what is expected", () => {
+    const stateStack = path.join(synthAppToDisk(), "stacks", "message-recorder-state");
+    const result = runLocal("examples/sample-event.json", "--stack-dir", stateStack);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^--stack-dir: ${stateStack} is not a pipeline stack \\(its cdk.tf.json has no state machine\\); expected a synthesized pipeline stack folder such as cdktf.out/stacks/message-recorder-dev; usage:.*\\n$`));
   });
 });

@@ -20,18 +20,18 @@ function run(script: string, ...args: string[]): Promise<{ status: number | null
   return runWith({}, script, ...args);
 }
 
-function runWith(endpoints: Record<string, string>, script: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** As run, with variables added or, when undefined, removed. */
+function runWith(overrides: Record<string, string | undefined>, script: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+    AWS_MAX_ATTEMPTS: "1",
+    ...overrides,
+  };
+  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `scripts/ops/${script}.ts`, ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test",
-        AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
-        AWS_MAX_ATTEMPTS: "1",
-        ...endpoints,
-      },
-    });
+    const child = spawn(process.execPath, ["--import", "tsx", `scripts/ops/${script}.ts`, ...args], { cwd: ROOT, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -60,10 +60,36 @@ describe("npm run send", () => {
     expect(aws.calls).toEqual([]);
   });
 
-  test("rejects an unknown argument", async () => {
+  test("rejects an unknown option in one line naming it and the allowed ones", async () => {
     const result = await run("send", "--mesage", "{}");
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^unknown argument --mesage\nusage:/);
+    expect(result.stderr).toMatch(/^unknown option --mesage; allowed: --message, --environment, --bus, --source, --region; usage: npm run send --.*\n$/);
+  });
+
+  test("rejects an environment the configuration does not declare, naming the configured ones", async () => {
+    const result = await run("send", "--message", "{}", "--environment", "prod");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^--environment: "prod" is not configured; expected one of dev; usage: .*\n$/);
+  });
+
+  test("--help prints the usage line and exits 0", async () => {
+    const result = await run("send", "--help");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: npm run send -- --message/);
+    expect(aws.calls).toEqual([]);
+  });
+
+  test("takes the region from the configured environment when AWS_REGION is not set", async () => {
+    const result = await runWith({ AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined, RECORDER_REGION: "eu-west-1" }, "send", "--message", "{}");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(aws.calls.map((c) => c.region)).toEqual(["eu-west-1"]);
+  });
+
+  test("AWS_REGION, when set, wins over the configured region", async () => {
+    const result = await runWith({ AWS_REGION: "us-west-2", RECORDER_REGION: "eu-west-1" }, "send", "--message", "{}");
+    expect(result.status).toBe(0);
+    expect(aws.calls.map((c) => c.region)).toEqual(["us-west-2"]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { Testing } from "cdktf";
+import { defineStacks } from "../stacks/app";
+import { loadConfig } from "../stacks/config";
 import { StateBucketStack } from "../stacks/state-bucket-stack";
-import { onlyResource, TerraformJson } from "./support/synth";
+import { onlyResource, testArchive, TerraformJson } from "./support/synth";
 
 function synthBootstrap(bucketName?: string): TerraformJson {
   const app = Testing.app();
@@ -16,14 +18,32 @@ describe("state bucket (bootstrap) stack", () => {
     expect(tf).toMatchSnapshot();
   });
 
-  test("keeps its own state locally, at a relative path that survives re-synthesis", () => {
-    expect(tf.terraform.backend).toEqual({ local: { path: "../../../terraform.message-recorder-state.tfstate" } });
+  test("before the bucket is configured, keeps its own state inside its own folder, at a relative path", () => {
+    expect(tf.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
   });
 
-  test("the bucket is protected from destroy and named by AWS unless configured", () => {
+  test("once the bucket is configured, keeps its own state in that bucket, under its own key, with S3 locking", () => {
+    expect(synthBootstrap("acme-tf-state").terraform.backend).toEqual({
+      s3: { bucket: "acme-tf-state", key: "message-recorder-state/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+    });
+  });
+
+  test("the bucket name is deterministic: configured, or derived from the account (read at plan time) and region", () => {
     expect(bucket.body.lifecycle).toEqual({ prevent_destroy: true });
-    expect(bucket.body.bucket_prefix).toBe("message-recorder-tfstate-");
-    expect(onlyResource(synthBootstrap("acme-tf-state"), "aws_s3_bucket").body.bucket).toBe("acme-tf-state");
+    expect(bucket.body.bucket_prefix).toBeUndefined();
+    expect(bucket.body.bucket).toBe("message-recorder-tfstate-${data.aws_caller_identity.caller-identity.account_id}-eu-west-1");
+    const configured = synthBootstrap("acme-tf-state");
+    expect(onlyResource(configured, "aws_s3_bucket").body.bucket).toBe("acme-tf-state");
+    expect(JSON.stringify(onlyResource(configured, "aws_s3_bucket").body)).not.toContain("caller_identity");
+  });
+
+  test("is not synthesized when every environment keeps its state in Terraform Cloud", () => {
+    const cloud = loadConfig({ env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "recorder" } });
+    const app = Testing.app();
+    const stacks = defineStacks(app, cloud, testArchive());
+    expect(stacks.stateBucket).toBeUndefined();
+    expect(app.node.children.map((child) => child.node.id)).toEqual(["message-recorder-dev"]);
+    expect(defineStacks(Testing.app(), loadConfig({}), testArchive()).stateBucket).toBeDefined();
   });
 
   test("versioning is on", () => {
@@ -69,8 +89,8 @@ describe("state bucket (bootstrap) stack", () => {
     expect(lifecycle.depends_on).toEqual([`aws_s3_bucket_versioning.${onlyResource(tf, "aws_s3_bucket_versioning").name}`]);
   });
 
-  test("outputs the bucket name and the backend settings to use", () => {
-    expect(Object.keys(tf.output).sort()).toEqual(["backend_config", "state_bucket_name", "state_bucket_region"]);
-    expect(tf.output.backend_config.value).toBe(`-backend-config=bucket=\${aws_s3_bucket.${bucket.name}.bucket} -backend-config=region=eu-west-1`);
+  test("outputs the bucket name and region to configure, and no backend arguments for a global TF_CLI_ARGS_init", () => {
+    expect(Object.keys(tf.output).sort()).toEqual(["state_bucket_name", "state_bucket_region"]);
+    expect(tf.output.state_bucket_name.value).toBe(`\${aws_s3_bucket.${bucket.name}.bucket}`);
   });
 });

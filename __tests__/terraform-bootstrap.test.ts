@@ -1,10 +1,20 @@
-import { cpSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
-import { initValidatePlan, PlanResult, prepareOfflineCopy, terraform, terraformTierEnabled } from "./support/terraform";
+import { initValidatePlan, PlanResult, prepareOfflineCopy, providerMirror, terraform, terraformTierEnabled } from "./support/terraform";
 import { temporaryDirectory } from "../scripts/temp-dir";
 
 const enabled = terraformTierEnabled();
+
+/** The local STS of support/fake-sts.js, in its own process: terraform() blocks this one while it runs. */
+function startFakeSts(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [path.join(__dirname, "support", "fake-sts.js")], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.stdout.once("data", (line: Buffer) => resolve({ url: line.toString().trim(), stop: () => child.kill("SIGTERM") }));
+  });
+}
 const describeTerraform = enabled ? describe : describe.skip;
 
 describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switch", () => {
@@ -12,7 +22,8 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
   let bootstrap: PlanResult;
 
   beforeAll(() => {
-    outdir = synthAppToDisk();
+    // With the bucket configured, as a second clone has it: the name needs no account lookup, so it plans offline.
+    outdir = synthAppToDisk({ env: { RECORDER_STATE_BUCKET: "acme-tf-state" } });
     bootstrap = initValidatePlan(prepareOfflineCopy(path.join(outdir, "stacks", "message-recorder-state")));
   });
 
@@ -29,20 +40,52 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
       "aws_s3_bucket_versioning",
     ]);
     const values = (type: string) => bootstrap.resources.find((r) => r.type === type)!.values;
-    expect(values("aws_s3_bucket").bucket_prefix).toBe("message-recorder-tfstate-");
+    expect(values("aws_s3_bucket").bucket).toBe("acme-tf-state");
     expect(values("aws_s3_bucket_versioning").versioning_configuration).toEqual([expect.objectContaining({ status: "Enabled" })]);
     expect(values("aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
   });
 
-  test("a stack with the cloud block loads and validates in Terraform", () => {
-    const cloudOut = synthAppToDisk({ env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder" } });
-    const workdir = temporaryDirectory("tf-cloud");
-    cpSync(path.join(cloudOut, "stacks", "message-recorder-dev"), workdir, { recursive: true });
-    const tf = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8"));
+  test("the first-run bootstrap folder (local state, derived name) validates after being moved elsewhere, unchanged", async () => {
+    const relocated = path.join(temporaryDirectory("relocated"), "somewhere", "else", "bootstrap");
+    cpSync(path.join(synthAppToDisk(), "stacks", "message-recorder-state"), relocated, { recursive: true });
+    terraform(relocated, ["init", "-input=false"]);
+    expect(terraform(relocated, ["validate"])).toContain("The configuration is valid");
+    // The backend Terraform initialized keeps the state inside the moved folder.
+    const initialized = JSON.parse(readFileSync(path.join(relocated, ".terraform", "terraform.tfstate"), "utf8"));
+    expect(initialized.backend).toMatchObject({ type: "local", config: { path: "terraform.tfstate" } });
+
+    // And it plans the bucket under the name derived from the account, read at plan time (from a local STS).
+    const sts = await startFakeSts();
+    try {
+      writeFileSync(path.join(relocated, "offline_override.tf.json"), JSON.stringify({
+        provider: { aws: [{ skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, endpoints: [{ sts: sts.url }] }] },
+      }));
+      terraform(relocated, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"]);
+      const plan = JSON.parse(terraform(relocated, ["show", "-json", "plan.tfplan"]));
+      const bucket = plan.planned_values.root_module.resources.find((r: { address: string }) => r.address === "aws_s3_bucket.bucket");
+      expect(bucket.values.bucket).toBe("message-recorder-tfstate-123456789012-us-east-1");
+    } finally {
+      sts.stop();
+    }
+    // init, validate and plan: three provider starts in one test, which a shared machine can make slow.
+  }, 240_000);
+
+  test("npm run package:tfc writes a clean folder with the cloud block, the assets and a provider lock, which validates", () => {
+    const out = path.join(temporaryDirectory("tfc"), "package");
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/tfc/package.ts", "dev", "--out", out], {
+      cwd: path.resolve(__dirname, ".."),
+      encoding: "utf8",
+      env: { ...process.env, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder", TF_PROVIDER_MIRROR: providerMirror() },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([".gitignore", ".terraform.lock.hcl", "assets", "cdk.tf.json"]);
+    expect(readFileSync(path.join(out, ".terraform.lock.hcl"), "utf8")).toMatch(/provider "registry.terraform.io\/hashicorp\/aws" \{\n\s+version\s+= "5.100.0"/);
+    const tf = JSON.parse(readFileSync(path.join(out, "cdk.tf.json"), "utf8"));
     // Terraform's documented cloud block arguments; `terraform init` would need app.terraform.io to check more.
     expect(Object.keys(tf.terraform.cloud).every((key) => ["organization", "hostname", "token", "workspaces"].includes(key))).toBe(true);
-    expect(Object.keys(tf.terraform.cloud.workspaces)).toEqual(["name"]);
-    terraform(workdir, ["init", "-input=false", "-backend=false"]);
-    expect(terraform(workdir, ["validate"])).toContain("The configuration is valid");
+    expect(tf.terraform.cloud.workspaces).toEqual({ name: "message-recorder-dev" });
+    terraform(out, ["init", "-input=false", "-backend=false"]);
+    expect(terraform(out, ["validate"])).toContain("The configuration is valid");
   });
 });

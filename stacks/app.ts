@@ -2,23 +2,25 @@ import { App } from "cdktf";
 import { AppConfig } from "./config";
 import { LambdaArchive } from "./constructs/recorder-function";
 import { PipelineStack } from "./pipeline-stack";
-import { STATE_BUCKET_STACK, StateBucketStack } from "./state-bucket-stack";
+import { pipelineStackName, STATE_BUCKET_STACK } from "./names";
+import { StateBucketStack } from "./state-bucket-stack";
 
-/** Stack names are folder names under cdktf.out/stacks and the names `cdktf deploy` takes. */
-export function pipelineStackName(environment: string): string {
-  return `message-recorder-${environment}`;
-}
+export { pipelineStackName } from "./names";
 
 export interface DefinedStacks {
-  readonly stateBucket: StateBucketStack;
+  /** Absent when no environment keeps its state in S3 (backend `cloud` everywhere): nothing would use the bucket. */
+  readonly stateBucket?: StateBucketStack;
   readonly pipelines: readonly PipelineStack[];
 }
 
 /** Adds every stack of the configuration to the app. */
 export function defineStacks(app: App, config: AppConfig, recorderArchive: LambdaArchive): DefinedStacks {
-  const stateBucket = new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket });
+  const usesS3 = config.environments.some((environment) => environment.backend.type === "s3");
+  const stateBucket = usesS3
+    ? new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket })
+    : undefined;
   const pipelines = config.environments.map(
     (environment) => new PipelineStack(app, pipelineStackName(environment.environment), { config: environment, recorderArchive }),
   );
-  return { stateBucket, pipelines };
+  return { ...(stateBucket ? { stateBucket } : {}), pipelines };
 }

@@ -173,7 +173,9 @@ function configureStateBackend(stack: TerraformStack, config: EnvironmentConfig)
   // S3-native locking (Terraform 1.10+); cdktf 0.21's S3Backend has no property for it.
   stack.addOverride("terraform.backend.s3.use_lockfile", true);
   if (!backend.bucket) {
-    // A partial backend: `terraform init -backend-config=bucket=...` (or TF_CLI_ARGS_init) supplies the bucket.
+    // A partial backend: `terraform init -backend-config=bucket=...` supplies the bucket. Terraform would prompt for
+    // it otherwise, so `npm run diff/deploy` (scripts/cdktf.ts) refuses this stack unless --state-bucket or
+    // --backend-config is given.
     stack.addOverride("terraform.backend.s3.bucket", undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
@@ -8,22 +8,36 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { accountContext } from "./constructs/account";
 import { EncryptionKey } from "./constructs/encryption-key";
+import { STATE_BUCKET_STACK } from "./names";
 import { PROJECT_TAG } from "./pipeline-stack";
 
-export const STATE_BUCKET_STACK = "message-recorder-state";
+export { STATE_BUCKET_STACK } from "./names";
+/** The bucket's name when none is configured: followed by `<account id>-<region>`, so it is the same from any clone. */
+export const DERIVED_BUCKET_PREFIX = "message-recorder-tfstate-";
+/** Key of this stack's own state once it lives in the bucket (apart from the pipelines' `message-recorder/<env>/`). */
+export const BOOTSTRAP_STATE_KEY = `${STATE_BUCKET_STACK}/terraform.tfstate`;
 /** Old state versions are kept this long for recovery, then expire. */
 const NONCURRENT_VERSION_DAYS = 90;
 
 export interface StateBucketStackProps {
   readonly region: string;
-  /** Unset: AWS picks a unique name with the prefix `message-recorder-tfstate-`. */
+  /**
+   * The bucket, once it exists: this stack then keeps its own state in it (key `message-recorder-state/terraform.tfstate`),
+   * so every clone configured with the name finds the state and plans no new bucket.
+   * @default `message-recorder-tfstate-<account id>-<region>`, the account read at plan time, and the state kept
+   * locally in the stack's own folder until it is migrated into the bucket (README, "Bootstrap the state bucket")
+   */
   readonly bucketName?: string;
 }
 
 /**
- * Bootstrap: the S3 bucket that holds the pipeline stacks' state. Its own state stays local (it cannot live in
- * the bucket it creates), in the project folder, next to cdktf.json: keep that file safe or import the bucket.
+ * Bootstrap: the S3 bucket that holds the pipeline stacks' state. Its name is deterministic (configured, or derived
+ * from the account and region), so a second run never creates a second bucket. Its own state starts in
+ * `terraform.tfstate` inside the stack folder (a relative path: the folder stays self-contained and movable, and
+ * `cdktf synth` keeps the files Terraform adds there) and moves into the bucket it created with
+ * `terraform init -migrate-state` once `stateBucket` names it.
  */
 export class StateBucketStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBucketStackProps) {
@@ -32,12 +46,22 @@ export class StateBucketStack extends TerraformStack {
       region: props.region,
       defaultTags: [{ tags: { project: PROJECT_TAG, "managed-by": "cdktf" } }],
     });
-    // Relative to the stack's working directory (cdktf.out/stacks/<stack>): the project root, which survives
-    // re-synthesis. cdktf's default would be an absolute path, which breaks relocating the folder.
-    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    let bucketName: string;
+    if (props.bucketName) {
+      bucketName = props.bucketName;
+      new S3Backend(this, { bucket: bucketName, key: BOOTSTRAP_STATE_KEY, region: props.region, encrypt: true });
+      // S3-native locking (Terraform 1.10+), as for the pipeline stacks; cdktf 0.21's S3Backend has no property for it.
+      this.addOverride("terraform.backend.s3.use_lockfile", true);
+    } else {
+      // Relative to the stack's working directory, so the folder stays self-contained. cdktf's default would be
+      // an absolute path, which breaks relocating the folder.
+      new LocalBackend(this, { path: "terraform.tfstate" });
+      // The same account data source the key policy reads (one per stack).
+      bucketName = `${DERIVED_BUCKET_PREFIX}${accountContext(this).accountId}-${props.region}`;
+    }
 
     const bucket = new S3Bucket(this, "bucket", {
-      ...(props.bucketName ? { bucket: props.bucketName } : { bucketPrefix: "message-recorder-tfstate-" }),
+      bucket: bucketName,
       lifecycle: { preventDestroy: true },
     });
     const versioning = new S3BucketVersioningA(this, "versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
@@ -85,11 +109,10 @@ export class StateBucketStack extends TerraformStack {
       dependsOn: [versioning],
     });
 
-    new TerraformOutput(this, "state_bucket_name", { value: bucket.bucket });
-    new TerraformOutput(this, "state_bucket_region", { value: props.region });
-    new TerraformOutput(this, "backend_config", {
-      description: "Pass to `terraform init` of a pipeline stack, or export as TF_CLI_ARGS_init",
-      value: `-backend-config=bucket=${bucket.bucket} -backend-config=region=${props.region}`,
+    new TerraformOutput(this, "state_bucket_name", {
+      description: "Set as stateBucket in cdktf.json (context.recorder.defaults), then migrate this stack's state into it",
+      value: bucket.bucket,
     });
+    new TerraformOutput(this, "state_bucket_region", { value: props.region });
   }
 }

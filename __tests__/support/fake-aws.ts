@@ -10,6 +10,8 @@ import { AddressInfo } from "node:net";
 export interface RecordedCall {
   readonly operation: string;
   readonly body: Record<string, any>;
+  /** The region the request was signed for (from its SigV4 credential scope). */
+  readonly region?: string;
 }
 
 interface QueuedMessage {
@@ -35,7 +37,8 @@ export class FakeAws {
       req.on("end", () => {
         const operation = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-        fake!.calls.push({ operation, body });
+        const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+        fake!.calls.push({ operation, body, ...(region ? { region } : {}) });
         const [status, reply] = fake!.answer(operation, body);
         res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
         res.end(JSON.stringify(reply));

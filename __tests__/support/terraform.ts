@@ -29,11 +29,16 @@ export function terraformTierEnabled(): boolean {
   return false;
 }
 
+/** The filesystem mirror of providers the tier installs from, when there is one. */
+export function providerMirror(): string {
+  return process.env.TF_PROVIDER_MIRROR || (existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : "");
+}
+
 let cliConfigFile: string | undefined;
 
 /** A CLI config that installs hashicorp/aws from the mirror and nothing from the network. */
 function cliConfig(): string | undefined {
-  const mirror = process.env.TF_PROVIDER_MIRROR || (existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined);
+  const mirror = providerMirror();
   if (!mirror) return undefined;
   if (!cliConfigFile) {
     cliConfigFile = path.join(temporaryDirectory("tfrc"), "terraformrc");

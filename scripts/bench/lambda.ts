@@ -1,7 +1,8 @@
 import "../local/node-compat";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -9,15 +10,20 @@ import { SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { buildRecorderArchive } from "../../lambdas/build";
 import { MESSAGE_KEY } from "../../stacks/constructs/messages-table";
 import { createTable, LOCAL_AWS, startDynamoDB } from "../local/dynamodb";
-import { loadHandlerFromArchive } from "../local/lambda-archive";
+import { extractArchive, Handler } from "../local/lambda-archive";
 import { TaskCallbackEndpoint } from "../local/task-callbacks";
-import { LAMBDA_RESULTS_PATH, LambdaBenchResult } from "../cost/facts";
-import { README_PATH, regenerateReadme } from "../readme";
+import { BENCH_RESULTS_DIR, LAMBDA_BENCH_INPUT_PATH, LambdaBenchResult } from "../cost/facts";
+import { parseArgs, runCli, wholeNumber } from "../ops/args";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 import { temporaryDirectory } from "../temp-dir";
 
+const USAGE = "usage: npm run bench:lambda -- [--records N] [--tracing] [--save]";
+
 /**
- * npm run bench:lambda [-- --records N] [--tracing]
+ * npm run bench:lambda [-- --records N] [--tracing] [--save]
+ *
+ * Results go to .bench/lambda.json (untracked). With --save they also become the cost model's input
+ * (scripts/cost/handler-duration.json); README's cost table changes only with `npm run readme`.
  *
  * Measures, in one run against the same dynalite and callback endpoint: the bundle size, the cold module load of
  * the bundle, and the warm per-record latency of the handler against a bare PutItem + SendTaskSuccess sequence
@@ -31,10 +37,9 @@ import { temporaryDirectory } from "../temp-dir";
  * are printed only, not saved for the cost model.
  */
 async function main(): Promise<void> {
-  const recordsArg = process.argv.indexOf("--records");
-  const records = recordsArg >= 0 ? Number(process.argv[recordsArg + 1]) : 1000;
-  if (!Number.isInteger(records) || records < 1) throw new Error("usage: npm run bench:lambda -- [--records N] [--tracing]");
-  const tracing = process.argv.includes("--tracing");
+  const args = parseArgs(process.argv.slice(2), ["--records"], ["--save", "--tracing"]);
+  const records = args.records === undefined ? 1000 : wholeNumber("--records", args.records);
+  const tracing = args.tracing === true;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
   const archive = buildRecorderArchive({ outDir: temporaryDirectory("bench-archive") });
@@ -64,10 +69,10 @@ async function main(): Promise<void> {
   // Cold module load: unzip to a new task root and require the bundle, as a new execution environment would.
   // With tracing, each load would add one more process-wide async hook, so the bundle is loaded once.
   const coldLoads: number[] = [];
-  let handler = loadHandlerFromArchive(archive.zipPath, archive.handler, environment);
+  let handler = loadInProcess(archive.zipPath, archive.handler, environment);
   for (let i = 0; i < (tracing ? 0 : 10); i++) {
     const started = nowMs();
-    handler = loadHandlerFromArchive(archive.zipPath, archive.handler, environment);
+    handler = loadInProcess(archive.zipPath, archive.handler, environment);
     coldLoads.push(nowMs() - started);
   }
 
@@ -144,14 +149,26 @@ async function main(): Promise<void> {
     bundleBytes: bundle.length,
     zipBytes: statSync(archive.zipPath).size,
   };
-  mkdirSync(path.dirname(LAMBDA_RESULTS_PATH), { recursive: true });
-  writeFileSync(LAMBDA_RESULTS_PATH, `${JSON.stringify(saved, null, 2)}\n`);
+  mkdirSync(BENCH_RESULTS_DIR, { recursive: true });
+  const resultsFile = path.join(BENCH_RESULTS_DIR, "lambda.json");
+  writeFileSync(resultsFile, `${JSON.stringify(saved, null, 2)}\n`);
   out.write(ratio);
-  writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
-  out.write(`saved to ${path.relative(process.cwd(), LAMBDA_RESULTS_PATH)}; README's cost table redrawn from it\n`);
+  out.write(`results: ${path.relative(process.cwd(), resultsFile)}\n`);
+  if (args.save === true) {
+    writeFileSync(LAMBDA_BENCH_INPUT_PATH, `${JSON.stringify(saved, null, 2)}\n`);
+    out.write(`saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw README's cost table\n`);
+  }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exitCode = 1;
-});
+/**
+ * The handler in this process, as the Node.js runtime loads it (the offline pipeline runs functions in worker
+ * threads, whose message passing would be measured as the handler's): the environment becomes this process's.
+ */
+function loadInProcess(zipPath: string, handlerName: string, environment: Record<string, string>): Handler {
+  const taskRoot = extractArchive(zipPath);
+  Object.assign(process.env, { LAMBDA_TASK_ROOT: taskRoot, ...environment });
+  const [file, exportName] = [handlerName.slice(0, handlerName.lastIndexOf(".")), handlerName.slice(handlerName.lastIndexOf(".") + 1)];
+  return (createRequire(path.join(taskRoot, "noop.js"))(path.join(taskRoot, file)) as Record<string, Handler>)[exportName];
+}
+
+runCli(USAGE, main);

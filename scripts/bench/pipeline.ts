@@ -1,7 +1,10 @@
 import "../local/node-compat";
 import { LocalPipeline } from "../local/pipeline";
 import { synthesizeFirstEnvironment } from "../local/synth";
+import { parseArgs, runCli, wholeNumber } from "../ops/args";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
+
+const USAGE = "usage: npm run bench:pipeline -- [--events N] [--concurrency C]";
 
 /**
  * npm run bench:pipeline [-- --events N] [-- --concurrency C]
@@ -13,14 +16,9 @@ import { machineLine, mean, ms, nowMs, percentile } from "./stats";
  *   completion:  from the recorder's return until the execution ends (callback delivery, Choice, Succeed)
  */
 async function main(): Promise<void> {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-    if (!Number.isInteger(value) || value < 1) throw new Error(`usage: npm run bench:pipeline -- [--events N] [--concurrency C]`);
-    return value;
-  };
-  const events = arg("--events", 500);
-  const concurrency = arg("--concurrency", 1);
+  const args = parseArgs(process.argv.slice(2), ["--events", "--concurrency"]);
+  const events = args.events === undefined ? 500 : wholeNumber("--events", args.events);
+  const concurrency = args.concurrency === undefined ? 1 : wholeNumber("--concurrency", args.concurrency);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 
@@ -73,7 +71,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
-  process.exitCode = 1;
-});
+runCli(USAGE, main);

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { parseArgs, runCli, wholeNumber } from "../ops/args";
 import { machineLine, nowMs, percentile } from "./stats";
 import { temporaryDirectory } from "../temp-dir";
 
@@ -16,8 +17,7 @@ import { temporaryDirectory } from "../temp-dir";
  */
 const ROOT = path.resolve(__dirname, "..", "..");
 const BENCH_DIR = path.join(ROOT, ".build", "bench");
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3;
+const USAGE = "usage: npm run bench:synth -- [--runs N] [--skip-tests]";
 const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
 
 function timed(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): number {
@@ -57,6 +57,8 @@ function prepare(): { slowApp: string; floorDir: string } {
 }
 
 function main(): void {
+  const args = parseArgs(process.argv.slice(2), ["--runs"], ["--skip-tests"]);
+  const RUNS = args.runs === undefined ? 3 : wholeNumber("--runs", args.runs);
   const { slowApp, floorDir } = prepare();
   const outdir = () => temporaryDirectory("bench-synth");
   const slowAppCommand = `npx ts-node --project ${path.join(ROOT, "tsconfig.json")} ${path.relative(ROOT, slowApp)}`;
@@ -85,11 +87,11 @@ function main(): void {
   out.write(`  slow way / ours, full synth:  ${(median("slow way, full cdktf synth") / median("ours, full cdktf synth")).toFixed(2)}x\n`);
   out.write(`  slow way / ours, app only:    ${(median("slow way, app only") / median("ours, app only")).toFixed(2)}x\n`);
 
-  if (!process.argv.includes("--skip-tests")) {
+  if (args["skip-tests"] !== true) {
     const testSeconds = timed("npm", ["test", "--silent"], ROOT) / 1000;
     out.write(`npm test (whole suite, Terraform tier included): ${testSeconds.toFixed(1)} s (target < 60 s)\n`);
   }
   rmSync(BENCH_DIR, { recursive: true, force: true });
 }
 
-main();
+runCli(USAGE, async () => main());

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { synthesizeFirstEnvironment } from "../local/synth";
+import { readPipelineStack } from "../local/stack-json";
+import { parseArgs, runCli, UsageError, wholeNumber } from "../ops/args";
 import { designFactsFromStack, loadLambdaBench, loadPrices } from "./facts";
 import { CostLine, expressSyncCost, standardCallbackCost, total } from "./model";
 
@@ -9,14 +9,9 @@ import { CostLine, expressSyncCost, standardCallbackCost, total } from "./model"
  *
  * Prints the monthly cost of the synthesized design next to the same pipeline as an EXPRESS workflow with a
  * synchronous Lambda invoke, with the unit prices used (scripts/cost/prices.json) and the measured handler
- * duration (scripts/bench/results/lambda.json, written by npm run bench:lambda).
+ * duration (scripts/cost/handler-duration.json, from npm run bench:lambda -- --save).
  */
 const USAGE = "usage: npm run cost -- --events-per-month N [--message-bytes B] [--stack-dir <synthesized stack folder>]";
-
-function option(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
 
 export function formatComparison(events: number, standard: CostLine[], express: CostLine[]): string {
   const usd = (n: number) => `$${n.toFixed(2)}`.padStart(12);
@@ -31,29 +26,20 @@ export function formatComparison(events: number, standard: CostLine[], express: 
   ].join("\n");
 }
 
-function main(argv: string[]): number {
-  const events = Number(option(argv, "--events-per-month"));
-  const messageBytes = Number(option(argv, "--message-bytes") ?? 100);
-  if (!Number.isInteger(events) || events < 1 || !Number.isInteger(messageBytes) || messageBytes < 1) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  const stackDir = option(argv, "--stack-dir") ? path.resolve(option(argv, "--stack-dir")!) : synthesizeFirstEnvironment();
-  const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, ["--events-per-month", "--message-bytes", "--stack-dir"]);
+  if (args["events-per-month"] === undefined) throw new UsageError("--events-per-month is required");
+  const events = wholeNumber("--events-per-month", args["events-per-month"]);
+  const messageBytes = args["message-bytes"] === undefined ? 100 : wholeNumber("--message-bytes", args["message-bytes"]);
+  // The synth is loaded only when needed: bad arguments are answered without it.
+  const stackDir = typeof args["stack-dir"] === "string" ? path.resolve(args["stack-dir"]) : (await import("../local/synth")).synthesizeFirstEnvironment();
+  const stack = readPipelineStack(stackDir);
   const prices = loadPrices();
   const bench = loadLambdaBench();
   const facts = designFactsFromStack(stack, bench.handlerMeanMs, messageBytes);
   process.stdout.write(`${formatComparison(events, standardCallbackCost(events, facts, prices), expressSyncCost(events, facts, prices))}\n`);
   process.stdout.write(`\ninputs: ${JSON.stringify(facts)}\n`);
   process.stdout.write(`unit prices: ${prices.region}, ${prices.date} (scripts/cost/prices.json); handler duration measured ${bench.date} on ${bench.machine}\n`);
-  return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runCli(USAGE, () => main(process.argv.slice(2)));

@@ -4,7 +4,13 @@ import { onlyResource, StackJson } from "../local/stack-json";
 import { DesignFacts, Prices, successPathStateTypes } from "./model";
 
 export const PRICES_PATH = path.join(__dirname, "prices.json");
-export const LAMBDA_RESULTS_PATH = path.join(__dirname, "..", "bench", "results", "lambda.json");
+/**
+ * The handler duration the cost model uses: a checked-in input, copied from a `npm run bench:lambda` run only
+ * when asked (`npm run bench:lambda -- --save`), so that benchmarking never changes tracked files by itself.
+ */
+export const LAMBDA_BENCH_INPUT_PATH = path.join(__dirname, "handler-duration.json");
+/** Where `npm run bench:lambda` writes its latest results: an untracked folder. */
+export const BENCH_RESULTS_DIR = path.join(__dirname, "..", "..", ".bench");
 
 export interface LambdaBenchResult {
   readonly date: string;
@@ -23,8 +29,8 @@ export function loadPrices(): Prices {
 }
 
 export function loadLambdaBench(): LambdaBenchResult {
-  if (!existsSync(LAMBDA_RESULTS_PATH)) throw new Error(`${LAMBDA_RESULTS_PATH} is missing: run npm run bench:lambda first`);
-  return JSON.parse(readFileSync(LAMBDA_RESULTS_PATH, "utf8")) as LambdaBenchResult;
+  if (!existsSync(LAMBDA_BENCH_INPUT_PATH)) throw new Error(`${LAMBDA_BENCH_INPUT_PATH} is missing: run npm run bench:lambda -- --save`);
+  return JSON.parse(readFileSync(LAMBDA_BENCH_INPUT_PATH, "utf8")) as LambdaBenchResult;
 }
 
 /** What the cost depends on, read from a synthesized pipeline stack (cdk.tf.json) and the measured duration. */

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "../../stacks/config";
 import "./node-compat";
-import { LocalPipeline } from "./pipeline";
-import { synthesizeFirstEnvironment } from "./synth";
+import { oneLine, parseCommandLine, runCli, UsageError } from "../ops/args";
+import type { LocalPipeline } from "./pipeline";
+import { readPipelineStack } from "./stack-json";
 
 /**
  * npm run local -- <event.json> [--stack-dir cdktf.out/stacks/<stack>]
@@ -12,38 +12,51 @@ import { synthesizeFirstEnvironment } from "./synth";
  * --stack-dir it synthesizes the first configured environment into a temporary folder first, so what runs is
  * what `cdktf synth` would produce now.
  */
-const USAGE = "usage: npm run local -- <event.json> [--stack-dir <synthesized stack folder>]";
+const USAGE = "usage: npm run local -- <event.json> [--stack-dir <synthesized pipeline stack folder>]";
+const EXPECTED_EVENT = "expected an EventBridge event as a JSON object, such as examples/sample-event.json";
 
-async function main(argv: string[]): Promise<number> {
-  const stackDirIndex = argv.indexOf("--stack-dir");
-  const stackDirArg = stackDirIndex >= 0 ? argv[stackDirIndex + 1] : undefined;
-  const positional = stackDirIndex >= 0 ? argv.filter((_, i) => i !== stackDirIndex && i !== stackDirIndex + 1) : argv;
-  if (positional.length !== 1 || (stackDirIndex >= 0 && !stackDirArg)) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
+/** The event file's content; a missing, unreadable or malformed file is a UsageError that names it. */
+function readEvent(eventFile: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(eventFile, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the event file ${eventFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const eventFile = positional[0];
   let event: unknown;
   try {
-    event = JSON.parse(readFileSync(eventFile, "utf8"));
+    event = JSON.parse(text);
   } catch (error) {
-    process.stderr.write(`cannot read the event from ${eventFile}: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    throw new UsageError(`${eventFile} is not valid JSON (${(error as Error).message}); ${EXPECTED_EVENT}`);
   }
-
-  const stackDir = stackDirArg ? path.resolve(stackDirArg) : synthesizeFirstEnvironment();
-  if (!existsSync(path.join(stackDir, "cdk.tf.json"))) {
-    process.stderr.write(`${stackDir} holds no cdk.tf.json: is it a synthesized stack folder?\n`);
-    return 2;
+  if (typeof event !== "object" || event === null || Array.isArray(event)) {
+    throw new UsageError(`${eventFile} holds ${Array.isArray(event) ? "an array" : JSON.stringify(event)}; ${EXPECTED_EVENT}`);
   }
+  return event as Record<string, unknown>;
+}
 
-  const pipeline = await LocalPipeline.start({ stackDir });
+async function main(argv: string[]): Promise<void> {
+  const { options, positional } = parseCommandLine(argv, { valued: ["--stack-dir"], maxPositional: 1, positionalName: "argument (one event file only)" });
+  if (positional.length === 0) throw new UsageError("the event file is required");
+  const event = readEvent(positional[0]);
+
+  // The synth and the pipeline are loaded only when needed: bad arguments are answered without them.
+  const stackDir = typeof options["stack-dir"] === "string" ? path.resolve(options["stack-dir"]) : (await import("./synth")).synthesizeFirstEnvironment();
+  readPipelineStack(stackDir);
+
+  const { LocalPipeline: Pipeline } = await import("./pipeline");
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await Pipeline.start({ stackDir });
+  } catch (error) {
+    throw new Error(`cannot run the pipeline of ${stackDir}: ${oneLine(error)}; expected a synthesized pipeline stack folder`);
+  }
   try {
     process.stdout.write(`stack: ${stackDir}\n`);
     const result = await pipeline.publish(event);
     if (!result.matched) {
       process.stdout.write(`the rule did not match: no execution started\n`);
-      return 0;
+      return;
     }
     const execution = result.execution!;
     for (const entry of execution.events) {
@@ -54,21 +67,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`execution: ${execution.status}\n`);
     if (execution.error) process.stdout.write(`error: ${execution.error.name}: ${execution.error.cause}\n`);
     process.stdout.write(`output: ${JSON.stringify(execution.output ?? execution.finalStateInput, null, 2)}\n`);
-    const messageId = (event as { id?: unknown }).id;
-    const item = typeof messageId === "string" ? await pipeline.storedItem(messageId) : undefined;
+    const messageId = event.id;
+    const item = typeof messageId === "string" && messageId !== "" ? await pipeline.storedItem(messageId) : undefined;
     process.stdout.write(`stored item: ${item ? JSON.stringify(item, null, 2) : "none"}\n`);
-    return execution.status === "SUCCEEDED" ? 0 : 1;
+    process.exitCode = execution.status === "SUCCEEDED" ? 0 : 1;
   } finally {
     await pipeline.close();
   }
 }
 
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error: unknown) => {
-    process.stderr.write(error instanceof ConfigError ? `Invalid configuration: ${error.message}\n` : `${(error as Error).stack ?? error}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(USAGE, () => main(process.argv.slice(2)));

@@ -18,3 +18,4 @@ export function synthesizeFirstEnvironment(env: NodeJS.ProcessEnv = process.env)
   app.synth();
   return path.join(outdir, "stacks", pipelineStackName(config.environments[0].environment));
 }
+

@@ -1,19 +1,21 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { API_DETAIL_TYPE } from "../../stacks/constructs/ingestion-api";
+import { EnvironmentConfig } from "../../stacks/config";
 import { loadProjectConfig } from "../project-config";
 import { parseArgs, runCli, UsageError } from "./args";
 
 /**
- * npm run send -- --message '<json>' [--environment ENV] [--bus NAME] [--source SOURCE]
+ * npm run send -- --message '<json>' [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]
  *
  * Puts one message event on the bus, in the shape the rule and the workflow expect ({"message": "<json
- * string>"} as detail), and prints the event id. Region and credentials come from the standard AWS
- * environment (AWS_REGION, AWS_PROFILE, ...).
+ * string>"} as detail), and prints the event id. Bus, source and region are the chosen environment's, as this
+ * project's configuration deploys them (cdktf.json, RECORDER_*); AWS_REGION, when set, wins over the configured
+ * region. Credentials come from the standard AWS environment (AWS_PROFILE, keys, SSO, ...).
  */
-const USAGE = "usage: npm run send -- --message '<json>' [--environment ENV] [--bus NAME] [--source SOURCE]";
+const USAGE = "usage: npm run send -- --message '<json>' [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]";
 
 runCli(USAGE, async () => {
-  const args = parseArgs(process.argv.slice(2), ["--message", "--environment", "--bus", "--source"]);
+  const args = parseArgs(process.argv.slice(2), ["--message", "--environment", "--bus", "--source", "--region"]);
   const message = args.message;
   if (typeof message !== "string") throw new UsageError("--message is required");
   try {
@@ -21,11 +23,12 @@ runCli(USAGE, async () => {
   } catch {
     throw new UsageError(`--message must be JSON, got ${JSON.stringify(message)}`);
   }
-  const defaults = deployedDefaults(typeof args.environment === "string" ? args.environment : undefined);
-  const busName = typeof args.bus === "string" ? args.bus : defaults.busName;
-  const source = typeof args.source === "string" ? args.source : defaults.eventSource;
+  const chosen = chosenEnvironment(typeof args.environment === "string" ? args.environment : undefined);
+  const busName = typeof args.bus === "string" ? args.bus : chosen.busName;
+  const source = typeof args.source === "string" ? args.source : chosen.eventSource;
+  const region = typeof args.region === "string" ? args.region : process.env.AWS_REGION || chosen.region;
 
-  const client = new EventBridgeClient({});
+  const client = new EventBridgeClient({ region });
   const response = await client.send(new PutEventsCommand({
     Entries: [{ EventBusName: busName, Source: source, DetailType: API_DETAIL_TYPE, Detail: JSON.stringify({ message }) }],
   }));
@@ -36,10 +39,10 @@ runCli(USAGE, async () => {
   process.stdout.write(`${entry.EventId}\n`);
 });
 
-/** The bus name and source of an environment as this project's configuration would deploy them. */
-function deployedDefaults(environment?: string): { busName: string; eventSource: string } {
+/** The environment as this project's configuration would deploy it: the first one unless named. */
+function chosenEnvironment(environment?: string): EnvironmentConfig {
   const config = loadProjectConfig();
   const chosen = environment ? config.environments.find((e) => e.environment === environment) : config.environments[0];
-  if (!chosen) throw new UsageError(`no environment ${environment}; configured: ${config.environments.map((e) => e.environment).join(", ")}`);
-  return { busName: chosen.busName, eventSource: chosen.eventSource };
+  if (!chosen) throw new UsageError(`--environment: ${JSON.stringify(environment)} is not configured; expected one of ${config.environments.map((e) => e.environment).join(", ")}`);
+  return chosen;
 }

@@ -1,0 +1,103 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseInvocation, planRun } from "../scripts/cdktf";
+import { temporaryDirectory } from "../scripts/temp-dir";
+
+const ROOT = path.resolve(__dirname, "..");
+/** The environment of a user who configured nothing: no bucket, no backend arguments. */
+const bare: NodeJS.ProcessEnv = { ...process.env };
+for (const name of Object.keys(bare)) if (name.startsWith("RECORDER_") || name.startsWith("TF_CLI_ARGS")) delete bare[name];
+
+describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
+  test("rejects diff of an S3-backed stack with no bucket in one line within seconds, with stdin closed", () => {
+    const started = Date.now();
+    const result = spawnSync("npm", ["run", "--silent", "diff", "--", "message-recorder-dev"], {
+      cwd: ROOT, encoding: "utf8", env: bare, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000,
+    });
+    // Generous for a loaded machine; what it guards against is a prompt that waits forever.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.split("\n")).toEqual([
+      "message-recorder-dev keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of message-recorder-state), or --backend-config bucket=<name> for a partial backend",
+      "",
+    ]);
+  });
+
+  test("--state-bucket becomes the configured bucket of the synth that the cdktf CLI runs", () => {
+    const { env } = planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "acme-tf-state"]), bare, true);
+    expect(env.RECORDER_STATE_BUCKET).toBe("acme-tf-state");
+    expect(env.TF_CLI_ARGS_init).toBeUndefined();
+  });
+
+  test("rejects a --state-bucket that is not a bucket name, naming the rule", () => {
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "Bad_Name", "--auto-approve"]), bare))
+      .toThrow('RECORDER_STATE_BUCKET: "Bad_Name" is not allowed; expected an S3 bucket name');
+  });
+
+  test("--backend-config reaches terraform init of the one stack run, as a partial S3 backend asks", () => {
+    const { env } = planRun(parseInvocation(["diff", "message-recorder-dev", "--backend-config", "bucket=acme", "--backend-config", "backend.hcl"]), bare);
+    expect(env.TF_CLI_ARGS_init).toBe("-backend-config=bucket=acme -backend-config=backend.hcl");
+    const spaced = planRun(parseInvocation(["diff", "message-recorder-dev", "--backend-config", "my backend.hcl"]), bare).env;
+    expect(spaced.TF_CLI_ARGS_init).toBe('"-backend-config=my backend.hcl"');
+  });
+
+  test("an exported TF_CLI_ARGS_init never reaches the bootstrap stack's local backend", () => {
+    const { env, notes } = planRun(parseInvocation(["output", "message-recorder-state"]), { ...bare, TF_CLI_ARGS_init: "-backend-config=bucket=acme" });
+    expect(env.TF_CLI_ARGS_init).toBeUndefined();
+    expect(notes).toEqual(["note: TF_CLI_ARGS_init is not passed to message-recorder-state, which keeps its state locally, in its own folder"]);
+  });
+
+  test("rejects --backend-config for a stack whose backend is not a partial S3 one", () => {
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-state", "--backend-config", "bucket=x"]), bare, true))
+      .toThrow("--backend-config: message-recorder-state keeps its state locally, in its own folder; backend arguments apply only to a pipeline stack with a partial S3 backend");
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--backend-config", "bucket=x"]), { ...bare, RECORDER_STATE_BUCKET: "acme" }, true))
+      .toThrow("--backend-config: message-recorder-dev already has its bucket (acme) from the configuration; drop one of them");
+  });
+
+  test("rejects an unknown stack naming the configured ones, two stacks, and an unknown option", () => {
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-prod"]), bare)).toThrow('unknown stack "message-recorder-prod"; expected one of message-recorder-state, message-recorder-dev');
+    expect(() => parseInvocation(["deploy", "message-recorder-dev", "message-recorder-state"])).toThrow("one stack at a time, so that backend settings reach only it; got message-recorder-dev, message-recorder-state");
+    expect(() => parseInvocation(["deploy"])).toThrow("the stack is required");
+    expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-aprove"])).toThrow(/^unknown option --auto-aprove; allowed: --state-bucket, --backend-config, --auto-approve/);
+    expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-approve", "--auto-approve"])).toThrow("--auto-approve is given twice; give each option once");
+  });
+
+  test("rejects deploy with no terminal to approve on unless --auto-approve is given", () => {
+    const dev = ["deploy", "message-recorder-dev", "--state-bucket", "acme-tf-state"];
+    expect(() => planRun(parseInvocation(dev), bare, false)).toThrow("deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)");
+    expect(() => planRun(parseInvocation([...dev, "--auto-approve"]), bare, false)).not.toThrow();
+    expect(() => planRun(parseInvocation(dev), bare, true)).not.toThrow();
+  });
+
+  test("rejects a Terraform Cloud stack that selects workspaces by tag unless TF_WORKSPACE names one", () => {
+    const tags = { ...bare, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE_TAGS: "recorder" };
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), tags))
+      .toThrow("message-recorder-dev selects Terraform Cloud workspaces by tag (recorder, environment:dev); set TF_WORKSPACE to the workspace to use");
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), { ...tags, TF_WORKSPACE: "recorder-dev" })).not.toThrow();
+  });
+
+  test("refuses a synth that would delete the bootstrap stack's unmigrated local state (backend cloud everywhere)", () => {
+    const outdir = temporaryDirectory("cdktf-out");
+    mkdirSync(path.join(outdir, "stacks", "message-recorder-state"), { recursive: true });
+    writeFileSync(path.join(outdir, "stacks", "message-recorder-state", "terraform.tfstate"), "{}");
+    const cloud = { ...bare, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "recorder" };
+    expect(() => planRun(parseInvocation(["synth", "--output", outdir]), cloud))
+      .toThrow(/terraform.tfstate holds the state bucket's state, and this synth \(no environment keeps its state in S3\) would delete it; migrate it into the bucket first/);
+    expect(() => planRun(parseInvocation(["synth", "--output", outdir]), bare)).not.toThrow();
+  });
+
+  test("passes cdktf's own options through, --skip-provider-lock included", () => {
+    expect(parseInvocation(["deploy", "message-recorder-dev", "--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]).passThrough)
+      .toEqual(["--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]);
+  });
+
+  test("the cdktf CLI always runs with its version check off", () => {
+    expect(planRun(parseInvocation(["synth"]), bare).env.CHECKPOINT_DISABLE).toBe("1");
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const runningCdktf = Object.entries(scripts).filter(([, command]) => /\bcdktf\b/.test(command.replace(/cdktf\.json/g, "")));
+    expect(runningCdktf.map(([name]) => name)).toEqual(expect.arrayContaining(["synth", "diff", "deploy", "output"]));
+    for (const [name, command] of runningCdktf) expect({ name, command }).toEqual({ name, command: expect.stringMatching(/^CHECKPOINT_DISABLE=1 /) });
+  });
+});

@@ -1,0 +1,19 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const runCost = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "scripts/cost/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
+  test("rejects a --events-per-month that is not a whole number in one line naming the value, exit 2, no stack trace", () => {
+    const result = runCost("--events-per-month", "1.5");
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--stack-dir <synthesized stack folder>]\n`);
+  });
+
+  test("rejects a missing --events-per-month", () => {
+    expect(runCost().stderr).toMatch(/^--events-per-month is required; usage: npm run cost --.*\n$/);
+  });
+});

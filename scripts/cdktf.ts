@@ -1,0 +1,245 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { AppConfig, EnvironmentConfig } from "../stacks/config";
+import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
+import { runCli, UsageError } from "./ops/args";
+import { loadProjectConfig } from "./project-config";
+
+/**
+ * npm run synth | diff | deploy | output -- [<stack>] [--state-bucket NAME] [--backend-config ARG]... [cdktf options]
+ *
+ * The cdktf CLI as this project runs it: its version check off (CHECKPOINT_DISABLE, which otherwise reaches for
+ * the network and prints an ERROR offline), cdktf.json and the configuration checked first with one line per
+ * problem, and for diff/deploy/output one stack at a time, with the backend settings of that stack only:
+ *   - a pipeline stack that keeps its state in S3 needs a bucket: from the configuration (stateBucket /
+ *     RECORDER_STATE_BUCKET), from --state-bucket, or as a partial backend completed by --backend-config. Without
+ *     one, Terraform would stop at an interactive "bucket ... Enter a value:" prompt; this refuses instead.
+ *   - --backend-config reaches `terraform init` of that one stack (as TF_CLI_ARGS_init of the one cdktf process),
+ *     never the bootstrap stack's local backend nor a Terraform Cloud stack.
+ *   - the other prompts are refused up front too: deploy's approval with no terminal (pass --auto-approve), and
+ *     the choice of workspace of a Terraform Cloud stack that selects workspaces by tag (set TF_WORKSPACE).
+ */
+const ROOT = path.join(__dirname, "..");
+const COMMANDS = ["synth", "diff", "deploy", "output"] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** The cdktf options passed through, per command: boolean ones and ones that take a value. */
+const CDKTF_OPTIONS: Record<Command, { flags: string[]; valued: string[] }> = {
+  synth: { flags: ["--hcl"], valued: ["--output"] },
+  diff: {
+    flags: ["--refresh-only", "--no-color", "--migrate-state", "--skip-synth", "--skip-provider-lock"],
+    valued: ["--terraform-parallelism", "--var", "--var-file"],
+  },
+  deploy: {
+    flags: ["--auto-approve", "--refresh-only", "--no-color", "--migrate-state", "--skip-synth", "--skip-provider-lock", "--ignore-missing-stack-dependencies", "--outputs-file-include-sensitive-outputs"],
+    valued: ["--outputs-file", "--parallelism", "--terraform-parallelism", "--var", "--var-file"],
+  },
+  output: { flags: ["--skip-synth", "--skip-provider-lock", "--outputs-file-include-sensitive-outputs"], valued: ["--outputs-file"] },
+};
+/** Options that may be given more than once. */
+const REPEATABLE = ["--var", "--var-file", "--backend-config"];
+
+const usage = (command: string) => command === "synth"
+  ? "usage: npm run synth -- [--output DIR] [--hcl]"
+  : [
+    `usage: npm run ${command} -- <stack> [--state-bucket NAME] [--backend-config KEY=VALUE|FILE]...`,
+    ...(CDKTF_OPTIONS[command as Command]?.flags ?? []).map((flag) => `[${flag}]`),
+    ...(CDKTF_OPTIONS[command as Command]?.valued ?? []).map((option) => `[${option} VALUE]`),
+  ].join(" ");
+
+interface Invocation {
+  readonly command: Command;
+  readonly stack?: string;
+  readonly stateBucket?: string;
+  readonly backendConfig: string[];
+  /** Options for the cdktf CLI, as given. */
+  readonly passThrough: string[];
+}
+
+export function parseInvocation(argv: readonly string[]): Invocation {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}`);
+  const cdktf = CDKTF_OPTIONS[command as Command];
+  const ours = command === "synth" ? [] : ["--state-bucket", "--backend-config"];
+  const valued = [...cdktf.valued, ...ours];
+  const seen = new Set<string>();
+  const passThrough: string[] = [];
+  const backendConfig: string[] = [];
+  const stacks: string[] = [];
+  let stateBucket: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--help" || arg === "-h") throw new HelpFor(command);
+    if (!arg.startsWith("-")) {
+      stacks.push(arg);
+      continue;
+    }
+    if (![...cdktf.flags, ...valued].includes(arg)) {
+      throw new UsageError(`unknown option ${arg}; allowed: ${[...ours, ...cdktf.flags, ...cdktf.valued].join(", ")}`);
+    }
+    if (seen.has(arg) && !REPEATABLE.includes(arg)) throw new UsageError(`${arg} is given twice; give each option once`);
+    seen.add(arg);
+    if (cdktf.flags.includes(arg)) {
+      passThrough.push(arg);
+      continue;
+    }
+    const value = rest[i + 1];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+    i++;
+    if (arg === "--state-bucket") stateBucket = value;
+    else if (arg === "--backend-config") backendConfig.push(value);
+    else passThrough.push(arg, value);
+  }
+  if (command === "synth") {
+    if (stacks.length > 0) throw new UsageError(`npm run synth synthesizes every stack; got ${JSON.stringify(stacks.join(" "))}`);
+    return { command, backendConfig, passThrough };
+  }
+  if (stacks.length !== 1) {
+    throw new UsageError(stacks.length === 0 ? "the stack is required" : `one stack at a time, so that backend settings reach only it; got ${stacks.join(", ")}`);
+  }
+  if (stateBucket !== undefined && backendConfig.length > 0) throw new UsageError("--state-bucket and --backend-config: give one of them");
+  return { command: command as Command, stack: stacks[0], ...(stateBucket !== undefined ? { stateBucket } : {}), backendConfig, passThrough };
+}
+
+class HelpFor extends Error {
+  constructor(readonly command: string) {
+    super("help");
+  }
+}
+
+/** How the chosen stack keeps its state, from the configuration the synth will use. */
+type StackBackend = { kind: "bootstrap"; bucket?: string } | { kind: "s3"; environment: EnvironmentConfig } | { kind: "cloud"; environment: EnvironmentConfig };
+
+function stackBackend(config: AppConfig, stack: string): StackBackend {
+  const usesS3 = config.environments.some((e) => e.backend.type === "s3");
+  if (stack === STATE_BUCKET_STACK && usesS3) return { kind: "bootstrap", ...(config.stateBucket ? { bucket: config.stateBucket } : {}) };
+  const environment = config.environments.find((e) => pipelineStackName(e.environment) === stack);
+  if (!environment) {
+    const known = [...(usesS3 ? [STATE_BUCKET_STACK] : []), ...config.environments.map((e) => pipelineStackName(e.environment))];
+    throw new UsageError(`unknown stack ${JSON.stringify(stack)}; expected one of ${known.join(", ")}`);
+  }
+  return environment.backend.type === "s3" ? { kind: "s3", environment } : { kind: "cloud", environment };
+}
+
+/** The child's environment: the version check off, and backend arguments only where they apply. */
+export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interactive = process.stdin.isTTY === true): { env: NodeJS.ProcessEnv; notes: string[] } {
+  const childEnv: NodeJS.ProcessEnv = { ...env, CHECKPOINT_DISABLE: "1" };
+  const notes: string[] = [];
+  if (invocation.command === "deploy" && !interactive && !invocation.passThrough.includes("--auto-approve")) {
+    // cdktf asks for approval before it applies; with no terminal nobody can answer.
+    throw new MissingSettingError("deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)");
+  }
+  if (invocation.stateBucket !== undefined) childEnv.RECORDER_STATE_BUCKET = invocation.stateBucket;
+  // Checks cdktf.json and every setting (with --state-bucket applied) before the CLI starts: one line each.
+  const config = loadProjectConfig(childEnv);
+  guardBootstrapState(invocation, config);
+  if (invocation.command === "synth" || !invocation.stack) return { env: childEnv, notes };
+
+  const backend = stackBackend(config, invocation.stack);
+  const inherited = env.TF_CLI_ARGS_init;
+  if (backend.kind !== "s3") {
+    const where = backend.kind === "cloud" ? "in Terraform Cloud (backend cloud)" : backend.bucket ? `in the bucket ${backend.bucket}` : "locally, in its own folder";
+    if (invocation.backendConfig.length > 0) throw new UsageError(`--backend-config: ${invocation.stack} keeps its state ${where}; backend arguments apply only to a pipeline stack with a partial S3 backend`);
+    if (backend.kind === "cloud" && backend.environment.backend.type === "cloud" && backend.environment.backend.workspaceTags && !env.TF_WORKSPACE) {
+      // Tags select several workspaces; terraform init would ask which one to use.
+      throw new MissingSettingError(`${invocation.stack} selects Terraform Cloud workspaces by tag (${backend.environment.backend.workspaceTags.join(", ")}); set TF_WORKSPACE to the workspace to use`);
+    }
+    if (inherited) {
+      delete childEnv.TF_CLI_ARGS_init;
+      notes.push(`note: TF_CLI_ARGS_init is not passed to ${invocation.stack}, which keeps its state ${where}`);
+    }
+    return { env: childEnv, notes };
+  }
+  if (backend.environment.backend.type === "s3" && backend.environment.backend.bucket) {
+    if (invocation.backendConfig.length > 0) throw new UsageError(`--backend-config: ${invocation.stack} already has its bucket (${backend.environment.backend.bucket}) from the configuration; drop one of them`);
+    return { env: childEnv, notes };
+  }
+  if (invocation.backendConfig.length > 0) {
+    childEnv.TF_CLI_ARGS_init = invocation.backendConfig.map((arg) => shellWord(`-backend-config=${arg}`)).join(" ");
+    return { env: childEnv, notes };
+  }
+  if (inherited && inherited.includes("-backend-config")) return { env: childEnv, notes };
+  throw new MissingSettingError(
+    `${invocation.stack} keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) ` +
+    `or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of ${STATE_BUCKET_STACK}), or --backend-config bucket=<name> for a partial backend`,
+  );
+}
+
+/**
+ * cdktf synth deletes the folder of a stack it no longer synthesizes. When no environment uses S3 (backend
+ * `cloud` everywhere), that is the bootstrap stack's folder, which holds its state until it is migrated into the
+ * bucket: refuse rather than lose it.
+ */
+function guardBootstrapState(invocation: Invocation, config: AppConfig): void {
+  if (invocation.passThrough.includes("--skip-synth") || config.environments.some((e) => e.backend.type === "s3")) return;
+  const outputAt = invocation.passThrough.indexOf("--output");
+  const outdir = outputAt >= 0 ? path.resolve(invocation.passThrough[outputAt + 1]) : path.join(ROOT, "cdktf.out");
+  const state = path.join(outdir, "stacks", STATE_BUCKET_STACK, "terraform.tfstate");
+  if (existsSync(state)) {
+    throw new MissingSettingError(
+      `${path.relative(process.cwd(), state) || state} holds the state bucket's state, and this synth (no environment keeps its state in S3) would delete it; ` +
+      `migrate it into the bucket first (README, "Bootstrap the state bucket") or move it elsewhere`,
+    );
+  }
+}
+
+/** Terraform reads TF_CLI_ARGS_* as a shell would: quote a word that holds spaces or quotes. */
+function shellWord(word: string): string {
+  return /[\s"'\\$`]/.test(word) ? `"${word.replace(/(["\\$`])/g, "\\$1")}"` : word;
+}
+
+/** A setting without which cdktf or Terraform would stop at an interactive prompt: refused up front instead. */
+class MissingSettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MissingSettingError";
+  }
+}
+
+const CDKTF_BIN = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf);
+
+function runCdktf(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CDKTF_BIN, ...args], { stdio: "inherit", env, cwd: ROOT });
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const invocation = parseInvocation(argv);
+  const { env, notes } = planRun(invocation, process.env);
+  for (const note of notes) process.stderr.write(`${note}\n`);
+  const code = await runCdktf([invocation.command, ...(invocation.stack ? [invocation.stack] : []), ...invocation.passThrough], env);
+  process.exitCode = code;
+  if (code === 0 && invocation.command === "deploy" && invocation.stack === STATE_BUCKET_STACK && !loadProjectConfig(env).stateBucket) {
+    process.stdout.write([
+      "",
+      "Next, so that every clone finds this stack's state (README, \"Bootstrap the state bucket\"):",
+      "  1. set \"stateBucket\" in cdktf.json (context.recorder.defaults) to the state_bucket_name above, and commit it;",
+      `  2. npm run synth && (cd cdktf.out/stacks/${STATE_BUCKET_STACK} && terraform init -migrate-state -force-copy)`,
+      "",
+    ].join("\n"));
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  runCli(usage(argv[0] ?? "deploy"), async () => {
+    try {
+      await main(argv);
+    } catch (error) {
+      if (error instanceof HelpFor) {
+        process.stdout.write(`${usage(error.command)}\n`);
+        return;
+      }
+      if (error instanceof MissingSettingError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      throw error;
+    }
+  });
+}
