@@ -1,12 +1,14 @@
 import { App } from "cdktf";
-import { buildRecorderArchive } from "./lambdas/build";
+import { readCdktfJson } from "./scripts/project-config";
 import { defineStacks } from "./stacks/app";
 import { ConfigError, loadConfig } from "./stacks/config";
 
 function main(): void {
   const app = new App();
-  const config = loadConfig({ context: app.node.tryGetContext("recorder"), env: process.env });
-  defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));
+  // Under `cdktf synth` the CLI hands cdktf.json's context to the app; run directly (node --import tsx main.ts)
+  // it does not, so the file is read here: the same configuration either way.
+  const context = app.node.tryGetContext("recorder") ?? readCdktfJson().context?.recorder;
+  defineStacks(app, loadConfig({ context, env: process.env }));
   app.synth();
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { temporaryDirectory } from "../scripts/temp-dir";
@@ -7,14 +7,14 @@ import { temporaryDirectory } from "../scripts/temp-dir";
 /** Runs the cdktf app the way `cdktf synth` does (cdktf.json's app command, its context, an output folder). */
 const ROOT = path.resolve(__dirname, "..");
 const cdktfJson = JSON.parse(readFileSync(path.join(ROOT, "cdktf.json"), "utf8")) as { app: string; context: unknown };
-const SOURCES = ["main.ts", "stacks", "lambdas", "asl", "cdktf.json", "package.json", "package-lock.json", "tsconfig.json"];
+const SOURCES = ["main.ts", "stacks", "lambdas", "asl", "scripts", "cdktf.json", "package.json", "package-lock.json", "tsconfig.json"];
 
-function runApp(projectDir: string, env: Record<string, string> = {}) {
+function runApp(projectDir: string, env: Record<string, string> = {}, outdir = path.join(projectDir, "cdktf.out")) {
   const [command, ...args] = cdktfJson.app.split(" ");
   return spawnSync(command, args, {
     cwd: projectDir,
     encoding: "utf8",
-    env: { ...process.env, CDKTF_OUTDIR: path.join(projectDir, "cdktf.out"), CDKTF_CONTEXT_JSON: JSON.stringify(cdktfJson.context), ...env },
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(cdktfJson.context), ...env },
   });
 }
 
@@ -72,6 +72,26 @@ describe("the cdktf app", () => {
     const tf = JSON.parse(files.get(path.join("message-recorder-dev", "cdk.tf.json"))!.toString("utf8"));
     const filename = Object.values(tf.resource.aws_lambda_function as Record<string, { filename: string }>)[0].filename;
     expect(files.has(path.join("message-recorder-dev", filename))).toBe(true);
+  });
+
+  test("run directly, without the context the cdktf CLI hands over, the app reads cdktf.json and synthesizes the same", () => {
+    // A project whose cdktf.json says something the defaults do not, so ignoring the file would show.
+    const project = cloneProject();
+    const context = { recorder: { defaults: { region: "eu-west-1" }, environments: { dev: { logRetentionInDays: 30 } } } };
+    writeFileSync(path.join(project, "cdktf.json"), JSON.stringify({ ...cdktfJson, context }, null, 2));
+    const [command, ...args] = cdktfJson.app.split(" ");
+    const asCli = path.join(temporaryDirectory("cli-synth"), "cdktf.out");
+    const direct = path.join(temporaryDirectory("direct-synth"), "cdktf.out");
+    const env = { ...process.env };
+    delete env.CDKTF_CONTEXT_JSON;
+    expect(spawnSync(command, args, { cwd: project, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: asCli, CDKTF_CONTEXT_JSON: JSON.stringify(context) } }).status).toBe(0);
+    const result = spawnSync(command, args, { cwd: project, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: direct } });
+    expect(result.stderr).toBe("");
+    const a = filesUnder(path.join(asCli, "stacks"));
+    const b = filesUnder(path.join(direct, "stacks"));
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    expect([...a.keys()].filter((file) => !a.get(file)!.equals(b.get(file)!))).toEqual([]);
+    expect(b.get(path.join("message-recorder-dev", "cdk.tf.json"))!.toString()).toContain("\"retention_in_days\": 30");
   });
 
   test("a bad configuration value stops synth with one line naming it, and no stack trace", () => {

@@ -130,3 +130,15 @@ describe("configuration", () => {
     expect(errorOf(() => loadConfig({ env: { RECORDER_TAGS: "{\"cost\":5}" } }))).toMatch(/^RECORDER_TAGS: .* expected an object of string values/);
   });
 });
+
+describe("configuration sources", () => {
+  test("rejects an unknown RECORDER_* variable, as it rejects an unknown cdktf.json key", () => {
+    expect(() => loadConfig({ env: { RECORDER_RETRIES: "3" } })).toThrow(/^RECORDER_RETRIES: "3" is not allowed; expected a known variable: RECORDER_ENVIRONMENTS, RECORDER_REGION, /);
+  });
+
+  test("rejects an app-wide setting given for one environment", () => {
+    expect(() => loadConfig({ context: { environments: { dev: { stateBucket: "acme-state" } } } }))
+      .toThrow("context.recorder.environments.dev.stateBucket: \"acme-state\" is not allowed; expected no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults");
+    expect(loadConfig({ context: { defaults: { stateBucket: "acme-state" }, environments: { dev: {} } } }).stateBucket).toBe("acme-state");
+  });
+});

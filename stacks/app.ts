@@ -13,14 +13,17 @@ export interface DefinedStacks {
   readonly pipelines: readonly PipelineStack[];
 }
 
-/** Adds every stack of the configuration to the app. */
-export function defineStacks(app: App, config: AppConfig, recorderArchive: LambdaArchive): DefinedStacks {
+/**
+ * Adds every stack of the configuration to the app. Each function bundles its own entry at synth, reusing the
+ * archive while its inputs are unchanged; a prebuilt recorder archive (tests build one per run) can be given.
+ */
+export function defineStacks(app: App, config: AppConfig, recorderArchive?: LambdaArchive): DefinedStacks {
   const usesS3 = config.environments.some((environment) => environment.backend.type === "s3");
   const stateBucket = usesS3
     ? new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket })
     : undefined;
   const pipelines = config.environments.map(
-    (environment) => new PipelineStack(app, pipelineStackName(environment.environment), { config: environment, recorderArchive }),
+    (environment) => new PipelineStack(app, pipelineStackName(environment.environment), { config: environment, ...(recorderArchive ? { recorderArchive } : {}) }),
   );
   return { ...(stateBucket ? { stateBucket } : {}), pipelines };
 }

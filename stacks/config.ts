@@ -273,9 +273,13 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   }
   if (new Set(selected).size !== selected.length) fail("RECORDER_ENVIRONMENTS", selected.join(","), "each environment once");
 
+  checkKnownVariables(env);
   const environments = selected.map((name) => {
     const own = asObject(`context.recorder.environments.${name}`, declared[name] ?? {});
     checkKnownKeys(`context.recorder.environments.${name}`, own);
+    for (const key of APP_WIDE_SETTINGS.filter((setting) => setting in own)) {
+      fail(`context.recorder.environments.${name}.${key}`, own[key], `no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults`);
+    }
     return resolveEnvironment(name, defaults, own, env);
   });
 
@@ -410,6 +414,17 @@ function withSuffix(where: string, setting: SettingName, base: string, environme
 function asObject(name: string, value: unknown): RawSettings {
   if (typeof value !== "object" || value === null || Array.isArray(value)) fail(name, value, "an object");
   return value as RawSettings;
+}
+
+/** Settings of the app as a whole (the one state bucket), refused under a single environment. */
+const APP_WIDE_SETTINGS: readonly SettingName[] = ["stateBucket", "stateRegion"];
+
+/** A RECORDER_* variable that is no setting is a typo that would otherwise be ignored, as an unknown key is refused. */
+function checkKnownVariables(env: Readonly<Record<string, string | undefined>>): void {
+  const known = ["RECORDER_ENVIRONMENTS", ...Object.values(SETTINGS).map((s) => s.env)];
+  for (const name of Object.keys(env).filter((n) => n.startsWith("RECORDER_")).sort()) {
+    if (!known.includes(name)) fail(name, env[name], `a known variable: ${known.join(", ")}`);
+  }
 }
 
 function checkKnownKeys(where: string, layer: RawSettings): void {

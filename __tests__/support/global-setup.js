@@ -7,5 +7,5 @@ const path = require("node:path");
 
 module.exports = async () => {
   const root = mkdtempSync(path.join(tmpdir(), "recorder-tests-"));
-  process.env.RECORDER_TEST_TMPDIR = root;
+  process.env.MESSAGE_RECORDER_TEST_TMPDIR = root;
 };
