@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../stacks/config";
+import { ConfigError, loadConfig, SECTIONS, SETTING_DOCS } from "../stacks/config";
 
 /** The single line a bad value produces. */
 function errorOf(run: () => unknown): string {
@@ -112,7 +112,7 @@ describe("configuration", () => {
 
   test("rejects an unknown setting in cdktf.json", () => {
     expect(errorOf(() => loadConfig({ context: { environments: { dev: { retries: 3 } } } })))
-      .toMatch(/^context\.recorder\.environments\.dev\.retries: 3 is not allowed; expected a known setting: region, busName/);
+      .toMatch(/^context\.recorder\.environments\.dev\.retries: 3 is not allowed; expected a known setting or section: region, busName/);
   });
 
   test("rejects an illegal environment name", () => {
@@ -140,5 +140,40 @@ describe("configuration sources", () => {
     expect(() => loadConfig({ context: { environments: { dev: { stateBucket: "acme-state" } } } }))
       .toThrow("context.recorder.environments.dev.stateBucket: \"acme-state\" is not allowed; expected no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults");
     expect(loadConfig({ context: { defaults: { stateBucket: "acme-state" }, environments: { dev: {} } } }).stateBucket).toBe("acme-state");
+  });
+});
+
+describe("sections shaped like the constructs' props", () => {
+  test("a setting in its section is the same as the flat setting", () => {
+    const nested = loadConfig({ context: { environments: { dev: { recorder: { timeoutSeconds: 4, memoryMb: 512 }, rule: { retryAttempts: 10 }, table: { protectFromDeletion: false } } } } });
+    const flat = loadConfig({ context: { environments: { dev: { lambdaTimeoutSeconds: 4, lambdaMemoryMb: 512, retryAttempts: 10, tableProtection: false } } } });
+    expect(nested).toEqual(flat);
+    expect(nested.environments[0]).toMatchObject({ lambdaTimeoutSeconds: 4, lambdaMemoryMb: 512, retryAttempts: 10, tableProtection: false });
+  });
+
+  test("every section key names a setting, and every section is named like a construct's props", () => {
+    for (const [section, keys] of Object.entries(SECTIONS)) {
+      for (const setting of Object.values(keys)) expect({ section, setting, known: SETTING_DOCS.some((d) => d.name === setting) }).toEqual({ section, setting, known: true });
+    }
+  });
+
+  test("a bad value in a section is named by its path there", () => {
+    expect(() => loadConfig({ context: { environments: { dev: { recorder: { memoryMb: 64 } } } } }))
+      .toThrow("context.recorder.environments.dev.recorder.memoryMb: 64 is not allowed; expected an integer from 128 to 10240");
+  });
+
+  test("rejects an unknown key of a section, listing the allowed ones", () => {
+    expect(() => loadConfig({ context: { defaults: { recorder: { memory: 512 } } } }))
+      .toThrow("context.recorder.defaults.recorder.memory: 512 is not allowed; expected a key of recorder: functionName, timeoutSeconds, memoryMb");
+  });
+
+  test("rejects a setting given both flat and in its section", () => {
+    expect(() => loadConfig({ context: { environments: { dev: { lambdaMemoryMb: 256, recorder: { memoryMb: 512 } } } } }))
+      .toThrow("context.recorder.environments.dev.recorder.memoryMb: 512 is not allowed; expected one value: context.recorder.environments.dev.lambdaMemoryMb already sets it");
+  });
+
+  test("the state bucket is app-wide in its section too", () => {
+    expect(() => loadConfig({ context: { environments: { dev: { state: { bucket: "acme-state" } } } } }))
+      .toThrow(/^context\.recorder\.environments\.dev\.state\.bucket: "acme-state" is not allowed; expected no per-environment value/);
   });
 });

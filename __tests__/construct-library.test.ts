@@ -131,7 +131,8 @@ describe("NodejsFunction", () => {
     expect(fn.environment.variables).toEqual({ A: "1", NODE_OPTIONS: "--enable-source-maps" });
     expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\.fn_log-group_/)]);
     expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-    expect(policyOf(tf, "fn_role_policy").map((s) => s.Sid)).toEqual(["WriteOwnLogs"]);
+    expect(policyOf(tf, "fn_role_policy").map((s) => s.Sid)).toEqual(["WriteOwnLogs", "WriteTraces"]);
+    expect(fn.tracing_config).toEqual({ mode: "Active" });
   });
 
   test("takes an existing role, and grants land on it", () => {
@@ -141,7 +142,7 @@ describe("NodejsFunction", () => {
       Grant.addToPrincipal(fn, { sid: "Extra", actions: ["sqs:SendMessage"], resources: ["arn:q"] });
     });
     expect(Object.values(resourcesOf(tf, "aws_iam_role")).map((r) => r.name)).toEqual(["shared"]);
-    expect(policyOf(tf, "shared_policy").map((s) => s.Sid)).toEqual(["WriteOwnLogs", "Extra"]);
+    expect(policyOf(tf, "shared_policy").map((s) => s.Sid)).toEqual(["WriteOwnLogs", "WriteTraces", "Extra"]);
   });
 
   test("rejects a timeout or memory Lambda would refuse, at synth", () => {

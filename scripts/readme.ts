@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { recordMessageTemplate } from "../stacks/asl";
-import { SETTING_DOCS } from "../stacks/config";
+import { SECTIONS, SETTING_DOCS } from "../stacks/config";
 import { designFactsFromStack, loadLambdaBench, loadPrices } from "./cost/facts";
 import { expressSyncCost, standardCallbackCost, total } from "./cost/model";
 import { synthesizeFirstEnvironment } from "./local/synth";
@@ -60,9 +60,9 @@ export function mermaidFromAsl(definition: { StartAt: string; States: Record<str
 export function configurationTable(): string {
   const cell = (value: unknown) => (value === "" ? "(empty)" : `\`${typeof value === "string" ? value : JSON.stringify(value)}\``);
   return [
-    "| setting (cdktf.json) | environment variable | default | meaning |",
-    "| --- | --- | --- | --- |",
-    ...SETTING_DOCS.map((s) => `| \`${s.name}\` | \`${s.env}\` | ${cell(s.defaultValue)} | ${s.doc} |`),
+    "| setting (cdktf.json) | or in its section | environment variable | default | meaning |",
+    "| --- | --- | --- | --- | --- |",
+    ...SETTING_DOCS.map((s) => `| \`${s.name}\` | ${sectionOf(s.name)} | \`${s.env}\` | ${cell(s.defaultValue)} | ${s.doc} |`),
   ].join("\n");
 }
 
@@ -113,4 +113,13 @@ export const README_PATH = path.join(__dirname, "..", "README.md");
 if (require.main === module) {
   writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
   process.stdout.write("README.md: diagram, configuration table and cost table regenerated\n");
+}
+
+/** `section.key` of a setting in cdktf.json's sections, or a dash for the settings that have none. */
+function sectionOf(name: string): string {
+  for (const [section, keys] of Object.entries(SECTIONS)) {
+    const key = Object.entries(keys).find(([, setting]) => setting === name)?.[0];
+    if (key) return `\`${section}.${key}\``;
+  }
+  return "-";
 }

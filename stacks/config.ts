@@ -258,8 +258,7 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   for (const key of Object.keys(context)) {
     if (!knownTopLevel.includes(key)) fail(`context.recorder.${key}`, context[key], `one of the keys ${knownTopLevel.join(", ")}`);
   }
-  const defaults = asObject("context.recorder.defaults", context.defaults ?? {});
-  checkKnownKeys("context.recorder.defaults", defaults);
+  const defaults = normalizeLayer("context.recorder.defaults", asObject("context.recorder.defaults", context.defaults ?? {}));
   const declared = asObject("context.recorder.environments", context.environments ?? { dev: {} });
 
   const selected = env.RECORDER_ENVIRONMENTS?.trim()
@@ -275,10 +274,10 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
 
   checkKnownVariables(env);
   const environments = selected.map((name) => {
-    const own = asObject(`context.recorder.environments.${name}`, declared[name] ?? {});
-    checkKnownKeys(`context.recorder.environments.${name}`, own);
+    const where = `context.recorder.environments.${name}`;
+    const own = normalizeLayer(where, asObject(where, declared[name] ?? {}));
     for (const key of APP_WIDE_SETTINGS.filter((setting) => setting in own)) {
-      fail(`context.recorder.environments.${name}.${key}`, own[key], `no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults`);
+      fail(pathOf(own, where, key), own[key], `no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults`);
     }
     return resolveEnvironment(name, defaults, own, env);
   });
@@ -300,9 +299,9 @@ function resolveSettings(where: string, layer: RawSettings, env: Readonly<Record
     if (fromEnv !== undefined && fromEnv !== "") {
       result[name] = setting.parse(setting.env, fromEnv);
     } else if (name in layer) {
-      result[name] = setting.parse(`${where}.${name}`, layer[name]);
+      result[name] = setting.parse(pathOf(layer, where, name), layer[name]);
     } else if (name in base) {
-      result[name] = setting.parse(`context.recorder.defaults.${name}`, base[name]);
+      result[name] = setting.parse(pathOf(base, "context.recorder.defaults", name), base[name]);
     } else {
       result[name] = setting.defaultValue;
     }
@@ -427,9 +426,54 @@ function checkKnownVariables(env: Readonly<Record<string, string | undefined>>):
   }
 }
 
-function checkKnownKeys(where: string, layer: RawSettings): void {
-  const known = Object.keys(SETTINGS);
-  for (const key of Object.keys(layer)) {
-    if (!known.includes(key)) fail(`${where}.${key}`, layer[key], `a known setting: ${known.join(", ")}`);
-  }
+/**
+ * Sections of a layer in cdktf.json, each shaped like the props of the construct it configures; a setting may be
+ * given flat (its name in the table above) or in its section under the construct's prop name, e.g.
+ * `"recorder": { "timeoutSeconds": 5 }` for `lambdaTimeoutSeconds`.
+ */
+export const SECTIONS: Readonly<Record<string, Readonly<Record<string, SettingName>>>> = {
+  bus: { eventBusName: "busName" },
+  rule: { ruleName: "ruleName", eventSource: "eventSource", retryAttempts: "retryAttempts", maxEventAgeInSeconds: "maxEventAgeInSeconds" },
+  deadLetterQueue: { queueName: "deadLetterQueueName" },
+  table: { tableName: "tableName", protectFromDeletion: "tableProtection" },
+  recorder: { functionName: "functionName", timeoutSeconds: "lambdaTimeoutSeconds", memoryMb: "lambdaMemoryMb" },
+  workflow: { stateMachineName: "stateMachineName", stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds", taskTimeoutSeconds: "taskTimeoutSeconds" },
+  logs: { retentionInDays: "logRetentionInDays" },
+  alarms: { email: "alarmEmail" },
+  api: { authorization: "apiAuthorization", accountLogRole: "apiAccountLogRole", throttlingRateLimit: "apiThrottlingRateLimit", throttlingBurstLimit: "apiThrottlingBurstLimit" },
+  key: { encryption: "encryption", deletionWindowInDays: "keyDeletionWindowInDays" },
+  state: { backend: "backend", bucket: "stateBucket", region: "stateRegion", tfcOrganization: "tfcOrganization", tfcWorkspace: "tfcWorkspace", tfcWorkspaceTags: "tfcWorkspaceTags", tfcHostname: "tfcHostname" },
+};
+
+/** Where in cdktf.json each setting of a layer was given, for messages that name it as the user wrote it. */
+const GIVEN_AT = new WeakMap<RawSettings, Record<string, string>>();
+
+function pathOf(layer: RawSettings, where: string, name: string): string {
+  return GIVEN_AT.get(layer)?.[name] ?? `${where}.${name}`;
 }
+
+/** Flattens the sections of a layer into setting names, refusing unknown keys and a setting given twice. */
+function normalizeLayer(where: string, raw: RawSettings): RawSettings {
+  const flat: RawSettings = {};
+  const givenAt: Record<string, string> = {};
+  const put = (name: string, value: unknown, at: string) => {
+    if (name in flat) fail(at, value, `one value: ${givenAt[name]} already sets it`);
+    flat[name] = value;
+    givenAt[name] = at;
+  };
+  for (const [key, value] of Object.entries(raw)) {
+    const section = SECTIONS[key];
+    if (section && !(key in SETTINGS)) {
+      for (const [prop, item] of Object.entries(asObject(`${where}.${key}`, value))) {
+        if (!(prop in section)) fail(`${where}.${key}.${prop}`, item, `a key of ${key}: ${Object.keys(section).join(", ")}`);
+        put(section[prop], item, `${where}.${key}.${prop}`);
+      }
+    } else {
+      if (!(key in SETTINGS)) fail(`${where}.${key}`, value, `a known setting or section: ${[...Object.keys(SETTINGS), ...Object.keys(SECTIONS)].join(", ")}`);
+      put(key, value, `${where}.${key}`);
+    }
+  }
+  GIVEN_AT.set(flat, givenAt);
+  return flat;
+}
+

@@ -44,7 +44,7 @@ export interface IngestionApiProps {
   readonly eventSource: string;
   readonly api: ApiConfig;
   readonly logRetentionInDays: number;
-  /** X-Ray tracing of the stage. @default false */
+  /** X-Ray tracing of the stage, as the project's `tracing` setting defaults to. @default true */
   readonly tracing?: boolean;
   /** Encrypts the access logs with this key. @default CloudWatch Logs' own encryption */
   readonly encryptionKey?: EncryptionKey;
@@ -167,7 +167,7 @@ export class IngestionApi extends Construct {
       restApiId: api.id,
       deploymentId: deployment.id,
       stageName: API_STAGE_NAME,
-      xrayTracingEnabled: Boolean(props.tracing),
+      xrayTracingEnabled: props.tracing ?? true,
       accessLogSettings: {
         destinationArn: accessLogs.arn,
         format: JSON.stringify({

@@ -18,7 +18,7 @@ export interface MessageWorkflowProps {
   readonly stateMachineTimeoutSeconds?: number;
   /** One attempt of the "Record Message" task, callback included; above the recorder's timeout. @default 7 */
   readonly taskTimeoutSeconds?: number;
-  /** X-Ray tracing of executions. @default false */
+  /** X-Ray tracing of executions, as the project's `tracing` setting defaults to. @default true */
   readonly tracing?: boolean;
   /**
    * Encrypts the definition, the execution history and the log group with this key.
@@ -96,7 +96,8 @@ export class MessageWorkflow extends Construct {
       resources: ["*"],
     });
 
-    if (props.tracing) {
+    const tracing = props.tracing ?? true;
+    if (tracing) {
       role.addToPolicy({
         sid: "WriteTraces",
         actions: ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
@@ -127,7 +128,7 @@ export class MessageWorkflow extends Construct {
         // The log group's arn attribute has the ":*" suffix stripped; the logging API requires it back.
         logDestination: `${logGroup.arn}:*`,
       },
-      tracingConfiguration: { enabled: Boolean(props.tracing) },
+      tracingConfiguration: { enabled: tracing },
       ...(key
         ? { encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: key.keyArn, kmsDataKeyReusePeriodSeconds: KMS_DATA_KEY_REUSE_PERIOD_SECONDS } }
         : {}),

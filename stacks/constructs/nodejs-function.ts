@@ -29,7 +29,7 @@ export interface NodejsFunctionProps {
   readonly timeoutSeconds?: number;
   /** Minimum 128, maximum 10240. @default 128 */
   readonly memoryMb?: number;
-  /** X-Ray active tracing. @default false */
+  /** X-Ray active tracing, as the project's `tracing` setting defaults to. @default true */
   readonly tracing?: boolean;
   /** Retention of the function's log group. @default 7 */
   readonly logRetentionInDays?: number;
@@ -89,7 +89,8 @@ export class NodejsFunction extends Construct implements IGrantable {
         StringEquals: { "kms:ViaService": `lambda.${accountContext(this).region}.amazonaws.com` },
       }, ["kms:Decrypt"]);
     }
-    if (props.tracing) {
+    const tracing = props.tracing ?? true;
+    if (tracing) {
       this.role.addToPolicy({
         sid: "WriteTraces",
         actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
@@ -114,7 +115,7 @@ export class NodejsFunction extends Construct implements IGrantable {
       ...(key ? { kmsKeyArn: key.keyArn } : {}),
       environment: { variables: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" } },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
-      tracingConfig: { mode: props.tracing ? "Active" : "PassThrough" },
+      tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
       dependsOn: [logGroup],
     });
     this.functionArn = fn.arn;

@@ -21,7 +21,7 @@ export interface RecorderFunctionProps {
   readonly timeoutSeconds?: number;
   /** Minimum 128, maximum 10240. @default 256 */
   readonly memoryMb?: number;
-  /** X-Ray active tracing. @default false */
+  /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
   /** Encrypts the log group and the environment variables with this key. @default AWS-managed keys */
   readonly encryptionKey?: EncryptionKey;
@@ -39,7 +39,7 @@ export class RecorderFunction extends NodejsFunction {
       description: "Stores a message event in DynamoDB and answers the Step Functions task token",
       roleDescription: "Runs the message recorder",
       // Lambda sets AWS_EXECUTION_ENV even without active tracing: this keeps the X-Ray SDK unloaded then.
-      environment: { MESSAGES_TABLE_NAME: props.table.tableName, POWERTOOLS_TRACE_ENABLED: props.tracing ? "true" : "false" },
+      environment: { MESSAGES_TABLE_NAME: props.table.tableName, POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? true) },
       timeoutSeconds: props.timeoutSeconds ?? 5,
       memoryMb: props.memoryMb ?? 256,
       ...(props.logRetentionInDays !== undefined ? { logRetentionInDays: props.logRetentionInDays } : {}),
