@@ -25,6 +25,11 @@ export interface MessageWorkflowProps {
    * @default the AWS owned key of Step Functions and the AWS-managed key of CloudWatch Logs
    */
   readonly encryptionKey?: EncryptionKey;
+  /**
+   * The role Step Functions assumes; it gets invoke, log delivery, tracing and key permissions.
+   * @default a new role `<stateMachineName>-role`, trusted for this state machine only
+   */
+  readonly role?: ServiceRole;
 }
 
 /**
@@ -63,7 +68,7 @@ export class MessageWorkflow extends Construct {
     });
     this.logGroupName = logGroup.name;
 
-    const role = new ServiceRole(this, "role", {
+    const role = props.role ?? new ServiceRole(this, "role", {
       roleName: `${props.stateMachineName}-role`,
       assumedBy: "states.amazonaws.com",
       description: "Runs the message recorder workflow",
