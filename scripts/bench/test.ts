@@ -26,7 +26,7 @@ interface Timing {
 function timed(label: string, cwd: string, command: string): Timing {
   const load = loadavg()[0];
   // bash's `time` reports the CPU of the command and all its children; TIMEFORMAT makes it parseable.
-  const result = spawnSync("bash", ["-c", `TIMEFORMAT='BENCH %R %U %S'; time (${command}) > /dev/null 2>&1`], {
+  const result = spawnSync("bash", ["-c", `TIMEFORMAT='BENCH %R %U %S'; time (${command} > /dev/null 2>&1)`], {
     cwd, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0" },
   });
   const match = /BENCH ([\d.]+) ([\d.]+) ([\d.]+)/.exec(result.stderr);

@@ -2,33 +2,20 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { synthesizeFirstEnvironment } from "../local/synth";
 import { designFactsFromStack, loadLambdaBench, loadPrices } from "./facts";
-import { CostLine, expressSyncCost, standardCallbackCost, total } from "./model";
+import { formatCostReport, scenarioOptions } from "./report";
 
 /**
  * npm run cost -- --events-per-month N [--message-bytes B] [--stack-dir <synthesized stack folder>]
  *
- * Prints the monthly cost of the synthesized design next to the same pipeline as an EXPRESS workflow with a
- * synchronous Lambda invoke, with the unit prices used (scripts/cost/prices.json) and the measured handler
+ * Prints the monthly cost of the synthesized design (STANDARD, at its log level) next to the same pipeline as an
+ * EXPRESS workflow with a synchronous Lambda invoke, at log levels ERROR and ALL, with the unit prices used (scripts/cost/prices.json) and the measured handler
  * duration (scripts/bench/results/lambda.json, written by npm run bench:lambda).
  */
-const USAGE = "usage: npm run cost -- --events-per-month N [--message-bytes B] [--stack-dir <synthesized stack folder>]";
+const USAGE = "usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]";
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
-}
-
-export function formatComparison(events: number, standard: CostLine[], express: CostLine[]): string {
-  const usd = (n: number) => `$${n.toFixed(2)}`.padStart(12);
-  const rows = standard.map((line, i) => `  ${line.component.padEnd(44)} ${usd(line.monthlyUsd)}   ${express[i].component === line.component ? usd(express[i].monthlyUsd) : `${usd(express[i].monthlyUsd)}  (${express[i].component})`}`);
-  const driver = [...standard].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
-  return [
-    `${events.toLocaleString("en-US")} events per month`,
-    `  ${"component".padEnd(44)} ${"STANDARD+callback".padStart(12)}   ${"EXPRESS+sync".padStart(12)}`,
-    ...rows,
-    `  ${"total".padEnd(44)} ${usd(total(standard))}   ${usd(total(express))}`,
-    `  biggest cost driver: ${driver.component} (${((driver.monthlyUsd / total(standard)) * 100).toFixed(0)}% of the total)`,
-  ].join("\n");
 }
 
 function main(argv: string[]): number {
@@ -38,12 +25,17 @@ function main(argv: string[]): number {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  const scenario = scenarioOptions(argv);
+  if (typeof scenario === "string") {
+    process.stderr.write(`${scenario}\n${USAGE}\n`);
+    return 2;
+  }
   const stackDir = option(argv, "--stack-dir") ? path.resolve(option(argv, "--stack-dir")!) : synthesizeFirstEnvironment();
   const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
   const prices = loadPrices();
   const bench = loadLambdaBench();
   const facts = designFactsFromStack(stack, bench.handlerMeanMs, messageBytes);
-  process.stdout.write(`${formatComparison(events, standardCallbackCost(events, facts, prices), expressSyncCost(events, facts, prices))}\n`);
+  process.stdout.write(`${formatCostReport(events, facts, prices, scenario)}\n`);
   process.stdout.write(`\ninputs: ${JSON.stringify(facts)}\n`);
   process.stdout.write(`unit prices: ${prices.region}, ${prices.date} (scripts/cost/prices.json); handler duration measured ${bench.date} on ${bench.machine}\n`);
   return 0;
