@@ -117,11 +117,12 @@ function burstFor(table: LimitsTable, facts: PathFacts, workflow: WorkflowType, 
 export function capacityReport(table: LimitsTable, facts: PathFacts, rate: number, burstSeconds: number, headline: WorkflowType): CapacityReport {
   const standard = limitsOnPath(table, facts, "standard");
   const express = limitsOnPath(table, facts, "express");
-  const ids = [...new Set([...standard, ...express].map((l) => l.id))];
+  // STANDARD's limits in path order, each EXPRESS-only one after the STANDARD limit it replaces.
+  const ids = standard.flatMap((l) => (l.id === "startExecutionStandard" ? [l.id, "startExecutionExpress"] : [l.id]));
   const byId = (limits: ResolvedLimit[], id: string) => limits.find((l) => l.id === id);
   const rows = ids.map((id) => {
     const any = (byId(standard, id) ?? byId(express, id))!;
-    const label = `${any.service} ${any.name}${any.path === "api" ? " [API only]" : ""}`;
+    const label = `${any.service} ${any.name}${any.path === "api" ? " (API only)" : ""}`;
     const used = Number.isFinite(any.eventsPerSecond) ? `${((rate / any.eventsPerSecond) * 100).toFixed(0)}%` : "-";
     const s = byId(standard, id);
     const e = byId(express, id);

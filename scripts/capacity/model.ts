@@ -120,7 +120,7 @@ export function limitsOnPath(table: LimitsTable, facts: PathFacts, workflow: Wor
   ];
   if (facts.apiStageRateLimit !== undefined) {
     limits.push({
-      id: "apiStage", service: "API Gateway", name: "stage throttling of POST /messages (this stack)", unit: "requests/s",
+      id: "apiStage", service: "API Gateway", name: "stage throttling of POST /messages", unit: "requests/s",
       rate: facts.apiStageRateLimit, bucket: facts.apiStageBurstLimit, eventsPerSecond: facts.apiStageRateLimit,
       kind: "quota", path: "api", whenExceeded: "the caller gets 429 and must retry; nothing was published",
       source: "apiThrottlingRateLimit / apiThrottlingBurstLimit in the synthesized aws_api_gateway_method_settings",
