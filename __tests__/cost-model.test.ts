@@ -1,5 +1,9 @@
 import { designFactsFromStack, loadPrices } from "../scripts/cost/facts";
-import { DesignFacts, expressSyncCost, kmsMonthlyCost, Prices, standardCallbackCost, successPathTransitions, total, writeUnitsPerItem } from "../scripts/cost/model";
+import {
+  costLines, DesignFacts, expressSyncCost, kmsMonthlyCost, loggedEventsPerExecution, perMillionEvents, Prices, standardCallbackCost, successPathTransitions, total,
+  tracesRecorded, writeUnitsPerItem,
+} from "../scripts/cost/model";
+import { formatCostReport, scenarioOptions } from "../scripts/cost/report";
 import { recordMessageTemplate } from "../stacks/asl";
 import { synthPipeline } from "./support/synth";
 
@@ -13,12 +17,20 @@ const prices: Prices = {
   cloudwatchLogs: { ingestionPerGb: 0.5, storagePerGbMonth: 0.03 },
   cloudwatchAlarms: { perStandardAlarmMonth: 0.1 },
   kms: { perCustomerManagedKeyMonth: 1, perTenThousandRequests: 0.03 },
+  xray: { perMillionTracesRecorded: 5, perMillionTracesRetrieved: 0.5 },
+  apiGatewayRest: { perMillionRequests: 3.5 },
+  sqs: { perMillionRequests: 0.4 },
+  sns: { perMillionPublishes: 0.5, perHundredThousandEmails: 2 },
 };
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
-  loggedEventsPerExecution: 12, includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 12,
-  customerManagedKeys: 1, keyUsers: 9,
+  includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 12,
+  customerManagedKeys: 1, keyUsers: 9, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
+  lambdaLogLinesPerInvocation: 1,
 };
+const GB = 1024 ** 3;
+/** Ingestion at $0.50 per GB plus a week's storage (7/30 of a month at $0.03 per GB-month). */
+const logCost = (bytes: number) => (bytes / GB) * (0.5 + 0.03 * (7 / 30));
 const line = (lines: { component: string; monthlyUsd: number }[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
 
 describe("cost model", () => {
@@ -26,7 +38,7 @@ describe("cost model", () => {
     expect(successPathTransitions(recordMessageTemplate as never)).toBe(3);
   });
 
-  test("facts come from the synthesized stack: transitions, memory, architecture, logging", () => {
+  test("facts come from the synthesized stack: transitions, memory, architecture, logging, tracing, the recorder's log levels", () => {
     const derived = designFactsFromStack(synthPipeline() as never, 4.2, 100);
     expect(derived).toEqual(facts);
   });
@@ -49,8 +61,9 @@ describe("cost model", () => {
     expect(total(expressSyncCost(1e6, facts, prices))).toBeLessThan(total(standardCallbackCost(1e6, facts, prices)));
   });
 
-  test("cost scales linearly with volume, apart from the fixed alarms ($1.20 for 12) and the key", () => {
-    const variable = (events: number) => total(standardCallbackCost(events, facts, prices)) - 1.2 - kmsMonthlyCost(facts, prices);
+  test("cost scales linearly with volume, apart from the fixed alarms ($1.20 for 12), the key and X-Ray's sampling", () => {
+    const untraced = { ...facts, tracing: false };
+    const variable = (events: number) => total(standardCallbackCost(events, untraced, prices)) - 1.2 - kmsMonthlyCost(facts, prices);
     expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(1.2, 6);
     expect(variable(1e8)).toBeCloseTo(100 * variable(1e6), 4);
   });
@@ -64,6 +77,71 @@ describe("cost model", () => {
     const managed = designFactsFromStack(synthPipeline({ env: { RECORDER_ENCRYPTION: "aws-managed" } }) as never, 4.2, 100);
     expect(managed).toMatchObject({ customerManagedKeys: 0, keyUsers: 0 });
     expect(kmsMonthlyCost(managed, prices)).toBe(0);
+  });
+
+  test("X-Ray records every event up to one a second, then 5%: 1M a month is 1M traces ($5.50), 100M is 7,462,400 ($41.04)", () => {
+    // A 30-day month has 2,592,000 seconds: the reservoir records 2,592,000 traces, then 5% of the rest:
+    // 100M: 2,592,000 + 0.05 x 97,408,000 = 7,462,400 traces, recorded at $5 and retrieved at $0.50 per million.
+    expect(tracesRecorded(1e6)).toBe(1e6);
+    expect(tracesRecorded(1e8)).toBeCloseTo(7_462_400, 6);
+    expect(line(expressSyncCost(1e6, facts, prices), "X-Ray traces recorded + retrieved")).toBeCloseTo(5.5, 9);
+    expect(line(expressSyncCost(1e8, facts, prices), "X-Ray traces recorded + retrieved")).toBeCloseTo(7.4624 * 5.5, 9);
+  });
+
+  test("tracing: false has no X-Ray cost", () => {
+    expect(line(expressSyncCost(1e6, { ...facts, tracing: false }, prices), "X-Ray traces recorded + retrieved")).toBe(0);
+  });
+
+  test("logged history events per execution: 12 at ALL (2 + 2 x 3 states + 4 x 1 task); at ERROR 2 and at FATAL 1 per failed execution", () => {
+    expect(loggedEventsPerExecution(facts, "ALL", 0.001)).toBe(12);
+    expect(loggedEventsPerExecution(facts, "ERROR", 0.001)).toBeCloseTo(0.002, 12);
+    expect(loggedEventsPerExecution(facts, "FATAL", 0.001)).toBeCloseTo(0.001, 12);
+    expect(loggedEventsPerExecution(facts, "OFF", 0.001)).toBe(0);
+  });
+
+  test("logs: at ALL 12 x (350 + 2 x 100) bytes + one 300-byte Lambda line per event; at ERROR only the failed 0.1% log 2 events", () => {
+    // ALL: 12 x 550 + 300 = 6,900 bytes per event. ERROR: 0.001 x 2 x 550 + 300 = 301.1 bytes per event.
+    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch Logs (state machine at ALL + Lambda)")).toBeCloseTo(logCost(6900e6), 9);
+    expect(line(expressSyncCost(1e6, facts, prices), "CloudWatch Logs (state machine at ERROR + Lambda)")).toBeCloseTo(logCost(301.1e6), 9);
+  });
+
+  test("a quarter of 1M events through POST /messages: 250,000 REST requests at $3.50 per million, and their access logs", () => {
+    const lines = costLines(1e6, facts, prices, { workflowType: "express", logLevel: "ERROR", apiShare: 0.25, failureRate: 0.001 });
+    expect(line(lines, "API Gateway REST requests")).toBeCloseTo(0.875, 9);
+    // 301.1 bytes as above, plus 0.25 x 400 bytes of access log per event.
+    expect(line(lines, "CloudWatch Logs (state machine at ERROR + Lambda)")).toBeCloseTo(logCost(401.1e6), 9);
+  });
+
+  test("failures cost SQS and SNS requests: 1% of 1M is 30,000 SQS requests and 10,000 publishes ($0.017), e-mails $0.20 more", () => {
+    // 10,000 failures x 3 requests x $0.40 per million = $0.012; 10,000 publishes x $0.50 per million = $0.005;
+    // one e-mail subscription: 10,000 / 100,000 x $2 = $0.20.
+    const scenario = { workflowType: "standard", logLevel: "ALL", apiShare: 0, failureRate: 0.01 } as const;
+    expect(line(costLines(1e6, facts, prices, scenario), "SQS + SNS on failures")).toBeCloseTo(0.017, 9);
+    expect(line(costLines(1e6, { ...facts, alarmEmailSubscriptions: 1 }, prices, scenario), "SQS + SNS on failures")).toBeCloseTo(0.217, 9);
+  });
+
+  test("EXPRESS at ERROR: $8.59 per million events with X-Ray, $3.09 without (above the $3 target by the Express request charge)", () => {
+    // EventBridge 1 + Express 1 + 1e6 x 0.1 s x 0.0625 GB x 0.00001667 (0.1041875) + Lambda 0.2 + 1e6 x 0.005 s x 0.25 GB
+    // x 0.0000133334 (0.01666675) + DynamoDB 0.625 + logs logCost(301.1e6) (0.142175) + SQS/SNS 1,000 x 3 x 0.4e-6 +
+    // 1,000 x 0.5e-6 (0.0017) = 3.0897, + X-Ray 5.5 = 8.5897.
+    const withoutXray = 1 + 1 + 0.1041875 + 0.2 + 0.01666675 + 0.625 + logCost(301.1e6) + 0.0017;
+    expect(perMillionEvents(expressSyncCost(1e6, { ...facts, tracing: false }, prices), 1e6)).toBeCloseTo(withoutXray, 9);
+    expect(perMillionEvents(expressSyncCost(1e6, facts, prices), 1e6)).toBeCloseTo(withoutXray + 5.5, 9);
+    expect(withoutXray).toBeCloseTo(3.0897, 4);
+  });
+
+  test("npm run cost prints STANDARD at ALL next to EXPRESS at ERROR and at ALL, and says whether EXPRESS meets $3", () => {
+    const report = formatCostReport(1e6, facts, prices, { apiShare: 0, failureRate: 0.001 });
+    expect(report.split("\n")[1]).toMatch(/component\s+STANDARD\/ALL\s+EXPRESS\/ERROR\s+EXPRESS\/ALL$/);
+    expect(report).toContain("EXPRESS at ERROR: $8.59 per million events plus $2.67 a month fixed: does NOT meet the target of at most $3.00; without X-Ray (tracing: false) it is $3.09");
+  });
+
+  test.each([
+    [["--api-share", "2"], '--api-share must be a share from 0 to 1 (0.25 for a quarter), got "2"'],
+    [["--failure-rate", "abc"], '--failure-rate must be a share from 0 to 1 (0.25 for a quarter), got "abc"'],
+    [["--failure-rate"], '--failure-rate must be a share from 0 to 1 (0.25 for a quarter), got ""'],
+  ])("rejects %j with one line", (argv, message) => {
+    expect(scenarioOptions(argv)).toBe(message);
   });
 
   test("DynamoDB bills a write unit per started KB", () => {

@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { recordMessageTemplate } from "../stacks/asl";
 import { SECTIONS, SETTING_DOCS } from "../stacks/config";
 import { designFactsFromStack, loadLambdaBench, loadPrices } from "./cost/facts";
-import { expressSyncCost, standardCallbackCost, total } from "./cost/model";
+import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, isFixed, perMillionEvents, total } from "./cost/model";
+import { costColumns } from "./cost/report";
 import { synthesizeFirstEnvironment } from "./local/synth";
 
 /**
@@ -72,18 +73,21 @@ export function costTable(): string {
   const prices = loadPrices();
   const bench = loadLambdaBench();
   const facts = designFactsFromStack(stack, bench.handlerMeanMs, 100);
+  const options = { apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE };
   const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const volumes = [1e6, 1e7, 1e8];
-  const standard = volumes.map((events) => standardCallbackCost(events, facts, prices));
-  const express = volumes.map((events) => expressSyncCost(events, facts, prices));
-  const driver = [...standard[0]].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
+  const columns = volumes.map((events) => costColumns(events, facts, prices, options));
+  const driver = [...columns[0].standardAll].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
+  const line = (lines: CostLine[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
   return [
-    "| events / month | STANDARD + callback (deployed) | of which state transitions | EXPRESS + synchronous invoke |",
-    "| --- | --- | --- | --- |",
-    ...volumes.map((events, i) => `| ${(events / 1e6).toLocaleString("en-US")}M | ${usd(total(standard[i]))} | ${usd(standard[i].find((l) => l.component === "Step Functions state transitions")!.monthlyUsd)} | ${usd(total(express[i]))} |`),
+    `| events / month | STANDARD + callback, logs ${facts.logLevel} (deployed) | of which state transitions | EXPRESS + synchronous invoke, logs ERROR | EXPRESS, logs ALL |`,
+    "| --- | --- | --- | --- | --- |",
+    ...volumes.map((events, i) => `| ${(events / 1e6).toLocaleString("en-US")}M | ${usd(total(columns[i].standardAll))} | ${usd(line(columns[i].standardAll, "Step Functions state transitions"))} | ${usd(total(columns[i].expressError))} | ${usd(total(columns[i].expressAll))} |`),
     "",
-    `Biggest cost driver: **${driver.component}** (${((driver.monthlyUsd / total(standard[0])) * 100).toFixed(0)}%): ${facts.stateTransitionsPerExecution} transitions per execution. ` +
-      `Prices: ${prices.region}, ${prices.date}; message of 100 bytes; handler duration ${bench.handlerMeanMs} ms measured ${bench.date} by \`npm run bench:lambda\` (local dynalite, so a lower bound).`,
+    `Biggest cost driver: **${driver.component}** (${((driver.monthlyUsd / total(columns[0].standardAll)) * 100).toFixed(0)}%): ${facts.stateTransitionsPerExecution} transitions per execution. ` +
+      `EXPRESS at ERROR costs $${perMillionEvents(columns[0].expressError, 1e6).toFixed(2)} per million events plus $${total(columns[0].expressError.filter(isFixed)).toFixed(2)} a month fixed (alarms, key); ` +
+      `X-Ray (\`tracing\`, on by default) is $${(line(columns[0].expressError, "X-Ray traces recorded + retrieved")).toFixed(2)} of it at 1M, since the default sampling rule records the first event of every second. ` +
+      `Prices: ${prices.region}, ${prices.date}; message of 100 bytes; all events through PutEvents; ${(DEFAULT_FAILURE_RATE * 100).toFixed(1)}% failing; handler duration ${bench.handlerMeanMs} ms measured ${bench.date} by \`npm run bench:lambda\` (local dynalite, so a lower bound).`,
   ].join("\n");
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { temporaryDirectory } from "../../scripts/temp-dir";
@@ -66,11 +66,11 @@ function terraformEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function terraform(cwd: string, args: string[]): string {
+export function terraform(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): string {
   try {
     return execFileSync("terraform", [...args, "-no-color"], {
       cwd,
-      env: terraformEnv(),
+      env: { ...terraformEnv(), ...extraEnv },
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
       stdio: ["ignore", "pipe", "pipe"],
@@ -163,12 +163,43 @@ export interface PlanResult {
   readonly actions: string[];
 }
 
-/** init, validate and plan; returns the planned values from `terraform show -json`. */
+/**
+ * One `terraform init` per distinct provider requirement, per test process: every synthesized stack needs the
+ * same hashicorp/aws version, and after prepareOfflineCopy the same local backend, so the stack copies share
+ * the data directory (the provider link, the backend settings) of one init through TF_DATA_DIR, and get its
+ * dependency lock file. Terraform checks both on every plan, so a stack that needed another provider or
+ * version would fail loudly instead of planning with the wrong one.
+ */
+const sharedInits = new Map<string, { dataDir: string; lockFile: string }>();
+
+function sharedInit(workdir: string): { dataDir: string; lockFile: string } {
+  const config = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8")) as { terraform?: { required_providers?: unknown } };
+  const requirements = config.terraform?.required_providers ?? {};
+  const key = JSON.stringify(requirements);
+  let init = sharedInits.get(key);
+  if (!init) {
+    const dir = temporaryDirectory("tf-init");
+    writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({
+      terraform: { required_providers: requirements, backend: { local: { path: "terraform.tfstate" } } },
+    }, null, 2));
+    terraform(dir, ["init", "-input=false", "-backend=true"]);
+    init = { dataDir: path.join(dir, ".terraform"), lockFile: path.join(dir, ".terraform.lock.hcl") };
+    sharedInits.set(key, init);
+  }
+  return init;
+}
+
+/**
+ * Validate and plan, with the providers of a shared init; returns the planned values from `terraform show -json`.
+ * `terraform plan` validates the configuration first (the same checks as `terraform validate`: the local
+ * backend runs them before every plan), so an invalid stack still fails here, with the validation error.
+ */
 export function initValidatePlan(workdir: string): PlanResult {
-  terraform(workdir, ["init", "-input=false", "-backend=true"]);
-  terraform(workdir, ["validate"]);
-  terraform(workdir, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"]);
-  const plan = JSON.parse(terraform(workdir, ["show", "-json", "plan.tfplan"])) as {
+  const init = sharedInit(workdir);
+  copyFileSync(init.lockFile, path.join(workdir, ".terraform.lock.hcl"));
+  const env = { TF_DATA_DIR: init.dataDir };
+  terraform(workdir, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"], env);
+  const plan = JSON.parse(terraform(workdir, ["show", "-json", "plan.tfplan"], env)) as {
     planned_values: { root_module: { resources?: PlannedResource[] }; outputs?: Record<string, { value?: unknown }> };
     resource_changes: Array<{ change: { actions: string[] } }>;
   };

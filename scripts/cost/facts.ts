@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { onlyResource, StackJson } from "../local/stack-json";
-import { DesignFacts, Prices, successPathStateTypes } from "./model";
+import { DesignFacts, LogLevel, Prices, successPathStateTypes } from "./model";
 
 export const PRICES_PATH = path.join(__dirname, "prices.json");
 /**
@@ -38,23 +38,27 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
   const machine = onlyResource(stackJson, "aws_sfn_state_machine");
   const fn = onlyResource(stackJson, "aws_lambda_function");
   const pathTypes = successPathStateTypes(JSON.parse(machine.definition));
-  const transitions = pathTypes.length;
-  const tasksOnPath = pathTypes.filter((type) => type === "Task").length;
   const logging = machine.logging_configuration ?? {};
+  const lambdaLogging = fn.logging_config ?? {};
+  const quietLevels = ["WARN", "ERROR", "FATAL"];
   const retention = Object.values(stackJson.resource.aws_cloudwatch_log_group ?? {}).map((g) => Number(g.retention_in_days));
   return {
-    stateTransitionsPerExecution: transitions,
+    stateTransitionsPerExecution: pathTypes.length,
+    tasksPerExecution: pathTypes.filter((type) => type === "Task").length,
+    logLevel: (logging.level ?? "OFF") as LogLevel,
+    tracing: Boolean(machine.tracing_configuration?.enabled),
     lambdaMemoryMb: Number(fn.memory_size ?? 128),
     lambdaArchitecture: (fn.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64",
     handlerDurationMs,
-    // At level ALL: execution started/ended, entered/exited per state, and scheduled/started/submitted/succeeded per task.
-    loggedEventsPerExecution: logging.level === "ALL" ? 2 + 2 * transitions + 4 * tasksOnPath : logging.level ? 2 : 0,
     includeExecutionData: Boolean(logging.include_execution_data),
     logRetentionInDays: Math.max(...retention, 0),
     messageBytes,
     alarms: Object.keys(stackJson.resource.aws_cloudwatch_metric_alarm ?? {}).length,
     customerManagedKeys: Object.keys(stackJson.resource.aws_kms_key ?? {}).length,
     keyUsers: countKeyUsers(stackJson),
+    alarmEmailSubscriptions: Object.values(stackJson.resource.aws_sns_topic_subscription ?? {}).filter((s) => s.protocol === "email").length,
+    // The recorder logs one line per record at INFO; the platform's START/END/REPORT lines are INFO system logs.
+    lambdaLogLinesPerInvocation: (quietLevels.includes(lambdaLogging.application_log_level) ? 0 : 1) + (quietLevels.includes(lambdaLogging.system_log_level) ? 0 : 3),
   };
 }
 

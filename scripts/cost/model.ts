@@ -14,7 +14,28 @@ export interface Prices {
   readonly cloudwatchLogs: { readonly ingestionPerGb: number; readonly storagePerGbMonth: number };
   readonly cloudwatchAlarms: { readonly perStandardAlarmMonth: number };
   readonly kms: { readonly perCustomerManagedKeyMonth: number; readonly perTenThousandRequests: number };
+  readonly xray: { readonly perMillionTracesRecorded: number; readonly perMillionTracesRetrieved: number };
+  readonly apiGatewayRest: { readonly perMillionRequests: number };
+  readonly sqs: { readonly perMillionRequests: number };
+  readonly sns: { readonly perMillionPublishes: number; readonly perHundredThousandEmails: number };
 }
+
+/** Step Functions logging levels: ALL logs every history event; ERROR and FATAL only failed executions'. */
+export type LogLevel = "ALL" | "ERROR" | "FATAL" | "OFF";
+export type WorkflowType = "standard" | "express";
+
+/** What is priced besides the stack: the workflow type and log level, where the events come from, how many fail. */
+export interface Scenario {
+  readonly workflowType: WorkflowType;
+  readonly logLevel: LogLevel;
+  /** Share of the events that arrive through POST /messages (the rest are PutEvents from producers), 0-1. */
+  readonly apiShare: number;
+  /** Share of the events whose execution fails and is captured, redriven and alarmed on, 0-1. */
+  readonly failureRate: number;
+}
+
+export const DEFAULT_API_SHARE = 0;
+export const DEFAULT_FAILURE_RATE = 0.001;
 
 export interface DesignFacts {
   /** States entered by one successful execution, read from the ASL. */
@@ -23,8 +44,6 @@ export interface DesignFacts {
   readonly lambdaArchitecture: "arm64" | "x86_64";
   /** Measured handler duration per record (bench:lambda). */
   readonly handlerDurationMs: number;
-  /** Execution-history events logged per execution at level ALL. */
-  readonly loggedEventsPerExecution: number;
   readonly includeExecutionData: boolean;
   readonly logRetentionInDays: number;
   /** The message as stored (JSON), which drives item and log sizes. */
@@ -35,6 +54,16 @@ export interface DesignFacts {
   readonly customerManagedKeys: number;
   /** Resources encrypted with those keys; each one refreshes its data key (see KMS_DATA_KEY_REUSE_SECONDS). */
   readonly keyUsers: number;
+  /** Task states on the success path (each logs 4 more events at level ALL). */
+  readonly tasksPerExecution: number;
+  /** The logging level the stack sets on the state machine. */
+  readonly logLevel: LogLevel;
+  /** X-Ray tracing of the state machine and the function. */
+  readonly tracing: boolean;
+  /** E-mail subscriptions of the alarm topic. */
+  readonly alarmEmailSubscriptions: number;
+  /** Lines the recorder logs per successful invocation: its own, and START/END/REPORT unless system logs are at WARN or above. */
+  readonly lambdaLogLinesPerInvocation: number;
 }
 
 export interface CostLine {
@@ -45,8 +74,8 @@ export interface CostLine {
 const GB = 1024 ** 3;
 /** Size of one logged execution event before execution data (ids, timestamps, type, ARNs). */
 const LOG_EVENT_OVERHEAD_BYTES = 350;
-/** The recorder's own log lines per invocation: START/END/REPORT platform lines and one application line. */
-const LAMBDA_LOG_BYTES_PER_INVOCATION = 4 * 300;
+/** One line of the recorder's log (JSON: time, level, request id, message, message id). */
+const LAMBDA_LOG_LINE_BYTES = 300;
 /** Extra time an Express execution spends around a synchronous invoke (scheduling, states), measured in AWS docs' examples. */
 const EXPRESS_OVERHEAD_MS = 50;
 
@@ -59,6 +88,23 @@ const EXPRESS_OVERHEAD_MS = 50;
 const KMS_DATA_KEY_REUSE_SECONDS = 300;
 const KMS_REQUESTS_PER_REFRESH = 2;
 const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/**
+ * X-Ray's default sampling rule records the first request each second and 5% of the others
+ * (https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html); the state machine makes the
+ * decision and the function joins its trace, so an event is at most one trace. Traffic is taken as even over
+ * the month, and every recorded trace as retrieved once (the console's service map and trace list): an upper
+ * bound for retrieval, which depends on who looks.
+ */
+const XRAY_RESERVOIR_PER_SECOND = 1;
+const XRAY_FIXED_RATE = 0.05;
+const XRAY_RETRIEVALS_PER_TRACE = 1;
+/** Events a failed execution logs at level ERROR (the task's failure, the execution's) and FATAL (the execution's). */
+const FAILED_EXECUTION_LOG_EVENTS: Record<LogLevel, number> = { ALL: 0, ERROR: 2, FATAL: 1, OFF: 0 };
+/** SQS requests per failed event: EventBridge's SendMessage, then redrive's ReceiveMessage and DeleteMessage. */
+const SQS_REQUESTS_PER_FAILURE = 3;
+/** One API Gateway access-log line (the stack's JSON format with its 13 fields). */
+const API_ACCESS_LOG_BYTES = 400;
 
 /** The customer-managed key: $1 a month plus the data-key refreshes of every resource it encrypts. */
 export function kmsMonthlyCost(facts: Pick<DesignFacts, "customerManagedKeys" | "keyUsers">, prices: Prices): number {
@@ -83,44 +129,69 @@ function logIngestion(bytesPerExecution: number, events: number, retentionDays: 
   return gb * prices.cloudwatchLogs.ingestionPerGb + gb * storedMonths * prices.cloudwatchLogs.storagePerGbMonth;
 }
 
-/** The deployed design: STANDARD state machine, Lambda answering a task token. */
-export function standardCallbackCost(events: number, facts: DesignFacts, prices: Prices): CostLine[] {
+/** Execution-history events logged per execution at a level (failed executions counted at their rate). */
+export function loggedEventsPerExecution(facts: Pick<DesignFacts, "stateTransitionsPerExecution" | "tasksPerExecution">, level: LogLevel, failureRate: number): number {
+  // At level ALL: execution started/ended, entered/exited per state, and scheduled/started/submitted/succeeded per task.
+  if (level === "ALL") return 2 + 2 * facts.stateTransitionsPerExecution + 4 * facts.tasksPerExecution;
+  return failureRate * FAILED_EXECUTION_LOG_EVENTS[level];
+}
+
+/** Traces X-Ray's default sampling rule records in a month of evenly spread events. */
+export function tracesRecorded(events: number): number {
+  const reservoir = XRAY_RESERVOIR_PER_SECOND * SECONDS_PER_MONTH;
+  return Math.min(events, reservoir) + XRAY_FIXED_RATE * Math.max(events - reservoir, 0);
+}
+
+/** Monthly cost of every component the stack deploys, for one workflow type and log level. */
+export function costLines(events: number, facts: DesignFacts, prices: Prices, scenario: Scenario): CostLine[] {
   const millions = events / 1e6;
   const gbSecondPrice = facts.lambdaArchitecture === "arm64" ? prices.lambda.perGbSecondArm64 : prices.lambda.perGbSecondX86_64;
   const lambdaGbSeconds = (billedMs(facts.handlerDurationMs, prices.lambda.billingIncrementMs) / 1000) * (facts.lambdaMemoryMb / 1024);
   const executionData = facts.includeExecutionData ? facts.messageBytes * 2 : 0;
-  const stateLogBytes = facts.loggedEventsPerExecution * (LOG_EVENT_OVERHEAD_BYTES + executionData);
+  const stateLogBytes = loggedEventsPerExecution(facts, scenario.logLevel, scenario.failureRate) * (LOG_EVENT_OVERHEAD_BYTES + executionData);
+  const logBytesPerEvent = stateLogBytes + facts.lambdaLogLinesPerInvocation * LAMBDA_LOG_LINE_BYTES + scenario.apiShare * API_ACCESS_LOG_BYTES;
+  const express = prices.stepFunctionsExpress;
+  const expressGbSeconds = (billedMs(facts.handlerDurationMs + EXPRESS_OVERHEAD_MS, express.billingIncrementMs) / 1000) * (express.minimumBilledMemoryMb / 1024);
+  const failures = events * scenario.failureRate;
+  const traces = facts.tracing ? tracesRecorded(events) : 0;
   return [
     { component: "EventBridge custom events", monthlyUsd: millions * prices.eventbridge.customEventsPerMillion },
-    { component: "Step Functions state transitions", monthlyUsd: (events * facts.stateTransitionsPerExecution / 1000) * prices.stepFunctionsStandard.perThousandStateTransitions },
+    { component: "API Gateway REST requests", monthlyUsd: millions * scenario.apiShare * prices.apiGatewayRest.perMillionRequests },
+    scenario.workflowType === "standard"
+      ? { component: "Step Functions state transitions", monthlyUsd: (events * facts.stateTransitionsPerExecution / 1000) * prices.stepFunctionsStandard.perThousandStateTransitions }
+      : { component: "Step Functions Express requests + duration", monthlyUsd: millions * express.perMillionRequests + events * expressGbSeconds * express.perGbSecond },
     { component: "Lambda requests + duration", monthlyUsd: millions * prices.lambda.perMillionRequests + events * lambdaGbSeconds * gbSecondPrice },
     { component: "DynamoDB writes", monthlyUsd: millions * writeUnitsPerItem(facts.messageBytes + 100) * prices.dynamodbOnDemand.perMillionWriteRequestUnits },
-    { component: "CloudWatch Logs (state machine + Lambda)", monthlyUsd: logIngestion(stateLogBytes + LAMBDA_LOG_BYTES_PER_INVOCATION, events, facts.logRetentionInDays, prices) },
+    { component: `CloudWatch Logs (state machine at ${scenario.logLevel} + Lambda)`, monthlyUsd: logIngestion(logBytesPerEvent, events, facts.logRetentionInDays, prices) },
+    { component: "X-Ray traces recorded + retrieved", monthlyUsd: (traces / 1e6) * (prices.xray.perMillionTracesRecorded + XRAY_RETRIEVALS_PER_TRACE * prices.xray.perMillionTracesRetrieved) },
+    { component: "SQS + SNS on failures", monthlyUsd: (failures * SQS_REQUESTS_PER_FAILURE / 1e6) * prices.sqs.perMillionRequests + (failures / 1e6) * prices.sns.perMillionPublishes + (failures * facts.alarmEmailSubscriptions / 1e5) * prices.sns.perHundredThousandEmails },
     { component: "CloudWatch alarms (fixed)", monthlyUsd: facts.alarms * prices.cloudwatchAlarms.perStandardAlarmMonth },
     { component: "KMS key + data-key requests (fixed)", monthlyUsd: kmsMonthlyCost(facts, prices) },
   ];
 }
 
+/** The deployed design: STANDARD state machine, Lambda answering a task token, logging at the stack's level. */
+export function standardCallbackCost(events: number, facts: DesignFacts, prices: Prices, scenario: Partial<Scenario> = {}): CostLine[] {
+  return costLines(events, facts, prices, { workflowType: "standard", logLevel: facts.logLevel, apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE, ...scenario });
+}
+
 /**
  * The same pipeline as an EXPRESS workflow invoking the Lambda synchronously (request-response): no callback,
- * no per-transition charge, but per-request and duration charges for the execution.
+ * no per-transition charge, but per-request and duration charges; it logs at level ERROR by default, since at
+ * ALL its logs, its only history, cost more than the rest together.
  */
-export function expressSyncCost(events: number, facts: DesignFacts, prices: Prices): CostLine[] {
-  const millions = events / 1e6;
-  const express = prices.stepFunctionsExpress;
-  const executionMs = billedMs(facts.handlerDurationMs + EXPRESS_OVERHEAD_MS, express.billingIncrementMs);
-  const expressGbSeconds = (executionMs / 1000) * (express.minimumBilledMemoryMb / 1024);
-  const standard = standardCallbackCost(events, facts, prices);
-  const same = (component: string) => standard.find((line) => line.component === component)!;
-  return [
-    same("EventBridge custom events"),
-    { component: "Step Functions Express requests + duration", monthlyUsd: millions * express.perMillionRequests + events * expressGbSeconds * express.perGbSecond },
-    same("Lambda requests + duration"),
-    same("DynamoDB writes"),
-    same("CloudWatch Logs (state machine + Lambda)"),
-    same("CloudWatch alarms (fixed)"),
-    same("KMS key + data-key requests (fixed)"),
-  ];
+export function expressSyncCost(events: number, facts: DesignFacts, prices: Prices, scenario: Partial<Scenario> = {}): CostLine[] {
+  return costLines(events, facts, prices, { workflowType: "express", logLevel: "ERROR", apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE, ...scenario });
+}
+
+/** Lines whose cost does not depend on the volume. */
+export function isFixed(line: CostLine): boolean {
+  return line.component.endsWith("(fixed)");
+}
+
+/** The cost of a million events, without the fixed monthly lines. */
+export function perMillionEvents(lines: readonly CostLine[], events: number): number {
+  return (total(lines.filter((line) => !isFixed(line))) / events) * 1e6;
 }
 
 export function total(lines: readonly CostLine[]): number {

@@ -1,0 +1,71 @@
+import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, DesignFacts, expressSyncCost, isFixed, perMillionEvents, Prices, Scenario, standardCallbackCost, total } from "./model";
+
+/** The issue's target for EXPRESS at ERROR logging, per million events. */
+export const EXPRESS_ERROR_TARGET_PER_MILLION = 3;
+
+export type ScenarioOptions = Pick<Scenario, "apiShare" | "failureRate">;
+
+/** `--api-share F` and `--failure-rate F` (shares from 0 to 1); a string is the one-line error. */
+export function scenarioOptions(argv: readonly string[]): ScenarioOptions | string {
+  const share = (name: string, fallback: number): number | string => {
+    const i = argv.indexOf(name);
+    if (i < 0) return fallback;
+    const raw = argv[i + 1];
+    const value = Number(raw);
+    if (raw === undefined || raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+      return `${name} must be a share from 0 to 1 (0.25 for a quarter), got "${raw ?? ""}"`;
+    }
+    return value;
+  };
+  const apiShare = share("--api-share", DEFAULT_API_SHARE);
+  const failureRate = share("--failure-rate", DEFAULT_FAILURE_RATE);
+  if (typeof apiShare === "string") return apiShare;
+  if (typeof failureRate === "string") return failureRate;
+  return { apiShare, failureRate };
+}
+
+/** Rows that line up across workflow types (the Step Functions and log lines are named after the type and level). */
+function rowLabel(line: CostLine): string {
+  if (line.component.startsWith("Step Functions")) return "Step Functions (transitions | Express requests)";
+  if (line.component.startsWith("CloudWatch Logs")) return "CloudWatch Logs (state machine + Lambda)";
+  return line.component;
+}
+
+export interface CostColumns {
+  readonly standardAll: CostLine[];
+  readonly expressError: CostLine[];
+  readonly expressAll: CostLine[];
+}
+
+export function costColumns(events: number, facts: DesignFacts, prices: Prices, options: ScenarioOptions): CostColumns {
+  return {
+    standardAll: standardCallbackCost(events, facts, prices, { ...options, logLevel: facts.logLevel }),
+    expressError: expressSyncCost(events, facts, prices, { ...options, logLevel: "ERROR" }),
+    expressAll: expressSyncCost(events, facts, prices, { ...options, logLevel: "ALL" }),
+  };
+}
+
+/** npm run cost's table: the deployed STANDARD design at its log level, EXPRESS at ERROR and at ALL. */
+export function formatCostReport(events: number, facts: DesignFacts, prices: Prices, options: ScenarioOptions): string {
+  const columns = costColumns(events, facts, prices, options);
+  const usd = (n: number) => `$${n.toFixed(2)}`.padStart(14);
+  const order = [columns.standardAll, columns.expressError, columns.expressAll];
+  const rows = columns.standardAll.map((line, i) => `  ${rowLabel(line).padEnd(48)} ${order.map((lines) => usd(lines[i].monthlyUsd)).join(" ")}`);
+  const driver = [...columns.standardAll].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
+  const expressPerMillion = perMillionEvents(columns.expressError, events);
+  const withApi = costColumns(events, facts, prices, { ...options, apiShare: 1 });
+  const fixed = total(columns.standardAll.filter(isFixed));
+  const verdict = expressPerMillion <= EXPRESS_ERROR_TARGET_PER_MILLION
+    ? `meets the target of at most $${EXPRESS_ERROR_TARGET_PER_MILLION.toFixed(2)}`
+    : `does NOT meet the target of at most $${EXPRESS_ERROR_TARGET_PER_MILLION.toFixed(2)}; without X-Ray (tracing: false) it is $${perMillionEvents(expressSyncCost(events, { ...facts, tracing: false }, prices, { ...options, logLevel: "ERROR" }), events).toFixed(2)}`;
+  return [
+    `${events.toLocaleString("en-US")} events per month; ${(options.apiShare * 100).toFixed(0)}% through POST /messages (--api-share), ${(options.failureRate * 100).toFixed(1)}% failing (--failure-rate)`,
+    `  ${"component".padEnd(48)} ${`STANDARD/${facts.logLevel}`.padStart(14)} ${"EXPRESS/ERROR".padStart(14)} ${"EXPRESS/ALL".padStart(14)}`,
+    ...rows,
+    `  ${"total".padEnd(48)} ${order.map((lines) => usd(total(lines))).join(" ")}`,
+    `  ${"per million events (without the fixed lines)".padEnd(48)} ${order.map((lines) => usd(perMillionEvents(lines, events))).join(" ")}`,
+    `  biggest cost driver of STANDARD/${facts.logLevel}: ${driver.component} (${((driver.monthlyUsd / total(columns.standardAll)) * 100).toFixed(0)}% of the total)`,
+    `  EXPRESS at ERROR: $${expressPerMillion.toFixed(2)} per million events plus $${fixed.toFixed(2)} a month fixed: ${verdict}`,
+    `  if every event came through POST /messages: STANDARD/${facts.logLevel} $${total(withApi.standardAll).toFixed(2)}, EXPRESS/ERROR $${total(withApi.expressError).toFixed(2)} (REST requests and access logs added)`,
+  ].join("\n");
+}
