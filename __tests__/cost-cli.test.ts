@@ -10,7 +10,7 @@ describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
     const result = runCost("--events-per-month", "1.5");
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe(`--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--stack-dir <synthesized stack folder>]\n`);
+    expect(result.stderr).toBe(`--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]\n`);
   });
 
   test("rejects a missing --events-per-month", () => {
