@@ -54,7 +54,7 @@ describe("the workflow definition", () => {
   test("one retrier covers the recorder's transient error, crashes and the Lambda service errors, with jittered capped backoff", () => {
     expect(task.Retry).toEqual([{
       ErrorEquals: [
-        TRANSIENT_ERROR_NAME, "Lambda.Unknown", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+        TRANSIENT_ERROR_NAME, "Lambda.Unknown", "Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
         "Lambda.ClientExecutionTimeoutException", "Lambda.TooManyRequestsException",
       ],
       IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 4, JitterStrategy: "FULL",

@@ -169,15 +169,15 @@ describe("faults injected at the endpoints: recorded exactly once, or captured",
   afterAll(async () => faulty?.close());
 
   test("DynamoDB throttling longer than the SDK's retries: retried by the state machine, recorded once, SUCCEEDED", async () => {
-    faulty.faults.add("throttlePutItem", "f-throttled", 5);
+    faulty.faults.add("throttlePutItem", "f-throttled", 3);
     const result = await publish("f-throttled");
     expect(result.execution).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
-    expect(faulty.faults.injected.throttlePutItem).toBe(5);
+    expect(faulty.faults.injected.throttlePutItem).toBe(3);
     expect(await faulty.storedItem("f-throttled")).toBeDefined();
   });
 
   test("SendTaskSuccess failing with 5xx past the SDK's retries after the write: retried, answered as a duplicate, SUCCEEDED", async () => {
-    faulty.faults.add("failSendTaskSuccess", "f-callback", 4);
+    faulty.faults.add("failSendTaskSuccess", "f-callback", 3);
     const result = await publish("f-callback");
     expect(result.execution).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
     expect(result.execution!.output).toMatchObject({ recordResult: { Payload: { putStatus: { messageId: "f-callback", duplicate: true } } } });

@@ -33,6 +33,9 @@ const TRANSIENT_NAMES = new Set([
   "RequestTimeout",
   "RequestTimeoutException",
   "TimeoutError",
+  // Step Functions' task-response APIs answer a throttled KMS call with HTTP 400 and this name.
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+  "KmsThrottlingException",
 ]);
 
 /** Node.js socket errors: the request never got an answer, so it may not have been processed. */

@@ -21,10 +21,11 @@ import { createTracer, traced } from "./tracing";
 
 /**
  * Each call gets a bounded time, so a hung connection becomes a transient error inside the function's own
- * timeout instead of a Lambda timeout; the SDK's standard retries (3 attempts) absorb short blips, and what
- * outlasts them is retried by the state machine.
+ * timeout (5 s) instead of a Lambda timeout: at most 2 attempts of 1 s per call (the handler makes two calls),
+ * and `throwOnRequestTimeout`, without which the handler only warns when a request outlasts requestTimeout. What
+ * outlasts the SDK's retries is retried by the state machine.
  */
-const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 500, requestTimeout: 1000 } } as const;
+const CLIENT_CONFIG = { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true } } as const;
 
 // Read once per cold start and reused by every invocation of this execution environment.
 const settings = loadSettings(process.env);

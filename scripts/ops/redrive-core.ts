@@ -82,9 +82,13 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
   for (const [source, queueUrl] of queues) {
     if (!options.sources.includes(source)) continue;
     if (!queueUrl) throw new Error(`no queue URL for source ${source}: give the stack outputs or the queue URL`);
-    await redriveQueue(source, queueUrl, options, summary, handled);
+    // A source that cannot be read (its key, its permissions) is reported and the others are still redriven.
+    await guarded(`${source} queue`, summary, options, () => redriveQueue(source, queueUrl, options, summary, handled));
   }
-  if (options.sources.includes("executions")) await redriveHistory(options, summary, handled);
+  if (options.sources.includes("executions")) {
+    if (!options.since) throw new Error("the executions source needs --since");
+    await guarded("execution history", summary, options, () => redriveHistory(options, summary, handled));
+  }
   return summary;
 }
 

@@ -192,9 +192,10 @@ export class MessageWorkflow extends Construct {
  * The configuration checks the same for its settings; this holds for any composition of the constructs.
  */
 function retryBudgetProblems(definition: string, lambdaTimeoutSeconds: number): string[] {
-  const parsed = JSON.parse(definition) as { TimeoutSeconds?: number; States: Record<string, { Type: string; TimeoutSeconds?: number }> };
+  const parsed = JSON.parse(definition) as { TimeoutSeconds?: number; States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number }> };
   const problems = Object.entries(parsed.States)
-    .filter(([, state]) => state.Type === "Task" && (state.TimeoutSeconds ?? 60) <= lambdaTimeoutSeconds)
+    .filter(([, state]) => state.Type === "Task" && String(state.Resource).startsWith("arn:aws:states:::lambda:invoke"))
+    .filter(([, state]) => (state.TimeoutSeconds ?? 60) <= lambdaTimeoutSeconds)
     .map(([name, state]) => `Task "${name}" times out after ${state.TimeoutSeconds ?? 60} s, not after the function's ${lambdaTimeoutSeconds} s: a slow answer would be cut off`);
   const budget = retryBudget(definition, { lambdaTimeoutSeconds });
   if (parsed.TimeoutSeconds !== undefined && budget.totalSeconds >= parsed.TimeoutSeconds) {
