@@ -106,7 +106,7 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": [arn("sqs", "sfnCommonEventProcessorDLQ-dev"), arn("sqs", "MessageRecorder-dev-failed-executions")] } },
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": [arn("sqs", "MessageRecorder-dev-failed-executions"), arn("sqs", "sfnCommonEventProcessorDLQ-dev")] } },
     });
   });
 

@@ -199,9 +199,9 @@ describe("refusals at start", () => {
   });
 
   test("throws when a Task calls a service integration other than Lambda invoke", async () => {
-    const dir = withDefinition((d) => (d.States.Record.Resource = "arn:aws:states:::sqs:sendMessage"));
+    const dir = withDefinition((d) => (d.States.Record.Resource = "arn:aws:states:::sns:publish"));
     await expect(LocalPipeline.start({ stackDir: dir })).rejects.toThrow(
-      "orders-machine: Task state \"Record\" calls arn:aws:states:::sqs:sendMessage; only arn:aws:states:::lambda:invoke and arn:aws:states:::lambda:invoke.waitForTaskToken run locally",
+      "orders-machine: Task state \"Record\" calls arn:aws:states:::sns:publish; only arn:aws:states:::lambda:invoke, arn:aws:states:::lambda:invoke.waitForTaskToken and arn:aws:states:::sqs:sendMessage run locally",
     );
   });
 });

@@ -144,3 +144,15 @@ describe("npm run redrive", () => {
     expect(result.stderr).toContain("usage: npm run redrive --");
   });
 });
+
+describe("npm run redrive against an EXPRESS stack", () => {
+  test("refuses the execution history, which Express workflows do not keep, naming the queue to use", async () => {
+    const outputs = path.join(temporaryDirectory("express-outputs"), "outputs.json");
+    writeFileSync(outputs, JSON.stringify({
+      state_machine_arn: { value: MACHINE }, messages_table_name: { value: "MessagesTable-dev" }, workflow_type: { value: "EXPRESS" },
+    }));
+    const result = await run("redrive", "--outputs", outputs, "--source", "executions", "--since", "24h");
+    expect(result.status).toBe(2);
+    expect(result.stderr.split("\n")[0]).toContain("--source executions: the execution history of an EXPRESS workflow cannot be listed");
+  });
+});

@@ -9,7 +9,7 @@ process.env.AWS_REGION = "us-east-1";
 // As Lambda sets it for an on-demand execution environment; Powertools reports cold_start only then.
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler, MissingTaskTokenError } = require("../lambdas/recorder/index") as typeof import("../lambdas/recorder/index");
+const { handler } = require("../lambdas/recorder/index") as typeof import("../lambdas/recorder/index");
 
 const dynamodb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
@@ -114,10 +114,17 @@ describe("recorder handler", () => {
     }));
   });
 
-  test("an input with no token throws a clear error and touches nothing", async () => {
-    await expect(handler({ Record: input.Record })).rejects.toThrow(MissingTaskTokenError);
-    await expect(handler({ Record: input.Record })).rejects.toThrow(/the input has no MyTaskToken/);
-    expect(dynamodb.calls()).toHaveLength(0);
+  test("without a token (EXPRESS, synchronous invoke) the answer is returned and nothing is called back", async () => {
+    expect(await handler({ Record: input.Record })).toEqual({ statusCode: 200, putStatus: { messageId: "m-1", createdAt: 1650111600000, duplicate: false } });
+    expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(1);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  test("without a token, a permanent failure is returned as the 500 answer, and a transient one still throws to be retried", async () => {
+    const { event: _event, ...onlyRaw } = input.Record;
+    expect(await handler({ Record: { ...onlyRaw, message: "{not json" } })).toEqual({ statusCode: 500, error: "InvalidRecord", message: "Record.message: not JSON", messageId: "m-1" });
+    dynamodb.on(PutItemCommand).rejects(new ProvisionedThroughputExceededException({ message: "Rate exceeded", $metadata: { httpStatusCode: 400 } }));
+    await expect(handler({ Record: onlyRaw })).rejects.toThrow(RecorderTransientError);
     expect(sfn.calls()).toHaveLength(0);
   });
 

@@ -21,6 +21,16 @@ describe("npm run soak", () => {
     expect(lines).toContain("result: nothing lost, nothing stored twice");
   });
 
+  test("with an EXPRESS workflow too: lost 0 and duplicates 0 before and after redrive", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "60", "--fault-rate", "0.5", "--seed", "3", "--workflow-type", "express"], {
+      cwd: ROOT, encoding: "utf8", timeout: 90_000,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("soak: express workflow, 60 events");
+    expect(result.stdout).toMatch(/after redrive: .*duplicates stored 0, captured for redrive \d+, lost 0/);
+  });
+
   test("rejects a fault rate outside 0..1 with one line and exit 2", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--fault-rate", "2"], { cwd: ROOT, encoding: "utf8" });
     expect(result.status).toBe(2);

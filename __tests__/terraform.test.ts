@@ -134,8 +134,8 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/apigateway/message-recorder-dev-messages`,
     ]);
     expect(condition("EventBridgeSendsToEncryptedQueues").StringEquals["kms:EncryptionContext:aws:sqs:arn"]).toEqual([
-      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:sfnCommonEventProcessorDLQ-dev`,
       `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:MessageRecorder-dev-failed-executions`,
+      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:sfnCommonEventProcessorDLQ-dev`,
     ]);
   });
 

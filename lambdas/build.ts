@@ -101,6 +101,15 @@ function listFiles(dir: string): string[] {
 }
 
 if (require.main === module) {
-  const archive = buildRecorderArchive({ outDir: process.argv[2] ? path.resolve(process.argv[2]) : undefined });
-  process.stdout.write(`${path.relative(process.cwd(), archive.zipPath)} ${archive.sourceCodeHash}\n`);
+  const usage = "usage: npm run build:lambda -- [<output folder>]";
+  const args = process.argv.slice(2);
+  if (args[0] === "--help" || args[0] === "-h") {
+    process.stdout.write(`${usage}\n`);
+  } else if (args.length > 1 || args[0]?.startsWith("-")) {
+    process.stderr.write(`${args[0]?.startsWith("-") ? `unknown option ${args[0]}` : "at most one output folder"}; ${usage}\n`);
+    process.exitCode = 2;
+  } else {
+    const archive = buildRecorderArchive({ outDir: args[0] ? path.resolve(args[0]) : undefined });
+    process.stdout.write(`${path.relative(process.cwd(), archive.zipPath)} ${archive.sourceCodeHash}\n`);
+  }
 }

@@ -115,8 +115,17 @@ export function regenerateReadme(readme: string): string {
 export const README_PATH = path.join(__dirname, "..", "README.md");
 
 if (require.main === module) {
-  writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
-  process.stdout.write("README.md: diagram, configuration table and cost table regenerated\n");
+  const usage = "usage: npm run readme (regenerates README's workflow diagram, configuration table and cost table)";
+  const [arg] = process.argv.slice(2);
+  if (arg === "--help" || arg === "-h") {
+    process.stdout.write(`${usage}\n`);
+  } else if (arg !== undefined) {
+    process.stderr.write(`unknown argument ${arg}; ${usage}\n`);
+    process.exitCode = 2;
+  } else {
+    writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
+    process.stdout.write("README.md: diagram, configuration table and cost table regenerated\n");
+  }
 }
 
 /** `section.key` of a setting in cdktf.json's sections, or a dash for the settings that have none. */

@@ -1,3 +1,4 @@
+import recordMessageExpressTemplate from "../asl/record-message-express.asl.json";
 import recordMessageTemplate from "../asl/record-message.asl.json";
 
 /**
@@ -63,7 +64,16 @@ export function renderRecordMessageDefinition(substitutions: RecordMessageSubsti
   return renderDefinition(recordMessageTemplate, { ...substitutions }, "asl/record-message.asl.json");
 }
 
-export { recordMessageTemplate };
+/** The values the EXPRESS variant needs: the same, and the queue it sends every failure to. */
+export interface RecordMessageExpressSubstitutions extends RecordMessageSubstitutions {
+  readonly FailedExecutionsQueueUrl: string;
+}
+
+export function renderRecordMessageExpressDefinition(substitutions: RecordMessageExpressSubstitutions): string {
+  return renderDefinition(recordMessageExpressTemplate, { ...substitutions }, "asl/record-message-express.asl.json");
+}
+
+export { recordMessageExpressTemplate, recordMessageTemplate };
 
 function walkStrings(value: unknown, visit: (text: string) => unknown): unknown {
   if (typeof value === "string") return visit(value);

@@ -10,7 +10,7 @@
  * line naming the setting, the value received and what is allowed.
  */
 
-import { renderRecordMessageDefinition, retryBudget } from "./asl";
+import { renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "./asl";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -78,6 +78,10 @@ export interface EnvironmentConfig {
   readonly taskTimeoutSeconds: number;
   /** The recorder function; must be below the task timeout. @default 5 */
   readonly lambdaTimeoutSeconds: number;
+  /** STANDARD (callback, exactly-once, 90-day history) or EXPRESS (synchronous invoke, far cheaper). @default "STANDARD" */
+  readonly workflowType: "STANDARD" | "EXPRESS";
+  /** Execution log level; unset: ALL for STANDARD, ERROR for EXPRESS. */
+  readonly logLevel?: "ALL" | "ERROR" | "FATAL" | "OFF";
   /** Deletion protection and prevent_destroy on the table. @default true */
   readonly tableProtection: boolean;
   /** Minimum 128, maximum 10240. @default 256 */
@@ -214,6 +218,8 @@ const SETTINGS = {
   stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution.", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
   taskTimeoutSeconds: { doc: "Timeout of one attempt of the Record Message task, callback included; with the retries it must fit the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 7, parse: integer(2, 31535999) },
   lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 5, parse: integer(1, 900) },
+  workflowType: { doc: "`standard` (callback task, exactly-once, 90-day history) or `express` (synchronous invoke, at-least-once, logs only, far cheaper); see Choosing STANDARD or EXPRESS.", env: "RECORDER_WORKFLOW_TYPE", defaultValue: "standard", parse: oneOf(["standard", "express"] as const) as (n: string, v: unknown) => "standard" | "express" },
+  logLevel: { doc: "Execution log level, with execution data: `ALL`, `ERROR`, `FATAL` or `OFF`; empty means ALL for standard, ERROR for express.", env: "RECORDER_LOG_LEVEL", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(["ALL", "ERROR", "FATAL", "OFF"] as const)(n, v)) },
   tableProtection: { doc: "Deletion protection and `prevent_destroy` on the table; `false` only for throwaway environments.", env: "RECORDER_TABLE_PROTECTION", defaultValue: true, parse: boolean },
   lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
   tracing: { doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`).", env: "RECORDER_TRACING", defaultValue: true, parse: boolean },
@@ -316,7 +322,12 @@ function resolveEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): EnvironmentConfig {
   const where = `context.recorder.environments.${environment}`;
-  const s = resolveSettings(where, own, env, defaults);
+  const resolved = resolveSettings(where, own, env, defaults);
+  const express = resolved.workflowType === "express";
+  // An EXPRESS execution also sends its failures to the queue itself, a step whose retries need time too: its
+  // default execution timeout is 60 s (Express allows 5 minutes), unless one is given.
+  const timeoutGiven = Boolean(env.RECORDER_STATE_MACHINE_TIMEOUT_SECONDS) || "stateMachineTimeoutSeconds" in own || "stateMachineTimeoutSeconds" in defaults;
+  const s = { ...resolved, stateMachineTimeoutSeconds: express && !timeoutGiven ? 60 : resolved.stateMachineTimeoutSeconds };
   const suffixed = (setting: SettingName, value: string) =>
     withSuffix(where, setting, value, environment);
 
@@ -333,7 +344,9 @@ function resolveEnvironment(
   // Retries must never push an execution past its timeout: a message whose retries are cut short by it is
   // failed while a retry could still have recorded it.
   const budget = retryBudget(
-    renderRecordMessageDefinition({ RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget", StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, TaskTimeoutSeconds: s.taskTimeoutSeconds }),
+    express
+      ? renderRecordMessageExpressDefinition({ RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget", StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, TaskTimeoutSeconds: s.taskTimeoutSeconds, FailedExecutionsQueueUrl: "https://sqs.us-east-1.amazonaws.com/000000000000/budget" })
+      : renderRecordMessageDefinition({ RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget", StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, TaskTimeoutSeconds: s.taskTimeoutSeconds }),
     { lambdaTimeoutSeconds: s.lambdaTimeoutSeconds },
   );
   if (budget.totalSeconds >= s.stateMachineTimeoutSeconds) {
@@ -360,6 +373,8 @@ function resolveEnvironment(
     lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
     lambdaMemoryMb: s.lambdaMemoryMb,
     tableProtection: s.tableProtection,
+    workflowType: express ? "EXPRESS" : "STANDARD",
+    ...(s.logLevel ? { logLevel: s.logLevel } : {}),
     tracing: s.tracing,
     ...(s.alarmEmail ? { alarmEmail: s.alarmEmail } : {}),
     api: apiFor(s),
@@ -437,7 +452,7 @@ export const SECTIONS: Readonly<Record<string, Readonly<Record<string, SettingNa
   deadLetterQueue: { queueName: "deadLetterQueueName" },
   table: { tableName: "tableName", protectFromDeletion: "tableProtection" },
   recorder: { functionName: "functionName", timeoutSeconds: "lambdaTimeoutSeconds", memoryMb: "lambdaMemoryMb" },
-  workflow: { stateMachineName: "stateMachineName", stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds", taskTimeoutSeconds: "taskTimeoutSeconds" },
+  workflow: { stateMachineName: "stateMachineName", workflowType: "workflowType", logLevel: "logLevel", stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds", taskTimeoutSeconds: "taskTimeoutSeconds" },
   logs: { retentionInDays: "logRetentionInDays" },
   alarms: { email: "alarmEmail" },
   api: { authorization: "apiAuthorization", accountLogRole: "apiAccountLogRole", throttlingRateLimit: "apiThrottlingRateLimit", throttlingBurstLimit: "apiThrottlingBurstLimit" },

@@ -59,16 +59,27 @@ export class PipelineStack extends TerraformStack {
       tracing: config.tracing,
       encryptionKey,
     });
+    const failedExecutions = this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
+      queueName: `${config.stateMachineName}-failed-executions`,
+      encryptionKey,
+    });
     const workflow = this.workflow = new MessageWorkflow(this, "workflow", {
       stateMachineName: config.stateMachineName,
+      workflowType: config.workflowType,
       recorder,
       logRetentionInDays: config.logRetentionInDays,
       stateMachineTimeoutSeconds: config.stateMachineTimeoutSeconds,
       taskTimeoutSeconds: config.taskTimeoutSeconds,
       tracing: config.tracing,
       encryptionKey,
+      failedExecutionsQueue: failedExecutions.queue,
+      ...(config.logLevel ? { logLevel: config.logLevel } : {}),
     });
-    workflow.grantTaskResponse(recorder.role);
+    if (config.workflowType === "STANDARD") {
+      // The callback: only a STANDARD workflow's recorder answers task tokens; Express status changes do not exist.
+      workflow.grantTaskResponse(recorder.role);
+      failedExecutions.captureStatusChangesOf(workflow.stateMachineArn, `${config.stateMachineName}-failed`);
+    }
 
     // Ingress: the bus, the rule on `source`, and its target with retries and a dead-letter queue. The "ingress"
     // scope keeps the Terraform addresses these resources had before they were constructs of their own.
@@ -99,13 +110,6 @@ export class PipelineStack extends TerraformStack {
     // Where these two lived before the event constructs existed: moved, not replaced, for a deployed stack.
     target.moveFromId("aws_cloudwatch_event_target.ingress_target_F16B49E0");
     deadLetterQueue.policy.moveFromId("aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA");
-
-    const failedExecutions = this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
-      stateMachineArn: workflow.stateMachineArn,
-      ruleName: `${config.stateMachineName}-failed`,
-      queueName: `${config.stateMachineName}-failed-executions`,
-      encryptionKey,
-    });
 
     const api = new IngestionApi(this, "api", {
       apiName: `${id}-messages`,
@@ -140,6 +144,7 @@ export class PipelineStack extends TerraformStack {
       event_bus_arn: bus.eventBusArn,
       event_source: config.eventSource,
       state_machine_arn: workflow.stateMachineArn,
+      workflow_type: workflow.workflowType,
       state_machine_log_group_name: workflow.logGroupName,
       messages_table_name: table.tableName,
       recorder_function_name: recorder.functionName,

@@ -34,44 +34,42 @@ const tracer = createTracer();
 const dynamodb = traced(tracer, new DynamoDBClient(CLIENT_CONFIG));
 const stepFunctions = traced(tracer, new SFNClient(CLIENT_CONFIG));
 
-/** What the handler did; returned for the invoke response (the workflow reads the callback, not this). */
+/** What the handler did with a task token; returned for the invoke response (the workflow reads the callback). */
 export type RecorderResult =
   | { readonly callback: "SendTaskSuccess"; readonly output: SuccessOutput; readonly delivered: boolean }
   | { readonly callback: "SendTaskFailure"; readonly error: RecorderErrorName; readonly cause: FailureCause; readonly delivered: boolean };
 
-export class MissingTaskTokenError extends Error {
-  constructor() {
-    super("the input has no MyTaskToken: the workflow cannot be answered; is the task using lambda:invoke.waitForTaskToken with \"MyTaskToken.$\": \"$$.Task.Token\"?");
-    this.name = "MissingTaskTokenError";
-  }
-}
+/** Without a token (an EXPRESS workflow invoking synchronously), the answer itself is the invoke's result. */
+export type DirectAnswer = SuccessOutput | FailureCause;
 
 /**
  * The Lambda entry point. `context` is absent when the handler is called directly (the offline pipeline, tests);
  * given, its request id, cold start and function name go into every log line of this invocation.
  */
-export async function handler(input: unknown, context?: Context): Promise<RecorderResult> {
+export async function handler(input: unknown, context?: Context): Promise<RecorderResult | DirectAnswer> {
   if (context) logger.addContext(context);
-  return recordMessage(input);
+  const outcome = await recordMessage(input);
+  // One handler for both workflow types, chosen by the payload: a token is answered through Step Functions
+  // (STANDARD, callback); without one, the answer is returned (EXPRESS, synchronous invoke).
+  const token = taskTokenOf(input);
+  if (token === undefined) return outcome;
+  return outcome.statusCode === 200 ? succeed(token, outcome) : fail(token, outcome);
 }
 
 /**
- * Stores the record once and answers the task token once. Throws RecorderTransientError when a transient fault
- * (throttling, 5xx, network) outlasted the SDK's retries, on the write or on the answer: the state machine then
- * retries the task with a new token, and the conditional put turns the retry into a duplicate success.
+ * Stores the record once and decides the answer. Throws RecorderTransientError when a transient fault
+ * (throttling, 5xx, network) outlasted the SDK's retries: the state machine then retries the task, and the
+ * conditional put turns the retry into a duplicate success.
  */
-async function recordMessage(input: unknown): Promise<RecorderResult> {
-  const token = taskTokenOf(input);
-  if (token === undefined) throw new MissingTaskTokenError();
+async function recordMessage(input: unknown): Promise<DirectAnswer> {
   const messageId = messageIdOf(input);
-
   let record: MessageRecord;
   try {
     record = parseRecord(input);
   } catch (error) {
     if (!(error instanceof InvalidRecordError)) throw error;
     logger.warn("rejected an invalid record", { messageId, reason: error.message });
-    return fail(token, failureCause("InvalidRecord", error.message, messageId));
+    return failureCause("InvalidRecord", error.message, messageId);
   }
 
   let duplicate = false;
@@ -90,11 +88,11 @@ async function recordMessage(input: unknown): Promise<RecorderResult> {
       throw new RecorderTransientError("PutItem", describeError(error));
     } else {
       logger.error("could not store the message", { messageId, reason: describeError(error) });
-      return fail(token, failureCause("DynamoDBError", describeError(error), messageId));
+      return failureCause("DynamoDBError", describeError(error), messageId);
     }
   }
   logger.info(duplicate ? "message was already recorded" : "recorded the message", { messageId, duplicate });
-  return succeed(token, successOutput(record, duplicate));
+  return successOutput(record, duplicate);
 }
 
 async function succeed(token: string, output: SuccessOutput): Promise<RecorderResult> {

@@ -98,12 +98,17 @@ export function parseRecord(input: unknown): MessageRecord {
   if (typeof createdAt !== "string" || !ISO_DATE_TIME.test(createdAt) || Number.isNaN(Date.parse(createdAt))) {
     throw new InvalidRecordError(`Record.createdAt: ${JSON.stringify(createdAt ?? null)} is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z`);
   }
-  if (event === undefined || event === null) {
-    throw new InvalidRecordError("Record.event: missing");
-  }
   const { message } = record as Record<string, unknown>;
   if (message !== undefined && typeof message !== "string") {
     throw new InvalidRecordError("Record.message: not a string (the raw detail.message)");
+  }
+  // The EXPRESS workflow passes only the raw message: parsing it in the state machine could fail with
+  // States.Runtime, which no Catch sees; here a message that is not JSON is an InvalidRecord like any other.
+  if (event === undefined && typeof message === "string") {
+    return parseRecord({ Record: { ...(record as object), event: parseMessage(message) } });
+  }
+  if (event === undefined || event === null) {
+    throw new InvalidRecordError("Record.event: missing");
   }
   // An execution started by the previous definition (before Record.message existed) may still be running
   // during a deploy: it is recorded as that definition recorded it, rather than failed.
@@ -113,6 +118,17 @@ export function parseRecord(input: unknown): MessageRecord {
   if (size > MAX_ITEM_BYTES) {
     throw new InvalidRecordError(`Record.message: the item would be ${size} bytes, above DynamoDB's ${MAX_ITEM_BYTES}-byte item limit`);
   }
+  return parsed;
+}
+
+function parseMessage(message: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw new InvalidRecordError("Record.message: not JSON");
+  }
+  if (parsed === null) throw new InvalidRecordError("Record.message: JSON null, nothing to record");
   return parsed;
 }
 

@@ -42,6 +42,16 @@ function freshClone(): string {
 }
 
 function main(argv: string[]): number {
+  const usage = "usage: npm run bench:test -- [--runs N]";
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const unknown = argv.filter((a, i) => a.startsWith("-") && a !== "--runs" && argv[i - 1] !== "--runs");
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown option ${unknown[0]}; ${usage}\n`);
+    return 2;
+  }
   const runsArg = argv.indexOf("--runs");
   const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 1;
   if (!Number.isInteger(runs) || runs < 1) {

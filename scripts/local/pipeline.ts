@@ -120,8 +120,10 @@ export class LocalPipeline {
         callbacks,
         resolveFunction: (functionName) => this.resolveFunction(functionName),
         invoke: (functionArn, payload) => this.invokeFunction(functionArn, payload),
+        sendMessage: async (queueUrl, body) => this.queues.send(queueUrl.split("/").pop()!, body),
         retryIntervalMs: options.retryIntervalMs,
-        onEnd: async (record) => {
+        // EXPRESS workflows send no status-change events (they report their failures themselves).
+        onEnd: machine.type === "EXPRESS" ? undefined : async (record) => {
           // Step Functions sends a status change event for every execution that ends (the default bus).
           const machine = this.stateMachines.get(stateMachineArn)!;
           await this.router.publish(machine.statusChangeEvent(record, this.region, LOCAL_ACCOUNT), DEFAULT_BUS);
@@ -141,7 +143,11 @@ export class LocalPipeline {
     this.busName = bus ? refs.resolve(String(bus[1].name)) : DEFAULT_BUS;
     const deadLetter = rules.flatMap((r) => r.targets).find((t) => t.kind === "state-machine" && t.deadLetterQueue)?.deadLetterQueue;
     const capture = rules.find((r) => r.busName === DEFAULT_BUS)?.targets.find((t) => t.kind === "queue");
-    this.queueNames = { ...(deadLetter ? { deadLetter } : {}), ...(capture ? { failedExecutions: queueNameOf(capture.arn) } : {}) };
+    // An EXPRESS workflow has no capture rule: it sends its failures to the queue named in its own definition.
+    const sentTo = refs.resources("aws_sfn_state_machine")
+      .map(([, m]) => /"QueueUrl":"[^"]*\/([^/"]+)"/.exec(refs.resolve(String(m.definition)))?.[1]).find(Boolean);
+    const failedExecutions = capture ? queueNameOf(capture.arn) : sentTo;
+    this.queueNames = { ...(deadLetter ? { deadLetter } : {}), ...(failedExecutions ? { failedExecutions } : {}) };
     this.api = restMethod(refs);
 
     callbacks.serve("StartExecution", async (body) => {

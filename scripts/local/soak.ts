@@ -18,7 +18,7 @@ import { synthesizeFirstEnvironment } from "./synth";
  * local endpoints, with the faults gone (the cause fixed), and counts again. Exits 1 if anything was lost or
  * stored twice.
  */
-const USAGE = "usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N]";
+const USAGE = "usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N] [--workflow-type standard|express]";
 
 /** The faults of a soak, and how many occasions of each one event gets. */
 const SOAK_FAULTS: ReadonlyArray<{ kind: FaultKind | "invalidRecord"; count: number; expect: string }> = [
@@ -46,7 +46,8 @@ async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const random = seededRandom(options.seed);
   const faults = new FaultPlan();
-  const pipeline = await LocalPipeline.start({ stackDir: synthesizeFirstEnvironment(), faults, retryIntervalMs: 0 });
+  const stackDir = synthesizeFirstEnvironment({ ...process.env, RECORDER_WORKFLOW_TYPE: options.workflowType });
+  const pipeline = await LocalPipeline.start({ stackDir, faults, retryIntervalMs: 0 });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const planned = new Map<string, (typeof SOAK_FAULTS)[number]["kind"]>();
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
     await pipeline.settled();
     const seconds = (Date.now() - started) / 1000;
 
-    out(`soak: ${ids.length} events, fault rate ${options.faultRate}, concurrency ${options.concurrency}, seed ${options.seed}: ${seconds.toFixed(1)} s`);
+    out(`soak: ${options.workflowType} workflow, ${ids.length} events, fault rate ${options.faultRate}, concurrency ${options.concurrency}, seed ${options.seed}: ${seconds.toFixed(1)} s`);
     out("faults planned:");
     for (const fault of SOAK_FAULTS) {
       out(`  ${fault.kind.padEnd(20)} ${String([...planned.values()].filter((k) => k === fault.kind).length).padStart(5)}  expected: ${fault.expect}`);
@@ -125,8 +126,10 @@ async function count(pipeline: LocalPipeline, ids: readonly string[]): Promise<C
   const kept = new Set<string>();
   for (const queue of [pipeline.queueNames.deadLetter!, pipeline.queueNames.failedExecutions!]) {
     for (const message of pipeline.queues.messages(queue)) {
-      const body = JSON.parse(message.Body) as { source?: string; id?: string; detail?: { input?: string } };
-      const id = body.source === "aws.states" ? (JSON.parse(body.detail!.input!) as { id: string }).id : body.id!;
+      const body = JSON.parse(message.Body) as { source?: string; id?: string; detail?: { input?: string | { id: string } } };
+      // A status-change event carries the input as a string; what an EXPRESS workflow sends, as JSON.
+      const input = body.detail?.input;
+      const id = body.source === "aws.states" ? (typeof input === "string" ? (JSON.parse(input) as { id: string }).id : input!.id) : body.id!;
       if (!recorded.has(id)) kept.add(id);
     }
   }
@@ -151,12 +154,13 @@ interface SoakOptions {
   readonly faultRate: number;
   readonly concurrency: number;
   readonly seed: number;
+  readonly workflowType: "standard" | "express";
 }
 
 function parseOptions(argv: string[]): SoakOptions | "help" {
   const { values } = parseNodeArgs({
     args: argv,
-    options: { events: { type: "string" }, "fault-rate": { type: "string" }, concurrency: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } },
+    options: { events: { type: "string" }, "fault-rate": { type: "string" }, concurrency: { type: "string" }, seed: { type: "string" }, "workflow-type": { type: "string" }, help: { type: "boolean" } },
     strict: true,
   });
   if (values.help) return "help";
@@ -171,7 +175,13 @@ function parseOptions(argv: string[]): SoakOptions | "help" {
     faultRate: number("fault-rate", values["fault-rate"], 0.1, (n) => n >= 0 && n <= 1, "a number from 0 to 1"),
     concurrency: number("concurrency", values.concurrency, 16, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "a whole number from 1 to 256"),
     seed: number("seed", values.seed, 1, (n) => Number.isInteger(n) && n >= 0, "a whole number"),
+    workflowType: workflowTypeOf(values["workflow-type"]),
   };
+}
+
+function workflowTypeOf(value: string | undefined): "standard" | "express" {
+  if (value === undefined || value === "standard" || value === "express") return value ?? "standard";
+  throw new Error(`--workflow-type: "${value}" is not allowed; expected standard or express`);
 }
 
 /** mulberry32: the same seed gives the same faults, so a soak that fails can be run again as it was. */

@@ -60,6 +60,8 @@ export interface LocalStateMachineProps {
   /** The ARN of the stack's function a Task's FunctionName names (ARN, qualified ARN or name); undefined: none. */
   readonly resolveFunction: (functionName: string) => string | undefined;
   readonly invoke: FunctionInvoke;
+  /** Sends a message to a queue of the stack, for `arn:aws:states:::sqs:sendMessage` tasks. @default none: such tasks are refused */
+  readonly sendMessage?: (queueUrl: string, body: string) => Promise<string>;
   /** Milliseconds between retries of every Task instead of the definition's waits. @default the definition's */
   readonly retryIntervalMs?: number;
   /** Called when an execution ends, before its `done` resolves. */
@@ -68,6 +70,7 @@ export interface LocalStateMachineProps {
 
 export const CALLBACK_RESOURCE = "arn:aws:states:::lambda:invoke.waitForTaskToken";
 export const REQUEST_RESPONSE_RESOURCE = "arn:aws:states:::lambda:invoke";
+export const SQS_SEND_RESOURCE = "arn:aws:states:::sqs:sendMessage";
 /** The placeholder the context gives as task token; each attempt replaces it with its own token. */
 const TOKEN_PLACEHOLDER = "local-task-token-placeholder";
 
@@ -79,20 +82,22 @@ export class LocalStateMachine {
   readonly stateMachineArn: string;
   readonly name: string;
   private readonly machine: StateMachine;
-  private readonly tasks: Map<string, "callback" | "request-response">;
+  private readonly tasks: Map<string, "callback" | "request-response" | "sqs">;
   private readonly executions = new Map<string, ExecutionRecord>();
 
   constructor(private readonly props: LocalStateMachineProps) {
     this.stateMachineArn = props.stateMachineArn;
     this.name = props.stateMachineArn.split(":").pop()!;
     this.tasks = new Map(taskStates(props.definition as unknown as StateDefinition).map(([name, state]) => {
-      const kind = state.Resource === CALLBACK_RESOURCE ? "callback" : state.Resource === REQUEST_RESPONSE_RESOURCE ? "request-response" : undefined;
-      if (!kind) throw new Error(`${this.name}: Task state "${name}" calls ${state.Resource}; only ${REQUEST_RESPONSE_RESOURCE} and ${CALLBACK_RESOURCE} run locally`);
+      const kind = state.Resource === CALLBACK_RESOURCE ? "callback" : state.Resource === REQUEST_RESPONSE_RESOURCE ? "request-response"
+        : state.Resource === SQS_SEND_RESOURCE && props.sendMessage ? "sqs" : undefined;
+      if (!kind) throw new Error(`${this.name}: Task state "${name}" calls ${state.Resource}; only ${REQUEST_RESPONSE_RESOURCE}, ${CALLBACK_RESOURCE} and ${SQS_SEND_RESOURCE} run locally`);
+      if (kind === "sqs") return [name, kind] as const;
       const functionName = state.Parameters?.FunctionName;
       if (typeof functionName === "string" && !props.resolveFunction(functionName)) {
         throw new Error(`${this.name}: Task state "${name}" invokes ${functionName}, which is not a function of the stack`);
       }
-      return [name, kind];
+      return [name, kind] as const;
     }));
     // Validated once here (asl-validator with ARN and path checks), then reused by every execution.
     this.machine = new StateMachine(props.definition, { validationOptions: { checkArn: true, checkPaths: true } });
@@ -219,10 +224,17 @@ export class LocalStateMachine {
         SdkResponseMetadata: { RequestId: requestId },
       };
     };
+    // SQS SendMessage as the optimized integration: a JSON MessageBody is sent as its JSON text.
+    const sqsTask: LocalTaskHandler = async (taskInput) => {
+      const { QueueUrl, MessageBody } = taskInput as { QueueUrl: string; MessageBody: unknown };
+      const messageId = await this.props.sendMessage!(QueueUrl, typeof MessageBody === "string" ? MessageBody : JSON.stringify(MessageBody));
+      return { MessageId: messageId, MD5OfMessageBody: "" };
+    };
+    const handlers = { callback: callbackTask, "request-response": requestResponseTask, sqs: sqsTask };
     const run = this.machine.run(input as JSONValue, {
-      context: { Task: { Token: TOKEN_PLACEHOLDER }, Execution: { Id: executionArn, Name: name }, StateMachine: { Id: this.stateMachineArn, Name: this.name } },
+      context: { Task: { Token: TOKEN_PLACEHOLDER }, Execution: { Id: executionArn, Name: name, Input: input as JSONValue }, StateMachine: { Id: this.stateMachineArn, Name: this.name } },
       overrides: {
-        taskResourceLocalHandlers: Object.fromEntries([...this.tasks].map(([state, kind]) => [state, kind === "callback" ? callbackTask : requestResponseTask])),
+        taskResourceLocalHandlers: Object.fromEntries([...this.tasks].map(([state, kind]) => [state, handlers[kind]])),
         ...(this.props.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries([...this.tasks.keys()].map((state) => [state, this.props.retryIntervalMs!])) } : {}),
       },
     });

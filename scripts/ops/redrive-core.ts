@@ -246,6 +246,8 @@ async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
     const fromRedrive = String(body.detail.name ?? "").startsWith(REDRIVE_PREFIX);
     // Status-change events carry the input unless it was too large for the event; then it is read back.
     if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false) return { ...itemFromInput(body.detail.input), fromRedrive };
+    // What an EXPRESS workflow sends for itself carries the input as JSON.
+    if (typeof body.detail.input === "object" && body.detail.input !== null) return { ...itemFromInput(JSON.stringify(body.detail.input)), fromRedrive };
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: String(body.detail.executionArn) }));
     return { ...itemFromInput(described.input), fromRedrive };
   }

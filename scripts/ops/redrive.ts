@@ -30,11 +30,16 @@ runCli(USAGE, async () => {
     ...optional("deadLetterQueueUrl", text("dlq-url") ?? fromOutputs.dead_letter_queue_url),
     ...optional("failedExecutionsQueueUrl", text("failed-queue-url") ?? fromOutputs.failed_executions_queue_url),
   };
-  const sourceArg = text("source") ?? (text("since") ? "all" : "dlq,failed");
+  // Express executions cannot be listed (ListExecutions supports STANDARD only): their failures are in the queue.
+  const express = fromOutputs.workflow_type === "EXPRESS";
+  const sourceArg = text("source") ?? (text("since") && !express ? "all" : "dlq,failed");
   const sources = sourceArg === "all" ? [...REDRIVE_SOURCES] : sourceArg.split(",").map((s) => {
     if (!REDRIVE_SOURCES.includes(s as RedriveSource)) throw new UsageError(`--source: "${s}" is not allowed; expected dlq, failed, executions or all`);
     return s as RedriveSource;
   });
+  if (express && sources.includes("executions")) {
+    throw new UsageError("--source executions: the execution history of an EXPRESS workflow cannot be listed; its failures are all in the failed-executions queue (--source failed)");
+  }
   const since = text("since") ? parseSince(text("since")!) : undefined;
   if (sources.includes("executions") && !since) throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args["dry-run"] === true;

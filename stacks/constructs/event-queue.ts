@@ -2,7 +2,9 @@ import { Construct } from "constructs";
 import { Lazy } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { accountContext } from "./account";
 import { EncryptionKey, queueEncryption } from "./encryption-key";
+import { Grant, IGrantable } from "./grants";
 import type { Rule } from "./events";
 import { Metric, serviceMetric } from "./metric";
 import { eventBridgeSendsFromRule, queuePolicyDocument, ResourcePolicyStatement } from "./secure-transport";
@@ -68,6 +70,19 @@ export class EventQueue extends Construct {
     for (let n = 2; this.statements.some((s) => s.Sid === unique); n++) unique = `${sid}${n}`;
     this.statements.push(statement(unique));
     this.encryptionKey?.allowEventBridgeToQueue(this.physicalName);
+  }
+
+  /**
+   * Lets the grantee send messages to this queue only (an EXPRESS workflow capturing its own failures); with a
+   * customer-managed key, the sender needs the key's data keys too, through SQS only.
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+   */
+  public grantSendMessages(grantee: IGrantable): Grant {
+    const grant = Grant.addToPrincipal(grantee, { sid: "SendFailuresToTheQueue", actions: ["sqs:SendMessage"], resources: [this.queueArn] });
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughSqs", {
+      StringEquals: { "kms:ViaService": `sqs.${accountContext(this).region}.amazonaws.com` },
+    });
+    return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
   /** A metric of this queue in AWS/SQS, which publishes every 5 minutes. */

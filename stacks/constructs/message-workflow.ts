@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition, retryBudget } from "../asl";
+import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "../asl";
+import { EventQueue } from "./event-queue";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { RecorderFunction } from "./recorder-function";
@@ -30,6 +31,17 @@ export interface MessageWorkflowProps {
    * @default a new role `<stateMachineName>-role`, trusted for this state machine only
    */
   readonly role?: ServiceRole;
+  /**
+   * STANDARD: the callback task, exactly-once executions, 90 days of history. EXPRESS: a synchronous invoke,
+   * at-least-once (the recorder's write is idempotent), history only in the logs, far cheaper and a much higher
+   * StartExecution quota; it needs `failedExecutionsQueue`, since Express emits no status-change events.
+   * @default "STANDARD"
+   */
+  readonly workflowType?: "STANDARD" | "EXPRESS";
+  /** Where an EXPRESS workflow sends every failure, with the original event. Required for EXPRESS. */
+  readonly failedExecutionsQueue?: EventQueue;
+  /** Execution logging, with execution data. @default "ALL" for STANDARD, "ERROR" for EXPRESS (its logs are its only history) */
+  readonly logLevel?: "ALL" | "ERROR" | "FATAL" | "OFF";
 }
 
 /**
@@ -40,12 +52,14 @@ export interface MessageWorkflowProps {
 const KMS_DATA_KEY_REUSE_PERIOD_SECONDS = 300;
 
 /**
- * The STANDARD state machine rendered from asl/record-message.asl.json, its role and its log group.
+ * The state machine rendered from asl/record-message.asl.json (STANDARD) or asl/record-message-express.asl.json
+ * (EXPRESS), its role and its log group.
  */
 export class MessageWorkflow extends Construct {
   public readonly stateMachineArn: string;
   public readonly stateMachineName: string;
   public readonly logGroupName: string;
+  public readonly workflowType: "STANDARD" | "EXPRESS";
   private readonly encryptionKey?: EncryptionKey;
   /**
    * The state machine's ARN built from its name, for conditions that would otherwise make a cycle (the
@@ -76,11 +90,20 @@ export class MessageWorkflow extends Construct {
       // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html (confused deputy)
       sourceArn: this.knownStateMachineArn,
     });
-    const definition = renderRecordMessageDefinition({
+    const type = props.workflowType ?? "STANDARD";
+    this.workflowType = type;
+    const timeouts = {
       RecorderFunctionArn: props.recorder.functionArn,
-      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds ?? 30,
+      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds ?? (type === "EXPRESS" ? 60 : 30),
       TaskTimeoutSeconds: props.taskTimeoutSeconds ?? 7,
-    });
+    };
+    if (type === "EXPRESS" && !props.failedExecutionsQueue) {
+      throw new Error(`${this.node.path}: an EXPRESS workflow needs failedExecutionsQueue: Express workflows emit no status-change events, so it sends its failures there itself`);
+    }
+    const definition = type === "EXPRESS"
+      ? renderRecordMessageExpressDefinition({ ...timeouts, FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl })
+      : renderRecordMessageDefinition(timeouts);
+    if (type === "EXPRESS") props.failedExecutionsQueue!.grantSendMessages(role);
     // Invoke permission for exactly the functions the definition's tasks call, and nothing else.
     const invoked = invokedFunctions(definition);
     for (const fn of [props.recorder].filter((f) => invoked.includes(f.functionArn))) fn.grantInvoke(role);
@@ -124,11 +147,11 @@ export class MessageWorkflow extends Construct {
 
     const stateMachine = new SfnStateMachine(this, "state-machine", {
       name: props.stateMachineName,
-      type: "STANDARD",
+      type,
       roleArn: role.roleArn,
       definition,
       loggingConfiguration: {
-        level: "ALL",
+        level: props.logLevel ?? (type === "EXPRESS" ? "ERROR" : "ALL"),
         includeExecutionData: true,
         // The log group's arn attribute has the ":*" suffix stripped; the logging API requires it back.
         logDestination: `${logGroup.arn}:*`,
