@@ -101,3 +101,36 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     for (const [name, command] of runningCdktf) expect({ name, command }).toEqual({ name, command: expect.stringMatching(/^CHECKPOINT_DISABLE=1 /) });
   });
 });
+
+describe("npm run synth runs the app directly, without the cdktf CLI's start-up", () => {
+  const cdktfBin = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf);
+  const filesUnder = (dir: string): Map<string, Buffer> => {
+    const files = new Map<string, Buffer>();
+    const walk = (current: string) => {
+      for (const entry of require("node:fs").readdirSync(current, { withFileTypes: true }) as Array<{ name: string; isDirectory(): boolean }>) {
+        const full = path.join(current, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else files.set(path.relative(dir, full), readFileSync(full));
+      }
+    };
+    walk(dir);
+    return files;
+  };
+
+  test("writes byte for byte what `cdktf synth` writes, and removes the folder of a stack no longer synthesized", () => {
+    const direct = path.join(temporaryDirectory("synth-direct"), "out");
+    const viaCli = path.join(temporaryDirectory("synth-cli"), "out");
+    mkdirSync(path.join(direct, "stacks", "message-recorder-gone"), { recursive: true });
+    writeFileSync(path.join(direct, "stacks", "message-recorder-gone", "cdk.tf.json"), "{}");
+    const env = { ...bare, CHECKPOINT_DISABLE: "1" };
+    const ours = spawnSync(process.execPath, ["--import", "tsx", "scripts/cdktf.ts", "synth", "--output", direct], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
+    expect(ours.stderr).toBe("");
+    expect(ours.stdout).toContain("Generated Terraform code for the stacks: message-recorder-dev, message-recorder-state");
+    const cli = spawnSync(process.execPath, [cdktfBin, "synth", "--output", viaCli], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
+    expect(cli.status).toBe(0);
+    const a = filesUnder(direct);
+    const b = filesUnder(viaCli);
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    expect([...a.keys()].filter((file) => !a.get(file)!.equals(b.get(file)!))).toEqual([]);
+  });
+});

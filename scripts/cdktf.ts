@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
 import { runCli, UsageError } from "./ops/args";
-import { loadProjectConfig } from "./project-config";
+import { loadProjectConfig, readCdktfJson } from "./project-config";
 
 /**
  * npm run synth | diff | deploy | output -- [<stack>] [--state-bucket NAME] [--backend-config ARG]... [cdktf options]
@@ -207,10 +207,41 @@ function runCdktf(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+/**
+ * What `cdktf synth` does, without starting the CLI (which costs seconds before the app even runs): cdktf.json's
+ * app command with the output folder and the context the CLI would hand it, then the folders of stacks the app
+ * no longer synthesizes removed, as the CLI removes them. The output is byte for byte the CLI's (tested).
+ */
+export async function synthDirectly(outdir: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const cdktfJson = readCdktfJson() as { app?: unknown; context?: unknown };
+  const [command, ...args] = String(cdktfJson.app).split(" ");
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(command, args, {
+      stdio: "inherit", cwd: ROOT,
+      env: { ...env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(cdktfJson.context ?? {}) },
+    });
+    child.on("error", reject);
+    child.on("close", (exit, signal) => resolve(exit ?? (signal ? 1 : 0)));
+  });
+  if (code !== 0) return code;
+  const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
+  const stacksDir = path.join(outdir, "stacks");
+  for (const folder of existsSync(stacksDir) ? readdirSync(stacksDir) : []) {
+    if (!(folder in manifest.stacks)) rmSync(path.join(stacksDir, folder), { recursive: true, force: true });
+  }
+  process.stdout.write(`Generated Terraform code for the stacks: ${Object.keys(manifest.stacks).join(", ")}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<void> {
   const invocation = parseInvocation(argv);
   const { env, notes } = planRun(invocation, process.env);
   for (const note of notes) process.stderr.write(`${note}\n`);
+  if (invocation.command === "synth" && !invocation.passThrough.includes("--hcl")) {
+    const outputAt = invocation.passThrough.indexOf("--output");
+    process.exitCode = await synthDirectly(path.resolve(ROOT, outputAt >= 0 ? invocation.passThrough[outputAt + 1] : "cdktf.out"), env);
+    return;
+  }
   const code = await runCdktf([invocation.command, ...(invocation.stack ? [invocation.stack] : []), ...invocation.passThrough], env);
   process.exitCode = code;
   if (code === 0 && invocation.command === "deploy" && invocation.stack === STATE_BUCKET_STACK && !loadProjectConfig(env).stateBucket) {
