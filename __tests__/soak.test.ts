@@ -34,6 +34,6 @@ describe("npm run soak", () => {
   test("rejects a fault rate outside 0..1 with one line and exit 2", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--fault-rate", "2"], { cwd: ROOT, encoding: "utf8" });
     expect(result.status).toBe(2);
-    expect(result.stderr.split("\n")[0]).toBe("--fault-rate: \"2\" is not allowed; expected a number from 0 to 1");
+    expect(result.stderr).toBe("--fault-rate: \"2\" is not allowed; expected a number from 0 to 1; usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N] [--workflow-type standard|express]\n");
   });
 });

@@ -14,7 +14,7 @@ const [name, ...rest] = process.argv.slice(2);
 if (name === "--help" || name === "-h") {
   process.stdout.write(`${USAGE}\n`);
 } else if (!name || rest.length > 0 || !examples.includes(name)) {
-  process.stderr.write(`${name ? `no example "${name}"` : "name an example"}; expected one of ${examples.join(", ")}\n${USAGE}\n`);
+  process.stderr.write(`${name ? `no example "${name}"` : "name an example"}; expected one of ${examples.join(", ")}; ${USAGE}\n`);
   process.exitCode = 2;
 } else {
   const outdir = path.join("cdktf.out", "examples", name);

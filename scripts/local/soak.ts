@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseOptions(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`${(error as Error).message}; ${USAGE}\n`);
     return 2;
   }
   if (parsed === "help") {
