@@ -101,3 +101,11 @@ describe("README's walk-through of the example", () => {
     for (const line of quoted.filter((l) => l.trim() !== "")) expect(source).toContain(line.trim());
   });
 });
+
+describe("npm run example", () => {
+  test("rejects an unknown example in one line naming the ones there are, exit 2", () => {
+    const result = require("node:child_process").spawnSync(process.execPath, ["--import", "tsx", "scripts/example.ts", "nope"], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe("no example \"nope\"; expected one of two-sources; usage: npm run example -- <name>; examples: two-sources\n");
+  });
+});
