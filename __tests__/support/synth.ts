@@ -18,7 +18,9 @@ let archive: LambdaArchive | undefined;
 
 /** The real recorder archive, built once per test file into a temporary folder. */
 export function testArchive(): LambdaArchive {
-  archive ??= buildRecorderArchive({ outDir: temporaryDirectory("recorder-archive") });
+  // The build's own cache (.build/recorder, reused while its inputs are unchanged): one bundle for every test file
+  // and run instead of one per file. The archive tests build fresh ones of their own.
+  archive ??= buildRecorderArchive({ reuseUnchanged: true });
   return archive;
 }
 
