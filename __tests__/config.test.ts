@@ -177,3 +177,22 @@ describe("sections shaped like the constructs' props", () => {
       .toThrow(/^context\.recorder\.environments\.dev\.state\.bucket: "acme-state" is not allowed; expected no per-environment value/);
   });
 });
+
+describe("workflow type", () => {
+  test("an EXPRESS workflow's execution timeout defaults to 60 s; one given is kept", () => {
+    expect(loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express" } }).environments[0]).toMatchObject({ workflowType: "EXPRESS", stateMachineTimeoutSeconds: 60 });
+    expect(loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "90" } }).environments[0].stateMachineTimeoutSeconds).toBe(90);
+    expect(loadConfig({ context: { environments: { dev: { workflow: { workflowType: "express", stateMachineTimeoutSeconds: 45 } } } } }).environments[0].stateMachineTimeoutSeconds).toBe(45);
+    expect(loadConfig().environments[0]).toMatchObject({ workflowType: "STANDARD", stateMachineTimeoutSeconds: 30 });
+  });
+
+  test("rejects an EXPRESS execution timeout over 5 minutes, which the service would cut short unseen", () => {
+    expect(() => loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "3600" } }))
+      .toThrow("stateMachineTimeoutSeconds (dev): 3600 is not allowed for workflowType express; expected at most 300, since an EXPRESS execution stops at 5 minutes, unseen");
+  });
+
+  test("rejects an EXPRESS execution timeout too short for its retries, the capture step included", () => {
+    expect(() => loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "38" } }))
+      .toThrow(/^stateMachineTimeoutSeconds \(dev\): 38 must exceed the worst case of the task's retries, 38 s/);
+  });
+});

@@ -4,10 +4,13 @@ import { EventQueue } from "../stacks/constructs/event-queue";
 import { EventBus, Rule } from "../stacks/constructs/events";
 import { Grant, IGrantable } from "../stacks/constructs/grants";
 import { RECORDER_ENTRY } from "../lambdas/build";
+import { MessageWorkflow } from "../stacks/constructs/message-workflow";
+import { MessagesTable } from "../stacks/constructs/messages-table";
 import { NodejsFunction } from "../stacks/constructs/nodejs-function";
+import { RecorderFunction } from "../stacks/constructs/recorder-function";
 import { ServiceRole } from "../stacks/constructs/service-role";
 import { IStateMachine, SqsQueueTarget, StateMachineTarget } from "../stacks/constructs/targets";
-import { ref, resourceAt, resourcesOf, synthPipeline, TerraformJson } from "./support/synth";
+import { ref, resourceAt, resourcesOf, synthPipeline, TerraformJson, testArchive } from "./support/synth";
 
 /** A state machine as a rule target sees it: an ARN and a grant. */
 const machine = (name: string): IStateMachine => {
@@ -159,5 +162,24 @@ describe("layers", () => {
     expect(files.length).toBeGreaterThan(3);
     const offending = files.filter((f) => /from\s+["'][./]*\/?stacks\//.test(readFileSync(`${root}/${f}`, "utf8")) || /["']\.\.\/(\.\.\/)?stacks/.test(readFileSync(`${root}/${f}`, "utf8")));
     expect(offending).toEqual([]);
+  });
+});
+
+describe("MessageWorkflow", () => {
+  test("rejects an EXPRESS execution timeout over the service's 5 minutes, at synth", () => {
+    expect(() => synth((stack) => {
+      const table = new MessagesTable(stack, "table", { tableName: "t", protectFromDeletion: false });
+      const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
+      const queue = new EventQueue(stack, "failed", { queueName: "f" });
+      new MessageWorkflow(stack, "workflow", { stateMachineName: "w", recorder, workflowType: "EXPRESS", failedExecutionsQueue: queue, stateMachineTimeoutSeconds: 400 });
+    })).toThrow("stateMachineTimeoutSeconds must be at most 300 for EXPRESS. Received: 400");
+  });
+
+  test("throws when an EXPRESS workflow has no queue for its failures", () => {
+    expect(() => synth((stack) => {
+      const table = new MessagesTable(stack, "table", { tableName: "t", protectFromDeletion: false });
+      const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
+      new MessageWorkflow(stack, "workflow", { stateMachineName: "w", recorder, workflowType: "EXPRESS" });
+    })).toThrow(/an EXPRESS workflow needs failedExecutionsQueue/);
   });
 });

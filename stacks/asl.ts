@@ -84,6 +84,16 @@ function walkStrings(value: unknown, visit: (text: string) => unknown): unknown 
   return value;
 }
 
+/**
+ * Execution timeouts by workflow type: the default (EXPRESS also sends its failures to a queue itself, a step whose
+ * retries need time) and the most the service runs an execution (an EXPRESS execution stops at 5 minutes).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html
+ */
+export const EXECUTION_TIMEOUT_SECONDS = {
+  STANDARD: { default: 30, max: 31_536_000 },
+  EXPRESS: { default: 60, max: 300 },
+} as const;
+
 /** How the worst case of an execution adds up, in seconds. */
 export interface RetryBudget {
   /** Attempts that end in a retried error, each lasting at most the function timeout. */

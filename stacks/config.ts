@@ -10,7 +10,7 @@
  * line naming the setting, the value received and what is allowed.
  */
 
-import { renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "./asl";
+import { EXECUTION_TIMEOUT_SECONDS, renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "./asl";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -72,7 +72,7 @@ export interface EnvironmentConfig {
   readonly retryAttempts: number;
   /** How long EventBridge keeps retrying an event. Minimum 60, maximum 86400. @default 3600 */
   readonly maxEventAgeInSeconds: number;
-  /** Whole execution. @default 30 */
+  /** Whole execution. @default 30 for STANDARD, 60 for EXPRESS (at most 300) */
   readonly stateMachineTimeoutSeconds: number;
   /** The "Record Message" task, callback included; its retries must fit the machine timeout. @default 7 */
   readonly taskTimeoutSeconds: number;
@@ -210,12 +210,12 @@ const SETTINGS = {
   eventSource: { doc: "The event `source` the rule matches.", env: "RECORDER_EVENT_SOURCE", defaultValue: "com.devpost.commonevent", parse: matching(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, "1-256 characters of letters, digits, '.', '_', '/' and '-', not starting with 'aws.'") },
   tableName: { doc: "DynamoDB table of recorded messages; the environment is appended.", env: "RECORDER_TABLE_NAME", defaultValue: "MessagesTable", parse: matching(/^[A-Za-z0-9._-]{3,200}$/, "3-200 characters of letters, digits, '.', '_' and '-'") },
   functionName: { doc: "Recorder Lambda; the environment is appended.", env: "RECORDER_FUNCTION_NAME", defaultValue: "recorder", parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'") },
-  stateMachineName: { doc: "STANDARD state machine; the environment is appended.", env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
+  stateMachineName: { doc: "State machine; the environment is appended.", env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
   deadLetterQueueName: { doc: "SQS dead-letter queue of the rule target; the environment is appended.", env: "RECORDER_DLQ_NAME", defaultValue: "sfnCommonEventProcessorDLQ", parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'") },
   logRetentionInDays: { doc: "Retention of every log group; a value CloudWatch Logs allows (0 = never expire).", env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
   retryAttempts: { doc: "EventBridge delivery retries before the DLQ, 0-185.", env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
   maxEventAgeInSeconds: { doc: "How long EventBridge retries an event, 60-86400.", env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
-  stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution.", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
+  stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution; 60 for an EXPRESS workflow unless given (at most 300 there).", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
   taskTimeoutSeconds: { doc: "Timeout of one attempt of the Record Message task, callback included; with the retries it must fit the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 7, parse: integer(2, 31535999) },
   lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 5, parse: integer(1, 900) },
   workflowType: { doc: "`standard` (callback task, exactly-once, 90-day history) or `express` (synchronous invoke, at-least-once, logs only, far cheaper); see Choosing STANDARD or EXPRESS.", env: "RECORDER_WORKFLOW_TYPE", defaultValue: "standard", parse: oneOf(["standard", "express"] as const) as (n: string, v: unknown) => "standard" | "express" },
@@ -327,7 +327,12 @@ function resolveEnvironment(
   // An EXPRESS execution also sends its failures to the queue itself, a step whose retries need time too: its
   // default execution timeout is 60 s (Express allows 5 minutes), unless one is given.
   const timeoutGiven = Boolean(env.RECORDER_STATE_MACHINE_TIMEOUT_SECONDS) || "stateMachineTimeoutSeconds" in own || "stateMachineTimeoutSeconds" in defaults;
-  const s = { ...resolved, stateMachineTimeoutSeconds: express && !timeoutGiven ? 60 : resolved.stateMachineTimeoutSeconds };
+  const s = { ...resolved, stateMachineTimeoutSeconds: express && !timeoutGiven ? EXECUTION_TIMEOUT_SECONDS.EXPRESS.default : resolved.stateMachineTimeoutSeconds };
+  if (express && s.stateMachineTimeoutSeconds > EXECUTION_TIMEOUT_SECONDS.EXPRESS.max) {
+    throw new ConfigError(
+      `stateMachineTimeoutSeconds (${environment}): ${s.stateMachineTimeoutSeconds} is not allowed for workflowType express; expected at most ${EXECUTION_TIMEOUT_SECONDS.EXPRESS.max}, since an EXPRESS execution stops at 5 minutes, unseen`,
+    );
+  }
   const suffixed = (setting: SettingName, value: string) =>
     withSuffix(where, setting, value, environment);
 

@@ -133,7 +133,7 @@ export class PipelineStack extends TerraformStack {
       { id: "executions-failed", description: "Executions ended in Job Failed or another failure: a message was not recorded", metric: workflow.metricFailed() },
       { id: "executions-timed-out", description: "Executions hit the state machine timeout", metric: workflow.metricTimedOut() },
       { id: "executions-aborted", description: "Executions were stopped by hand or by a redeploy", metric: workflow.metricAborted() },
-      { id: "recorder-errors", description: "The recorder threw (e.g. an input without a task token)", metric: recorder.metricErrors() },
+      { id: "recorder-errors", description: "The recorder failed an invocation: a transient fault, retried by the workflow", metric: recorder.metricErrors() },
       { id: "recorder-throttles", description: "The recorder was throttled; Step Functions retries, but check concurrency", metric: recorder.metricThrottles() },
       { id: "rule-failed-invocations", description: "The rule could not start the state machine (after retries the event goes to the DLQ)", metric: rule.metricFailedInvocations() },
       { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", metric: rule.metricInvocationsFailedToBeSentToDlq() },

@@ -123,6 +123,7 @@ export class LocalPipeline {
         sendMessage: async (queueUrl, body) => this.queues.send(queueUrl.split("/").pop()!, body),
         retryIntervalMs: options.retryIntervalMs,
         // EXPRESS workflows send no status-change events (they report their failures themselves).
+        type: machine.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
         onEnd: machine.type === "EXPRESS" ? undefined : async (record) => {
           // Step Functions sends a status change event for every execution that ends (the default bus).
           const machine = this.stateMachines.get(stateMachineArn)!;
@@ -153,6 +154,10 @@ export class LocalPipeline {
     callbacks.serve("StartExecution", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
       return machine ? machine.startExecution(body) : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
+    });
+    callbacks.serve("StartSyncExecution", async (body) => {
+      const machine = this.stateMachines.get(String(body.stateMachineArn));
+      return machine ? machine.startSyncExecution(body) : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
     });
     callbacks.serve("DescribeExecution", async (body) => {
       const described = [...this.stateMachines.values()].map((m) => m.describeExecution(String(body.executionArn))).find(Boolean);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
 
 /**
  * Records what the pipeline kept for an operator, and deletes a kept message only once its event is recorded.
@@ -24,6 +24,11 @@ export const REDRIVE_SOURCES: readonly RedriveSource[] = ["dlq", "failed", "exec
 
 export interface RedriveTarget {
   readonly stateMachineArn: string;
+  /**
+   * EXPRESS executions cannot be described or listed and their names are not unique: each event is started
+   * with StartSyncExecution, which answers how it ended. @default "STANDARD"
+   */
+  readonly workflowType?: "STANDARD" | "EXPRESS";
   readonly tableName: string;
   readonly deadLetterQueueUrl?: string;
   readonly failedExecutionsQueueUrl?: string;
@@ -86,6 +91,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     await guarded(`${source} queue`, summary, options, () => redriveQueue(source, queueUrl, options, summary, handled));
   }
   if (options.sources.includes("executions")) {
+    if (options.target.workflowType === "EXPRESS") throw new Error("the execution history of an EXPRESS workflow cannot be listed; its failures are in the failed-executions queue");
     if (!options.since) throw new Error("the executions source needs --since");
     await guarded("execution history", summary, options, () => redriveHistory(options, summary, handled));
   }
@@ -180,6 +186,7 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
     options.log(`${label}: would redrive event ${item.eventId} as ${executionName(item.eventId)}`);
     return "kept";
   }
+  if (options.target.workflowType === "EXPRESS") return redriveExpress(item as Required<Pick<KeptItem, "input" | "eventId">>, label, options, summary);
   const base = executionName(item.eventId);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_EVENT; attempt++) {
     const name = attempt === 1 ? base : `${base}-${attempt}`;
@@ -200,6 +207,19 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
     // An earlier redrive of this event under this name failed: the next attempt gets the next name.
   }
   keep(summary, options, label, `${MAX_ATTEMPTS_PER_EVENT} redrives of this event failed`);
+  return "kept";
+}
+
+/** One synchronous execution per event: done when it SUCCEEDED or the table holds the item. */
+async function redriveExpress(item: { input: string; eventId: string }, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
+  const name = executionName(item.eventId);
+  const result = await options.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: options.target.stateMachineArn, name, input: item.input }));
+  if (result.status === "SUCCEEDED" || (await isRecorded(item.eventId, options))) {
+    summary.recorded++;
+    options.log(`${label}: event ${item.eventId} recorded by ${name}`);
+    return "done";
+  }
+  keep(summary, options, label, `redrive ended ${result.status}${result.error ? ` (${result.error})` : ""}`);
   return "kept";
 }
 

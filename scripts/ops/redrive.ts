@@ -26,6 +26,7 @@ runCli(USAGE, async () => {
   const fromOutputs = text("outputs") ? readOutputs(text("outputs")!, text("stack")) : {};
   const target: RedriveTarget = {
     stateMachineArn: required("state-machine-arn", text("state-machine-arn") ?? fromOutputs.state_machine_arn),
+    ...(fromOutputs.workflow_type === "EXPRESS" ? { workflowType: "EXPRESS" as const } : {}),
     tableName: required("table-name", text("table-name") ?? fromOutputs.messages_table_name),
     ...optional("deadLetterQueueUrl", text("dlq-url") ?? fromOutputs.dead_letter_queue_url),
     ...optional("failedExecutionsQueueUrl", text("failed-queue-url") ?? fromOutputs.failed_executions_queue_url),

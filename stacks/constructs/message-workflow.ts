@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { callbackTaskProblems, invokedFunctions, renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "../asl";
+import { callbackTaskProblems, EXECUTION_TIMEOUT_SECONDS, invokedFunctions, renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "../asl";
 import { EventQueue } from "./event-queue";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
@@ -94,7 +94,7 @@ export class MessageWorkflow extends Construct {
     this.workflowType = type;
     const timeouts = {
       RecorderFunctionArn: props.recorder.functionArn,
-      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds ?? (type === "EXPRESS" ? 60 : 30),
+      StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds ?? EXECUTION_TIMEOUT_SECONDS[type].default,
       TaskTimeoutSeconds: props.taskTimeoutSeconds ?? 7,
     };
     if (type === "EXPRESS" && !props.failedExecutionsQueue) {
@@ -107,7 +107,14 @@ export class MessageWorkflow extends Construct {
     // Invoke permission for exactly the functions the definition's tasks call, and nothing else.
     const invoked = invokedFunctions(definition);
     for (const fn of [props.recorder].filter((f) => invoked.includes(f.functionArn))) fn.grantInvoke(role);
-    this.node.addValidation({ validate: () => [...callbackTaskProblems(definition), ...retryBudgetProblems(definition, props.recorder.timeoutSeconds)] });
+    const maxTimeout = EXECUTION_TIMEOUT_SECONDS[type].max;
+    this.node.addValidation({
+      validate: () => [
+        ...callbackTaskProblems(definition),
+        ...retryBudgetProblems(definition, props.recorder.timeoutSeconds),
+        ...(timeouts.StateMachineTimeoutSeconds > maxTimeout ? [`stateMachineTimeoutSeconds must be at most ${maxTimeout} for ${type}. Received: ${timeouts.StateMachineTimeoutSeconds}`] : []),
+      ],
+    });
     role.addToPolicy({
       sid: "DeliverExecutionLogs",
       actions: [

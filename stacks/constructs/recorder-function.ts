@@ -36,7 +36,7 @@ export class RecorderFunction extends NodejsFunction {
       functionName: props.functionName,
       entry: RECORDER_ENTRY,
       ...(props.archive ? { archive: props.archive } : {}),
-      description: "Stores a message event in DynamoDB and answers the Step Functions task token",
+      description: "Stores a message event in DynamoDB and answers the workflow (its task token, or the invoke)",
       roleDescription: "Runs the message recorder",
       // Lambda sets AWS_EXECUTION_ENV even without active tracing: this keeps the X-Ray SDK unloaded then.
       environment: { MESSAGES_TABLE_NAME: props.table.tableName, POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? true) },
