@@ -73,6 +73,17 @@ export function renderRecordMessageExpressDefinition(substitutions: RecordMessag
   return renderDefinition(recordMessageExpressTemplate, { ...substitutions }, "asl/record-message-express.asl.json");
 }
 
+/**
+ * The "Record Message" definition of a workflow type: the one place that knows which template serves which type.
+ * EXPRESS needs the queue it sends its failures to; STANDARD takes none.
+ */
+export function renderWorkflowDefinition(type: "STANDARD" | "EXPRESS", substitutions: RecordMessageSubstitutions & { readonly FailedExecutionsQueueUrl?: string }): string {
+  const { FailedExecutionsQueueUrl, ...common } = substitutions;
+  if (type === "STANDARD") return renderRecordMessageDefinition(common);
+  if (FailedExecutionsQueueUrl === undefined) throw new AslRenderError("asl/record-message-express.asl.json: no value for placeholder(s) ${FailedExecutionsQueueUrl}");
+  return renderRecordMessageExpressDefinition({ ...common, FailedExecutionsQueueUrl });
+}
+
 export { recordMessageExpressTemplate, recordMessageTemplate };
 
 function walkStrings(value: unknown, visit: (text: string) => unknown): unknown {

@@ -10,7 +10,7 @@
  * line naming the setting, the value received and what is allowed.
  */
 
-import { EXECUTION_TIMEOUT_SECONDS, renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "./asl";
+import { EXECUTION_TIMEOUT_SECONDS, renderWorkflowDefinition, retryBudget } from "./asl";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -348,10 +348,14 @@ function resolveEnvironment(
   }
   // Retries must never push an execution past its timeout: a message whose retries are cut short by it is
   // failed while a retry could still have recorded it.
+  // The budget depends only on the definition's shape and timeouts: the ARN and queue here are stand-ins.
   const budget = retryBudget(
-    express
-      ? renderRecordMessageExpressDefinition({ RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget", StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, TaskTimeoutSeconds: s.taskTimeoutSeconds, FailedExecutionsQueueUrl: "https://sqs.us-east-1.amazonaws.com/000000000000/budget" })
-      : renderRecordMessageDefinition({ RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget", StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, TaskTimeoutSeconds: s.taskTimeoutSeconds }),
+    renderWorkflowDefinition(express ? "EXPRESS" : "STANDARD", {
+      RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget",
+      StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds,
+      TaskTimeoutSeconds: s.taskTimeoutSeconds,
+      ...(express ? { FailedExecutionsQueueUrl: "https://sqs.us-east-1.amazonaws.com/000000000000/budget" } : {}),
+    }),
     { lambdaTimeoutSeconds: s.lambdaTimeoutSeconds },
   );
   if (budget.totalSeconds >= s.stateMachineTimeoutSeconds) {

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { callbackTaskProblems, EXECUTION_TIMEOUT_SECONDS, invokedFunctions, renderRecordMessageDefinition, renderRecordMessageExpressDefinition, retryBudget } from "../asl";
+import { callbackTaskProblems, EXECUTION_TIMEOUT_SECONDS, invokedFunctions, renderWorkflowDefinition, retryBudget } from "../asl";
 import { EventQueue } from "./event-queue";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
@@ -100,9 +100,7 @@ export class MessageWorkflow extends Construct {
     if (type === "EXPRESS" && !props.failedExecutionsQueue) {
       throw new Error(`${this.node.path}: an EXPRESS workflow needs failedExecutionsQueue: Express workflows emit no status-change events, so it sends its failures there itself`);
     }
-    const definition = type === "EXPRESS"
-      ? renderRecordMessageExpressDefinition({ ...timeouts, FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl })
-      : renderRecordMessageDefinition(timeouts);
+    const definition = renderWorkflowDefinition(type, { ...timeouts, ...(type === "EXPRESS" ? { FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl } : {}) });
     if (type === "EXPRESS") props.failedExecutionsQueue!.grantSendMessages(role);
     // Invoke permission for exactly the functions the definition's tasks call, and nothing else.
     const invoked = invokedFunctions(definition);
