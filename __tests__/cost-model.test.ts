@@ -28,6 +28,8 @@ const facts: DesignFacts = {
   customerManagedKeys: 1, keyUsers: 9, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
   lambdaLogLinesPerInvocation: 1,
 };
+/** The same stack synthesized with workflowType express: a guard Choice and a Pass more on the success path; its defaults log ERROR, trace nothing, and keep the recorder at WARN. */
+const expressFacts: DesignFacts = { ...facts, stateTransitionsPerExecution: 5, logLevel: "ERROR", tracing: false, lambdaLogLinesPerInvocation: 0 };
 const GB = 1024 ** 3;
 /** Ingestion at $0.50 per GB plus a week's storage (7/30 of a month at $0.03 per GB-month). */
 const logCost = (bytes: number) => (bytes / GB) * (0.5 + 0.03 * (7 / 30));
@@ -120,20 +122,30 @@ describe("cost model", () => {
     expect(line(costLines(1e6, { ...facts, alarmEmailSubscriptions: 1 }, prices, scenario), "SQS + SNS on failures")).toBeCloseTo(0.217, 9);
   });
 
-  test("EXPRESS at ERROR: $8.59 per million events with X-Ray, $3.09 without (above the $3 target by the Express request charge)", () => {
+  test("an EXPRESS stack's facts: logs at ERROR, no X-Ray, and the recorder logs nothing on success", () => {
+    const derived = designFactsFromStack(synthPipeline({ env: { RECORDER_WORKFLOW_TYPE: "express" } }) as never, 4.2, 100);
+    expect(derived).toEqual(expressFacts);
+  });
+
+  test("EXPRESS at ERROR: $2.95 per million events, under the $3 target; X-Ray would add $5.50", () => {
     // EventBridge 1 + Express 1 + 1e6 x 0.1 s x 0.0625 GB x 0.00001667 (0.1041875) + Lambda 0.2 + 1e6 x 0.005 s x 0.25 GB
-    // x 0.0000133334 (0.01666675) + DynamoDB 0.625 + logs logCost(301.1e6) (0.142175) + SQS/SNS 1,000 x 3 x 0.4e-6 +
-    // 1,000 x 0.5e-6 (0.0017) = 3.0897, + X-Ray 5.5 = 8.5897.
-    const withoutXray = 1 + 1 + 0.1041875 + 0.2 + 0.01666675 + 0.625 + logCost(301.1e6) + 0.0017;
-    expect(perMillionEvents(expressSyncCost(1e6, { ...facts, tracing: false }, prices), 1e6)).toBeCloseTo(withoutXray, 9);
-    expect(perMillionEvents(expressSyncCost(1e6, facts, prices), 1e6)).toBeCloseTo(withoutXray + 5.5, 9);
-    expect(withoutXray).toBeCloseTo(3.0897, 4);
+    // x 0.0000133334 (0.01666675) + DynamoDB 0.625 + logs: only the 0.1% failing, 2 events of 350 + 2 x 100 bytes each,
+    // logCost(1e6 x 0.001 x 2 x 550) (0.000519) + SQS/SNS 1,000 x 3 x 0.4e-6 + 1,000 x 0.5e-6 (0.0017) = 2.9481.
+    const expected = 1 + 1 + 0.1041875 + 0.2 + 0.01666675 + 0.625 + logCost(1e6 * 0.001 * 2 * 550) + 0.0017;
+    expect(perMillionEvents(expressSyncCost(1e6, expressFacts, prices), 1e6)).toBeCloseTo(expected, 9);
+    expect(perMillionEvents(expressSyncCost(1e6, { ...expressFacts, tracing: true }, prices), 1e6)).toBeCloseTo(expected + 5.5, 9);
+    expect(expected).toBeCloseTo(2.9481, 4);
   });
 
   test("npm run cost prints STANDARD at ALL next to EXPRESS at ERROR and at ALL, and says whether EXPRESS meets $3", () => {
-    const report = formatCostReport(1e6, facts, prices, { apiShare: 0, failureRate: 0.001 });
+    const report = formatCostReport(1e6, { standard: facts, express: expressFacts }, prices, { apiShare: 0, failureRate: 0.001 });
     expect(report.split("\n")[1]).toMatch(/component\s+STANDARD\/ALL\s+EXPRESS\/ERROR\s+EXPRESS\/ALL$/);
-    expect(report).toContain("EXPRESS at ERROR: $8.59 per million events plus $2.67 a month fixed: does NOT meet the target of at most $3.00; without X-Ray (tracing: false) it is $3.09");
+    expect(report).toContain("EXPRESS at ERROR: $2.95 per million events plus $2.67 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.45");
+  });
+
+  test("the verdict says when EXPRESS misses $3, as it does with X-Ray on", () => {
+    const report = formatCostReport(1e6, { standard: facts, express: { ...expressFacts, tracing: true } }, prices, { apiShare: 0, failureRate: 0.001 });
+    expect(report).toContain("EXPRESS at ERROR: $8.45 per million events plus $2.67 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.95");
   });
 
   test.each([

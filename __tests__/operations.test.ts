@@ -85,6 +85,29 @@ describe("tracing", () => {
     expect(onlyResource(off, "aws_lambda_function").body.tracing_config).toEqual({ mode: "PassThrough" });
     expect(JSON.stringify(resourcesOf(off, "aws_iam_role_policy"))).not.toContain("xray:");
   });
+
+  test("an EXPRESS workflow leaves it off unless asked, and keeps the recorder's logs at WARN", () => {
+    const express = synthPipeline({ env: { RECORDER_WORKFLOW_TYPE: "express" } });
+    expect(onlyResource(express, "aws_sfn_state_machine").body.tracing_configuration).toEqual({ enabled: false });
+    expect(onlyResource(express, "aws_lambda_function").body).toMatchObject({ tracing_config: { mode: "PassThrough" }, logging_config: { application_log_level: "WARN", system_log_level: "WARN" } });
+    expect(onlyResource(express, "aws_lambda_function").body.environment.variables.POWERTOOLS_TRACE_ENABLED).toBe("false");
+    const traced = synthPipeline({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_TRACING: "true", RECORDER_LAMBDA_LOG_LEVEL: "INFO" } });
+    expect(onlyResource(traced, "aws_sfn_state_machine").body.tracing_configuration).toEqual({ enabled: true });
+    expect(onlyResource(traced, "aws_lambda_function").body).toMatchObject({ tracing_config: { mode: "Active" }, logging_config: { application_log_level: "INFO" } });
+  });
+});
+
+describe("the recorder's log level", () => {
+  test("is INFO for a STANDARD workflow, and can be set in the recorder section", () => {
+    expect(onlyResource(tf, "aws_lambda_function").body.logging_config).toMatchObject({ log_format: "JSON", application_log_level: "INFO", system_log_level: "WARN" });
+    const debug = synthPipeline({ context: { environments: { dev: { recorder: { logLevel: "DEBUG" } } } } });
+    expect(onlyResource(debug, "aws_lambda_function").body.logging_config).toMatchObject({ application_log_level: "DEBUG" });
+  });
+
+  test("rejects a level Lambda does not know, naming the variable", () => {
+    expect(() => synthPipeline({ env: { RECORDER_LAMBDA_LOG_LEVEL: "verbose" } }))
+      .toThrow('RECORDER_LAMBDA_LOG_LEVEL: "verbose" is not allowed; expected one of DEBUG, INFO, WARN, ERROR');
+  });
 });
 
 describe("ingestion API", () => {

@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { recordMessageTemplate } from "../stacks/asl";
 import { SECTIONS, SETTING_DOCS } from "../stacks/config";
-import { designFactsFromStack, loadLambdaBench, loadPrices } from "./cost/facts";
-import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, isFixed, perMillionEvents, total } from "./cost/model";
-import { costColumns } from "./cost/report";
+import { factsByWorkflowType, loadLambdaBench, loadPrices } from "./cost/facts";
+import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, expressSyncCost, isFixed, perMillionEvents, Prices, total } from "./cost/model";
+import { costColumns, FactsByType } from "./cost/report";
 import { synthesizeFirstEnvironment } from "./local/synth";
 
 /**
@@ -69,14 +69,14 @@ export function configurationTable(): string {
 
 /** Monthly cost at three volumes, from the synthesized default stack, prices.json and the measured duration. */
 export function costTable(): string {
-  const stack = JSON.parse(readFileSync(path.join(synthesizeFirstEnvironment({}), "cdk.tf.json"), "utf8"));
   const prices = loadPrices();
   const bench = loadLambdaBench();
-  const facts = designFactsFromStack(stack, bench.handlerMeanMs, 100);
+  const byType = factsByWorkflowType(synthesizeFirstEnvironment, {}, bench.handlerMeanMs, 100);
+  const facts = byType.standard;
   const options = { apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE };
   const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const volumes = [1e6, 1e7, 1e8];
-  const columns = volumes.map((events) => costColumns(events, facts, prices, options));
+  const columns = volumes.map((events) => costColumns(events, byType, prices, options));
   const driver = [...columns[0].standardAll].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
   const line = (lines: CostLine[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
   return [
@@ -86,9 +86,15 @@ export function costTable(): string {
     "",
     `Biggest cost driver: **${driver.component}** (${((driver.monthlyUsd / total(columns[0].standardAll)) * 100).toFixed(0)}%): ${facts.stateTransitionsPerExecution} transitions per execution. ` +
       `EXPRESS at ERROR costs $${perMillionEvents(columns[0].expressError, 1e6).toFixed(2)} per million events plus $${total(columns[0].expressError.filter(isFixed)).toFixed(2)} a month fixed (alarms, key); ` +
-      `X-Ray (\`tracing\`, on by default) is $${(line(columns[0].expressError, "X-Ray traces recorded + retrieved")).toFixed(2)} of it at 1M, since the default sampling rule records the first event of every second. ` +
+      `EXPRESS leaves X-Ray off by default (\`tracing\`): on, it would add $${expressXrayPerMillion(byType, prices).toFixed(2)} per million at 1M, since the default sampling rule records the first event of every second. ` +
       `Prices: ${prices.region}, ${prices.date}; message of 100 bytes; all events through PutEvents; ${(DEFAULT_FAILURE_RATE * 100).toFixed(1)}% failing; handler duration ${bench.handlerMeanMs} ms measured ${bench.date} by \`npm run bench:lambda\` (local dynalite, so a lower bound).`,
   ].join("\n");
+}
+
+/** What X-Ray would add to EXPRESS at ERROR, per million events at 1M a month. */
+function expressXrayPerMillion(byType: FactsByType, prices: Prices): number {
+  const at = (tracing: boolean) => perMillionEvents(expressSyncCost(1e6, { ...byType.express, tracing }, prices, { logLevel: "ERROR" }), 1e6);
+  return at(true) - at(false);
 }
 
 export const GENERATED_BLOCKS: Record<string, () => string> = {

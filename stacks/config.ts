@@ -86,8 +86,10 @@ export interface EnvironmentConfig {
   readonly tableProtection: boolean;
   /** Minimum 128, maximum 10240. @default 256 */
   readonly lambdaMemoryMb: number;
-  /** X-Ray on the state machine and the Lambda. @default true */
+  /** X-Ray on the state machine and the Lambda. @default true for STANDARD, false for EXPRESS */
   readonly tracing: boolean;
+  /** The recorder's application log level (Lambda's advanced logging controls). @default "INFO" for STANDARD, "WARN" for EXPRESS */
+  readonly lambdaLogLevel: LambdaLogLevel;
   /** Subscribed to the alarm topic when set. */
   readonly alarmEmail?: string;
   readonly api: ApiConfig;
@@ -103,6 +105,9 @@ export interface EnvironmentConfig {
   /** Days a scheduled deletion of the key can be cancelled. Minimum 7, maximum 30. @default 30 */
   readonly keyDeletionWindowInDays: number;
 }
+
+export const LAMBDA_LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type LambdaLogLevel = (typeof LAMBDA_LOG_LEVELS)[number];
 
 export const ENCRYPTION_MODES = ["customer-managed", "aws-managed"] as const;
 export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
@@ -222,7 +227,10 @@ const SETTINGS = {
   logLevel: { doc: "Execution log level, with execution data: `ALL`, `ERROR`, `FATAL` or `OFF`; empty means ALL for standard, ERROR for express.", env: "RECORDER_LOG_LEVEL", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(["ALL", "ERROR", "FATAL", "OFF"] as const)(n, v)) },
   tableProtection: { doc: "Deletion protection and `prevent_destroy` on the table; `false` only for throwaway environments.", env: "RECORDER_TABLE_PROTECTION", defaultValue: true, parse: boolean },
   lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
-  tracing: { doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`).", env: "RECORDER_TRACING", defaultValue: true, parse: boolean },
+  // X-Ray's default sampling records every event below one a second: $5.50 per million, more than the rest of an
+  // EXPRESS pipeline together, so EXPRESS leaves it off unless asked.
+  tracing: { doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`); empty means true for standard, false for express (X-Ray would cost more than the rest of an EXPRESS pipeline).", env: "RECORDER_TRACING", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : boolean(n, v)) },
+  lambdaLogLevel: { doc: "The recorder's application log level: `DEBUG`, `INFO`, `WARN` or `ERROR`; empty means INFO for standard, WARN for express (its one line per message would be most of EXPRESS's log cost).", env: "RECORDER_LAMBDA_LOG_LEVEL", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(LAMBDA_LOG_LEVELS)(n, v)) },
   alarmEmail: { doc: "E-mail address subscribed to the alarm topic; empty subscribes nobody.", env: "RECORDER_ALARM_EMAIL", defaultValue: "", parse: matching(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address") },
   apiAuthorization: { doc: "Authorization of `POST /messages`: `iam` (SigV4 with `execute-api:Invoke`).", env: "RECORDER_API_AUTHORIZATION", defaultValue: "iam", parse: oneOf(["iam"] as const) as (n: string, v: unknown) => "iam" },
   apiAccountLogRole: { doc: "Set API Gateway's account-level CloudWatch Logs role (needed for access logs; one per account and region: `false` in all environments of an account but one).", env: "RECORDER_API_ACCOUNT_LOG_ROLE", defaultValue: true, parse: boolean },
@@ -384,7 +392,8 @@ function resolveEnvironment(
     tableProtection: s.tableProtection,
     workflowType: express ? "EXPRESS" : "STANDARD",
     ...(s.logLevel ? { logLevel: s.logLevel } : {}),
-    tracing: s.tracing,
+    tracing: s.tracing === "" ? !express : s.tracing,
+    lambdaLogLevel: s.lambdaLogLevel === "" ? (express ? "WARN" : "INFO") : s.lambdaLogLevel,
     ...(s.alarmEmail ? { alarmEmail: s.alarmEmail } : {}),
     api: apiFor(s),
     backend: backendFor(environment, s),
@@ -460,7 +469,7 @@ export const SECTIONS: Readonly<Record<string, Readonly<Record<string, SettingNa
   rule: { ruleName: "ruleName", eventSource: "eventSource", retryAttempts: "retryAttempts", maxEventAgeInSeconds: "maxEventAgeInSeconds" },
   deadLetterQueue: { queueName: "deadLetterQueueName" },
   table: { tableName: "tableName", protectFromDeletion: "tableProtection" },
-  recorder: { functionName: "functionName", timeoutSeconds: "lambdaTimeoutSeconds", memoryMb: "lambdaMemoryMb" },
+  recorder: { functionName: "functionName", timeoutSeconds: "lambdaTimeoutSeconds", memoryMb: "lambdaMemoryMb", logLevel: "lambdaLogLevel" },
   workflow: { stateMachineName: "stateMachineName", workflowType: "workflowType", logLevel: "logLevel", stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds", taskTimeoutSeconds: "taskTimeoutSeconds" },
   logs: { retentionInDays: "logRetentionInDays" },
   alarms: { email: "alarmEmail" },

@@ -57,6 +57,7 @@ export class PipelineStack extends TerraformStack {
       timeoutSeconds: config.lambdaTimeoutSeconds,
       memoryMb: config.lambdaMemoryMb,
       tracing: config.tracing,
+      logLevel: config.lambdaLogLevel,
       encryptionKey,
     });
     const failedExecutions = this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {

@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import { readPipelineStack } from "../local/stack-json";
 import { parseArgs, runCli, UsageError, wholeNumber } from "../ops/args";
-import { designFactsFromStack, loadLambdaBench, loadPrices } from "./facts";
-import { formatCostReport, scenarioOptions } from "./report";
+import { designFactsFromStack, factsByWorkflowType, loadLambdaBench, loadPrices } from "./facts";
+import { FactsByType, formatCostReport, scenarioOptions } from "./report";
 
 /**
  * npm run cost -- --events-per-month N [--message-bytes B] [--stack-dir <synthesized stack folder>]
@@ -10,7 +10,8 @@ import { formatCostReport, scenarioOptions } from "./report";
  * Prints the monthly cost of the synthesized design (STANDARD, at its log level) next to the same pipeline as an
  * EXPRESS workflow with a synchronous Lambda invoke, at log levels ERROR and ALL, with the unit prices used
  * (scripts/cost/prices.json) and the measured handler duration (scripts/cost/handler-duration.json, from
- * npm run bench:lambda -- --save).
+ * npm run bench:lambda -- --save). Each type's columns come from the first environment synthesized as that type,
+ * with its defaults; --stack-dir prices one synthesized stack's settings under both.
  */
 const USAGE = "usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]";
 
@@ -21,14 +22,20 @@ async function main(argv: string[]): Promise<void> {
   const messageBytes = args["message-bytes"] === undefined ? 100 : wholeNumber("--message-bytes", args["message-bytes"]);
   const scenario = scenarioOptions(argv);
   if (typeof scenario === "string") throw new UsageError(scenario);
-  // The synth is loaded only when needed: bad arguments are answered without it.
-  const stackDir = typeof args["stack-dir"] === "string" ? path.resolve(args["stack-dir"]) : (await import("../local/synth")).synthesizeFirstEnvironment();
-  const stack = readPipelineStack(stackDir);
   const prices = loadPrices();
   const bench = loadLambdaBench();
-  const facts = designFactsFromStack(stack, bench.handlerMeanMs, messageBytes);
+  let facts: FactsByType;
+  if (typeof args["stack-dir"] === "string") {
+    // One given stack: its settings priced under both workflow types.
+    const given = designFactsFromStack(readPipelineStack(path.resolve(args["stack-dir"])), bench.handlerMeanMs, messageBytes);
+    facts = { standard: given, express: given };
+  } else {
+    // The synth is loaded only when needed: bad arguments are answered without it.
+    const { synthesizeFirstEnvironment } = await import("../local/synth");
+    facts = factsByWorkflowType(synthesizeFirstEnvironment, process.env, bench.handlerMeanMs, messageBytes);
+  }
   process.stdout.write(`${formatCostReport(events, facts, prices, scenario)}\n`);
-  process.stdout.write(`\ninputs: ${JSON.stringify(facts)}\n`);
+  process.stdout.write(`\ninputs, STANDARD: ${JSON.stringify(facts.standard)}\ninputs, EXPRESS: ${JSON.stringify(facts.express)}\n`);
   process.stdout.write(`unit prices: ${prices.region}, ${prices.date} (scripts/cost/prices.json); handler duration measured ${bench.date} on ${bench.machine}\n`);
 }
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { onlyResource, StackJson } from "../local/stack-json";
+import { onlyResource, readPipelineStack, StackJson } from "../local/stack-json";
 import { DesignFacts, LogLevel, Prices, successPathStateTypes } from "./model";
+import type { FactsByType } from "./report";
 
 export const PRICES_PATH = path.join(__dirname, "prices.json");
 /**
@@ -69,4 +70,19 @@ function countKeyUsers(stackJson: StackJson): number {
     const b = body as Record<string, any>;
     return [b.kms_key_id, b.kms_master_key_id, b.kms_key_arn, b.server_side_encryption?.kms_key_arn, b.encryption_configuration?.kms_key_id].some(usesKey);
   }).length;
+}
+
+/**
+ * The first environment synthesized once as each workflow type (RECORDER_WORKFLOW_TYPE over the rest of the
+ * configuration), so that each column of the cost table has that type's defaults: logging, tracing, log levels.
+ */
+export function factsByWorkflowType(
+  synthesize: (env: NodeJS.ProcessEnv) => string,
+  env: NodeJS.ProcessEnv,
+  handlerDurationMs: number,
+  messageBytes: number,
+): FactsByType {
+  const facts = (type: "standard" | "express") =>
+    designFactsFromStack(readPipelineStack(synthesize({ ...env, RECORDER_WORKFLOW_TYPE: type })), handlerDurationMs, messageBytes);
+  return { standard: facts("standard"), express: facts("express") };
 }

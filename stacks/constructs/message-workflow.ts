@@ -19,7 +19,7 @@ export interface MessageWorkflowProps {
   readonly stateMachineTimeoutSeconds?: number;
   /** One attempt of the "Record Message" task, callback included; above the recorder's timeout. @default 7 */
   readonly taskTimeoutSeconds?: number;
-  /** X-Ray tracing of executions, as the project's `tracing` setting defaults to. @default true */
+  /** X-Ray tracing of executions, as the project's `tracing` setting defaults to. @default true for STANDARD, false for EXPRESS */
   readonly tracing?: boolean;
   /**
    * Encrypts the definition, the execution history and the log group with this key.
@@ -129,7 +129,7 @@ export class MessageWorkflow extends Construct {
       resources: ["*"],
     });
 
-    const tracing = props.tracing ?? true;
+    const tracing = props.tracing ?? type === "STANDARD";
     if (tracing) {
       role.addToPolicy({
         sid: "WriteTraces",

@@ -33,6 +33,8 @@ export interface NodejsFunctionProps {
   readonly tracing?: boolean;
   /** Retention of the function's log group. @default 7 */
   readonly logRetentionInDays?: number;
+  /** The lowest level of the function's JSON logs Lambda keeps (Powertools reads it too). @default "INFO" */
+  readonly applicationLogLevel?: "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
   /** Encrypts the log group and the environment variables with this key. @default AWS-managed keys */
   readonly encryptionKey?: EncryptionKey;
   /** The execution role. @default a new role `<functionName>-role` that may write the function's logs */
@@ -114,7 +116,7 @@ export class NodejsFunction extends Construct implements IGrantable {
       memorySize: memory,
       ...(key ? { kmsKeyArn: key.keyArn } : {}),
       environment: { variables: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" } },
-      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: props.applicationLogLevel ?? "INFO", systemLogLevel: "WARN" },
       tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
       dependsOn: [logGroup],
     });

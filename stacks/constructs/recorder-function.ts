@@ -23,6 +23,8 @@ export interface RecorderFunctionProps {
   readonly memoryMb?: number;
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
+  /** The lowest level of its logs Lambda keeps; at INFO it logs one line per message. @default "INFO" */
+  readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
   /** Encrypts the log group and the environment variables with this key. @default AWS-managed keys */
   readonly encryptionKey?: EncryptionKey;
   /** The execution role. @default a new role `<functionName>-role` */
@@ -44,6 +46,7 @@ export class RecorderFunction extends NodejsFunction {
       memoryMb: props.memoryMb ?? 256,
       ...(props.logRetentionInDays !== undefined ? { logRetentionInDays: props.logRetentionInDays } : {}),
       ...(props.tracing !== undefined ? { tracing: props.tracing } : {}),
+      ...(props.logLevel ? { applicationLogLevel: props.logLevel } : {}),
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
       ...(props.role ? { role: props.role } : {}),
     });
