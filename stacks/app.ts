@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { AppConfig } from "./config";
+import { skipTokenCreationStacks } from "./creation-stacks";
 import { LambdaArchive } from "./constructs/recorder-function";
 import { PipelineStack } from "./pipeline-stack";
 import { pipelineStackName, STATE_BUCKET_STACK } from "./names";
@@ -18,6 +19,7 @@ export interface DefinedStacks {
  * archive while its inputs are unchanged; a prebuilt recorder archive (tests build one per run) can be given.
  */
 export function defineStacks(app: App, config: AppConfig, recorderArchive?: LambdaArchive): DefinedStacks {
+  skipTokenCreationStacks();
   const usesS3 = config.environments.some((environment) => environment.backend.type === "s3");
   const stateBucket = usesS3
     ? new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket })

@@ -1,4 +1,8 @@
 import "../../scripts/local/node-compat";
+import { skipTokenCreationStacks } from "../../stacks/creation-stacks";
+
+// As the app does (stacks/app.ts): the in-memory synths of the tests skip cdktf's token creation stacks.
+skipTokenCreationStacks();
 
 // The SDK warns once per process that its Node.js 20 support ends; it is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -1,0 +1,20 @@
+/**
+ * cdktf 0.21 records a full stack trace for every token it creates (each Lazy and Intrinsic), kept only to
+ * decorate the rare "unresolvable token" error. Under source maps (tsx, Jest) that capture is the largest single
+ * cost of a synth: a third of `npm run synth` and two thirds of a test's in-memory synth here. It is a known
+ * upstream problem with this very workaround (https://github.com/hashicorp/terraform-cdk/issues/3892); AWS CDK
+ * stopped capturing these traces unless CDK_DEBUG is set, and cdktn made them optional
+ * (CDKTN_DISABLE_CREATION_STACK, open-constructs/cdk-terrain#215), which replaces this on a move to cdktn.
+ *
+ * Set CDK_DEBUG=true to keep the traces. A cdktf without the module is left as it is.
+ */
+export function skipTokenCreationStacks(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.CDK_DEBUG === "true") return;
+  let stackTrace: { captureStackTrace?: unknown };
+  try {
+    stackTrace = require("cdktf/lib/tokens/private/stack-trace");
+  } catch {
+    return;
+  }
+  if (typeof stackTrace.captureStackTrace === "function") stackTrace.captureStackTrace = () => [];
+}
