@@ -1,8 +1,8 @@
 // npm run test:fast: the edit-test loop. Everything but the tiers that start real tools or whole pipelines:
 // the Terraform tier (terraform init/plan), the offline pipeline and its scenarios (workflow, faults, soak,
 // redrive, the local and ops CLIs, the recorder against dynalite and its runtime in fresh processes, the
-// example), the app's synths to disk, the README quick-start walk and the wrapper and packaging CLIs. Those
-// run in `npm test`, which also type-checks.
+// example), the app's synths to disk, the README quick-start walk, the wrapper and packaging CLIs, and the type
+// check. Those run in `npm test`.
 const base = require("./jest.config");
 
 /** @type {import('jest').Config} */
@@ -11,6 +11,6 @@ module.exports = {
   testPathIgnorePatterns: [
     "/node_modules/",
     "/__tests__/terraform[^/]*\\.test\\.ts$",
-    "/__tests__/(express-scenarios|workflow-scenarios|soak|redrive|local-cli|ops-cli|recorder-integration|recorder-runtime|app|local-pipeline|example-two-sources|quick-start|tfc-package|cdktf-wrapper)\\.test\\.ts$",
+    "/__tests__/(typecheck|express-scenarios|workflow-scenarios|soak|redrive|local-cli|ops-cli|recorder-integration|recorder-runtime|app|local-pipeline|example-two-sources|quick-start|tfc-package|cdktf-wrapper)\\.test\\.ts$",
   ],
 };

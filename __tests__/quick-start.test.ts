@@ -67,7 +67,7 @@ describe("README's quick start, walked in a fresh clone with no extra variables"
     }
     expect(existsSync(path.join(clone, "cdktf.out", "stacks", "message-recorder-dev", "cdk.tf.json"))).toBe(true);
     expect(execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" })).toBe("");
-    // Three commands, a synth and a type check among them: longer than Jest's default on a busy machine.
+    // Three commands, two synths among them: longer than Jest's default on a busy machine.
   }, 300_000);
 
   test("a malformed cdktf.json stops synth, local and cost in one line that names the file, with no stack trace", () => {

@@ -69,7 +69,7 @@ interface Environment {
 
 let workerSource: string | undefined;
 
-/** The worker entry, bundled once per process so it runs the same under tsx, ts-jest or plain node. */
+/** The worker entry, bundled once per process so it runs the same under tsx, Jest or plain node. */
 function workerCode(): string {
   workerSource ??= buildSync({
     entryPoints: [path.join(__dirname, "lambda-worker.ts")],
