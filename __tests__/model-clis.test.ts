@@ -5,6 +5,8 @@ const ROOT = path.resolve(__dirname, "..");
 const runCost = (...args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", "scripts/cost/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
+// The model CLIs run as processes: exit codes and one-line errors. Their arithmetic is in cost-model.test.ts and
+// capacity.test.ts, which test:fast runs; this file it leaves to npm test.
 describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
   test("rejects a --events-per-month that is not a whole number in one line naming the value, exit 2, no stack trace", () => {
     const result = runCost("--events-per-month", "1.5");
@@ -15,5 +17,13 @@ describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
 
   test("rejects a missing --events-per-month", () => {
     expect(runCost().stderr).toMatch(/^--events-per-month is required; usage: npm run cost --.*\n$/);
+  });
+});
+
+describe("npm run capacity", () => {
+  test("the command exits 2 with the one-line error and no stack trace", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/capacity/cli.ts", "--events-per-second", "abc"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('--events-per-second must be a whole number of at least 1, got "abc" (npm run capacity -- --help)\n');
   });
 });
