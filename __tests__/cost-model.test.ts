@@ -1,4 +1,7 @@
-import { designFactsFromStack, loadPrices } from "../scripts/cost/facts";
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { designFactsFromStack, factsByWorkflowType, loadPrices } from "../scripts/cost/facts";
+import { temporaryDirectory } from "../scripts/temp-dir";
 import {
   costLines, DesignFacts, expressSyncCost, kmsMonthlyCost, loggedEventsPerExecution, perMillionEvents, Prices, standardCallbackCost, successPathTransitions, total,
   tracesRecorded, writeUnitsPerItem,
@@ -30,6 +33,12 @@ const facts: DesignFacts = {
 };
 /** The same stack synthesized with workflowType express: a guard Choice and a Pass more on the success path; its defaults log ERROR, trace nothing, and keep the recorder at WARN. */
 const expressFacts: DesignFacts = { ...facts, stateTransitionsPerExecution: 5, logLevel: "ERROR", tracing: false, lambdaLogLinesPerInvocation: 0 };
+/** What npm run cost hands factsByWorkflowType: a folder holding the first environment's synthesized stack. */
+const synthesizeToDir = (env: NodeJS.ProcessEnv): string => {
+  const dir = temporaryDirectory("cost-facts");
+  writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(synthPipeline({ env })));
+  return dir;
+};
 const GB = 1024 ** 3;
 /** Ingestion at $0.50 per GB plus a week's storage (7/30 of a month at $0.03 per GB-month). */
 const logCost = (bytes: number) => (bytes / GB) * (0.5 + 0.03 * (7 / 30));
@@ -125,6 +134,17 @@ describe("cost model", () => {
   test("an EXPRESS stack's facts: logs at ERROR, no X-Ray, and the recorder logs nothing on success", () => {
     const derived = designFactsFromStack(synthPipeline({ env: { RECORDER_WORKFLOW_TYPE: "express" } }) as never, 4.2, 100);
     expect(derived).toEqual(expressFacts);
+  });
+
+  test("npm run cost prices each workflow type from the first environment synthesized as that type", () => {
+    expect(factsByWorkflowType(synthesizeToDir, {}, 4.2, 100)).toEqual({ standard: facts, express: expressFacts });
+  });
+
+  test("a configuration valid for one workflow type only prices both columns from the other's stack, and says so", () => {
+    const byType = factsByWorkflowType(synthesizeToDir, { RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "400" }, 4.2, 100);
+    expect(byType.express).toBe(byType.standard);
+    expect(byType.note).toMatch(/^EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: stateMachineTimeoutSeconds \(dev\): 400 is not allowed/);
+    expect(formatCostReport(1e6, byType, prices, { apiShare: 0, failureRate: 0.001 })).toContain(`\n  note: ${byType.note}`);
   });
 
   test("EXPRESS at ERROR: $2.95 per million events, under the $3 target; X-Ray would add $5.50", () => {

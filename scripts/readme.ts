@@ -67,7 +67,7 @@ export function configurationTable(): string {
   ].join("\n");
 }
 
-/** Monthly cost at three volumes, from the synthesized default stack, prices.json and the measured duration. */
+/** Monthly cost at three volumes, from the default stack synthesized as each workflow type, prices.json and the measured duration. */
 export function costTable(): string {
   const prices = loadPrices();
   const bench = loadLambdaBench();

@@ -11,7 +11,8 @@ import { FactsByType, formatCostReport, scenarioOptions } from "./report";
  * EXPRESS workflow with a synchronous Lambda invoke, at log levels ERROR and ALL, with the unit prices used
  * (scripts/cost/prices.json) and the measured handler duration (scripts/cost/handler-duration.json, from
  * npm run bench:lambda -- --save). Each type's columns come from the first environment synthesized as that type,
- * with its defaults; --stack-dir prices one synthesized stack's settings under both.
+ * with its defaults; --stack-dir prices one synthesized stack's own settings under both (so a STANDARD stack's
+ * X-Ray and INFO logging show in its EXPRESS columns too).
  */
 const USAGE = "usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]";
 
@@ -26,7 +27,8 @@ async function main(argv: string[]): Promise<void> {
   const bench = loadLambdaBench();
   let facts: FactsByType;
   if (typeof args["stack-dir"] === "string") {
-    // One given stack: its settings priced under both workflow types.
+    // One given stack: its own settings (tracing, log levels) priced under both workflow types, where the default
+    // path prices each type with that type's defaults.
     const given = designFactsFromStack(readPipelineStack(path.resolve(args["stack-dir"])), bench.handlerMeanMs, messageBytes);
     facts = { standard: given, express: given };
   } else {

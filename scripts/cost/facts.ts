@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { onlyResource, readPipelineStack, StackJson } from "../local/stack-json";
 import { DesignFacts, LogLevel, Prices, successPathStateTypes } from "./model";
 import type { FactsByType } from "./report";
+import { ConfigError } from "../../stacks/config";
 
 export const PRICES_PATH = path.join(__dirname, "prices.json");
 /**
@@ -75,6 +76,8 @@ function countKeyUsers(stackJson: StackJson): number {
 /**
  * The first environment synthesized once as each workflow type (RECORDER_WORKFLOW_TYPE over the rest of the
  * configuration), so that each column of the cost table has that type's defaults: logging, tracing, log levels.
+ * A configuration valid for one type only (a STANDARD execution timeout over EXPRESS's 5 minutes) prices both
+ * columns from the stack that synthesizes, and says so.
  */
 export function factsByWorkflowType(
   synthesize: (env: NodeJS.ProcessEnv) => string,
@@ -82,7 +85,18 @@ export function factsByWorkflowType(
   handlerDurationMs: number,
   messageBytes: number,
 ): FactsByType {
-  const facts = (type: "standard" | "express") =>
-    designFactsFromStack(readPipelineStack(synthesize({ ...env, RECORDER_WORKFLOW_TYPE: type })), handlerDurationMs, messageBytes);
-  return { standard: facts("standard"), express: facts("express") };
+  const facts = (type: "standard" | "express"): DesignFacts | ConfigError => {
+    try {
+      return designFactsFromStack(readPipelineStack(synthesize({ ...env, RECORDER_WORKFLOW_TYPE: type })), handlerDurationMs, messageBytes);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+  };
+  const standard = facts("standard");
+  const express = facts("express");
+  if (standard instanceof ConfigError && express instanceof ConfigError) throw standard;
+  if (standard instanceof ConfigError) return { standard: express as DesignFacts, express: express as DesignFacts, note: `STANDARD priced with the EXPRESS stack's settings, since this configuration is not valid for STANDARD: ${standard.message}` };
+  if (express instanceof ConfigError) return { standard, express: standard, note: `EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: ${express.message}` };
+  return { standard, express };
 }

@@ -44,6 +44,8 @@ export interface CostColumns {
 export interface FactsByType {
   readonly standard: DesignFacts;
   readonly express: DesignFacts;
+  /** Why a column is priced from the other type's stack, when it is. */
+  readonly note?: string;
 }
 
 export function costColumns(events: number, facts: FactsByType, prices: Prices, options: ScenarioOptions): CostColumns {
@@ -78,5 +80,6 @@ export function formatCostReport(events: number, byType: FactsByType, prices: Pr
     `  biggest cost driver of STANDARD/${facts.logLevel}: ${driver.component} (${((driver.monthlyUsd / total(columns.standardAll)) * 100).toFixed(0)}% of the total)`,
     `  EXPRESS at ERROR: $${expressPerMillion.toFixed(2)} per million events plus $${fixed.toFixed(2)} a month fixed: ${verdict}`,
     `  if every event came through POST /messages: STANDARD/${facts.logLevel} $${total(withApi.standardAll).toFixed(2)}, EXPRESS/ERROR $${total(withApi.expressError).toFixed(2)} (REST requests and access logs added)`,
+    ...(byType.note ? [`  note: ${byType.note}`] : []),
   ].join("\n");
 }
