@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import AdmZip from "adm-zip";
 import { Lazy } from "cdktf";
+import { temporaryDirectory } from "../scripts/temp-dir";
 import { onlyResource, ref, resourceAt, resourcesOf, synthPipeline, testArchive, TerraformJson } from "./support/synth";
 
 interface Statement {
@@ -278,8 +279,31 @@ function allStatements(json: TerraformJson): Statement[] {
 }
 
 describe("synth speed", () => {
-  test("cdktf's token creation stacks are skipped (a third of a synth), as the app and the tests set up", () => {
-    const lazy = Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] };
-    expect(lazy.creationStack).toEqual([]);
+  const creationStack = (cdktf: typeof import("cdktf")) => (cdktf.Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack;
+
+  test("cdktf's token creation stacks are skipped (a third of a synth), as the tests set up", () => {
+    expect(creationStack({ Lazy } as typeof import("cdktf"))).toEqual([]);
+  });
+
+  test("defineStacks skips them for the app too, in a cdktf loaded fresh as main.ts loads it", () => {
+    jest.isolateModules(() => {
+      const cdktf = require("cdktf") as typeof import("cdktf");
+      expect(creationStack(cdktf).length).toBeGreaterThan(0);
+      const { defineStacks } = require("../stacks/app") as typeof import("../stacks/app");
+      const { loadConfig } = require("../stacks/config") as typeof import("../stacks/config");
+      defineStacks(new cdktf.App({ outdir: temporaryDirectory("creation-stacks") }), loadConfig(), testArchive());
+      expect(creationStack(cdktf)).toEqual([]);
+    });
+  });
+
+  test("CDK_DEBUG keeps them, as AWS CDK's does", () => {
+    jest.isolateModules(() => {
+      const cdktf = require("cdktf") as typeof import("cdktf");
+      const { skipTokenCreationStacks } = require("../stacks/creation-stacks") as typeof import("../stacks/creation-stacks");
+      skipTokenCreationStacks({ CDK_DEBUG: "1" });
+      expect(creationStack(cdktf).length).toBeGreaterThan(0);
+      skipTokenCreationStacks({});
+      expect(creationStack(cdktf)).toEqual([]);
+    });
   });
 });

@@ -6,10 +6,10 @@
  * stopped capturing these traces unless CDK_DEBUG is set, and cdktn made them optional
  * (CDKTN_DISABLE_CREATION_STACK, open-constructs/cdk-terrain#215), which replaces this on a move to cdktn.
  *
- * Set CDK_DEBUG=true to keep the traces. A cdktf without the module is left as it is.
+ * Set CDK_DEBUG (true, 1 or on, as AWS CDK reads it) to keep the traces. A cdktf without the module is left as it is.
  */
 export function skipTokenCreationStacks(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.CDK_DEBUG === "true") return;
+  if (["true", "1", "on"].includes((env.CDK_DEBUG ?? "").toLowerCase())) return;
   let stackTrace: { captureStackTrace?: unknown };
   try {
     stackTrace = require("cdktf/lib/tokens/private/stack-trace");
