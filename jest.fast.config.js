@@ -1,8 +1,8 @@
 // npm run test:fast: the edit-test loop. Everything but the tiers that start real tools or whole pipelines:
 // the Terraform tier (terraform init/plan), the offline pipeline and its scenarios (workflow, faults, soak,
 // redrive, the local and ops CLIs, the recorder against dynalite and its runtime in fresh processes, the
-// example), the app's synths to disk, the README quick-start walk, the wrapper and packaging CLIs, and the type
-// check. Those run in `npm test`.
+// example), the app's synths to disk, the README quick-start walk, the wrapper, packaging and model (cost,
+// capacity) CLIs run as processes, and the type check. Those run in `npm test`.
 const base = require("./jest.config");
 
 /** @type {import('jest').Config} */

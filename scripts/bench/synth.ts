@@ -70,16 +70,19 @@ function prepare(): { slowApp: string; floorDir: string } {
  */
 function prepareAwsCdkSeed(): string | { dir: string } {
   mkdirSync(SEED_DIR, { recursive: true });
-  const lockChanged = !existsSync(path.join(SEED_DIR, "package-lock.json"))
-    || !readFileSync(path.join(SEED_DIR, "package-lock.json")).equals(readFileSync(path.join(SEED_SOURCE, "package-lock.json")));
+  // The lock file of the last install that succeeded: a failed or interrupted one is tried again next time.
+  const installedLock = path.join(SEED_DIR, ".installed-lock.json");
+  const lock = readFileSync(path.join(SEED_SOURCE, "package-lock.json"));
+  const installed = existsSync(installedLock) && readFileSync(installedLock).equals(lock) && existsSync(path.join(SEED_DIR, "node_modules", ".bin", "cdk"));
   for (const file of SEED_FILES) copyFileSync(path.join(SEED_SOURCE, file), path.join(SEED_DIR, file));
-  if (lockChanged || !existsSync(path.join(SEED_DIR, "node_modules", ".bin", "cdk"))) {
+  if (!installed) {
     process.stdout.write("installing the AWS CDK seed app into .bench/aws-cdk-seed (npm ci, once) ...\n");
     const install = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: SEED_DIR, env, encoding: "utf8", timeout: 300_000 });
     if (install.status !== 0) {
       const reason = (install.stderr || install.stdout || String(install.error ?? "")).split("\n").find((l) => l.trim()) ?? `npm ci exited with ${install.status}`;
       return `npm ci failed: ${reason.trim()}`;
     }
+    writeFileSync(installedLock, lock);
   }
   return { dir: SEED_DIR };
 }

@@ -44,7 +44,7 @@ export interface IngestionApiProps {
   readonly eventSource: string;
   readonly api: ApiConfig;
   readonly logRetentionInDays: number;
-  /** X-Ray tracing of the stage, as the project's `tracing` setting defaults to. @default true */
+  /** X-Ray tracing of the stage. @default true (the project's `tracing` setting passes false for an EXPRESS workflow) */
   readonly tracing?: boolean;
   /** Encrypts the access logs with this key. @default CloudWatch Logs' own encryption */
   readonly encryptionKey?: EncryptionKey;

@@ -29,7 +29,7 @@ export interface NodejsFunctionProps {
   readonly timeoutSeconds?: number;
   /** Minimum 128, maximum 10240. @default 128 */
   readonly memoryMb?: number;
-  /** X-Ray active tracing, as the project's `tracing` setting defaults to. @default true */
+  /** X-Ray active tracing. @default true (the project's `tracing` setting passes false for an EXPRESS workflow) */
   readonly tracing?: boolean;
   /** Retention of the function's log group. @default 7 */
   readonly logRetentionInDays?: number;
