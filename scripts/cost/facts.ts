@@ -95,8 +95,10 @@ export function factsByWorkflowType(
   };
   const standard = facts("standard");
   const express = facts("express");
-  if (standard instanceof ConfigError && express instanceof ConfigError) throw standard;
-  if (standard instanceof ConfigError) return { standard: express as DesignFacts, express: express as DesignFacts, note: `STANDARD priced with the EXPRESS stack's settings, since this configuration is not valid for STANDARD: ${standard.message}` };
+  if (standard instanceof ConfigError) {
+    if (express instanceof ConfigError) throw standard;
+    return { standard: express, express, note: `STANDARD priced with the EXPRESS stack's settings, since this configuration is not valid for STANDARD: ${standard.message}` };
+  }
   if (express instanceof ConfigError) return { standard, express: standard, note: `EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: ${express.message}` };
   return { standard, express };
 }
