@@ -1,3 +1,5 @@
+import Ajv from "ajv-draft-04";
+import { MAX_MESSAGE_CHARACTERS, MESSAGE_REQUEST_MODEL, messageRefusal } from "../stacks/constructs/put-events-templates";
 import { onlyResource, ref, resourcesOf, synthPipeline } from "./support/synth";
 
 const tf = synthPipeline();
@@ -191,5 +193,21 @@ describe("ingestion API", () => {
 
   test("outputs the URL of POST /messages", () => {
     expect(tf.output.messages_api_url.value).toBe(`${ref("aws_api_gateway_stage", stage.name, "invoke_url")}/messages`);
+  });
+});
+
+describe("npm run send's message rule", () => {
+  // What the API model (validated as API Gateway does, JSON Schema draft 4) admits is what send admits.
+  const model = new Ajv({ allErrors: false, strict: false }).compile(MESSAGE_REQUEST_MODEL as object);
+  test.each([
+    ["a JSON object", '{"hello":"world"}', undefined],
+    ["a JSON array with spaces around", ' [1, 2] ', undefined],
+    ["plain words", "hello", 'must be JSON, got "hello"'],
+    ["a JSON number", "5", "must be a JSON object or array, as POST /messages accepts"],
+    ["a JSON string", '"text"', "must be a JSON object or array, as POST /messages accepts"],
+    ["an object over the API's limit", `{"a":"${"x".repeat(MAX_MESSAGE_CHARACTERS)}"}`, `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${MAX_MESSAGE_CHARACTERS + 8}`],
+  ])("%s: refused or not as the API model decides", (_label, message, refusal) => {
+    expect(messageRefusal(message)).toBe(refusal);
+    expect(model({ message })).toBe(refusal === undefined);
   });
 });

@@ -1,5 +1,5 @@
-import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { API_DETAIL_TYPE } from "../../stacks/constructs/ingestion-api";
+// The templates module, not the construct: no provider bindings to load for a one-event script.
+import { API_DETAIL_TYPE, messageRefusal } from "../../stacks/constructs/put-events-templates";
 import { EnvironmentConfig } from "../../stacks/config";
 import { loadProjectConfig } from "../project-config";
 import { parseArgs, runCli, UsageError } from "./args";
@@ -8,7 +8,8 @@ import { parseArgs, runCli, UsageError } from "./args";
  * npm run send -- --message '<json>' [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]
  *
  * Puts one message event on the bus, in the shape the rule and the workflow expect ({"message": "<json
- * string>"} as detail), and prints the event id. Bus, source and region are the chosen environment's, as this
+ * string>"} as detail), and prints the event id. The message must pass POST /messages' rule: a JSON object or
+ * array of at most 32,768 characters. Bus, source and region are the chosen environment's, as this
  * project's configuration deploys them (cdktf.json, RECORDER_*); AWS_REGION, when set, wins over the configured
  * region. Credentials come from the standard AWS environment (AWS_PROFILE, keys, SSO, ...).
  */
@@ -18,16 +19,15 @@ runCli(USAGE, async () => {
   const args = parseArgs(process.argv.slice(2), ["--message", "--environment", "--bus", "--source", "--region"]);
   const message = args.message;
   if (typeof message !== "string") throw new UsageError("--message is required");
-  try {
-    JSON.parse(message);
-  } catch {
-    throw new UsageError(`--message must be JSON, got ${JSON.stringify(message)}`);
-  }
+  const refusal = messageRefusal(message);
+  if (refusal) throw new UsageError(`--message ${refusal}`);
   const chosen = chosenEnvironment(typeof args.environment === "string" ? args.environment : undefined);
   const busName = typeof args.bus === "string" ? args.bus : chosen.busName;
   const source = typeof args.source === "string" ? args.source : chosen.eventSource;
   const region = typeof args.region === "string" ? args.region : process.env.AWS_REGION || chosen.region;
 
+  // Loaded only now: a refused argument or --help is answered without the SDK.
+  const { EventBridgeClient, PutEventsCommand } = await import("@aws-sdk/client-eventbridge");
   const client = new EventBridgeClient({ region });
   const response = await client.send(new PutEventsCommand({
     Entries: [{ EventBusName: busName, Source: source, DetailType: API_DETAIL_TYPE, Detail: JSON.stringify({ message }) }],

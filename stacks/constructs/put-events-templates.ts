@@ -33,6 +33,21 @@ export const MESSAGE_REQUEST_MODEL = {
   },
 } as const;
 
+/**
+ * Why a message would be refused by POST /messages' model, or undefined when it is accepted: the same rule for
+ * messages published another way (npm run send), so that none reaches the workflow in a shape the API keeps out.
+ */
+export function messageRefusal(message: string): string | undefined {
+  try {
+    JSON.parse(message);
+  } catch {
+    return `must be JSON, got ${JSON.stringify(message.length > 80 ? `${message.slice(0, 80)}...` : message)}`;
+  }
+  if (!new RegExp(MESSAGE_REQUEST_MODEL.properties.message.pattern).test(message)) return "must be a JSON object or array, as POST /messages accepts";
+  if (message.length > MAX_MESSAGE_CHARACTERS) return `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${message.length}`;
+  return undefined;
+}
+
 export interface PutEventsTarget {
   readonly eventBusName: string;
   readonly source: string;
