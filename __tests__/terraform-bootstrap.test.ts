@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { synthAppToDisk } from "./support/synth";
-import { OFFLINE_ACCOUNT_ID, offlineStsEndpoint, PlanResult, providerMirror, terraform, terraformTierEnabled } from "./support/terraform";
+import { OFFLINE_ACCOUNT_ID, offlineStsEndpoint, plan, PlanResult, providerMirror, terraform, terraformTierEnabled } from "./support/terraform";
 import { temporaryDirectory } from "../scripts/temp-dir";
 
 const enabled = terraformTierEnabled();
@@ -25,9 +25,7 @@ describeTerraform("Terraform tier: bootstrap stack and the Terraform Cloud switc
     writeFileSync(path.join(relocated, "offline_override.tf.json"), JSON.stringify({
       provider: { aws: [{ skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, endpoints: [{ sts: offlineStsEndpoint() }] }] },
     }));
-    terraform(relocated, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"]);
-    const plan = JSON.parse(terraform(relocated, ["show", "-json", "plan.tfplan"]));
-    bootstrap = { resources: plan.planned_values.root_module.resources ?? [], outputs: plan.planned_values.outputs ?? {}, actions: [] };
+    bootstrap = plan(relocated);
   }, 240_000);
 
   test("the bootstrap stack plans a versioned, encrypted, private, TLS-only state bucket", () => {

@@ -201,15 +201,19 @@ function sharedInit(workdir: string): { dataDir: string; lockFile: string } {
 export function initValidatePlan(workdir: string): PlanResult {
   const init = sharedInit(workdir);
   copyFileSync(init.lockFile, path.join(workdir, ".terraform.lock.hcl"));
-  const env = { TF_DATA_DIR: init.dataDir };
+  return plan(workdir, { TF_DATA_DIR: init.dataDir });
+}
+
+/** `terraform plan` in an initialized folder, and its planned values from `terraform show -json`. */
+export function plan(workdir: string, env: NodeJS.ProcessEnv = {}): PlanResult {
   terraform(workdir, ["plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan"], env);
-  const plan = JSON.parse(terraform(workdir, ["show", "-json", "plan.tfplan"], env)) as {
+  const shown = JSON.parse(terraform(workdir, ["show", "-json", "plan.tfplan"], env)) as {
     planned_values: { root_module: { resources?: PlannedResource[] }; outputs?: Record<string, { value?: unknown }> };
     resource_changes: Array<{ change: { actions: string[] } }>;
   };
   return {
-    resources: plan.planned_values.root_module.resources ?? [],
-    outputs: plan.planned_values.outputs ?? {},
-    actions: plan.resource_changes.flatMap((c) => c.change.actions),
+    resources: shown.planned_values.root_module.resources ?? [],
+    outputs: shown.planned_values.outputs ?? {},
+    actions: shown.resource_changes.flatMap((c) => c.change.actions),
   };
 }
