@@ -175,7 +175,7 @@ describe("pipeline stack", () => {
     expect(fn.body.logging_config.log_group).toBe(ref("aws_cloudwatch_log_group", groupName, "name"));
   });
 
-  test("the recorder role may only put items, answer task tokens of this state machine, and write its own logs", () => {
+  test("the recorder role may only put items, answer task tokens, and write its own logs", () => {
     const roleName = roleNamed("recorder-dev-role");
     const statements = withoutKeyUse(policyOf(roleName));
     const [logGroupName] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/aws/lambda/recorder-dev")!;
@@ -183,7 +183,8 @@ describe("pipeline stack", () => {
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${ref("aws_cloudwatch_log_group", logGroupName, "arn")}:*`] },
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: ["*"] },
       { Sid: "PutMessageItems", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [ref("aws_dynamodb_table", table.name, "arn")] },
-      { Sid: "AnswerTaskTokens", Effect: "Allow", Action: ["states:SendTaskFailure", "states:SendTaskSuccess"], Resource: [stateMachineArn] },
+      // SendTaskSuccess/SendTaskFailure take no resource-level permission: "*" is the only documented resource.
+      { Sid: "AnswerTaskTokens", Effect: "Allow", Action: ["states:SendTaskFailure", "states:SendTaskSuccess"], Resource: ["*"] },
     ]);
   });
 
@@ -244,15 +245,15 @@ describe("pipeline stack", () => {
     expect(actions.filter((a) => a.includes("*"))).toEqual([]);
   });
 
-  test("only log delivery and X-Ray use a wildcard resource (their APIs accept nothing else)", () => {
+  test("only log delivery, X-Ray and task responses use a wildcard resource (their APIs accept nothing else)", () => {
     const wildcard = allStatements(tf).filter((s) => list(s.Resource).includes("*"));
-    expect(wildcard.map((s) => s.Sid).sort()).toEqual(["DeliverExecutionLogs", "WriteTraces", "WriteTraces"]);
+    expect(wildcard.map((s) => s.Sid).sort()).toEqual(["AnswerTaskTokens", "DeliverExecutionLogs", "WriteTraces", "WriteTraces"]);
   });
 
   test("outputs give what a user needs", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
-      "alarm_topic_arn", "dead_letter_queue_url", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
-      "messages_table_name", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name", "workflow_type",
+      "alarm_name_prefix", "alarm_topic_arn", "dead_letter_queue_url", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
+      "messages_table_name", "operator_policy_arn", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name", "workflow_type",
     ]);
     expect(tf.output.state_machine_arn.value).toBe(stateMachineArn);
     expect(tf.output.dead_letter_queue_url.value).toBe(ref("aws_sqs_queue", queue.name, "url"));
@@ -260,14 +261,14 @@ describe("pipeline stack", () => {
 
   test("state is in S3 per environment with encryption and S3-native locking, the bucket left to init", () => {
     expect(tf.terraform.backend).toEqual({
-      s3: { key: "message-recorder/dev/terraform.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+      s3: { key: "message-recorder/dev/terraform.tfstate", region: "us-east-1", encrypt: true, kms_key_id: "alias/message-recorder-tfstate", use_lockfile: true },
     });
   });
 
   test("a configured state bucket is written into the backend", () => {
     const withBucket = synthPipeline({ env: { RECORDER_STATE_BUCKET: "acme-terraform-state", RECORDER_STATE_REGION: "eu-west-1" } });
     expect(withBucket.terraform.backend!.s3).toEqual({
-      bucket: "acme-terraform-state", key: "message-recorder/dev/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true,
+      bucket: "acme-terraform-state", key: "message-recorder/dev/terraform.tfstate", region: "eu-west-1", encrypt: true, kms_key_id: "alias/message-recorder-tfstate", use_lockfile: true,
     });
   });
 });

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { TRUST_CONDITIONS } from "../stacks/constructs/service-role";
 import { synthAppToDisk } from "./support/synth";
 
 /**
@@ -69,10 +70,15 @@ const RULES: Rule[] = [
     check: (s) => of(s, "aws_kms_key").filter(([, b]) => b.enable_key_rotation !== true),
   },
   {
-    id: "iam_role_cross_service_confused_deputy_prevention", description: "A role a service assumes requires aws:SourceAccount or aws:SourceArn",
-    check: (s) => of(s, "aws_iam_role").filter(([, b]) => statementsOf(b.assume_role_policy).some((st) =>
-      st.Effect === "Allow" && st.Principal?.Service && !["aws:SourceAccount", "aws:SourceArn"].some((key) =>
-        Object.values((st.Condition ?? {}) as Record<string, Body>).some((operator) => key in operator)))),
+    id: "iam_role_cross_service_confused_deputy_prevention",
+    description: "A role a service assumes carries the confused-deputy conditions that service documents (TRUST_CONDITIONS), and no others",
+    check: (s) => of(s, "aws_iam_role").filter(([, b]) => statementsOf(b.assume_role_policy).some((st) => {
+      const documented = TRUST_CONDITIONS[st.Principal?.Service as string];
+      if (st.Effect !== "Allow" || !st.Principal?.Service) return false;
+      const keys = Object.values((st.Condition ?? {}) as Record<string, Body>).flatMap((operator) => Object.keys(operator));
+      const expected = [...(documented?.sourceAccount ? ["aws:SourceAccount"] : [])];
+      return !expected.every((key) => keys.includes(key)) || keys.some((key) => key === "aws:SourceArn" ? !documented?.sourceArn : !expected.includes(key));
+    })),
   },
   {
     id: "AwsSolutions-SQS4", description: "SQS queue policy denies requests without TLS",

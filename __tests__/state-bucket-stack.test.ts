@@ -22,9 +22,10 @@ describe("state bucket (bootstrap) stack", () => {
     expect(tf.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
   });
 
-  test("once the bucket is configured, keeps its own state in that bucket, under its own key, with S3 locking", () => {
+  test("once the bucket is configured, keeps its own state in that bucket, under its own key, encrypted with the state key, with S3 locking", () => {
+    // kms_key_id: with encrypt alone, Terraform would write every state object with SSE-S3, not under the state key.
     expect(synthBootstrap("acme-tf-state").terraform.backend).toEqual({
-      s3: { bucket: "acme-tf-state", key: "message-recorder-state/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+      s3: { bucket: "acme-tf-state", key: "message-recorder-state/terraform.tfstate", region: "eu-west-1", encrypt: true, kms_key_id: "alias/message-recorder-tfstate", use_lockfile: true },
     });
   });
 

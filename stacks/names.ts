@@ -7,3 +7,11 @@ export const STATE_BUCKET_STACK = "message-recorder-state";
 export function pipelineStackName(environment: string): string {
   return `message-recorder-${environment}`;
 }
+
+/**
+ * The alias of the state bucket's key, made by the bootstrap stack. Every S3 backend names it as `kms_key_id`:
+ * with `encrypt = true` and no key, Terraform sends `ServerSideEncryption: AES256` with every state write, which
+ * overrides the bucket's SSE-KMS default. An alias resolves in the caller's account, the bucket's.
+ * https://developer.hashicorp.com/terraform/language/backend/s3 (kms_key_id)
+ */
+export const STATE_KEY_ALIAS_NAME = "message-recorder-tfstate";

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
+import { STATE_KEY_ALIAS_NAME } from "./names";
 import { EncryptionKey } from "./constructs/encryption-key";
 import { EventQueue } from "./constructs/event-queue";
 import { EventBus, Rule } from "./constructs/events";
@@ -10,6 +11,7 @@ import { IngestionApi } from "./constructs/ingestion-api";
 import { OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS, PipelineAlarms } from "./constructs/pipeline-alarms";
 import { MessagesTable } from "./constructs/messages-table";
 import { MessageWorkflow } from "./constructs/message-workflow";
+import { OperatorPolicy } from "./constructs/operator-policy";
 import { LambdaArchive, RecorderFunction } from "./constructs/recorder-function";
 import { ServiceRole } from "./constructs/service-role";
 import { StateMachineTarget } from "./constructs/targets";
@@ -34,6 +36,8 @@ export class PipelineStack extends TerraformStack {
   public readonly deadLetterQueue: EventQueue;
   public readonly failedExecutions: FailedExecutionCapture;
   public readonly alarms: PipelineAlarms;
+  /** What operators attach to run send, redrive and verify on this environment. */
+  public readonly operatorPolicy: OperatorPolicy;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
@@ -140,6 +144,20 @@ export class PipelineStack extends TerraformStack {
       { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", metric: rule.metricInvocationsFailedToBeSentToDlq() },
     ].forEach((alarm) => alarms.addAlarm(alarm));
 
+    // What `npm run send`, `redrive` and `verify` call, on this environment's resources only: attach it to operators.
+    const operator = this.operatorPolicy = new OperatorPolicy(this, "operator-policy", {
+      policyName: `${id}-operator`,
+      description: `Lets an operator send to, redrive and verify the message recorder ${id}`,
+    });
+    bus.grantPutEvents(operator);
+    api.grantInvokePostMessages(operator);
+    workflow.grantOperate(operator);
+    workflow.grantReadLogs(operator);
+    table.grantReadItems(operator);
+    deadLetterQueue.grantConsumeMessages(operator);
+    failedQueue.grantConsumeMessages(operator);
+    alarms.grantReadAlarms(operator);
+
     const outputs: Record<string, string> = {
       event_bus_name: bus.eventBusName,
       event_bus_arn: bus.eventBusArn,
@@ -153,6 +171,8 @@ export class PipelineStack extends TerraformStack {
       failed_executions_queue_url: failedQueue.queueUrl,
       messages_api_url: api.messagesUrl,
       alarm_topic_arn: alarms.topicArn,
+      alarm_name_prefix: `${id}-`,
+      operator_policy_arn: operator.policyArn,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
@@ -175,6 +195,8 @@ function configureStateBackend(stack: TerraformStack, config: EnvironmentConfig)
     key: backend.key,
     region: backend.region,
     encrypt: true,
+    // Under the state key, not SSE-S3: see STATE_KEY_ALIAS_NAME.
+    kmsKeyId: `alias/${STATE_KEY_ALIAS_NAME}`,
   });
   // S3-native locking (Terraform 1.10+); cdktf 0.21's S3Backend has no property for it.
   stack.addOverride("terraform.backend.s3.use_lockfile", true);

@@ -10,7 +10,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { accountContext } from "./constructs/account";
 import { EncryptionKey } from "./constructs/encryption-key";
-import { STATE_BUCKET_STACK } from "./names";
+import { STATE_BUCKET_STACK, STATE_KEY_ALIAS_NAME } from "./names";
 import { PROJECT_TAG } from "./pipeline-stack";
 
 export { STATE_BUCKET_STACK } from "./names";
@@ -49,7 +49,7 @@ export class StateBucketStack extends TerraformStack {
     let bucketName: string;
     if (props.bucketName) {
       bucketName = props.bucketName;
-      new S3Backend(this, { bucket: bucketName, key: BOOTSTRAP_STATE_KEY, region: props.region, encrypt: true });
+      new S3Backend(this, { bucket: bucketName, key: BOOTSTRAP_STATE_KEY, region: props.region, encrypt: true, kmsKeyId: `alias/${STATE_KEY_ALIAS_NAME}` });
       // S3-native locking (Terraform 1.10+), as for the pipeline stacks; cdktf 0.21's S3Backend has no property for it.
       this.addOverride("terraform.backend.s3.use_lockfile", true);
     } else {
@@ -69,7 +69,7 @@ export class StateBucketStack extends TerraformStack {
     // IAM principals of the account that are granted kms:Decrypt/GenerateDataKey on it can read or write state;
     // the bucket key keeps KMS requests to about one per object per hour.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
-    const stateKey = new EncryptionKey(this, "state-key", { aliasName: "message-recorder-tfstate", description: "Encrypts the Terraform state of the message recorder" });
+    const stateKey = new EncryptionKey(this, "state-key", { aliasName: STATE_KEY_ALIAS_NAME, description: "Encrypts the Terraform state of the message recorder" });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: stateKey.keyArn }, bucketKeyEnabled: true }],

@@ -23,7 +23,7 @@ export interface EncryptionKeyProps {
 
 /**
  * The encryption attributes of an SQS queue: this key when there is one (the caller also registers its writers,
- * e.g. `allowEventBridgeToQueue`), SQS-managed keys (SSE-SQS) otherwise.
+ * e.g. `allowEventBridgeFromRule`), SQS-managed keys (SSE-SQS) otherwise.
  */
 export function queueEncryption(key?: EncryptionKey): { kmsMasterKeyId: string } | { sqsManagedSseEnabled: true } {
   return key ? { kmsMasterKeyId: key.keyArn } : { sqsManagedSseEnabled: true };
@@ -47,7 +47,7 @@ export class EncryptionKey extends Construct {
   /** `alias/<aliasName>`. */
   public readonly aliasName: string;
   private readonly logGroupNames: string[] = [];
-  private readonly eventBridgeQueueArns: string[] = [];
+  private readonly eventBridgeRuleArns: string[] = [];
   private readonly alarmArnPatterns: string[] = [];
   private logDelivery = false;
   private readonly account: ReturnType<typeof accountContext>;
@@ -89,12 +89,11 @@ export class EncryptionKey extends Construct {
   }
 
   /**
-   * Lets EventBridge write to this queue (a rule's target queue or a target's dead-letter queue) when it is
-   * encrypted with this key. Which rules may send is the queue policy's business (`eventBridgeSendsFromRule`).
+   * Lets EventBridge use the key on behalf of this rule, to write to a queue encrypted with it (the rule's target
+   * queue or its target's dead-letter queue). Which queue the rule may send to is the queue policy's business.
    */
-  public allowEventBridgeToQueue(queueName: string): void {
-    const queueArn = arnOf(this, "sqs", queueName);
-    if (!this.eventBridgeQueueArns.includes(queueArn)) this.eventBridgeQueueArns.push(queueArn);
+  public allowEventBridgeFromRule(ruleArn: string): void {
+    if (!this.eventBridgeRuleArns.includes(ruleArn)) this.eventBridgeRuleArns.push(ruleArn);
   }
 
   /**
@@ -159,21 +158,18 @@ export class EncryptionKey extends Construct {
         Condition: { StringLike: { "kms:EncryptionContext:SourceArn": `arn:${partition}:logs:${region}:${accountId}:*` } },
       });
     }
-    if (this.eventBridgeQueueArns.length > 0) {
+    if (this.eventBridgeRuleArns.length > 0) {
       statements.push({
         // EventBridge sends to an encrypted queue as its service principal, which then needs data keys of the
-        // queue's key. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
-        // Not scoped by aws:SourceArn/aws:SourceAccount: KMS does not receive them when EventBridge delivers to an
-        // encrypted SNS topic ("not supported for EventBridge-to-encrypted topics",
-        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html), the same path as a queue, and a wrong
-        // condition would drop every dead-lettered event. Scoped instead by the encryption context SQS sets on
-        // every data key: our queues' ARNs only. Which rules may send is up to the queue policy.
+        // queue's key; the page's statement for services that send to encrypted queues, scoped with aws:SourceArn
+        // ("CloudWatch Events" is among the services that send it): on behalf of our rules only.
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
         Sid: "EventBridgeSendsToEncryptedQueues",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: ENCRYPT_DECRYPT,
         Resource: "*",
-        Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": [...this.eventBridgeQueueArns] } },
+        Condition: { ArnEquals: { "aws:SourceArn": [...this.eventBridgeRuleArns] } },
       });
     }
     if (this.alarmArnPatterns.length > 0) {

@@ -33,7 +33,6 @@ export class EventQueue extends Construct {
   public readonly policy: SqsQueuePolicy;
   private readonly statements: ResourcePolicyStatement[] = [];
   private readonly encryptionKey?: EncryptionKey;
-  private readonly physicalName: string;
 
   constructor(scope: Construct, id: string, props: EventQueueProps) {
     super(scope, id);
@@ -44,7 +43,6 @@ export class EventQueue extends Construct {
         : [`retentionSeconds must be an integer from 60 to ${EVENT_QUEUE_RETENTION_SECONDS}. Received: ${retention}`]),
     });
     this.encryptionKey = props.encryptionKey;
-    this.physicalName = props.queueName;
     const queue = new SqsQueue(this, "Default", {
       name: props.queueName,
       ...queueEncryption(props.encryptionKey),
@@ -69,7 +67,7 @@ export class EventQueue extends Construct {
     let unique = sid;
     for (let n = 2; this.statements.some((s) => s.Sid === unique); n++) unique = `${sid}${n}`;
     this.statements.push(statement(unique));
-    this.encryptionKey?.allowEventBridgeToQueue(this.physicalName);
+    this.encryptionKey?.allowEventBridgeFromRule(rule.knownRuleArn);
   }
 
   /**
@@ -82,6 +80,19 @@ export class EventQueue extends Construct {
     const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughSqs", {
       StringEquals: { "kms:ViaService": `sqs.${accountContext(this).region}.amazonaws.com` },
     });
+    return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+
+  /**
+   * Lets the grantee read its depth, receive and delete messages (redrive, verify). Receiving from a queue under a
+   * customer-managed key takes kms:Decrypt, through SQS only.
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#receive-from-encrypted-queue
+   */
+  public grantConsumeMessages(grantee: IGrantable): Grant {
+    const grant = Grant.addToPrincipal(grantee, { sid: "ConsumeKeptEvents", actions: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources: [this.queueArn] });
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReceiveThroughSqs", {
+      StringEquals: { "kms:ViaService": `sqs.${accountContext(this).region}.amazonaws.com` },
+    }, ["kms:Decrypt"]);
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 

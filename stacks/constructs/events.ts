@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { arnOf } from "./account";
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -32,10 +33,12 @@ export interface IEventBus {
   /** The bus name; "default" for the default bus. */
   readonly eventBusName: string;
   readonly eventBusArn?: string;
+  /** The configured name, known at synth, for ARNs built from names. */
+  readonly physicalName?: string;
 }
 
 /** The account's default bus, where AWS services (Step Functions among them) put their events. */
-export const DEFAULT_EVENT_BUS: IEventBus = { eventBusName: "default" };
+export const DEFAULT_EVENT_BUS: IEventBus = { eventBusName: "default", physicalName: "default" };
 
 export interface EventBusProps {
   readonly eventBusName: string;
@@ -44,9 +47,11 @@ export interface EventBusProps {
 export class EventBus extends Construct implements IEventBus {
   public readonly eventBusName: string;
   public readonly eventBusArn: string;
+  public readonly physicalName: string;
 
   constructor(scope: Construct, id: string, props: EventBusProps) {
     super(scope, id);
+    this.physicalName = props.eventBusName;
     const bus = new CloudwatchEventBus(this, "Default", { name: props.eventBusName });
     this.eventBusName = bus.name;
     this.eventBusArn = bus.arn;
@@ -89,6 +94,12 @@ export class Rule extends Construct {
   public readonly eventBus: IEventBus;
   /** The configured name, known at synth, for names and Sids derived from it. */
   public readonly physicalName: string;
+  /**
+   * The rule's ARN built from its bus's and its own name (`rule/<bus>/<name>` on a custom bus, `rule/<name>` on the
+   * default one), for a policy that a resource the rule depends on also depends on (the key of a state machine
+   * whose status changes the rule matches): referencing `ruleArn` there would be a cycle.
+   */
+  public readonly knownRuleArn: string;
   private readonly targetIds = new Set<string>();
 
   constructor(scope: Construct, id: string, props: RuleProps) {
@@ -105,6 +116,9 @@ export class Rule extends Construct {
     });
     this.ruleName = rule.name;
     this.ruleArn = rule.arn;
+    const busName = this.eventBus.physicalName ?? this.eventBus.eventBusName;
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html#amazoneventbridge-resources-for-iam-policies
+    this.knownRuleArn = arnOf(this, "events", busName === "default" ? `rule/${props.ruleName}` : `rule/${busName}/${props.ruleName}`);
   }
 
   /**

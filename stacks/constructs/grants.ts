@@ -73,3 +73,18 @@ export function addStatement(existing: Array<PolicyStatement & { sid: string }>,
 function sameContent(a: PolicyStatement, b: PolicyStatement): boolean {
   return JSON.stringify([a.actions, a.resources, a.conditions ?? null]) === JSON.stringify([b.actions, b.resources, b.conditions ?? null]);
 }
+
+/** An identity policy document of the statements; IAM rejects an empty one, so that is refused here, naming the owner. */
+export function identityPolicyDocument(owner: string, statements: ReadonlyArray<PolicyStatement & { sid: string }>): string {
+  if (statements.length === 0) throw new Error(`${owner}: granted nothing; IAM rejects an empty policy`);
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({
+      Sid: s.sid,
+      Effect: "Allow",
+      Action: [...s.actions],
+      Resource: [...s.resources],
+      ...(s.conditions ? { Condition: s.conditions } : {}),
+    })),
+  });
+}

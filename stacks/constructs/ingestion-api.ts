@@ -16,9 +16,9 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ApiConfig } from "../config";
-import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { EventBus } from "./events";
+import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
 import { Metric } from "./metric";
 import {
@@ -28,7 +28,7 @@ import {
   PUT_EVENTS_RESPONSE_TEMPLATE,
   putEventsRequestTemplate,
 } from "./put-events-templates";
-import { ServiceRole } from "./service-role";
+import { ServiceRole, trustStatement } from "./service-role";
 
 export { API_DETAIL_TYPE } from "./put-events-templates";
 
@@ -61,6 +61,7 @@ export class IngestionApi extends Construct {
   public readonly restApiId: string;
   public readonly apiName: string;
   public readonly stageName: string;
+  private readonly executionArn: string;
 
   constructor(scope: Construct, id: string, props: IngestionApiProps) {
     super(scope, id);
@@ -70,6 +71,7 @@ export class IngestionApi extends Construct {
       endpointConfiguration: { types: ["REGIONAL"] },
     });
     this.restApiId = api.id;
+    this.executionArn = api.executionArn;
     this.apiName = api.name;
 
     const role = new ServiceRole(this, "role", {
@@ -193,6 +195,14 @@ export class IngestionApi extends Construct {
     this.messagesUrl = `${stage.invokeUrl}/messages`;
   }
 
+  /**
+   * Lets the grantee call `POST /messages` (IAM authorization): execute-api:Invoke on that method of this stage only.
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
+   */
+  public grantInvokePostMessages(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, { sid: "PostMessages", actions: ["execute-api:Invoke"], resources: [`${this.executionArn}/${API_STAGE_NAME}/POST/messages`] });
+  }
+
   /** Requests answered 5xx: EventBridge refused or throttled the event, and the caller was told. */
   public metricServerErrors(): Metric {
     return { namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: { ApiName: this.apiName, Stage: this.stageName }, statistic: "Sum", periodSeconds: 60 };
@@ -207,14 +217,8 @@ export class IngestionApi extends Construct {
     const role = new IamRole(this, "account-logs-role", {
       name: `${apiName}-apigw-logs`,
       description: "Lets API Gateway write access logs for every REST API of this account and region",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole",
-          // Confused-deputy guard, as on every service role: on behalf of this account only.
-          Condition: { StringEquals: { "aws:SourceAccount": accountContext(this).accountId } },
-        }],
-      }),
+      // The trust policy of the set-up-logging page: no condition, as for every role API Gateway assumes.
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trustStatement(this, { assumedBy: "apigateway.amazonaws.com" })] }),
     });
     const attachment = new IamRolePolicyAttachment(this, "account-logs-policy", {
       role: role.name,

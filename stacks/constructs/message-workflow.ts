@@ -59,6 +59,7 @@ export class MessageWorkflow extends Construct {
   public readonly stateMachineArn: string;
   public readonly stateMachineName: string;
   public readonly logGroupName: string;
+  public readonly logGroupArn: string;
   public readonly workflowType: "STANDARD" | "EXPRESS";
   private readonly encryptionKey?: EncryptionKey;
   /**
@@ -81,6 +82,7 @@ export class MessageWorkflow extends Construct {
       ...(key ? { encryptionKey: key } : {}),
     });
     this.logGroupName = logGroup.name;
+    this.logGroupArn = logGroup.arn;
 
     const role = props.role ?? new ServiceRole(this, "role", {
       roleName: `${props.stateMachineName}-role`,
@@ -144,8 +146,11 @@ export class MessageWorkflow extends Construct {
       // its logs to the log delivery service; each scoped by the encryption context it uses.
       // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
       key.grantEncryptDecrypt(role, "EncryptOwnExecutions", this.executionEncryptionContext());
+      // The page's example compares this value with StringEquals, which takes its "*" as a literal character, so
+      // the statement would never match: StringLike is the operator for which "*" means any text.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
       key.grantEncryptDecrypt(role, "EncryptVendedLogs", {
-        StringEquals: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
+        StringLike: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
       }, ["kms:GenerateDataKey"]);
       key.allowLogDelivery();
     }
@@ -182,32 +187,54 @@ export class MessageWorkflow extends Construct {
   public metricTimedOut = (): Metric => this.metric("ExecutionsTimedOut");
   public metricAborted = (): Metric => this.metric("ExecutionsAborted");
 
-  /** Lets the role start executions of this state machine only. */
-  public grantStartExecution(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] })
-      .combine(this.grantKeyForExecutions(grantee, "EncryptStartedExecutions"));
-  }
-
   /**
-   * Lets the role answer this state machine's task tokens. The service authorization reference lists no
-   * resource type for these actions, but Step Functions authorizes them against the state machine the token
-   * belongs to (its AccessDenied names that ARN), which is also how AWS CDK's grantTaskResponse scopes them.
-   */
-  public grantTaskResponse(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, {
-      sid: "AnswerTaskTokens",
-      actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
-      resources: [this.stateMachineArn],
-    }).combine(this.grantKeyForExecutions(grantee, "EncryptTaskResponses"));
-  }
-
-  /**
-   * With a customer-managed key, a caller's input or output is encrypted under the caller's own key permission:
-   * this key, for this state machine's encryption context only.
+   * Lets the role start executions of this state machine only. StartExecution needs no key permission: Step
+   * Functions encrypts the input under its own grant ("StartExecution ... No KMS permission required").
    * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
    */
-  private grantKeyForExecutions(grantee: IGrantable, sid: string): Grant {
-    return this.encryptionKey?.grantEncryptDecrypt(grantee, sid, this.executionEncryptionContext()) ?? Grant.none(grantee);
+  public grantStartExecution(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, { sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] });
+  }
+
+  /**
+   * Lets the role answer task tokens. The Service Authorization Reference lists no resource type for
+   * SendTaskSuccess/SendTaskFailure (wildcard only), so "*" is the only documented resource; the token itself
+   * names the execution. No key permission: they need none ("SendTaskSuccess ... No KMS permission required").
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+   */
+  public grantTaskResponse(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, { sid: "AnswerTaskTokens", actions: ["states:SendTaskFailure", "states:SendTaskSuccess"], resources: ["*"] });
+  }
+
+  /**
+   * What an operator needs to start executions again and see how they ended (npm run redrive, npm run verify):
+   * StartExecution, or StartSyncExecution for EXPRESS; DescribeExecution of its executions and ListExecutions.
+   * Reading an execution's input or output under a customer-managed key takes kms:Decrypt ("DescribeExecution,
+   * StartSyncExecution: kms:Decrypt"), for this state machine's encryption context only.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
+   */
+  public grantOperate(grantee: IGrantable): Grant {
+    const express = this.workflowType === "EXPRESS";
+    const grant = Grant.addToPrincipal(
+      grantee,
+      { sid: "RedriveExecutions", actions: [express ? "states:StartSyncExecution" : "states:StartExecution", ...(express ? [] : ["states:ListExecutions"])], resources: [this.stateMachineArn] },
+      ...(express ? [] : [{ sid: "DescribeExecutions", actions: ["states:DescribeExecution"], resources: [this.executionArnPattern()] }]),
+    );
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadExecutionData", this.executionEncryptionContext(), ["kms:Decrypt"]);
+    return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+
+  /**
+   * Lets the grantee read the execution logs (FilterLogEvents on this state machine's log group; the `:*` form
+   * covers its streams). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+   */
+  public grantReadLogs(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, { sid: "ReadExecutionLogs", actions: ["logs:FilterLogEvents"], resources: [this.logGroupArn, `${this.logGroupArn}:*`] });
+  }
+
+  /** `arn:...:execution:<name>:*`: every execution of this state machine. */
+  private executionArnPattern(): string {
+    return `${this.knownStateMachineArn.replace(":stateMachine:", ":execution:")}:*`;
   }
 
   private executionEncryptionContext() {

@@ -46,6 +46,19 @@ export class MessagesTable extends Construct {
     this.encryptionKey = props.encryptionKey;
   }
 
+  /**
+   * Lets the grantee read items (GetItem: redrive and verify look up a message by its id); with a customer-managed
+   * key, kms:Decrypt through DynamoDB only.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html
+   */
+  public grantReadItems(grantee: IGrantable): Grant {
+    const grant = Grant.addToPrincipal(grantee, { sid: "ReadMessageItems", actions: ["dynamodb:GetItem"], resources: [this.tableArn] });
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadItemsThroughDynamoDB", {
+      StringEquals: { "kms:ViaService": `dynamodb.${accountContext(this).region}.amazonaws.com` },
+    }, ["kms:Decrypt"]);
+    return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+
   /** Lets the role write new items; the recorder only ever puts, so neither reads nor updates are granted. */
   public grantPutItem(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal(grantee, { sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });

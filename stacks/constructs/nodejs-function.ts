@@ -3,7 +3,6 @@ import { AssetType, TerraformAsset } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaArchive } from "../../lambdas/archive";
 import { buildNodejsArchive } from "../../lambdas/build";
-import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable, IPrincipal } from "./grants";
 import { createLogGroup } from "./log-group";
@@ -84,13 +83,9 @@ export class NodejsFunction extends Construct implements IGrantable {
     });
     this.grantPrincipal = this.role;
     this.role.addToPolicy({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup.arn}:*`] });
-    if (key) {
-      // Lambda decrypts the environment variables with the execution role's key permission, through Lambda only.
-      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
-      key.grantEncryptDecrypt(this.role, "DecryptOwnEnvironment", {
-        StringEquals: { "kms:ViaService": `lambda.${accountContext(this).region}.amazonaws.com` },
-      }, ["kms:Decrypt"]);
-    }
+    // No key statement for the environment variables: Lambda decrypts them under a grant it creates on the key
+    // when the function is created with kms_key_arn, not with the execution role's permissions.
+    // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
     const tracing = props.tracing ?? true;
     if (tracing) {
       this.role.addToPolicy({

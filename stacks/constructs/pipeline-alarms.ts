@@ -6,6 +6,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { accountContext, arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { EVENT_QUEUE_RETENTION_SECONDS } from "./event-queue";
+import { Grant, IGrantable } from "./grants";
 import { Metric } from "./metric";
 import { denyInsecureTransport } from "./secure-transport";
 
@@ -86,6 +87,11 @@ export class PipelineAlarms extends Construct {
     }
 
     for (const alarm of props.alarms ?? []) this.addAlarm(alarm);
+  }
+
+  /** Lets the grantee read the state of this stack's alarms (DescribeAlarms on `alarm:<prefix>-*`). */
+  public grantReadAlarms(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal(grantee, { sid: "ReadAlarmStates", actions: ["cloudwatch:DescribeAlarms"], resources: [arnOf(this, "cloudwatch", `alarm:${this.namePrefix}-*`)] });
   }
 
   /** One alarm on a construct's metric, named `<prefix>-<id>`, notifying the topic when it fires and clears. */

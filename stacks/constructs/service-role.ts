@@ -3,7 +3,7 @@ import { Lazy } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { accountContext } from "./account";
-import { addStatement, IGrantable, IPrincipal, PolicyStatement } from "./grants";
+import { addStatement, identityPolicyDocument, IGrantable, IPrincipal, PolicyStatement } from "./grants";
 
 export type { PolicyStatement } from "./grants";
 
@@ -14,12 +14,31 @@ export interface ServiceRoleProps {
   readonly description: string;
   /**
    * The resource on whose behalf the service assumes the role, matched against `aws:SourceArn` in the trust
-   * policy; set it where the service sends it and the ARN is known without a dependency cycle (an ARN built
-   * from a name is fine). `aws:SourceAccount` is always required.
+   * policy. Only for a service whose documentation shows that condition in a trust policy
+   * (TRUST_CONDITIONS); refused at synth for any other, since a condition the service does not send denies
+   * every AssumeRole. Use an ARN known without a dependency cycle (one built from a name is fine).
    * @default no aws:SourceArn condition
    */
   readonly sourceArn?: string;
 }
+
+/**
+ * The confused-deputy conditions each service is documented to satisfy when it assumes a role. A service that
+ * does not send a key fails every AssumeRole whose trust policy requires it, so only these are written; a
+ * service missing here gets the documented trust policy without conditions.
+ */
+export const TRUST_CONDITIONS: Readonly<Record<string, { readonly sourceAccount: boolean; readonly sourceArn: boolean; readonly documentation: string }>> = {
+  // "aws:SourceArn ... aws:SourceAccount ... in the trust policy of the state machine's execution role"
+  "states.amazonaws.com": { sourceAccount: true, sourceArn: true, documentation: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html" },
+  // EventBridge assumes a target's role on behalf of the rule: trust scoped with the rule's ARN and the account.
+  "events.amazonaws.com": { sourceAccount: true, sourceArn: true, documentation: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html" },
+  // The execution-role trust policy Lambda documents has no condition; the role's sessions carry
+  // lambda:SourceFunctionArn instead (https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html).
+  "lambda.amazonaws.com": { sourceAccount: false, sourceArn: false, documentation: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html" },
+  // API Gateway is not documented to send aws:SourceAccount or aws:SourceArn when it assumes an integration's
+  // credentials role; its documented trust policy has no condition, and one breaks every request with a 500.
+  "apigateway.amazonaws.com": { sourceAccount: false, sourceArn: false, documentation: "https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-kinesis.html" },
+};
 
 /**
  * A role assumed by one AWS service, with one inline policy that owners of resources add to through their
@@ -36,19 +55,10 @@ export class ServiceRole extends Construct implements IGrantable, IPrincipal {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
-    // Confused-deputy guard: the service may assume the role only on behalf of this account (and, where known,
-    // of this resource). https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention
-    const condition: Record<string, Record<string, string>> = {
-      StringEquals: { "aws:SourceAccount": accountContext(this).accountId },
-      ...(props.sourceArn ? { ArnLike: { "aws:SourceArn": props.sourceArn } } : {}),
-    };
     const role = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: props.assumedBy }, Action: "sts:AssumeRole", Condition: condition }],
-      }),
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trustStatement(this, props)] }),
     });
     this.roleArn = role.arn;
     this.roleName = role.name;
@@ -70,18 +80,27 @@ export class ServiceRole extends Construct implements IGrantable, IPrincipal {
   }
 
   private renderPolicy(): string {
-    if (this.statements.length === 0) {
-      throw new Error(`${this.node.path}: the role was granted nothing; IAM rejects an empty policy`);
-    }
-    return JSON.stringify({
-      Version: "2012-10-17",
-      Statement: this.statements.map((s) => ({
-        Sid: s.sid,
-        Effect: "Allow",
-        Action: [...s.actions],
-        Resource: [...s.resources],
-        ...(s.conditions ? { Condition: s.conditions } : {}),
-      })),
-    });
+    return identityPolicyDocument(this.node.path, this.statements);
   }
+}
+
+/**
+ * `sts:AssumeRole` for the service, with the confused-deputy conditions its documentation shows (TRUST_CONDITIONS)
+ * and no others. https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention
+ */
+export function trustStatement(scope: Construct, props: Pick<ServiceRoleProps, "assumedBy" | "sourceArn">): Record<string, unknown> {
+  const documented = TRUST_CONDITIONS[props.assumedBy];
+  if (props.sourceArn && !documented?.sourceArn) {
+    throw new Error(`${scope.node.path}: ${props.assumedBy} is not documented to send aws:SourceArn when it assumes a role; leave sourceArn out`);
+  }
+  const condition: Record<string, Record<string, string>> = {
+    ...(documented?.sourceAccount ? { StringEquals: { "aws:SourceAccount": accountContext(scope).accountId } } : {}),
+    ...(props.sourceArn ? { ArnLike: { "aws:SourceArn": props.sourceArn } } : {}),
+  };
+  return {
+    Effect: "Allow",
+    Principal: { Service: props.assumedBy },
+    Action: "sts:AssumeRole",
+    ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+  };
 }
