@@ -177,9 +177,13 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
     expect(JSON.stringify(roleNamed(tf, "sfnCommonEventProcessorRule-dev-target-role").policy)).not.toContain("kms:");
   });
 
-  test("the recorder role uses the key through DynamoDB only: Lambda decrypts its environment under its own grant, and task responses need none", () => {
+  test("the recorder role uses the key through CloudWatch Logs and DynamoDB only: Lambda decrypts its environment under its own grant, and task responses need none", () => {
     const { policy } = roleNamed(tf, "recorder-dev-role");
     expect(policy.filter((s) => [s.Action].flat().some((a) => a.startsWith("kms:")))).toEqual([{
+      Sid: "WriteLogsThroughCloudWatchLogs", Effect: "Allow", Resource: [keyArn],
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Condition: { StringEquals: { "kms:ViaService": `logs.${REGION}.amazonaws.com` } },
+    }, {
       Sid: "UseTheKeyThroughDynamoDB", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [keyArn],
       Condition: { StringEquals: { "kms:ViaService": `dynamodb.${REGION}.amazonaws.com` } },
     }]);

@@ -113,6 +113,18 @@ export class EncryptionKey extends Construct {
     return Grant.addToPrincipal(grantee, { sid, actions, resources: [this.keyArn], ...(conditions ? { conditions } : {}) });
   }
 
+  /**
+   * Key use through CloudWatch Logs for a role that calls it on a log group encrypted with this key: "CloudWatch
+   * Logs now supports kms:ViaService ... You should add this to your roles which call CloudWatch Logs". Writers get
+   * the page's example actions, its wildcards spelt out (no IAM statement here has a wildcard action); a reader
+   * needs only kms:Decrypt of them.
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+   */
+  public grantThroughCloudWatchLogs(grantee: IGrantable, sid: string, access: "write" | "read"): Grant {
+    const actions = access === "write" ? ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"] : ["kms:Decrypt"];
+    return this.grantEncryptDecrypt(grantee, sid, { StringEquals: { "kms:ViaService": `logs.${this.account.region}.amazonaws.com` } }, actions);
+  }
+
   /** The ARN of a log group of this stack, as CloudWatch Logs puts it in the encryption context. */
   public logGroupArn(logGroupName: string): string {
     return arnOf(this, "logs", `log-group:${logGroupName}`);

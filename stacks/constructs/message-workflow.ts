@@ -146,8 +146,9 @@ export class MessageWorkflow extends Construct {
       // its logs to the log delivery service; each scoped by the encryption context it uses.
       // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
       key.grantEncryptDecrypt(role, "EncryptOwnExecutions", this.executionEncryptionContext());
-      // The page's example compares this value with StringEquals, which takes its "*" as a literal character, so
-      // the statement would never match: StringLike is the operator for which "*" means any text.
+      // The page's example compares this value with StringEquals, which takes its "*" as a literal character: it
+      // matches only if the context holds that literal value (as the EventBridge logs page shows it does).
+      // StringLike matches that value and any concrete log ARN of the account and region, so it holds either way.
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
       key.grantEncryptDecrypt(role, "EncryptVendedLogs", {
         StringLike: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
@@ -229,7 +230,9 @@ export class MessageWorkflow extends Construct {
    * covers its streams). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
    */
   public grantReadLogs(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "ReadExecutionLogs", actions: ["logs:FilterLogEvents"], resources: [this.logGroupArn, `${this.logGroupArn}:*`] });
+    const grant = Grant.addToPrincipal(grantee, { sid: "ReadExecutionLogs", actions: ["logs:FilterLogEvents"], resources: [this.logGroupArn, `${this.logGroupArn}:*`] });
+    const keyGrant = this.encryptionKey?.grantThroughCloudWatchLogs(grantee, "ReadLogsThroughCloudWatchLogs", "read");
+    return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
   /** `arn:...:execution:<name>:*`: every execution of this state machine. */

@@ -83,6 +83,7 @@ export class NodejsFunction extends Construct implements IGrantable {
     });
     this.grantPrincipal = this.role;
     this.role.addToPolicy({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup.arn}:*`] });
+    key?.grantThroughCloudWatchLogs(this.role, "WriteLogsThroughCloudWatchLogs", "write");
     // No key statement for the environment variables: Lambda decrypts them under a grant it creates on the key
     // when the function is created with kms_key_arn, not with the execution role's permissions.
     // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
