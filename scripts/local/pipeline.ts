@@ -10,8 +10,9 @@ import { LambdaUnknownError, LocalFunction } from "./lambda-service";
 import { LocalQueues } from "./queues";
 import { RECORDER_FAULT_KEYS } from "./recorder-fault-keys";
 import { LOCAL_ACCOUNT, readStack, StackReferences } from "./stack-json";
-import { ExecutionResult, LocalStateMachine } from "./state-machine";
+import { ExecutionRecord, ExecutionResult, LocalStateMachine } from "./state-machine";
 import { TaskCallbackEndpoint } from "./task-callbacks";
+import { LocalAwsEndpoints } from "./aws-endpoints";
 
 export type { ExecutionEvent, ExecutionResult, ExecutionStatus } from "./state-machine";
 export type { TargetDelivery } from "./event-bus";
@@ -85,11 +86,18 @@ export class LocalPipeline {
   readonly queueNames: { readonly deadLetter?: string; readonly failedExecutions?: string };
   private readonly router: EventRouter;
   private readonly api?: LocalRestMethod;
+  private readonly apiEventSource?: string;
+  /** The type of the first state machine. */
+  readonly workflowType: "STANDARD" | "EXPRESS";
   private readonly region: string;
   private readonly faultKeys: FaultKeys;
   private readonly invokeHook: FunctionInvoker;
   /** Invocations in flight, by fault key, so a crash signalled by the DynamoDB proxy kills the right one. */
   private readonly running = new Map<string, Set<Running>>();
+  /** What each log group received: the execution log lines of the state machines that log to it. */
+  readonly logs = new Map<string, Array<{ timestamp: number; message: string }>>();
+  /** The state of each alarm of the stack, as DescribeAlarms answers it; every alarm starts OK. */
+  readonly alarmStates = new Map<string, "OK" | "ALARM" | "INSUFFICIENT_DATA">();
 
   private constructor(
     private readonly stackDir: string,
@@ -98,6 +106,7 @@ export class LocalPipeline {
     private readonly dynamodb: LocalDynamoDB,
     private readonly dynamodbProxy: DynamoDBFaultProxy,
     private readonly callbacks: TaskCallbackEndpoint,
+    private readonly aws: LocalAwsEndpoints,
     options: LocalPipelineOptions,
   ) {
     this.queues = queues;
@@ -124,10 +133,12 @@ export class LocalPipeline {
         retryIntervalMs: options.retryIntervalMs,
         // EXPRESS workflows send no status-change events (they report their failures themselves).
         type: machine.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
-        onEnd: machine.type === "EXPRESS" ? undefined : async (record) => {
+        onEnd: async (record) => {
+          this.logExecution(refs, machine, record);
+          if (machine.type === "EXPRESS") return;
           // Step Functions sends a status change event for every execution that ends (the default bus).
-          const machine = this.stateMachines.get(stateMachineArn)!;
-          await this.router.publish(machine.statusChangeEvent(record, this.region, LOCAL_ACCOUNT), DEFAULT_BUS);
+          const local = this.stateMachines.get(stateMachineArn)!;
+          await this.router.publish(local.statusChangeEvent(record, this.region, LOCAL_ACCOUNT), DEFAULT_BUS);
         },
       }));
     }
@@ -150,6 +161,14 @@ export class LocalPipeline {
     const failedExecutions = capture ? queueNameOf(capture.arn) : sentTo;
     this.queueNames = { ...(deadLetter ? { deadLetter } : {}), ...(failedExecutions ? { failedExecutions } : {}) };
     this.api = restMethod(refs);
+    this.workflowType = refs.resources("aws_sfn_state_machine")[0]?.[1].type === "EXPRESS" ? "EXPRESS" : "STANDARD";
+    const template = refs.resources("aws_api_gateway_integration").map(([, i]) => refs.resolve(String(i.request_templates?.["application/json"] ?? ""))).join("");
+    this.apiEventSource = /"Source":\s*"([^"]+)"/.exec(template)?.[1];
+    // The log group of each state machine exists before any execution writes to it.
+    for (const [, machine] of refs.resources("aws_sfn_state_machine")) {
+      const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(String(machine.logging_configuration?.log_destination ?? ""));
+      if (reference) this.logs.set(refs.resolve(String(refs.stack.resource.aws_cloudwatch_log_group?.[reference[1]]?.name)), []);
+    }
 
     callbacks.serve("StartExecution", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
@@ -163,6 +182,8 @@ export class LocalPipeline {
       const described = [...this.stateMachines.values()].map((m) => m.describeExecution(String(body.executionArn))).find(Boolean);
       return described ? [200, described] : [400, { __type: "ExecutionDoesNotExist", message: `Execution Does Not Exist: '${body.executionArn}'` }];
     });
+    for (const [, alarm] of refs.resources("aws_cloudwatch_metric_alarm")) this.alarmStates.set(refs.resolve(String(alarm.alarm_name)), "OK");
+    this.serveOperatorApis();
     callbacks.serve("ListExecutions", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
       return machine ? machine.listExecutions(body) : [400, { __type: "StateMachineDoesNotExist", message: "State Machine Does Not Exist" }];
@@ -184,13 +205,14 @@ export class LocalPipeline {
     const dynamodb = await startDynamoDB();
     const dynamodbProxy = await DynamoDBFaultProxy.start(dynamodb.endpoint, faults, faultKeys);
     const callbacks = await TaskCallbackEndpoint.start(faults, faultKeys);
+    const aws = await new LocalAwsEndpoints().start();
     try {
-      const pipeline = new LocalPipeline(options.stackDir, refs, queues, dynamodb, dynamodbProxy, callbacks, { ...options, faults, faultKeys });
+      const pipeline = new LocalPipeline(options.stackDir, refs, queues, dynamodb, dynamodbProxy, callbacks, aws, { ...options, faults, faultKeys });
       for (const table of pipeline.tables.values()) await createTable(dynamodb.client, table);
       return pipeline;
     } catch (error) {
       // A stack the local run refuses leaves no endpoint listening.
-      await Promise.all([dynamodbProxy.close(), dynamodb.close(), callbacks.close(), queues.close()]);
+      await Promise.all([dynamodbProxy.close(), dynamodb.close(), callbacks.close(), queues.close(), aws.close()]);
       throw error;
     }
   }
@@ -243,9 +265,41 @@ export class LocalPipeline {
     return this.dynamodb.client;
   }
 
-  /** Endpoints for SDK clients (redrive): Step Functions, SQS and DynamoDB of this pipeline. */
+  /**
+   * Endpoints for SDK clients (redrive, verify): Step Functions, SQS and DynamoDB; EventBridge, CloudWatch Logs and
+   * CloudWatch; and the REST API (`<api>/v1/messages`).
+   */
   get endpoints() {
-    return { sfn: this.callbacks.endpoint, sqs: this.queues.endpoint, dynamodb: this.dynamodb.endpoint };
+    return {
+      sfn: this.callbacks.endpoint, sqs: this.queues.endpoint, dynamodb: this.dynamodb.endpoint,
+      events: this.aws.endpoint, logs: this.aws.endpoint, cloudwatch: this.aws.endpoint, api: this.aws.endpoint,
+    };
+  }
+
+  /** The same endpoints as the SDK reads them from the environment (AWS_ENDPOINT_URL_<SERVICE>), for a CLI run as a process. */
+  get endpointEnvironment(): Record<string, string> {
+    const e = this.endpoints;
+    return {
+      AWS_ENDPOINT_URL_SFN: e.sfn, AWS_ENDPOINT_URL_SQS: e.sqs, AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: e.events, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: e.logs, AWS_ENDPOINT_URL_CLOUDWATCH: e.cloudwatch,
+    };
+  }
+
+  /** What `terraform output -json` would give for this stack, with the local endpoints' URLs. */
+  outputs(): Record<string, { value: string }> {
+    const values: Record<string, string> = {
+      state_machine_arn: this.stateMachineArn,
+      workflow_type: this.workflowType,
+      messages_table_name: this.tableName,
+      event_bus_name: this.busName,
+      event_source: this.eventSource,
+      messages_api_url: `${this.aws.endpoint}/v1/messages`,
+      state_machine_log_group_name: this.stateMachineLogGroup ?? "",
+      alarm_name_prefix: this.alarmNamePrefix,
+      ...(this.queueNames.deadLetter ? { dead_letter_queue_url: this.queues.url(this.queueNames.deadLetter) } : {}),
+      ...(this.queueNames.failedExecutions ? { failed_executions_queue_url: this.queues.url(this.queueNames.failedExecutions) } : {}),
+    };
+    return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value }]));
   }
 
   /** Every SendTaskSuccess/SendTaskFailure the functions sent. */
@@ -265,6 +319,7 @@ export class LocalPipeline {
     await this.dynamodb.close();
     await this.callbacks.close();
     await this.queues.close();
+    await this.aws.close();
   }
 
   private addFunction(refs: StackReferences, name: string, fn: Record<string, any>): void {
@@ -324,6 +379,78 @@ export class LocalPipeline {
   }
 
   /** PutEvents of one entry, as EventBridge answers it; the event when it was accepted. */
+  /** The operator APIs the pipeline's own endpoints do not cover: PutEvents, FilterLogEvents, DescribeAlarms, POST /messages. */
+  private serveOperatorApis(): void {
+    this.aws.serve("AWSEvents.PutEvents", async (body) => {
+      const entries = (body.Entries ?? []) as Array<Record<string, string>>;
+      const results: unknown[] = [];
+      for (const entry of entries) {
+        const [, response, event] = this.putEvents({ Entries: [entry] });
+        results.push((response as { Entries: unknown[] }).Entries[0]);
+        // PutEvents answers once the event is accepted; the rules deliver it afterwards.
+        if (event) void this.publish(event, String(entry.EventBusName ?? DEFAULT_BUS).split("/").pop()).catch(() => undefined);
+      }
+      return [200, { FailedEntryCount: results.filter((r) => (r as { ErrorCode?: string }).ErrorCode).length, Entries: results }];
+    });
+    this.aws.serve("Logs_20140328.FilterLogEvents", async (body) => {
+      const lines = this.logs.get(String(body.logGroupName));
+      if (!lines) return [400, { __type: "ResourceNotFoundException", message: "The specified log group does not exist." }];
+      // A quoted filter pattern matches the text as a phrase; that is the only form the operator commands use.
+      const phrase = String(body.filterPattern ?? "").replace(/^"|"$/g, "");
+      const events = lines.filter((l) => l.timestamp >= Number(body.startTime ?? 0) && l.message.includes(phrase));
+      return [200, { events: events.map((l, i) => ({ eventId: String(i), logStreamName: "states", timestamp: l.timestamp, message: l.message })) }];
+    });
+    this.aws.serve("GraniteServiceVersion20100801.DescribeAlarms", async (body) => {
+      const prefix = String(body.AlarmNamePrefix ?? "");
+      const alarms = [...this.alarmStates].filter(([name]) => name.startsWith(prefix)).map(([AlarmName, StateValue]) => ({ AlarmName, StateValue }));
+      return [200, { MetricAlarms: alarms, CompositeAlarms: [] }];
+    });
+    this.aws.serveRest(async (requestPath, body) => {
+      if (!/\/messages$/.test(requestPath)) return [404, { message: "Missing Authentication Token" }];
+      const answer = await this.postMessage(body);
+      return [answer.status, answer.body];
+    });
+  }
+
+  /** The source the REST API stamps on its events (the one the rule matches). */
+  private get eventSource(): string {
+    return this.apiEventSource ?? "";
+  }
+
+  private get stateMachineLogGroup(): string | undefined {
+    return [...this.logs.keys()][0];
+  }
+
+  /** What every alarm name of the stack starts with (`<stack>-`). */
+  private get alarmNamePrefix(): string {
+    const names = [...this.alarmStates.keys()];
+    if (names.length === 0) return "";
+    let prefix = names[0];
+    for (const name of names) while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    return prefix.slice(0, prefix.lastIndexOf("-") + 1);
+  }
+
+  /**
+   * What Step Functions writes to the state machine's log group when an execution ends, at its logging level:
+   * ALL, the execution's start and end with its data; ERROR and FATAL, only an execution that did not succeed.
+   */
+  private logExecution(refs: StackReferences, machine: Record<string, any>, record: ExecutionRecord): void {
+    const logging = machine.logging_configuration as { level?: string; include_execution_data?: boolean; log_destination?: string } | undefined;
+    const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(String(logging?.log_destination ?? ""));
+    if (!logging || !reference) return;
+    const group = refs.resolve(String(refs.stack.resource.aws_cloudwatch_log_group?.[reference[1]]?.name));
+    const lines = this.logs.get(group) ?? [];
+    this.logs.set(group, lines);
+    const succeeded = record.status === "SUCCEEDED";
+    if (logging.level === "OFF" || (logging.level !== "ALL" && succeeded)) return;
+    const data = logging.include_execution_data === true;
+    const line = (type: string, details: Record<string, unknown>, timestamp: number) =>
+      lines.push({ timestamp, message: JSON.stringify({ type, details, event_timestamp: String(timestamp), execution_arn: record.executionArn }) });
+    if (logging.level === "ALL") line("ExecutionStarted", data ? { input: record.input } : {}, record.startDate);
+    const end = { SUCCEEDED: "ExecutionSucceeded", FAILED: "ExecutionFailed", TIMED_OUT: "ExecutionTimedOut", ABORTED: "ExecutionAborted", RUNNING: "ExecutionFailed" }[record.status];
+    line(end, succeeded ? {} : { error: record.error, cause: record.cause }, record.stopDate ?? Date.now());
+  }
+
   private putEvents(request: { Entries: Array<Record<string, string>> }): [number, unknown, { id: string } | undefined] {
     const [entry] = request.Entries;
     if (this.faults.take("throttlePutEvents", "*")) {

@@ -4,7 +4,7 @@ import { AddressInfo } from "node:net";
 
 /**
  * In-memory SQS queues, served over the AWS JSON protocol that @aws-sdk/client-sqs speaks (SendMessage,
- * ReceiveMessage, DeleteMessage, GetQueueUrl), so the real redrive code reads them with the real SDK.
+ * ReceiveMessage, DeleteMessage, GetQueueUrl, GetQueueAttributes), so the real redrive code reads them with the real SDK.
  * Visibility timeouts are honoured; nothing expires.
  */
 export interface LocalMessage {
@@ -118,6 +118,11 @@ export class LocalQueues {
           if (index < 0) return reply(res, 400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
           queue.splice(index, 1);
           return reply(res, 200, {});
+        }
+        case "GetQueueAttributes": {
+          const now = Date.now();
+          const visible = queue.filter((m) => m.invisibleUntil <= now).length;
+          return reply(res, 200, { Attributes: { ApproximateNumberOfMessages: String(visible), ApproximateNumberOfMessagesNotVisible: String(queue.length - visible) } });
         }
         default:
           return reply(res, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `not served locally: ${operation}` });

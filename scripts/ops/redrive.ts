@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { parseArgs, runCli, UsageError } from "./args";
+import { readOutputs } from "./outputs";
 import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget } from "./redrive-core";
 
 /**
@@ -59,25 +59,6 @@ runCli(USAGE, async () => {
   process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
   if (summary.kept > 0) process.exitCode = 1;
 });
-
-/** The outputs of a pipeline stack, from `terraform output -json` or from cdktf's --outputs-file. */
-function readOutputs(file: string, stack?: string): Record<string, string> {
-  let parsed: Record<string, any>;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8")) as Record<string, any>;
-  } catch (error) {
-    throw new UsageError(`--outputs ${file}: cannot read it as JSON (${(error as Error).message})`);
-  }
-  if (typeof parsed.state_machine_arn === "object") {
-    return Object.fromEntries(Object.entries(parsed).map(([name, output]) => [name, String((output as { value: unknown }).value)]));
-  }
-  const stacks = Object.keys(parsed).filter((name) => typeof parsed[name]?.state_machine_arn === "string");
-  const chosen = stack ?? (stacks.length === 1 ? stacks[0] : undefined);
-  if (!chosen || !stacks.includes(chosen)) {
-    throw new UsageError(`--outputs ${file}: ${stack ? `no stack ${stack}` : "name the stack with --stack"}; stacks with pipeline outputs: ${stacks.join(", ") || "none"}`);
-  }
-  return parsed[chosen] as Record<string, string>;
-}
 
 function required(flag: string, value: string | undefined): string {
   if (!value) throw new UsageError(`--${flag} is required (or --outputs with the stack's outputs)`);

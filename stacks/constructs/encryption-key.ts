@@ -122,7 +122,15 @@ export class EncryptionKey extends Construct {
    */
   public grantThroughCloudWatchLogs(grantee: IGrantable, sid: string, access: "write" | "read"): Grant {
     const actions = access === "write" ? ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"] : ["kms:Decrypt"];
-    return this.grantEncryptDecrypt(grantee, sid, { StringEquals: { "kms:ViaService": `logs.${this.account.region}.amazonaws.com` } }, actions);
+    return this.grantEncryptDecrypt(grantee, sid, this.viaService("logs"), actions);
+  }
+
+  /**
+   * `kms:ViaService` for a service of this key's region, e.g. `sqs.<region>.amazonaws.com`; one region expression
+   * per key, so the same grant made twice renders as one statement.
+   */
+  public viaService(service: string): { StringEquals: { "kms:ViaService": string } } {
+    return { StringEquals: { "kms:ViaService": `${service}.${this.account.region}.amazonaws.com` } };
   }
 
   /** The ARN of a log group of this stack, as CloudWatch Logs puts it in the encryption context. */

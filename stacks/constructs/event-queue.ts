@@ -2,7 +2,6 @@ import { Construct } from "constructs";
 import { Lazy } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import { accountContext } from "./account";
 import { EncryptionKey, queueEncryption } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 import type { Rule } from "./events";
@@ -77,9 +76,7 @@ export class EventQueue extends Construct {
    */
   public grantSendMessages(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal(grantee, { sid: "SendFailuresToTheQueue", actions: ["sqs:SendMessage"], resources: [this.queueArn] });
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughSqs", {
-      StringEquals: { "kms:ViaService": `sqs.${accountContext(this).region}.amazonaws.com` },
-    });
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughSqs", this.encryptionKey.viaService("sqs"));
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
@@ -90,9 +87,7 @@ export class EventQueue extends Construct {
    */
   public grantConsumeMessages(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal(grantee, { sid: "ConsumeKeptEvents", actions: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources: [this.queueArn] });
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReceiveThroughSqs", {
-      StringEquals: { "kms:ViaService": `sqs.${accountContext(this).region}.amazonaws.com` },
-    }, ["kms:Decrypt"]);
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReceiveThroughSqs", this.encryptionKey.viaService("sqs"), ["kms:Decrypt"]);
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 

@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { accountContext } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 
@@ -53,9 +52,7 @@ export class MessagesTable extends Construct {
    */
   public grantReadItems(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal(grantee, { sid: "ReadMessageItems", actions: ["dynamodb:GetItem"], resources: [this.tableArn] });
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadItemsThroughDynamoDB", {
-      StringEquals: { "kms:ViaService": `dynamodb.${accountContext(this).region}.amazonaws.com` },
-    }, ["kms:Decrypt"]);
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadItemsThroughDynamoDB", this.encryptionKey.viaService("dynamodb"), ["kms:Decrypt"]);
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
@@ -64,9 +61,7 @@ export class MessagesTable extends Construct {
     const grant = Grant.addToPrincipal(grantee, { sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
     // With a customer-managed key the caller of DynamoDB needs key use itself, through DynamoDB only.
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html (customer managed keys)
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughDynamoDB", {
-      StringEquals: { "kms:ViaService": `dynamodb.${accountContext(this).region}.amazonaws.com` },
-    });
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughDynamoDB", this.encryptionKey.viaService("dynamodb"));
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 }
