@@ -168,8 +168,12 @@ export class EncryptionKey extends Construct {
       statements.push({
         // A state machine encrypted with a customer-managed key vends its logs through the log delivery service,
         // which must decrypt them before CloudWatch Logs re-encrypts them for the log group; only for log
-        // deliveries of this account and region.
+        // deliveries of this account and region. The Step Functions page shows the statement without a condition;
+        // the condition is the one EventBridge's page documents for the same service and vended-logs context
+        // ("kms:EncryptionContext:SourceArn": "arn:partition:logs:region:account:*", StringLike). npm run verify's
+        // logs hop checks the delivery on the first deploy.
         // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html (CloudWatch Logs with a customer managed key)
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-bus-logs.html
         Sid: "LogDeliveryDecryptsVendedLogs",
         Effect: "Allow",
         Principal: { Service: "delivery.logs.amazonaws.com" },
