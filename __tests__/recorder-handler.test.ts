@@ -49,6 +49,7 @@ describe("recorder handler", () => {
       TableName: "MessagesTable-test",
       Item: { messageId: { S: "m-1" }, createdAt: { N: "1650111600000" }, event: { S: input.Record.message } },
       ConditionExpression: "attribute_not_exists(messageId)",
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     }]);
     expect(callbacks()).toEqual([{
       success: { taskToken: TOKEN, output: JSON.stringify({ statusCode: 200, putStatus: { messageId: "m-1", createdAt: 1650111600000, duplicate: false } }) },
@@ -56,8 +57,13 @@ describe("recorder handler", () => {
     expect(result).toMatchObject({ callback: "SendTaskSuccess", delivered: true });
   });
 
-  test("a duplicate delivery is a success flagged as duplicate, and nothing is overwritten", async () => {
-    dynamodb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+  const clash = (storedMessage?: string) => new ConditionalCheckFailedException({
+    message: "The conditional request failed", $metadata: {},
+    ...(storedMessage !== undefined ? { Item: { messageId: { S: "m-1" }, createdAt: { N: "1650111600000" }, event: { S: storedMessage } } } : {}),
+  });
+
+  test("a duplicate delivery (the stored message has the same bytes) is a success flagged as duplicate, and nothing is overwritten", async () => {
+    dynamodb.on(PutItemCommand).rejects(clash(input.Record.message));
     await handler(input);
     expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(1);
     const [answer] = callbacks();
@@ -66,10 +72,32 @@ describe("recorder handler", () => {
     });
   });
 
+  test("another message under the same id fails the task with MessageConflict, naming the id, and overwrites nothing", async () => {
+    dynamodb.on(PutItemCommand).rejects(clash("{\"hello\":\"someone else\"}"));
+    await handler(input);
+    const [answer, ...more] = callbacks() as Array<{ failure: { error: string; cause: string } }>;
+    expect(more).toEqual([]);
+    expect(answer.failure.error).toBe("MessageConflict");
+    expect(JSON.parse(answer.failure.cause)).toEqual({
+      statusCode: 500, error: "MessageConflict", messageId: "m-1",
+      message: "m-1 is already recorded with another message (24 bytes stored, 39 bytes received); nothing was overwritten",
+    });
+    expect(logLines.join("")).toContain("another message is already recorded under this id");
+  });
+
+  test("a clash without the stored item (DynamoDB did not return it) fails with DynamoDBError instead of guessing", async () => {
+    dynamodb.on(PutItemCommand).rejects(clash());
+    await handler(input);
+    const [answer] = callbacks() as Array<{ failure: { error: string; cause: string } }>;
+    expect(answer.failure.error).toBe("DynamoDBError");
+    expect(JSON.parse(answer.failure.cause).message).toBe("ConditionalCheckFailed without the stored item for m-1: cannot tell a duplicate from a conflict");
+  });
+
   test.each([
     ["no messageId", { createdAt: "2022-04-16T12:20:00Z", event: {} }, "Record.messageId: missing or not a non-empty string"],
-    ["an unparseable createdAt", { messageId: "m-1", createdAt: "not a date", event: {} }, "Record.createdAt: \"not a date\" is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z"],
-    ["no event", { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z" }, "Record.event: missing"],
+    ["an unparseable createdAt", { messageId: "m-1", createdAt: "not a date", event: {} }, "Record.createdAt: \"not a date\" is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z"],
+    ["no message", { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z" }, "Record.message: missing"],
+    ["an impossible date", { messageId: "m-1", createdAt: "2022-02-30T00:00:00Z", message: "{}" }, "Record.createdAt: \"2022-02-30T00:00:00Z\" is not a date that exists"],
   ])("a record with %s fails the task with InvalidRecord before any write", async (_case, record, message) => {
     await handler({ MyTaskToken: TOKEN, Record: record });
     expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);

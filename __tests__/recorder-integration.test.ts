@@ -1,9 +1,8 @@
-import { createServer, request, Server } from "node:http";
-import { AddressInfo } from "node:net";
 import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import { MESSAGE_KEY } from "../stacks/constructs/messages-table";
 import { createTable, getMessage, LOCAL_AWS, LocalDynamoDB, startDynamoDB } from "../scripts/local/dynamodb";
 import { Handler, loadHandlerFromArchive } from "../scripts/local/lambda-archive";
+import { DynamoDBFaultProxy, FaultPlan } from "../scripts/local/faults";
 import { TaskCallbackEndpoint, TaskFailedError } from "../scripts/local/task-callbacks";
 import { testArchive } from "./support/synth";
 
@@ -16,32 +15,9 @@ let dynamodb: LocalDynamoDB;
 let callbacks: TaskCallbackEndpoint;
 let handler: Handler;
 let tokenCount = 0;
-let proxy: Server;
-/** Requests the proxy in front of dynalite answers with DynamoDB's retryable 500 before passing them on. */
-let failNextDynamoDBRequests = 0;
-let dynamoDBRequests = 0;
-
-/** Passes requests through to dynalite, or fails them the way DynamoDB fails transiently. */
-async function startFlakyProxy(target: string): Promise<string> {
-  const { hostname, port } = new URL(target);
-  proxy = createServer((req, res) => {
-    dynamoDBRequests++;
-    if (failNextDynamoDBRequests > 0) {
-      failNextDynamoDBRequests--;
-      req.resume();
-      res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
-      res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected transient failure" }));
-      return;
-    }
-    const upstream = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-}
+/** The offline pipeline's DynamoDB proxy: faults, and the stored item with a failed conditional put, as DynamoDB answers. */
+let proxy: DynamoDBFaultProxy;
+const faults = new FaultPlan();
 
 beforeAll(async () => {
   dynamodb = await startDynamoDB();
@@ -53,13 +29,13 @@ beforeAll(async () => {
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
-    AWS_ENDPOINT_URL_DYNAMODB: await startFlakyProxy(dynamodb.endpoint),
+    AWS_ENDPOINT_URL_DYNAMODB: (proxy = await DynamoDBFaultProxy.start(dynamodb.endpoint, faults)).endpoint,
     AWS_ENDPOINT_URL_SFN: callbacks.endpoint,
     AWS_LAMBDA_LOG_LEVEL: "FATAL",
   });
 });
 afterAll(async () => {
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await dynamodb?.close();
   await callbacks?.close();
 });
@@ -69,7 +45,7 @@ function task(record: Record<string, unknown>) {
   return { token, outcome: callbacks.waitFor(token).catch((error: Error) => error), input: { MyTaskToken: token, Record: record } };
 }
 
-const record = (messageId: string) => ({ messageId, createdAt: "2022-04-16T12:20:00Z", event: { hello: "world" } });
+const record = (messageId: string) => ({ messageId, createdAt: "2022-04-16T12:20:00Z", message: "{\"hello\":\"world\"}" });
 
 describe("recorder from the built archive against dynalite", () => {
   test("stores the item with the design's attribute types and completes the task with statusCode 200", async () => {
@@ -86,14 +62,35 @@ describe("recorder from the built archive against dynalite", () => {
     const first = task(record("it-dup"));
     await handler(first.input);
     await first.outcome;
-    const again = task({ ...record("it-dup"), event: { hello: "changed" } });
+    const again = task(record("it-dup"));
     await handler(again.input);
     expect(await again.outcome).toMatchObject({ statusCode: 200, putStatus: { duplicate: true } });
     expect((await getMessage(dynamodb.client, TABLE, "it-dup"))?.event).toEqual({ S: "{\"hello\":\"world\"}" });
   });
 
+  test("another message under a recorded id fails the task with MessageConflict naming the id, and the stored item stays", async () => {
+    const first = task(record("it-conflict"));
+    await handler(first.input);
+    await first.outcome;
+    const other = task({ ...record("it-conflict"), message: "{\"hello\":\"changed\"}" });
+    await handler(other.input);
+    const error = (await other.outcome) as TaskFailedError;
+    expect(error.name).toBe("MessageConflict");
+    expect(JSON.parse(error.message)).toMatchObject({ statusCode: 500, error: "MessageConflict", messageId: "it-conflict", message: expect.stringMatching(/^it-conflict is already recorded with another message/) });
+    expect((await getMessage(dynamodb.client, TABLE, "it-conflict"))?.event).toEqual({ S: "{\"hello\":\"world\"}" });
+  });
+
+  test("the same meaning in other bytes (whitespace) is a conflict: what is stored is compared byte for byte", async () => {
+    const first = task({ ...record("it-spaces"), message: "{\"a\": 1}" });
+    await handler(first.input);
+    await first.outcome;
+    const spaced = task({ ...record("it-spaces"), message: "{\"a\":1}" });
+    await handler(spaced.input);
+    expect(((await spaced.outcome) as TaskFailedError).name).toBe("MessageConflict");
+  });
+
   test("an invalid record fails the task with InvalidRecord and stores nothing", async () => {
-    const { input, outcome } = task({ messageId: "it-bad", createdAt: "someday", event: {} });
+    const { input, outcome } = task({ messageId: "it-bad", createdAt: "someday", message: "{}" });
     await handler(input);
     const error = (await outcome) as TaskFailedError;
     expect(error).toBeInstanceOf(TaskFailedError);
@@ -113,17 +110,17 @@ describe("recorder from the built archive against dynalite", () => {
 
   test("a transient DynamoDB error is retried by the SDK and the message is stored once", async () => {
     const { input, outcome } = task(record("it-ddb-retry"));
-    failNextDynamoDBRequests = 1;
-    const before = dynamoDBRequests;
+    faults.add("failDynamoDB", "*", 1);
+    const before = faults.injected.failDynamoDB;
     await handler(input);
     expect(await outcome).toMatchObject({ statusCode: 200, putStatus: { messageId: "it-ddb-retry", duplicate: false } });
-    expect(dynamoDBRequests - before).toBe(2);
+    expect(faults.injected.failDynamoDB - before).toBe(1);
     expect(await getMessage(dynamodb.client, TABLE, "it-ddb-retry")).toBeDefined();
   });
 
   test("DynamoDB failing past the SDK's 2 attempts fails the invocation transiently; the retried task records it once", async () => {
     const first = task(record("it-ddb-outage"));
-    failNextDynamoDBRequests = 3;
+    faults.add("failDynamoDB", "*", 3);
     await expect(handler(first.input)).rejects.toMatchObject({ name: "RecorderTransientError", message: expect.stringMatching(/^PutItem failed transiently: InternalServerError/) });
     expect(callbacks.received.filter((c) => c.taskToken === first.token)).toEqual([]);
     expect(await getMessage(dynamodb.client, TABLE, "it-ddb-outage")).toBeUndefined();

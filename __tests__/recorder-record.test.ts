@@ -1,4 +1,4 @@
-import { failureCause, InvalidRecordError, MAX_ITEM_BYTES, messageIdOf, parseRecord, successOutput, taskTokenOf, toItem } from "../lambdas/recorder/record";
+import { epochMillisOf, failureCause, InvalidRecordError, MAX_ITEM_BYTES, MAX_MESSAGE_DEPTH, messageIdOf, nestingDepth, parseRecord, successOutput, taskTokenOf, toItem } from "../lambdas/recorder/record";
 
 const valid = {
   MyTaskToken: "token-1",
@@ -41,9 +41,43 @@ describe("recorder record rules", () => {
     expect(record.createdAtMillis).toBe(1650111600250);
   });
 
-  test("an event that is not an object (a JSON string, number or array) is kept as JSON", () => {
-    expect(toItem(parseRecord({ Record: { ...valid.Record, event: "plain" } })).event).toEqual({ S: "\"plain\"" });
-    expect(toItem(parseRecord({ Record: { ...valid.Record, event: [1, 2] } })).event).toEqual({ S: "[1,2]" });
+  test("a message that is a JSON array is recorded as it is", () => {
+    expect(toItem(parseRecord({ Record: { ...valid.Record, message: "[1, 2]" } })).event).toEqual({ S: "[1, 2]" });
+  });
+
+  test("the raw message alone (the payload of both workflows) is parsed here and stored byte for byte", () => {
+    const raw = "{\"a\": 1}";
+    const record = parseRecord({ Record: { messageId: "m", createdAt: "2022-04-16T12:20:00Z", message: raw } });
+    expect(record.event).toEqual({ a: 1 });
+    expect(toItem(record).event).toEqual({ S: raw });
+  });
+
+  test.each([
+    ["a JSON string", "\"plain\"", "Record.message: a JSON string, not an object or array"],
+    ["a JSON number", "42", "Record.message: a JSON number, not an object or array"],
+    ["JSON null", "null", "Record.message: a JSON null, not an object or array"],
+    ["text that is not JSON", "{hello", "Record.message: not JSON"],
+    [`a message nested ${MAX_MESSAGE_DEPTH + 1} levels deep`, `${"[".repeat(MAX_MESSAGE_DEPTH + 1)}${"]".repeat(MAX_MESSAGE_DEPTH + 1)}`, `Record.message: nests ${MAX_MESSAGE_DEPTH + 1} levels deep, more than ${MAX_MESSAGE_DEPTH}`],
+    ["a message nested 10,000 levels deep", `${"[".repeat(10_000)}${"]".repeat(10_000)}`, `Record.message: nests 10000 levels deep, more than ${MAX_MESSAGE_DEPTH}`],
+  ])("rejects %s as a message", (_case, message, reason) => {
+    expect(() => parseRecord({ Record: { ...valid.Record, message } })).toThrow(new InvalidRecordError(reason));
+  });
+
+  test(`accepts a message nested exactly ${MAX_MESSAGE_DEPTH} levels, brackets inside strings not counted`, () => {
+    const deepest = `${"[".repeat(MAX_MESSAGE_DEPTH)}${"]".repeat(MAX_MESSAGE_DEPTH)}`;
+    expect(parseRecord({ Record: { ...valid.Record, message: deepest } }).message).toBe(deepest);
+    expect(nestingDepth(JSON.stringify({ text: "[[[[{{{{\\\"" }))).toBe(1);
+  });
+
+  test.each([
+    ["2022-04-16T12:20:00Z", 1650111600000],
+    ["2022-04-16T14:20:00+02:00", 1650111600000],
+    ["2022-04-16T07:50:00-04:30", 1650111600000],
+    ["2022-04-16T12:20:00.123456789Z", 1650111600123],
+    ["2024-02-29T00:00:00Z", 1709164800000],
+    ["0099-01-01T00:00:00Z", -59042995200000],
+  ])("the date-time %s is the instant %d (offsets applied, fractions truncated to the millisecond)", (createdAt, millis) => {
+    expect(epochMillisOf(createdAt)).toBe(millis);
   });
 
   test.each([
@@ -53,12 +87,17 @@ describe("recorder record rules", () => {
     ["a blank messageId", { Record: { messageId: "  ", createdAt: "2022-04-16T12:20:00Z", event: {} } }, "Record.messageId: missing or not a non-empty string"],
     ["a numeric messageId", { Record: { messageId: 42, createdAt: "2022-04-16T12:20:00Z", event: {} } }, "Record.messageId: missing or not a non-empty string"],
     ["a messageId over 2048 bytes", { Record: { messageId: "é".repeat(1025), createdAt: "2022-04-16T12:20:00Z", event: {} } }, "Record.messageId: longer than 2048 bytes"],
-    ["no createdAt", { Record: { messageId: "m", event: {} } }, "Record.createdAt: null is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z"],
-    ["an unparseable createdAt", { Record: { messageId: "m", createdAt: "yesterday", event: {} } }, "Record.createdAt: \"yesterday\" is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z"],
-    ["a createdAt without an offset", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00", event: {} } }, "Record.createdAt: \"2022-04-16T12:20:00\" is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z"],
-    ["an impossible date", { Record: { messageId: "m", createdAt: "2022-13-45T12:20:00Z", event: {} } }, "Record.createdAt: \"2022-13-45T12:20:00Z\" is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z"],
-    ["no event", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00Z" } }, "Record.event: missing"],
-    ["a null event", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00Z", event: null } }, "Record.event: missing"],
+    ["no createdAt", { Record: { messageId: "m", event: {} } }, "Record.createdAt: null is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z"],
+    ["an unparseable createdAt", { Record: { messageId: "m", createdAt: "yesterday", event: {} } }, "Record.createdAt: \"yesterday\" is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z"],
+    ["a createdAt without an offset", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00", event: {} } }, "Record.createdAt: \"2022-04-16T12:20:00\" is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z"],
+    ["a month that does not exist", { Record: { messageId: "m", createdAt: "2022-13-45T12:20:00Z", event: {} } }, "Record.createdAt: \"2022-13-45T12:20:00Z\" is not a date that exists"],
+    ["the 30th of February (Date.parse makes it 2 March)", { Record: { messageId: "m", createdAt: "2022-02-30T00:00:00Z", event: {} } }, "Record.createdAt: \"2022-02-30T00:00:00Z\" is not a date that exists"],
+    ["the 29th of February of a common year", { Record: { messageId: "m", createdAt: "2023-02-29T00:00:00Z", event: {} } }, "Record.createdAt: \"2023-02-29T00:00:00Z\" is not a date that exists"],
+    ["hour 24", { Record: { messageId: "m", createdAt: "2022-04-16T24:00:00Z", event: {} } }, "Record.createdAt: \"2022-04-16T24:00:00Z\" is not a time of day (a leap second cannot be stored)"],
+    ["a leap second", { Record: { messageId: "m", createdAt: "2016-12-31T23:59:60Z", event: {} } }, "Record.createdAt: \"2016-12-31T23:59:60Z\" is not a time of day (a leap second cannot be stored)"],
+    ["an offset of 24 hours", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00+24:00", event: {} } }, "Record.createdAt: \"2022-04-16T12:20:00+24:00\" has an offset beyond 23:59"],
+    ["no message", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00Z" } }, "Record.message: missing"],
+    ["a null event without a message", { Record: { messageId: "m", createdAt: "2022-04-16T12:20:00Z", event: null } }, "Record.event: missing or not a JSON object or array"],
   ])("rejects %s", (_case, input, message) => {
     expect(() => parseRecord(input)).toThrow(new InvalidRecordError(message));
   });

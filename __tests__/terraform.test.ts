@@ -42,6 +42,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_cloudwatch_log_group: 3,
       aws_cloudwatch_metric_alarm: 12,
       aws_dynamodb_table: 1,
+      aws_iam_policy: 1,
       aws_iam_role: 5,
       aws_iam_role_policy: 4,
       aws_iam_role_policy_attachment: 1,
@@ -125,7 +126,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     expect(one("aws_kms_alias").name).toBe("alias/message-recorder-dev");
   });
 
-  test("the planned key policy is known at plan time: it names only this account's log groups and queue", () => {
+  test("the planned key policy is known at plan time: it names only this account's log groups and rules", () => {
     const statements = JSON.parse(one("aws_kms_key").policy).Statement as Array<{ Sid: string; Condition?: Record<string, Record<string, string[]>> }>;
     const condition = (sid: string) => statements.find((s) => s.Sid === sid)!.Condition!;
     expect(condition("CloudWatchLogsUsesTheKeyForTheseLogGroups").ArnEquals["kms:EncryptionContext:aws:logs:arn"]).toEqual([
@@ -133,10 +134,9 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/states/MessageRecorder-dev`,
       `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/apigateway/message-recorder-dev-messages`,
     ]);
-    expect(condition("EventBridgeSendsToEncryptedQueues").StringEquals["kms:EncryptionContext:aws:sqs:arn"]).toEqual([
-      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:MessageRecorder-dev-failed-executions`,
-      `arn:aws:sqs:us-east-1:${OFFLINE_ACCOUNT_ID}:sfnCommonEventProcessorDLQ-dev`,
-    ]);
+    // Built from names, and equal to the ARNs the rules get: a rule on a custom bus is `rule/<bus>/<name>`.
+    const ruleArns = plan.resources.filter((r) => r.type === "aws_cloudwatch_event_rule").map((r) => `arn:aws:events:us-east-1:${OFFLINE_ACCOUNT_ID}:rule/${r.values.event_bus_name && r.values.event_bus_name !== "default" ? `${r.values.event_bus_name}/` : ""}${r.values.name}`);
+    expect(condition("EventBridgeSendsToEncryptedQueues").ArnEquals["aws:SourceArn"]).toEqual([...ruleArns].sort());
   });
 
   test("the planned state machine role trusts Step Functions only for this account's state machine", () => {

@@ -85,15 +85,13 @@ describe("workflow scenarios against the synthesized stack", () => {
     expect(await pipeline.publish(sampleEvent("evt-bus"), "default")).toEqual({ matched: false });
   });
 
-  test("a detail.message that is not JSON ends failed, stores nothing, and is captured with the original event", async () => {
-    const before = pipeline.callbacksReceived.length;
+  test("a detail.message that is not JSON ends in Job Failed with InvalidRecord from the recorder, stores nothing, and is captured with the original event", async () => {
     const result = await pipeline.publish(sampleEvent("evt-not-json", "{not json"));
-    expect(result.execution!.status).toBe("FAILED");
-    // Step Functions may raise this in the payload template as States.Runtime, which no Catch sees; the capture
-    // rule sees it either way.
-    expect(result.execution!.states[0]).toBe("Record Message");
+    // The workflow passes the raw message; the recorder parses it, so this is a catchable InvalidRecord, not the
+    // States.Runtime that States.StringToJson would raise where no Catch sees it.
+    expect(result.execution).toMatchObject({ status: "FAILED", states: ["Record Message", "Job Failed"], error: { name: "InvalidRecord" } });
+    expect(JSON.parse(result.execution!.error!.cause)).toMatchObject({ error: "InvalidRecord", message: "Record.message: not JSON", messageId: "evt-not-json" });
     expect(await pipeline.storedItem("evt-not-json")).toBeUndefined();
-    expect(pipeline.callbacksReceived.length).toBe(before);
     const captured = pipeline.queues.messages(pipeline.queueNames.failedExecutions!).map((m) => JSON.parse(m.Body))
       .find((e) => JSON.parse(e.detail.input).id === "evt-not-json");
     expect(captured).toMatchObject({ source: "aws.states", "detail-type": "Step Functions Execution Status Change", detail: { status: "FAILED", stateMachineArn: pipeline.stateMachineArn } });

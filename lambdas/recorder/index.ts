@@ -79,9 +79,20 @@ async function recordMessage(input: unknown): Promise<DirectAnswer> {
       Item: { ...toItem(record) },
       // EventBridge delivers at least once and tasks are retried: the first write wins and a repeat changes nothing.
       ConditionExpression: "attribute_not_exists(messageId)",
+      // On a clash DynamoDB returns what is stored, so a repeat (same bytes) is told from a conflict (other bytes).
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     }));
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
+      const stored = error.Item?.event?.S;
+      if (stored === undefined) {
+        logger.error("the conditional put failed but DynamoDB returned no item to compare", { messageId });
+        return failureCause("DynamoDBError", `ConditionalCheckFailed without the stored item for ${record.messageId}: cannot tell a duplicate from a conflict`, messageId);
+      }
+      if (stored !== record.message) {
+        logger.error("another message is already recorded under this id", { messageId });
+        return failureCause("MessageConflict", `${record.messageId} is already recorded with another message (${Buffer.byteLength(stored, "utf8")} bytes stored, ${Buffer.byteLength(record.message, "utf8")} bytes received); nothing was overwritten`, messageId);
+      }
       duplicate = true;
     } else if (classifyFailure(error) === "transient") {
       logger.warn("could not store the message yet; the task will be retried", { messageId, reason: describeError(error) });

@@ -16,7 +16,7 @@ export interface MessageRecord {
   readonly createdAt: string;
   /** Epoch milliseconds of `createdAt`. */
   readonly createdAtMillis: number;
-  /** The message, parsed from `detail.message` by the state machine (States.StringToJson). */
+  /** The message, parsed from `detail.message` here (a JSON object or array). */
   readonly event: unknown;
   /** `detail.message` exactly as published: what is stored, so no number is rounded and no key reordered. */
   readonly message: string;
@@ -48,8 +48,11 @@ export interface FailureCause {
   readonly messageId?: string;
 }
 
-/** Permanent failures only: transient ones fail the invocation instead (see faults.ts). */
-export type RecorderErrorName = "InvalidRecord" | "DynamoDBError";
+/**
+ * Permanent failures only: transient ones fail the invocation instead (see faults.ts). MessageConflict: the table
+ * holds another message under the same id.
+ */
+export type RecorderErrorName = "InvalidRecord" | "DynamoDBError" | "MessageConflict";
 
 export class InvalidRecordError extends Error {
   constructor(message: string) {
@@ -65,8 +68,13 @@ const MAX_MESSAGE_ID_BYTES = 2048;
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).
  */
 export const MAX_ITEM_BYTES = 400 * 1024;
-/** ISO 8601 date-time with an explicit offset, as EventBridge writes `time`. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+/** RFC 3339 date-time with an explicit offset, as EventBridge writes `time`: its parts, checked one by one below. */
+const RFC3339_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
+/**
+ * How deep a message may nest (objects and arrays within each other). Deeper JSON is refused before it is
+ * parsed, so no message can exhaust the parser's stack; real messages nest a few levels.
+ */
+export const MAX_MESSAGE_DEPTH = 64;
 
 /** The task token, or undefined when the input carries none (then nothing can be answered). */
 export function taskTokenOf(input: unknown): string | undefined {
@@ -95,25 +103,24 @@ export function parseRecord(input: unknown): MessageRecord {
   if (Buffer.byteLength(messageId, "utf8") > MAX_MESSAGE_ID_BYTES) {
     throw new InvalidRecordError(`Record.messageId: longer than ${MAX_MESSAGE_ID_BYTES} bytes`);
   }
-  if (typeof createdAt !== "string" || !ISO_DATE_TIME.test(createdAt) || Number.isNaN(Date.parse(createdAt))) {
-    throw new InvalidRecordError(`Record.createdAt: ${JSON.stringify(createdAt ?? null)} is not an ISO 8601 date-time such as 2022-04-16T12:20:00Z`);
-  }
+  const createdAtMillis = epochMillisOf(createdAt);
+  if (typeof createdAt !== "string") throw new InvalidRecordError("Record.createdAt: not a string");
   const { message } = record as Record<string, unknown>;
   if (message !== undefined && typeof message !== "string") {
     throw new InvalidRecordError("Record.message: not a string (the raw detail.message)");
   }
-  // The EXPRESS workflow passes only the raw message: parsing it in the state machine could fail with
-  // States.Runtime, which no Catch sees; here a message that is not JSON is an InvalidRecord like any other.
-  if (event === undefined && typeof message === "string") {
-    return parseRecord({ Record: { ...(record as object), event: parseMessage(message) } });
+  // Both workflows pass only the raw message: parsing it in the state machine (States.StringToJson) would fail
+  // with States.Runtime, which no Catch sees, and carry the message twice; here a message that is not a JSON
+  // object or array is an InvalidRecord like any other.
+  if (event === undefined && message === undefined) {
+    throw new InvalidRecordError("Record.message: missing");
   }
-  if (event === undefined || event === null) {
-    throw new InvalidRecordError("Record.event: missing");
-  }
-  // An execution started by the previous definition (before Record.message existed) may still be running
-  // during a deploy: it is recorded as that definition recorded it, rather than failed.
-  const raw = message ?? JSON.stringify(event);
-  const parsed = { messageId, createdAt, createdAtMillis: Date.parse(createdAt), event, message: raw };
+  // An execution started by an earlier definition (Record.event, parsed by the state machine, with or without
+  // the raw message) may still be running during a deploy: it is recorded as that definition recorded it.
+  const raw = typeof message === "string" ? message : JSON.stringify(event);
+  const parsedEvent = typeof message === "string" ? parseMessage(message) : event;
+  if (parsedEvent === null || typeof parsedEvent !== "object") throw new InvalidRecordError("Record.event: missing or not a JSON object or array");
+  const parsed = { messageId, createdAt, createdAtMillis, event: parsedEvent, message: raw };
   const size = itemBytes(toItem(parsed));
   if (size > MAX_ITEM_BYTES) {
     throw new InvalidRecordError(`Record.message: the item would be ${size} bytes, above DynamoDB's ${MAX_ITEM_BYTES}-byte item limit`);
@@ -121,15 +128,62 @@ export function parseRecord(input: unknown): MessageRecord {
   return parsed;
 }
 
+/** A message is a JSON object or array of at most MAX_MESSAGE_DEPTH levels; anything else is an InvalidRecord. */
 function parseMessage(message: string): unknown {
+  const depth = nestingDepth(message);
+  if (depth > MAX_MESSAGE_DEPTH) throw new InvalidRecordError(`Record.message: nests ${depth} levels deep, more than ${MAX_MESSAGE_DEPTH}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(message);
   } catch {
     throw new InvalidRecordError("Record.message: not JSON");
   }
-  if (parsed === null) throw new InvalidRecordError("Record.message: JSON null, nothing to record");
+  if (parsed === null || typeof parsed !== "object") {
+    throw new InvalidRecordError(`Record.message: a JSON ${parsed === null ? "null" : typeof parsed}, not an object or array`);
+  }
   return parsed;
+}
+
+/** The deepest nesting of brackets outside strings: one pass over the text, no recursion. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) deepest = Math.max(deepest, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Epoch milliseconds of an RFC 3339 date-time, or an InvalidRecord: the date must exist (2022-02-30 is refused,
+ * not rolled over to March as Date.parse does), hours 00-23, minutes and seconds 00-59 (a leap second, :60,
+ * cannot be stored as epoch milliseconds and is refused), an offset of at most 23:59. Fractional seconds past
+ * the millisecond are truncated; an offset is applied, so the same instant always gives the same number.
+ */
+export function epochMillisOf(createdAt: unknown): number {
+  const refuse = (why: string) => new InvalidRecordError(`Record.createdAt: ${JSON.stringify(createdAt ?? null)} ${why}`);
+  const parts = typeof createdAt === "string" ? RFC3339_DATE_TIME.exec(createdAt) : null;
+  if (!parts) throw refuse("is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z");
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number);
+  const fraction = parts[7] ? Math.floor(Number(`0${parts[7]}`) * 1000) : 0;
+  const offsetMinutes = parts[8] === "Z" ? 0 : (parts[9] === "-" ? -1 : 1) * (Number(parts[10]) * 60 + Number(parts[11]));
+  if (hour > 23 || minute > 59 || second > 59) throw refuse("is not a time of day (a leap second cannot be stored)");
+  if (Number(parts[10] ?? 0) > 23 || Number(parts[11] ?? 0) > 59) throw refuse("has an offset beyond 23:59");
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (month < 1 || month > 12 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    throw refuse("is not a date that exists");
+  }
+  date.setUTCHours(hour, minute, second, fraction);
+  return date.getTime() - offsetMinutes * 60_000;
 }
 
 /** The size DynamoDB counts for an item: UTF-8 bytes of attribute names and values (a number as its text, an upper bound). */

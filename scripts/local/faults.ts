@@ -1,4 +1,4 @@
-import { createServer, request, Server } from "node:http";
+import { createServer, IncomingMessage, request, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { LambdaUnknownError } from "./lambda-service";
 
@@ -23,14 +23,16 @@ export type FaultKind =
   /** The rule target cannot start the execution (EventBridge retries, then dead-letters). */
   | "failStartExecution"
   /** PutEvents rejects the entry with ThrottlingException (FailedEntryCount 1); keyed "*": the event has no id yet. */
-  | "throttlePutEvents";
+  | "throttlePutEvents"
+  /** A DynamoDB request answered with InternalServerError (HTTP 500, retryable): a PutItem of the message, or ("*") any request. */
+  | "failDynamoDB";
 
-export const FAULT_KINDS: readonly FaultKind[] = ["throttlePutItem", "crashAfterWrite", "failSendTaskSuccess", "recorderCrash", "failStartExecution", "throttlePutEvents"];
+export const FAULT_KINDS: readonly FaultKind[] = ["throttlePutItem", "crashAfterWrite", "failSendTaskSuccess", "recorderCrash", "failStartExecution", "throttlePutEvents", "failDynamoDB"];
 
 export class FaultPlan {
   private readonly remaining = new Map<string, number>();
   /** How many faults of each kind were injected. */
-  readonly injected: Record<FaultKind, number> = { throttlePutItem: 0, crashAfterWrite: 0, failSendTaskSuccess: 0, recorderCrash: 0, failStartExecution: 0, throttlePutEvents: 0 };
+  readonly injected: Record<FaultKind, number> = { throttlePutItem: 0, crashAfterWrite: 0, failSendTaskSuccess: 0, recorderCrash: 0, failStartExecution: 0, throttlePutEvents: 0, failDynamoDB: 0 };
 
   /** The next `count` occasions of `kind` for this message fail (Infinity: every one). */
   add(kind: FaultKind, messageId: string, count: number): void {
@@ -89,6 +91,11 @@ export class DynamoDBFaultProxy {
           }));
           return;
         }
+        if (faults.take("failDynamoDB", messageId) || faults.take("failDynamoDB", "*")) {
+          res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+          res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected transient failure" }));
+          return;
+        }
         const crash = faults.take("crashAfterWrite", messageId);
         const upstream = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
           if (crash) {
@@ -96,6 +103,14 @@ export class DynamoDBFaultProxy {
             answer.on("end", () => {
               proxy!.onCrash(messageId!);
               res.destroy();
+            });
+            return;
+          }
+          if (answer.statusCode === 400 && wantsOldItem(body)) {
+            // dynalite ignores ReturnValuesOnConditionCheckFailure; DynamoDB returns the stored item with the error.
+            void withStoredItem(answer, body, { hostname, port: Number(port), headers: req.headers }).then(([status, headers, text]) => {
+              res.writeHead(status, headers);
+              res.end(text);
             });
             return;
           }
@@ -114,6 +129,46 @@ export class DynamoDBFaultProxy {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function wantsOldItem(body: Buffer): boolean {
+  try {
+    return (JSON.parse(body.toString("utf8")) as { ReturnValuesOnConditionCheckFailure?: string }).ReturnValuesOnConditionCheckFailure === "ALL_OLD";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A ConditionalCheckFailedException of a PutItem that asked for ALL_OLD, completed with the stored item as
+ * DynamoDB answers it (`Item` beside `__type` and `message`), read from dynalite with a consistent GetItem.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
+ */
+async function withStoredItem(answer: IncomingMessage, putBody: Buffer, upstream: { hostname: string; port: number; headers: IncomingMessage["headers"] }): Promise<[number, IncomingMessage["headers"], string]> {
+  const text = await readAll(answer);
+  const error = JSON.parse(text) as { __type?: string };
+  if (!String(error.__type).endsWith("ConditionalCheckFailedException")) return [400, answer.headers, text];
+  const put = JSON.parse(putBody.toString("utf8")) as { TableName: string; Item: Record<string, unknown> };
+  const key = Object.fromEntries(Object.entries(put.Item).filter(([name]) => name === "messageId"));
+  const get = JSON.stringify({ TableName: put.TableName, Key: key, ConsistentRead: true });
+  const stored = await new Promise<string>((resolve, reject) => {
+    const headers = { ...upstream.headers, "x-amz-target": "DynamoDB_20120810.GetItem", "content-length": String(Buffer.byteLength(get)) };
+    const call = request({ hostname: upstream.hostname, port: upstream.port, path: "/", method: "POST", headers }, (reply) => readAll(reply).then(resolve, reject));
+    call.on("error", reject);
+    call.end(get);
+  });
+  const item = (JSON.parse(stored) as { Item?: unknown }).Item;
+  const body = JSON.stringify({ ...error, ...(item ? { Item: item } : {}) });
+  return [400, { ...answer.headers, "content-length": String(Buffer.byteLength(body)) }, body];
+}
+
+function readAll(stream: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    stream.on("error", reject);
+  });
 }
 
 function putItemKey(body: Buffer, keys: FaultKeys): string | undefined {
