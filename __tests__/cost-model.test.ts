@@ -27,12 +27,12 @@ const prices: Prices = {
 };
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
-  includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 12,
+  includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 14,
   customerManagedKeys: 1, keyUsers: 9, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
   lambdaLogLinesPerInvocation: 1,
 };
 /** The same stack synthesized with workflowType express: a guard Choice and a Pass more on the success path; its defaults log ERROR, trace nothing, and keep the recorder at WARN. */
-const expressFacts: DesignFacts = { ...facts, stateTransitionsPerExecution: 5, logLevel: "ERROR", tracing: false, lambdaLogLinesPerInvocation: 0 };
+const expressFacts: DesignFacts = { ...facts, alarms: 12, stateTransitionsPerExecution: 5, logLevel: "ERROR", tracing: false, lambdaLogLinesPerInvocation: 0 };
 /** What npm run cost hands factsByWorkflowType: a folder holding the first environment's synthesized stack. */
 const synthesizeToDir = (env: NodeJS.ProcessEnv): string => {
   const dir = temporaryDirectory("cost-facts");
@@ -72,10 +72,10 @@ describe("cost model", () => {
     expect(total(expressSyncCost(1e6, facts, prices))).toBeLessThan(total(standardCallbackCost(1e6, facts, prices)));
   });
 
-  test("cost scales linearly with volume, apart from the fixed alarms ($1.20 for 12), the key and X-Ray's sampling", () => {
+  test("cost scales linearly with volume, apart from the fixed alarms ($1.40 for 14), the key and X-Ray's sampling", () => {
     const untraced = { ...facts, tracing: false };
-    const variable = (events: number) => total(standardCallbackCost(events, untraced, prices)) - 1.2 - kmsMonthlyCost(facts, prices);
-    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(1.2, 6);
+    const variable = (events: number) => total(standardCallbackCost(events, untraced, prices)) - 1.4 - kmsMonthlyCost(facts, prices);
+    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch alarms (fixed)")).toBeCloseTo(1.4, 6);
     expect(variable(1e8)).toBeCloseTo(100 * variable(1e6), 4);
   });
 

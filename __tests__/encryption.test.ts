@@ -107,7 +107,7 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { ArnEquals: { "aws:SourceArn": [arn("events", "rule/MessageRecorder-dev-failed"), arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev")] } },
+      Condition: { ArnEquals: { "aws:SourceArn": [arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev"), arn("events", "rule/MessageRecorder-dev-failed")] } },
     });
   });
 

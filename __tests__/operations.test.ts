@@ -5,8 +5,9 @@ import { onlyResource, ref, resourcesOf, synthPipeline } from "./support/synth";
 const tf = synthPipeline();
 const topic = onlyResource(tf, "aws_sns_topic");
 const alarms = Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm")) as Array<Record<string, any>>;
+/** The one alarm on a metric; the capture rule's own two EventBridge alarms are told apart by their names. */
 const alarm = (metric: string) => {
-  const found = alarms.filter((a) => a.metric_name === metric);
+  const found = alarms.filter((a) => a.metric_name === metric && !String(a.alarm_name).includes("-capture-"));
   expect(found).toHaveLength(1);
   return found[0];
 };
@@ -46,6 +47,20 @@ describe("alarms", () => {
       comparison_operator: "GreaterThanThreshold", dimensions: { QueueName: ref("aws_sqs_queue", queueId, "name") },
       alarm_actions: [ref("aws_sns_topic", topic.name, "arn")],
     });
+  });
+
+  test("the capture rule has its own alarms: a failure not written to the failed-executions queue, and not even to the DLQ", () => {
+    const [ruleId] = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule")).filter((name) => name.startsWith("failed-executions_rule_"));
+    const capture = alarms.filter((a) => String(a.alarm_name).includes("-capture-"));
+    expect(capture.map((a) => [a.alarm_name, a.metric_name]).sort()).toEqual([
+      ["message-recorder-dev-capture-dlq-failures", "InvocationsFailedToBeSentToDLQ"],
+      ["message-recorder-dev-capture-failed-invocations", "FailedInvocations"],
+    ]);
+    for (const a of capture) expect(a.dimensions).toEqual({ EventBusName: "default", RuleName: ref("aws_cloudwatch_event_rule", ruleId, "name") });
+  });
+
+  test("every rule target has a dead-letter queue", () => {
+    for (const target of Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"))) expect(target.dead_letter_config).toEqual({ arn: expect.stringMatching(/^\$\{aws_sqs_queue\./) });
   });
 
   test("an age alarm pages four days before SQS would delete the message", () => {

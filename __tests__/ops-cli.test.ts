@@ -119,7 +119,7 @@ describe("npm run redrive", () => {
     const result = await redriveCli("--outputs", outputsFile);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split("\n").at(-1)).toBe("recorded 1, already recorded 0, kept 0");
+    expect(result.stdout.trim().split("\n").at(-1)).toBe("recorded 1, already recorded 0, kept 0 message(s)");
     expect(await pipeline.storedItem("cli-1")).toBeDefined();
     expect(pipeline.queues.messages(pipeline.queueNames.deadLetter!)).toEqual([]);
   });
@@ -128,7 +128,7 @@ describe("npm run redrive", () => {
     pipeline.queues.send(pipeline.queueNames.deadLetter!, "not an event");
     const result = await redriveCli("--outputs", outputsFile, "--source", "dlq");
     expect(result.status).toBe(1);
-    expect(result.stdout).toContain("recorded 0, already recorded 0, kept 1 (1 × the body is not JSON)");
+    expect(result.stdout).toContain("recorded 0, already recorded 0, kept 1 message(s) (1 × the body is not JSON)");
   });
 
   test.each([

@@ -94,11 +94,13 @@ describe("pipeline stack", () => {
     expect(queue.body.message_retention_seconds).toBe(1209600);
   });
 
-  test("the DLQ policy only admits this rule", () => {
+  test("the DLQ policy only admits the two rules it serves: this rule and the capture of failed executions", () => {
     const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue_policy");
     expect(policy.body.queue_url).toBe(ref("aws_sqs_queue", queue.name, "url"));
     const statements = (JSON.parse(policy.body.policy).Statement as Statement[]).filter((s) => s.Effect === "Allow");
-    expect(statements).toHaveLength(1);
+    const captureRule = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule")).find((name) => name.startsWith("failed-executions_rule_"))!;
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toMatchObject({ Sid: "AcceptUndeliveredEventsFromTheRule2", Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule, "arn") } } });
     expect(statements[0]).toMatchObject({
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },

@@ -5,7 +5,7 @@ import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { LOCAL_AWS } from "../scripts/local/dynamodb";
 import { FaultPlan } from "../scripts/local/faults";
 import { LocalPipeline } from "../scripts/local/pipeline";
-import { executionName, redrive, RedriveOptions, RedriveSource } from "../scripts/ops/redrive-core";
+import { executionName, formatSummary, redrive, RedriveOptions, RedriveSource } from "../scripts/ops/redrive-core";
 import { synthAppToDisk } from "./support/synth";
 
 /**
@@ -80,13 +80,43 @@ describe("redrive", () => {
     expect(pipeline.queues.messages(failed)).toEqual([]);
   });
 
-  test("a message whose event fails again stays in its queue, and the summary says why", async () => {
+  test("an invalid record is kept with the recorder's reason and never run again: a redrive cannot cure it", async () => {
     await pipeline.publish(event("r-invalid", { time: "yesterday" }));
+    const before = (await executionNames()).length;
     const summary = await redrive(options());
-    expect(summary).toMatchObject({ recorded: 0, kept: 1, keptReasons: { "redrive ended FAILED (InvalidRecord)": 1 } });
-    // One message per event stays: the capture of the failed redrive itself is removed as a copy.
+    expect(summary).toMatchObject({ recorded: 0, kept: 1, keptReasons: { "InvalidRecord, not redriven: Record.createdAt: \"yesterday\" is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z": 1 } });
+    expect((await executionNames()).length).toBe(before);
     expect(pipeline.queues.messages(failed)).toHaveLength(1);
     expect(await pipeline.storedItem("r-invalid")).toBeUndefined();
+  });
+
+  test("a conflict (another message under a recorded id) is kept with its reason, and the stored message stays", async () => {
+    await pipeline.publish(event("r-conflict"));
+    await pipeline.publish(event("r-conflict", { detail: { message: "{\"hello\":\"someone else\"}" } }));
+    const summary = await redrive(options());
+    expect(summary).toMatchObject({ recorded: 0, alreadyRecorded: 0, kept: 1 });
+    expect(Object.keys(summary.keptReasons)).toEqual([expect.stringMatching(/^MessageConflict, not redriven: r-conflict is already recorded with another message/)]);
+    expect(JSON.stringify(await pipeline.storedItem("r-conflict"))).toContain("redrive");
+  });
+
+  test("a source that cannot be read is reported on its own line, not counted as a kept message", async () => {
+    pipeline.queues.send(dlq, JSON.stringify(event("r-reachable")));
+    const summary = await redrive(options({ target: { ...options().target, failedExecutionsQueueUrl: `${pipeline.queues.endpoint}/000000000000/no-such-queue` } }));
+    expect(summary).toMatchObject({ recorded: 1, kept: 0, unreachable: [expect.stringMatching(/^failed queue: .*no queue no-such-queue/)] });
+    expect(formatSummary(summary, false)).toMatch(/^recorded 1, already recorded 0, kept 0 message\(s\)\nunreachable: failed queue: /);
+  });
+
+  test("a dead-lettered event over Step Functions' input limit is kept as one that can never start", async () => {
+    const big = event("r-too-big", { detail: { message: JSON.stringify({ text: "x".repeat(262_144) }) } });
+    pipeline.queues.declare(dlq, 1_048_576);
+    try {
+      await pipeline.putEvent(big);
+      expect(pipeline.queues.messages(dlq).map((m) => m.attributes.ERROR_MESSAGE)).toEqual([expect.stringMatching(/^1 validation error detected: Value at 'input'/)]);
+      const summary = await redrive(options());
+      expect(Object.keys(summary.keptReasons)).toEqual([expect.stringMatching(/^the event is over Step Functions' 256 KiB input and can never start an execution/)]);
+    } finally {
+      pipeline.queues.declare(dlq, 262_144);
+    }
   });
 
   test("an event the table already holds is not started again, and its message is deleted", async () => {
@@ -96,6 +126,20 @@ describe("redrive", () => {
     expect(await redrive(options())).toMatchObject({ recorded: 0, alreadyRecorded: 1, kept: 0 });
     expect((await executionNames()).length).toBe(before);
     expect(pipeline.queues.messages(dlq)).toEqual([]);
+  });
+
+  test("there is no cap on attempts: after ten failed redrives of an event, the eleventh records it once the fault is fixed", async () => {
+    pipeline.faults.add("recorderCrash", "r-many", Number.POSITIVE_INFINITY);
+    await pipeline.publish(event("r-many"));
+    for (let run = 0; run < 10; run++) {
+      pipeline.queues.expireVisibility(failed);
+      expect(await redrive(options())).toMatchObject({ recorded: 0, kept: 1 });
+    }
+    pipeline.faults.add("recorderCrash", "r-many", 0);
+    pipeline.queues.expireVisibility(failed);
+    expect(await redrive(options())).toMatchObject({ recorded: 1, kept: 0 });
+    expect(await executionNames()).toContain(`${executionName("r-many")}-11`);
+    expect(pipeline.queues.messages(failed)).toEqual([]);
   });
 
   test("a name already taken by a failed redrive is resolved by looking at it and the table: the next attempt gets the next name", async () => {
@@ -138,6 +182,19 @@ describe("redrive", () => {
     expect(log).toContain(`dlq message ${pipeline.queues.messages(dlq)[0].MessageId}: would redrive event r-dry as ${executionName("r-dry")}`);
   });
 
+  test("--dry-run lists every kept message, not only the first ten, and leaves them all visible to other readers", async () => {
+    for (let i = 0; i < 25; i++) pipeline.queues.send(dlq, JSON.stringify(event(`r-list-${i}`)));
+    expect(await redrive(options({ dryRun: true }))).toMatchObject({ wouldRedrive: 25 });
+    expect(log.filter((line) => line.includes("would redrive event r-list-"))).toHaveLength(25);
+    expect(pipeline.queues.messages(dlq).every((m) => m.invisibleUntil <= Date.now())).toBe(true);
+  });
+
+  test("--max bounds a run and says how many messages wait for the next one", async () => {
+    for (let i = 0; i < 5; i++) pipeline.queues.send(dlq, JSON.stringify(event(`r-max-${i}`)));
+    expect(await redrive(options({ maxItems: 3 }))).toMatchObject({ recorded: 3 });
+    expect(log).toContain("dlq queue: --max 3 reached; about 2 more message(s) wait for the next run");
+  });
+
   test("the execution history is the authority: a failure whose status-change event was lost is found and recorded once", async () => {
     const since = new Date();
     pipeline.faults.add("recorderCrash", "r-history", 8);
@@ -155,9 +212,9 @@ describe("redrive", () => {
 });
 
 describe("execution names", () => {
-  test("are valid: letters, digits, '-' and '_', at most 80 characters even with an attempt suffix", () => {
+  test("are valid: letters, digits, '-' and '_', at most 80 characters even with an attempt suffix of 14 digits", () => {
     for (const id of ["cdd51245-987a-b3c7-eecf-6d6d63046073", "a b/c", "x".repeat(300), "é😀"]) {
-      expect(`${executionName(id)}-9`).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+      expect(`${executionName(id)}-${"9".repeat(14)}`).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     }
   });
 

@@ -81,9 +81,8 @@ export class PipelineStack extends TerraformStack {
       ...(config.logLevel ? { logLevel: config.logLevel } : {}),
     });
     if (config.workflowType === "STANDARD") {
-      // The callback: only a STANDARD workflow's recorder answers task tokens; Express status changes do not exist.
+      // The callback: only a STANDARD workflow's recorder answers task tokens.
       workflow.grantTaskResponse(recorder.role);
-      failedExecutions.captureStatusChangesOf(workflow.stateMachineArn, `${config.stateMachineName}-failed`);
     }
 
     // Ingress: the bus, the rule on `source`, and its target with retries and a dead-letter queue. The "ingress"
@@ -115,6 +114,11 @@ export class PipelineStack extends TerraformStack {
     // Where these two lived before the event constructs existed: moved, not replaced, for a deployed stack.
     target.moveFromId("aws_cloudwatch_event_target.ingress_target_F16B49E0");
     deadLetterQueue.policy.moveFromId("aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA");
+    if (config.workflowType === "STANDARD") {
+      // Express status changes do not exist. What EventBridge cannot write to the failed-executions queue goes to
+      // the dead-letter queue, which redrive reads with the same rules.
+      failedExecutions.captureStatusChangesOf(workflow.stateMachineArn, `${config.stateMachineName}-failed`, deadLetterQueue);
+    }
 
     const api = new IngestionApi(this, "api", {
       apiName: `${id}-messages`,
@@ -142,6 +146,10 @@ export class PipelineStack extends TerraformStack {
       { id: "recorder-throttles", description: "The recorder was throttled; Step Functions retries, but check concurrency", metric: recorder.metricThrottles() },
       { id: "rule-failed-invocations", description: "The rule could not start the state machine (after retries the event goes to the DLQ)", metric: rule.metricFailedInvocations() },
       { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", metric: rule.metricInvocationsFailedToBeSentToDlq() },
+      ...(failedExecutions.rule ? [
+        { id: "capture-failed-invocations", description: "A failed execution could not be written to the failed-executions queue; after retries it goes to the dead-letter queue", metric: failedExecutions.rule.metricFailedInvocations() },
+        { id: "capture-dlq-failures", description: "A failed execution could not be written to either queue: only the execution history keeps it (redrive --source executions)", metric: failedExecutions.rule.metricInvocationsFailedToBeSentToDlq() },
+      ] : []),
     ].forEach((alarm) => alarms.addAlarm(alarm));
 
     // What `npm run send`, `redrive` and `verify` call, on this environment's resources only: attach it to operators.

@@ -52,7 +52,8 @@ function cliConfig(): string | undefined {
   return cliConfigFile;
 }
 
-function terraformEnv(): NodeJS.ProcessEnv {
+/** The environment every Terraform command of the tests runs with (exported for the tiers that start Terraform asynchronously). */
+export function terraformEnv(): NodeJS.ProcessEnv {
   const config = cliConfig();
   // GOGC=400: the AWS provider builds its whole schema (about 1,500 resource types) in every process Terraform
   // starts, three per plan; fewer garbage collections during that cut the tier's CPU by about a third (measured
@@ -176,7 +177,7 @@ export interface PlanResult {
  */
 const sharedInits = new Map<string, { dataDir: string; lockFile: string }>();
 
-function sharedInit(workdir: string): { dataDir: string; lockFile: string } {
+export function sharedInit(workdir: string): { dataDir: string; lockFile: string } {
   const config = JSON.parse(readFileSync(path.join(workdir, "cdk.tf.json"), "utf8")) as { terraform?: { required_providers?: unknown } };
   const requirements = config.terraform?.required_providers ?? {};
   const key = JSON.stringify(requirements);

@@ -1,8 +1,8 @@
 import { matchesPattern } from "./event-pattern";
 import { FaultPlan } from "./faults";
-import { LocalQueues } from "./queues";
+import { LocalQueues, MessageTooLong } from "./queues";
 import { StackReferences } from "./stack-json";
-import type { ExecutionResult } from "./state-machine";
+import { ExecutionResult, InputTooLarge } from "./state-machine";
 
 /**
  * EventBridge, offline: every rule of the stack (its bus, pattern and targets), and delivery as the service does
@@ -34,6 +34,8 @@ export interface TargetDelivery {
   readonly execution?: ExecutionResult;
   /** The target could not start the execution within its retries: the event is in its DLQ. */
   readonly deadLettered?: boolean;
+  /** Not even the dead-letter queue could take it (over its maximum message size): lost, unless archived. */
+  readonly deadLetterFailed?: boolean;
 }
 
 export const DEFAULT_BUS = "default";
@@ -76,6 +78,9 @@ export interface EventRouterProps {
 }
 
 export class EventRouter {
+  /** Events EventBridge could not even write to a dead-letter queue (the InvocationsFailedToBeSentToDLQ metric): lost. */
+  readonly failedToDeadLetter: Array<{ readonly ruleArn: string; readonly eventId: string }> = [];
+
   constructor(private readonly props: EventRouterProps) {}
 
   get rules(): readonly LocalRule[] {
@@ -91,21 +96,46 @@ export class EventRouter {
   private async deliver(rule: LocalRule, target: LocalTarget, event: unknown): Promise<TargetDelivery> {
     const { queues, faults } = this.props;
     if (target.kind === "queue") {
-      queues.send(queueNameOf(target.arn), JSON.stringify(event));
+      try {
+        queues.send(queueNameOf(target.arn), JSON.stringify(event));
+      } catch (error) {
+        if (!(error instanceof MessageTooLong)) throw error;
+        return this.deadLetter(rule, target, event, error.message);
+      }
       return { ruleArn: rule.arn, target };
     }
     const eventId = (event as { id?: unknown }).id;
     const id = typeof eventId === "string" ? eventId : undefined;
+    let errorMessage = "Rate exceeded (injected)";
     for (let attempt = 0; attempt <= target.retryAttempts; attempt++) {
-      if (!faults.take("failStartExecution", id)) {
+      if (faults.take("failStartExecution", id)) continue;
+      try {
         return { ruleArn: rule.arn, target, execution: await this.props.startExecution(target.arn, JSON.stringify(event)) };
+      } catch (error) {
+        // A refusal of the input (over 256 KiB) is a client error: EventBridge does not retry it.
+        if (!(error instanceof InputTooLarge)) throw error;
+        errorMessage = error.message;
+        break;
       }
     }
+    return this.deadLetter(rule, target, event, errorMessage);
+  }
+
+  /**
+   * What EventBridge writes to a target's DLQ: the event, and attributes naming the rule, target and error. An
+   * event the queue cannot take (over its maximum message size) is lost: InvocationsFailedToBeSentToDLQ.
+   */
+  private deadLetter(rule: LocalRule, target: LocalTarget, event: unknown, errorMessage: string): TargetDelivery {
     if (!target.deadLetterQueue) return { ruleArn: rule.arn, target };
-    // What EventBridge writes to a target's DLQ: the event, and attributes naming the rule, target and error.
-    queues.send(target.deadLetterQueue, JSON.stringify(event), {
-      RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: "SDK_CLIENT_ERROR", ERROR_MESSAGE: "Rate exceeded (injected)",
-    });
+    try {
+      this.props.queues.send(target.deadLetterQueue, JSON.stringify(event), {
+        RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: "SDK_CLIENT_ERROR", ERROR_MESSAGE: errorMessage,
+      });
+    } catch (error) {
+      if (!(error instanceof MessageTooLong)) throw error;
+      this.failedToDeadLetter.push({ ruleArn: rule.arn, eventId: String((event as { id?: unknown }).id) });
+      return { ruleArn: rule.arn, target, deadLetterFailed: true };
+    }
     return { ruleArn: rule.arn, target, deadLettered: true };
   }
 }

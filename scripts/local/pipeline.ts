@@ -13,6 +13,7 @@ import { LOCAL_ACCOUNT, readStack, StackReferences } from "./stack-json";
 import { ExecutionRecord, ExecutionResult, LocalStateMachine } from "./state-machine";
 import { TaskCallbackEndpoint } from "./task-callbacks";
 import { LocalAwsEndpoints } from "./aws-endpoints";
+import { AWS_LIMITS, putEventsEntryBytes } from "./aws-limits";
 
 export type { ExecutionEvent, ExecutionResult, ExecutionStatus } from "./state-machine";
 export type { TargetDelivery } from "./event-bus";
@@ -199,7 +200,9 @@ export class LocalPipeline {
       if (type !== "aws_sqs_queue" || (attribute !== "url" && attribute !== "id")) return undefined;
       return queues.url(refs.resolve(String(stack.resource.aws_sqs_queue?.[name]?.name)));
     });
-    for (const [, queue] of refs.resources("aws_sqs_queue")) queues.declare(refs.resolve(String(queue.name)));
+    for (const [, queue] of refs.resources("aws_sqs_queue")) {
+      queues.declare(refs.resolve(String(queue.name)), typeof queue.max_message_size === "number" ? queue.max_message_size : undefined);
+    }
     const faults = options.faults ?? new FaultPlan();
     const faultKeys = options.faultKeys ?? RECORDER_FAULT_KEYS;
     const dynamodb = await startDynamoDB();
@@ -302,6 +305,11 @@ export class LocalPipeline {
     return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value }]));
   }
 
+  /** Events EventBridge could not even write to a dead-letter queue (InvocationsFailedToBeSentToDLQ): lost, unless archived. */
+  get failedToDeadLetter() {
+    return this.router.failedToDeadLetter;
+  }
+
   /** Every SendTaskSuccess/SendTaskFailure the functions sent. */
   get callbacksReceived() {
     return this.callbacks.received;
@@ -385,7 +393,8 @@ export class LocalPipeline {
       const entries = (body.Entries ?? []) as Array<Record<string, string>>;
       const results: unknown[] = [];
       for (const entry of entries) {
-        const [, response, event] = this.putEvents({ Entries: [entry] });
+        const [status, response, event] = this.putEvents({ Entries: [entry] });
+        if (status !== 200) return [status, response];
         results.push((response as { Entries: unknown[] }).Entries[0]);
         // PutEvents answers once the event is accepted; the rules deliver it afterwards.
         if (event) void this.publish(event, String(entry.EventBusName ?? DEFAULT_BUS).split("/").pop()).catch(() => undefined);
@@ -453,6 +462,10 @@ export class LocalPipeline {
 
   private putEvents(request: { Entries: Array<Record<string, string>> }): [number, unknown, { id: string } | undefined] {
     const [entry] = request.Entries;
+    const bytes = putEventsEntryBytes(entry);
+    if (bytes > AWS_LIMITS.putEventsEntryBytes) {
+      return [400, { __type: "ValidationException", message: `Total size of the entries in the request is over the limit (entry of ${bytes} bytes, at most ${AWS_LIMITS.putEventsEntryBytes}).` }, undefined];
+    }
     if (this.faults.take("throttlePutEvents", "*")) {
       return [200, { FailedEntryCount: 1, Entries: [{ ErrorCode: "ThrottlingException", ErrorMessage: "Rate exceeded (injected)" }] }, undefined];
     }

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { AWS_LIMITS } from "./aws-limits";
 
 /**
  * In-memory SQS queues, served over the AWS JSON protocol that @aws-sdk/client-sqs speaks (SendMessage,
- * ReceiveMessage, DeleteMessage, GetQueueUrl, GetQueueAttributes), so the real redrive code reads them with the real SDK.
+ * ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueUrl, GetQueueAttributes), so the real redrive code reads them with the real SDK.
  * Visibility timeouts are honoured; nothing expires.
  */
 export interface LocalMessage {
@@ -23,9 +24,15 @@ export class LocalQueues {
   private server?: Server;
   private endpointUrl?: string;
 
-  /** Declares a queue; its URL is `<endpoint>/<account>/<name>` once the endpoint is started. */
-  declare(name: string): void {
+  private readonly maximumMessageBytes = new Map<string, number>();
+
+  /**
+   * Declares a queue; its URL is `<endpoint>/<account>/<name>` once the endpoint is started.
+   * @param maximumMessageBytes the queue's MaximumMessageSize (@default SQS's default, 262,144)
+   */
+  declare(name: string, maximumMessageBytes?: number): void {
     if (!this.queues.has(name)) this.queues.set(name, []);
+    if (maximumMessageBytes !== undefined) this.maximumMessageBytes.set(name, maximumMessageBytes);
   }
 
   get names(): string[] {
@@ -42,7 +49,11 @@ export class LocalQueues {
     this.queue(name).length = 0;
   }
 
+  /** Sends a message; throws MessageTooLong over the queue's maximum message size, as SQS refuses it. */
   send(name: string, body: string, attributes: Record<string, string> = {}): string {
+    const bytes = Buffer.byteLength(body, "utf8") + Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key + value + "String", "utf8"), 0);
+    const limit = this.maximumMessageBytes.get(name) ?? AWS_LIMITS.sqsDefaultMaximumMessageBytes;
+    if (bytes > limit) throw new MessageTooLong(bytes, limit);
     const id = randomUUID();
     this.queue(name).push({ MessageId: id, Body: body, attributes, invisibleUntil: 0, receiveCount: 0 });
     return id;
@@ -93,7 +104,12 @@ export class LocalQueues {
         case "GetQueueUrl":
           return reply(res, 200, { QueueUrl: this.url(name) });
         case "SendMessage":
-          return reply(res, 200, { MessageId: this.send(name, body.MessageBody), MD5OfMessageBody: md5(body.MessageBody) });
+          try {
+            return reply(res, 200, { MessageId: this.send(name, body.MessageBody), MD5OfMessageBody: md5(body.MessageBody) });
+          } catch (error) {
+            if (!(error instanceof MessageTooLong)) throw error;
+            return reply(res, 400, { __type: "com.amazonaws.sqs#InvalidParameterValue", message: error.message });
+          }
         case "ReceiveMessage": {
           const now = Date.now();
           const visible = queue.filter((m) => m.invisibleUntil <= now).slice(0, body.MaxNumberOfMessages ?? 1);
@@ -119,6 +135,12 @@ export class LocalQueues {
           queue.splice(index, 1);
           return reply(res, 200, {});
         }
+        case "ChangeMessageVisibility": {
+          const message = queue.find((m) => m.receiptHandle === body.ReceiptHandle);
+          if (!message) return reply(res, 400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
+          message.invisibleUntil = Date.now() + Number(body.VisibilityTimeout ?? 0) * 1000;
+          return reply(res, 200, {});
+        }
         case "GetQueueAttributes": {
           const now = Date.now();
           const visible = queue.filter((m) => m.invisibleUntil <= now).length;
@@ -138,4 +160,12 @@ function md5(text: string): string {
 export function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
   res.end(JSON.stringify(body));
+}
+
+/** SendMessage's refusal of a message over the queue's maximum size (InvalidParameterValue). */
+export class MessageTooLong extends Error {
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(`One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes (got ${bytes}).`);
+    this.name = "InvalidParameterValue";
+  }
 }

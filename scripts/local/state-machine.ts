@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AWS_LIMITS, DataLimitExceeded, executionNameProblem, putEventsEntryBytes, utf8Bytes } from "./aws-limits";
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
 import { TaskCallbackEndpoint, TaskFailedError } from "./task-callbacks";
@@ -110,8 +111,13 @@ export class LocalStateMachine {
     return [...this.executions.values()];
   }
 
-  /** Starts an execution; the name must be new (see startExecution for the service's rules). */
+  /**
+   * Starts an execution; the name must be new (see startExecution for the service's rules). Throws
+   * InputTooLarge for an input over Step Functions' 256 KiB, which StartExecution refuses.
+   */
   start(input: string, name: string = randomUUID()): ExecutionRecord {
+    const bytes = utf8Bytes(input);
+    if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes) throw new InputTooLarge(bytes);
     const executionArn = `${this.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     const record: ExecutionRecord = {
       executionArn, name, input, startDate: Date.now(), status: "RUNNING",
@@ -132,6 +138,8 @@ export class LocalStateMachine {
    */
   async startSyncExecution(body: Record<string, any>): Promise<[number, unknown]> {
     if (this.props.type !== "EXPRESS") return [400, { __type: "StateMachineTypeNotSupported", message: "This operation is only supported by EXPRESS state machines" }];
+    const refused = this.refusal(body);
+    if (refused) return refused;
     const record = this.start(String(body.input ?? "{}"), String(body.name ?? randomUUID()));
     const result = await record.done;
     return [200, {
@@ -144,6 +152,8 @@ export class LocalStateMachine {
 
   /** StartExecution as the service answers it: STANDARD refuses a name in use, EXPRESS does not check names. */
   startExecution(body: Record<string, any>): [number, unknown] {
+    const refused = this.refusal(body);
+    if (refused) return refused;
     if (this.props.type === "EXPRESS") {
       // https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html: no name idempotency.
       const record = this.start(String(body.input ?? "{}"));
@@ -151,7 +161,6 @@ export class LocalStateMachine {
       return [200, { executionArn: record.executionArn, startDate: record.startDate / 1000 }];
     }
     const name = String(body.name ?? randomUUID());
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) return [400, { __type: "InvalidName", message: `Invalid Name: '${name}'` }];
     const input = String(body.input ?? "{}");
     const existing = this.executions.get(name);
     if (existing) {
@@ -162,6 +171,17 @@ export class LocalStateMachine {
     const record = this.start(input, name);
     record.done.catch(() => undefined);
     return [200, { executionArn: record.executionArn, startDate: record.startDate / 1000 }];
+  }
+
+  /** What StartExecution and StartSyncExecution refuse before anything runs: a bad name, an input over 256 KiB. */
+  private refusal(body: Record<string, any>): [number, unknown] | undefined {
+    if (body.name !== undefined) {
+      const problem = executionNameProblem(String(body.name));
+      if (problem) return [400, { __type: "InvalidName", message: `Invalid Name: '${body.name}' (${problem})` }];
+    }
+    const bytes = utf8Bytes(String(body.input ?? "{}"));
+    if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes) return [400, { __type: "ValidationException", message: new InputTooLarge(bytes).message }];
+    return undefined;
   }
 
   /** DescribeExecution: EXPRESS executions are not kept, so never found (as the API documents). */
@@ -189,6 +209,16 @@ export class LocalStateMachine {
 
   /** What Step Functions puts on the default bus when an execution ends. */
   statusChangeEvent(record: ExecutionRecord, region: string, account: string) {
+    const event = this.statusChange(record, region, account);
+    // An event is at most 256 KB: an input that would not fit is left out and marked not included
+    // (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CloudWatchEventsExecutionDataDetails.html);
+    // redrive then reads it back from the execution.
+    const bytes = putEventsEntryBytes({ Source: event.source, DetailType: event["detail-type"], Detail: JSON.stringify(event.detail) });
+    if (bytes <= AWS_LIMITS.putEventsEntryBytes) return event;
+    return { ...event, detail: { ...event.detail, input: null, inputDetails: { included: false } } };
+  }
+
+  private statusChange(record: ExecutionRecord, region: string, account: string) {
     return {
       version: "0", id: randomUUID(), "detail-type": "Step Functions Execution Status Change", source: "aws.states",
       account, time: new Date(record.stopDate ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z"), region,
@@ -210,7 +240,19 @@ export class LocalStateMachine {
     const { callbacks } = this.props;
     const tokens: string[] = [];
     let attempts = 0;
+    // A payload over 256 KiB ends the execution with States.DataLimitExceeded, past every Retry and Catch.
+    let dataLimit: DataLimitExceeded | undefined;
+    let abort: () => void = () => undefined;
+    const checkSize = (what: string, value: unknown) => {
+      const bytes = utf8Bytes(JSON.stringify(value ?? null));
+      if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes && !dataLimit) {
+        dataLimit = new DataLimitExceeded(what, bytes);
+        abort();
+      }
+      if (dataLimit) throw dataLimit;
+    };
     const invoke = async (taskInput: unknown): Promise<unknown> => {
+      checkSize("task input", taskInput);
       attempts++;
       const functionName = String((taskInput as { FunctionName?: unknown } | null)?.FunctionName);
       const functionArn = this.props.resolveFunction(functionName);
@@ -252,8 +294,14 @@ export class LocalStateMachine {
     // SQS SendMessage as the optimized integration: a JSON MessageBody is sent as its JSON text.
     const sqsTask: LocalTaskHandler = async (taskInput) => {
       const { QueueUrl, MessageBody } = taskInput as { QueueUrl: string; MessageBody: unknown };
-      const messageId = await this.props.sendMessage!(QueueUrl, typeof MessageBody === "string" ? MessageBody : JSON.stringify(MessageBody));
-      return { MessageId: messageId, MD5OfMessageBody: "" };
+      try {
+        const messageId = await this.props.sendMessage!(QueueUrl, typeof MessageBody === "string" ? MessageBody : JSON.stringify(MessageBody));
+        return { MessageId: messageId, MD5OfMessageBody: "" };
+      } catch (error) {
+        // SQS refused the message (over its maximum size): the task fails with the integration's SQS error.
+        if (error instanceof Error && error.name === "InvalidParameterValue") throw new TaskFailedError("SQS.InvalidParameterValueException", error.message);
+        throw error;
+      }
     };
     const handlers = { callback: callbackTask, "request-response": requestResponseTask, sqs: sqsTask };
     const run = this.machine.run(input as JSONValue, {
@@ -263,15 +311,30 @@ export class LocalStateMachine {
         ...(this.props.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries([...this.tasks.keys()].map((state) => [state, this.props.retryIntervalMs!])) } : {}),
       },
     });
+    abort = () => run.abort();
     const events: ExecutionEvent[] = [];
     const collecting = (async () => {
-      for await (const event of run.eventLogs) events.push(event as ExecutionEvent);
+      for await (const event of run.eventLogs) {
+        events.push(event as ExecutionEvent);
+        // A state's input or output over the limit fails the execution there (checked as the state exits).
+        const state = (event as ExecutionEvent).state;
+        if ((event as ExecutionEvent).type === "StateExited" && state) {
+          try {
+            checkSize(`state/task '${state.name}' output`, state.output);
+          } catch {
+            // Recorded in dataLimit; the run is aborted.
+          }
+        }
+      }
     })();
     let result: Pick<ExecutionResult, "status" | "output" | "error">;
     try {
       result = { status: "SUCCEEDED", output: await run.result };
+      checkSize("execution output", result.output);
     } catch (error) {
-      if (error instanceof ExecutionTimeoutError) {
+      if (dataLimit) {
+        result = { status: "FAILED", error: { name: dataLimit.name, cause: dataLimit.message } };
+      } else if (error instanceof ExecutionTimeoutError) {
         result = { status: "TIMED_OUT", error: { name: "States.Timeout", cause: "the execution exceeded its TimeoutSeconds" } };
       } else if (error instanceof ExecutionError) {
         const cause = error.cause as Error & { cause?: string };
@@ -283,6 +346,8 @@ export class LocalStateMachine {
       tokens.forEach((token) => callbacks.expire(token));
     }
     await collecting;
+    // A state whose output passed the limit as the run ended: AWS fails the execution there.
+    if (dataLimit && result.status === "SUCCEEDED") result = { status: "FAILED", error: { name: dataLimit.name, cause: dataLimit.message } };
     const entered = events.filter((e) => e.type === "StateEntered");
     return { ...result, executionArn, name, states: entered.map((e) => e.state!.name), events, finalStateInput: entered.at(-1)?.state?.input, attempts };
   }
@@ -304,4 +369,12 @@ function replaceString(value: unknown, from: string, to: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceString(item, from, to)]));
   }
   return value;
+}
+
+/** StartExecution's refusal of an input over Step Functions' limit (the API's length constraint on `input`). */
+export class InputTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.stepFunctionsPayloadBytes} (got ${bytes} bytes)`);
+    this.name = "ValidationException";
+  }
 }

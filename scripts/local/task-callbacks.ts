@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { AWS_LIMITS } from "./aws-limits";
 import { FaultKeys, FaultPlan, NO_FAULT_KEYS } from "./faults";
 import { reply } from "./queues";
 
@@ -89,6 +90,9 @@ export class TaskCallbackEndpoint {
       }
       if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
         return reply(res, 400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
+      }
+      if (operation === "SendTaskSuccess" && Buffer.byteLength(String(body.output ?? ""), "utf8") > AWS_LIMITS.sendTaskSuccessOutputBytes) {
+        return reply(res, 400, { __type: "ValidationException", message: `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.sendTaskSuccessOutputBytes}` });
       }
       if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", this.keys.ofTaskOutput(String(body.output)))) {
         return reply(res, 503, { __type: "ServiceUnavailable", message: "injected: the callback endpoint is unavailable" });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
 
 /**
@@ -57,16 +57,23 @@ export interface RedriveSummary {
   recorded: number;
   /** Events the table already held (recorded by an earlier delivery or redrive). */
   alreadyRecorded: number;
-  /** Items left where they were, by reason. */
+  /** Messages (or executions) left where they were, by reason. */
   kept: number;
   readonly keptReasons: Record<string, number>;
+  /** Sources that could not be read at all (their key, their permissions), with why: not counted as messages. */
+  readonly unreachable: string[];
   /** Dry run: events that would be started. */
   wouldRedrive: number;
 }
 
-/** Names of attempts of the same event: `<base>`, `<base>-2`, ... up to this many. */
-const MAX_ATTEMPTS_PER_EVENT = 9;
 const VISIBILITY_TIMEOUT_SECONDS = 300;
+/** A dry run holds what it has listed this long, so the next receive brings new messages, then releases them. */
+const DRY_RUN_VISIBILITY_SECONDS = 60;
+/**
+ * Errors a redrive cannot cure: the recorder refused the record itself (not a transient fault), so running it
+ * again would end the same way. Kept with their cause, never re-run.
+ */
+export const PERMANENT_ERRORS = ["InvalidRecord", "MessageConflict"] as const;
 const UNSUCCESSFUL: ExecutionStatus[] = ["FAILED", "TIMED_OUT", "ABORTED"];
 
 interface KeptItem {
@@ -77,10 +84,12 @@ interface KeptItem {
   readonly fromRedrive?: boolean;
   /** Why there is no event to redrive. */
   readonly problem?: string;
+  /** The captured failure was one a redrive cannot cure (PERMANENT_ERRORS), with the recorder's reason. */
+  readonly permanent?: { readonly error: string; readonly reason: string };
 }
 
 export async function redrive(options: RedriveOptions): Promise<RedriveSummary> {
-  const summary: RedriveSummary = { recorded: 0, alreadyRecorded: 0, kept: 0, keptReasons: {}, wouldRedrive: 0 };
+  const summary: RedriveSummary = { recorded: 0, alreadyRecorded: 0, kept: 0, keptReasons: {}, wouldRedrive: 0, unreachable: [] };
   /** What became of each event this run, so a second copy of it (or the capture of a failed redrive) is not redriven again. */
   const handled = new Map<string, "done" | "kept">();
   const queues: Array<[RedriveSource, string | undefined]> = [["dlq", options.target.deadLetterQueueUrl], ["failed", options.target.failedExecutionsQueueUrl]];
@@ -88,28 +97,45 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     if (!options.sources.includes(source)) continue;
     if (!queueUrl) throw new Error(`no queue URL for source ${source}: give the stack outputs or the queue URL`);
     // A source that cannot be read (its key, its permissions) is reported and the others are still redriven.
-    await guarded(`${source} queue`, summary, options, () => redriveQueue(source, queueUrl, options, summary, handled));
+    await reachable(`${source} queue`, summary, options, () => redriveQueue(source, queueUrl, options, summary, handled));
   }
   if (options.sources.includes("executions")) {
     if (options.target.workflowType === "EXPRESS") throw new Error("the execution history of an EXPRESS workflow cannot be listed; its failures are in the failed-executions queue");
     if (!options.since) throw new Error("the executions source needs --since");
-    await guarded("execution history", summary, options, () => redriveHistory(options, summary, handled));
+    await reachable("execution history", summary, options, () => redriveHistory(options, summary, handled));
   }
   return summary;
 }
 
 async function redriveQueue(source: RedriveSource, queueUrl: string, options: RedriveOptions, summary: RedriveSummary, handled: Map<string, "done" | "kept">): Promise<void> {
   const seen = new Set<string>();
+  const listed: Message[] = [];
+  try {
+    await readQueue(source, queueUrl, options, summary, handled, seen, listed);
+  } finally {
+    // A dry run gives back at once what it held to page through the queue: other readers see it all again.
+    for (const message of listed) {
+      await options.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+    }
+  }
+  const left = await options.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] })).catch(() => undefined);
+  const waiting = Number(left?.Attributes?.ApproximateNumberOfMessages ?? 0);
+  if (seen.size >= options.maxItems && waiting > 0) options.log(`${source} queue: --max ${options.maxItems} reached; about ${waiting} more message(s) wait for the next run`);
+}
+
+async function readQueue(source: RedriveSource, queueUrl: string, options: RedriveOptions, summary: RedriveSummary, handled: Map<string, "done" | "kept">, seen: Set<string>, listed: Message[]): Promise<void> {
   while (seen.size < options.maxItems) {
     const { Messages = [] } = await options.sqs.send(new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: Math.min(10, options.maxItems - seen.size),
-      // A dry run hides nothing from other readers; a real run keeps a message to itself while it works on it.
-      VisibilityTimeout: options.dryRun ? 0 : VISIBILITY_TIMEOUT_SECONDS,
+      // A real run keeps a message to itself while it works on it; a dry run only long enough to page through.
+      VisibilityTimeout: options.dryRun ? DRY_RUN_VISIBILITY_SECONDS : VISIBILITY_TIMEOUT_SECONDS,
       WaitTimeSeconds: 0,
+      MessageAttributeNames: ["All"],
     }));
     const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
     if (fresh.length === 0) break;
+    if (options.dryRun) listed.push(...fresh);
     for (const message of fresh) {
       seen.add(message.MessageId!);
       const label = `${source} message ${message.MessageId}`;
@@ -176,7 +202,17 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
     keep(summary, options, label, item.problem ?? "no event to redrive");
     return "kept";
   }
-  if (await isRecorded(item.eventId, options)) {
+  if (item.permanent) {
+    // The recorder refused the record itself: running it again would end the same way.
+    keep(summary, options, label, `${item.permanent.error}, not redriven: ${item.permanent.reason}`);
+    return "kept";
+  }
+  const stored = await storedState(item, options);
+  if (stored === "other") {
+    keep(summary, options, label, `MessageConflict, not redriven: ${item.eventId} is already recorded with another message`);
+    return "kept";
+  }
+  if (stored === "same") {
     summary.alreadyRecorded++;
     options.log(`${label}: event ${item.eventId} is already recorded`);
     return "done";
@@ -188,7 +224,8 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
   }
   if (options.target.workflowType === "EXPRESS") return redriveExpress(item as Required<Pick<KeptItem, "input" | "eventId">>, label, options, summary);
   const base = executionName(item.eventId);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_EVENT; attempt++) {
+  // No cap: an event whose earlier redrives failed gets the next free name, however many there were.
+  for (let attempt = 1; ; attempt++) {
     const name = attempt === 1 ? base : `${base}-${attempt}`;
     const status = await runExecution(name, item.input, options);
     if (status === "SUCCEEDED" || (await isRecorded(item.eventId, options))) {
@@ -206,8 +243,6 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
     }
     // An earlier redrive of this event under this name failed: the next attempt gets the next name.
   }
-  keep(summary, options, label, `${MAX_ATTEMPTS_PER_EVENT} redrives of this event failed`);
-  return "kept";
 }
 
 /** One synchronous execution per event: done when it SUCCEEDED or the table holds the item. */
@@ -247,6 +282,29 @@ async function runExecution(name: string, input: string, options: RedriveOptions
   }
 }
 
+/**
+ * Whether the table holds this event's message: the same bytes ("same"), another message under its id ("other":
+ * a conflict, which deleting the kept copy would lose), or nothing.
+ */
+async function storedState(item: KeptItem, options: RedriveOptions): Promise<"same" | "other" | "absent"> {
+  const { Item } = await options.dynamodb.send(new GetItemCommand({
+    TableName: options.target.tableName, Key: { messageId: { S: item.eventId! } }, ConsistentRead: true, ProjectionExpression: "messageId, event",
+  }));
+  if (!Item) return "absent";
+  const message = messageOf(item.input!);
+  return message === undefined || Item.event?.S === message ? "same" : "other";
+}
+
+/** The event's detail.message as published, when it has one. */
+function messageOf(input: string): string | undefined {
+  try {
+    const message = (JSON.parse(input) as { detail?: { message?: unknown } }).detail?.message;
+    return typeof message === "string" ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function isRecorded(messageId: string, options: RedriveOptions): Promise<boolean> {
   const { Item } = await options.dynamodb.send(new GetItemCommand({
     TableName: options.target.tableName, Key: { messageId: { S: messageId } }, ConsistentRead: true, ProjectionExpression: "messageId",
@@ -264,14 +322,37 @@ async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
   }
   if (body.source === "aws.states" && typeof body.detail === "object" && body.detail !== null) {
     const fromRedrive = String(body.detail.name ?? "").startsWith(REDRIVE_PREFIX);
+    const permanent = permanentFailureOf(body.detail);
+    // An EXPRESS workflow whose input was too large for the queue sent the event's id only.
+    if (body.detail.dropped) {
+      return { problem: `the input of event ${String(body.detail.dropped.id)} was too large for the queue and was dropped; npm run reconcile records it from the archive` };
+    }
     // Status-change events carry the input unless it was too large for the event; then it is read back.
-    if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false) return { ...itemFromInput(body.detail.input), fromRedrive };
+    const extra = { fromRedrive, ...(permanent ? { permanent } : {}) };
+    if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false) return { ...itemFromInput(body.detail.input), ...extra };
     // What an EXPRESS workflow sends for itself carries the input as JSON.
-    if (typeof body.detail.input === "object" && body.detail.input !== null) return { ...itemFromInput(JSON.stringify(body.detail.input)), fromRedrive };
+    if (typeof body.detail.input === "object" && body.detail.input !== null) return { ...itemFromInput(JSON.stringify(body.detail.input)), ...extra };
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: String(body.detail.executionArn) }));
-    return { ...itemFromInput(described.input), fromRedrive };
+    return { ...itemFromInput(described.input), ...extra };
+  }
+  // A dead-lettered event StartExecution refused for its size can never be started.
+  const refusal = message.MessageAttributes?.ERROR_MESSAGE?.StringValue;
+  if (refusal && /Member must have length less than or equal to/.test(refusal)) {
+    return { problem: `the event is over Step Functions' 256 KiB input and can never start an execution (${refusal.split(" (")[0]})` };
   }
   return itemFromInput(message.Body);
+}
+
+/** The recorder's own refusal (InvalidRecord, MessageConflict) in a captured failure, with its reason. */
+function permanentFailureOf(detail: { error?: unknown; cause?: unknown }): KeptItem["permanent"] {
+  if (!PERMANENT_ERRORS.includes(detail.error as (typeof PERMANENT_ERRORS)[number])) return undefined;
+  let reason = String(detail.cause ?? "");
+  try {
+    reason = String((JSON.parse(reason) as { message?: unknown }).message ?? reason);
+  } catch {
+    // A cause that is not the recorder's JSON is kept as it is.
+  }
+  return { error: String(detail.error), reason };
 }
 
 function itemFromInput(input: string | undefined): KeptItem {
@@ -283,6 +364,16 @@ function itemFromInput(input: string | undefined): KeptItem {
   }
   if (typeof event.id !== "string" || event.id === "") return { problem: "the event has no id" };
   return { input: input!, eventId: event.id };
+}
+
+/** A whole source: one that cannot be read is reported on its own line, not counted as a kept message. */
+async function reachable(source: string, summary: RedriveSummary, options: RedriveOptions, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    summary.unreachable.push(`${source}: ${describe(error)}`);
+    options.log(`${source}: cannot be read: ${describe(error)}`);
+  }
 }
 
 async function guarded(label: string, summary: RedriveSummary, options: RedriveOptions, work: () => Promise<void>): Promise<void> {
@@ -310,7 +401,8 @@ function describe(error: unknown): string {
  * only in other characters (or beyond the prefix) get different names.
  */
 export function executionName(eventId: string): string {
-  const readable = eventId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 36);
+  // 8 + 24 + 1 + 32 = 65 characters: 15 left for `-<attempt>`, so attempts never run out of valid names.
+  const readable = eventId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 24);
   const hash = createHash("sha256").update(eventId, "utf8").digest("hex").slice(0, 32);
   return `${REDRIVE_PREFIX}${readable}-${hash}`;
 }
@@ -321,7 +413,8 @@ const REDRIVE_PREFIX = "redrive-";
 export function formatSummary(summary: RedriveSummary, dryRun: boolean): string {
   const reasons = Object.entries(summary.keptReasons).map(([reason, n]) => `${n} × ${reason}`).join("; ");
   const counts = dryRun
-    ? `dry run: would redrive ${summary.wouldRedrive}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept}`
-    : `recorded ${summary.recorded}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept}`;
-  return reasons ? `${counts} (${reasons})` : counts;
+    ? `dry run: would redrive ${summary.wouldRedrive}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept} message(s)`
+    : `recorded ${summary.recorded}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept} message(s)`;
+  const line = reasons ? `${counts} (${reasons})` : counts;
+  return summary.unreachable.length > 0 ? `${line}\nunreachable: ${summary.unreachable.join("; ")}` : line;
 }

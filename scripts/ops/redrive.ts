@@ -44,10 +44,12 @@ runCli(USAGE, async () => {
   const since = text("since") ? parseSince(text("since")!) : undefined;
   if (sources.includes("executions") && !since) throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args["dry-run"] === true;
+  // The deployment's region, read from its state machine's ARN, unless the environment names one.
+  const config = { region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || regionOf(target.stateMachineArn) };
   const summary = await redrive({
-    sqs: new SQSClient({}),
-    sfn: new SFNClient({}),
-    dynamodb: new DynamoDBClient({}),
+    sqs: new SQSClient(config),
+    sfn: new SFNClient(config),
+    dynamodb: new DynamoDBClient(config),
     target,
     sources,
     ...(since ? { since } : {}),
@@ -57,8 +59,15 @@ runCli(USAGE, async () => {
     log: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
-  if (summary.kept > 0) process.exitCode = 1;
+  if (summary.kept > 0 || summary.unreachable.length > 0) process.exitCode = 1;
 });
+
+/** `arn:aws:states:<region>:...`: the region part, or a UsageError when the ARN has none. */
+function regionOf(arn: string): string {
+  const region = arn.split(":")[3];
+  if (!region) throw new UsageError(`--state-machine-arn: ${JSON.stringify(arn)} is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`);
+  return region;
+}
 
 function required(flag: string, value: string | undefined): string {
   if (!value) throw new UsageError(`--${flag} is required (or --outputs with the stack's outputs)`);

@@ -81,12 +81,12 @@ export class EventQueue extends Construct {
   }
 
   /**
-   * Lets the grantee read its depth, receive and delete messages (redrive, verify). Receiving from a queue under a
+   * Lets the grantee read its depth, receive, release (a dry run) and delete messages (redrive, verify). Receiving from a queue under a
    * customer-managed key takes kms:Decrypt, through SQS only.
    * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#receive-from-encrypted-queue
    */
   public grantConsumeMessages(grantee: IGrantable): Grant {
-    const grant = Grant.addToPrincipal(grantee, { sid: "ConsumeKeptEvents", actions: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources: [this.queueArn] });
+    const grant = Grant.addToPrincipal(grantee, { sid: "ConsumeKeptEvents", actions: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources: [this.queueArn] });
     const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReceiveThroughSqs", this.encryptionKey.viaService("sqs"), ["kms:Decrypt"]);
     return keyGrant ? grant.combine(keyGrant) : grant;
   }

@@ -37,8 +37,11 @@ export class FailedExecutionCapture extends Construct {
     });
   }
 
-  /** Captures the unsuccessful executions of a STANDARD state machine from its status-change events. */
-  public captureStatusChangesOf(stateMachineArn: string, ruleName: string): Rule {
+  /**
+   * Captures the unsuccessful executions of a STANDARD state machine from its status-change events; what
+   * EventBridge cannot write to the queue goes to `deadLetterQueue` (redrive reads it like the queue).
+   */
+  public captureStatusChangesOf(stateMachineArn: string, ruleName: string, deadLetterQueue?: EventQueue): Rule {
     this.rule = new Rule(this, "rule", {
       ruleName,
       description: "Captures executions of the message recorder that did not succeed",
@@ -49,7 +52,11 @@ export class FailedExecutionCapture extends Construct {
       },
     });
     // The longest EventBridge allows: an SQS outage must not drop the only fast record of a failure.
-    this.rule.addTarget(new SqsQueueTarget(this.queue, { targetId: "failed-executions-queue", policySid: "AcceptFailedExecutionsFromTheRule" }));
+    this.rule.addTarget(new SqsQueueTarget(this.queue, {
+      targetId: "failed-executions-queue",
+      policySid: "AcceptFailedExecutionsFromTheRule",
+      ...(deadLetterQueue ? { deadLetterQueue } : {}),
+    }));
     return this.rule;
   }
 }

@@ -59,6 +59,11 @@ export class StateMachineTarget implements IRuleTarget {
 export interface SqsQueueTargetProps extends RetryProps {
   /** Sid of the queue policy statement that admits the rule. @default "AcceptEventsFromTheRule" */
   readonly policySid?: string;
+  /**
+   * Where EventBridge puts what it could not send to the queue (the queue refused it, or its policy or key broke).
+   * Its policy gets a statement for this rule. @default a new queue `<rule name>-dlq` in the rule
+   */
+  readonly deadLetterQueue?: EventQueue;
 }
 
 /** Sends each event, as JSON, to a queue whose policy admits this rule. */
@@ -68,10 +73,15 @@ export class SqsQueueTarget implements IRuleTarget {
   bind(rule: Rule): RuleTargetConfig {
     const retryPolicy = retryPolicyFor(rule, this.props);
     this.queue.grantSendFromRule(rule, this.props.policySid ?? "AcceptEventsFromTheRule");
+    // Every target gets a dead-letter queue (cdk-nag Serverless-EventBusDLQ): without one, what EventBridge cannot
+    // deliver after its retries is dropped.
+    const deadLetterQueue = this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
+    deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
     return {
       targetId: this.props.targetId ?? "queue",
       arn: this.queue.queueArn,
       retryPolicy,
+      deadLetterArn: deadLetterQueue.queueArn,
     };
   }
 }
