@@ -38,13 +38,13 @@ describe("the workflow definition", () => {
     expect((await languageServiceDiagnostics(JSON.stringify(broken))).length).toBeGreaterThan(0);
   });
 
-  test("the task waits for the token and passes it with the record built from the event: the raw message once, parsed by the recorder", () => {
+  test("the task waits for the token and passes it with the record built from the event: its detail (the raw message once, and an idempotency key), parsed by the recorder", () => {
     expect(task.Resource).toBe("arn:aws:states:::lambda:invoke.waitForTaskToken");
     expect(task.Parameters).toEqual({
       FunctionName: FUNCTION_ARN,
       Payload: {
         "MyTaskToken.$": "$$.Task.Token",
-        Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "message.$": "$.detail.message" },
+        Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "detail.$": "$.detail" },
       },
     });
     expect(task.ResultSelector).toEqual({ "Payload.$": "$", "StatusCode.$": "$.statusCode" });

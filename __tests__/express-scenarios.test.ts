@@ -115,7 +115,7 @@ describe("the EXPRESS stack", () => {
   test("is an EXPRESS state machine logging ERROR with execution data, its definition valid", () => {
     expect(machine).toMatchObject({ type: "EXPRESS", logging_configuration: { level: "ERROR", include_execution_data: true } });
     expect(aslValidator(definition, { checkArn: true, checkPaths: true })).toMatchObject({ isValid: true, errors: [] });
-    expect(definition.States["Record Message"]).toMatchObject({ Resource: "arn:aws:states:::lambda:invoke", Parameters: { Payload: { Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "message.$": "$.detail.message" } } } });
+    expect(definition.States["Record Message"]).toMatchObject({ Resource: "arn:aws:states:::lambda:invoke", Parameters: { Payload: { Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "detail.$": "$.detail" } } } });
     expect(definition.TimeoutSeconds).toBe(60);
   });
 

@@ -43,13 +43,22 @@ function runWith(overrides: Record<string, string | undefined>, script: string, 
 const deadLettered = (id: string) => JSON.stringify({ id, source: "com.devpost.commonevent", time: "2022-04-16T12:20:00Z", detail: { message: "{}" } });
 
 describe("npm run send", () => {
-  test("puts one event on the configured bus, with the message as a JSON string in detail, and prints its id", async () => {
+  test("puts one event on the configured bus, with the message as a JSON string in detail and a new idempotency key, and prints both", async () => {
     const result = await run("send", "--message", "{\"hello\":\"world\"}");
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const [call] = aws.callsOf("PutEvents");
-    expect(call.Entries).toEqual([{ EventBusName: "commonbus-dev", Source: "com.devpost.commonevent", DetailType: "message", Detail: JSON.stringify({ message: "{\"hello\":\"world\"}" }) }]);
-    expect(result.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
+    const key = /idempotency key ([0-9a-f-]{36})$/.exec(result.stdout.trim())![1];
+    expect(call.Entries).toEqual([{ EventBusName: "commonbus-dev", Source: "com.devpost.commonevent", DetailType: "message", Detail: JSON.stringify({ message: "{\"hello\":\"world\"}", idempotencyKey: key }) }]);
+    expect(result.stdout.trim()).toMatch(/^event [0-9a-f-]{36}, idempotency key [0-9a-f-]{36}$/);
+  });
+
+  test("sends the idempotency key it is given, and refuses an invalid one in one line, sending nothing", async () => {
+    expect((await run("send", "--message", "{}", "--idempotency-key", "order-42")).stdout).toMatch(/, idempotency key order-42\n$/);
+    expect(JSON.parse(aws.callsOf("PutEvents")[0].Entries[0].Detail).idempotencyKey).toBe("order-42");
+    const refused = await run("send", "--message", "{}", "--idempotency-key", "has space");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^--idempotency-key must be 1 to 128 characters of A-Z a-z 0-9 _ \. : -; got "has space"; usage: npm run send/);
   });
 
   test("rejects a message that is not JSON with the usage line and exit 2, sending nothing", async () => {
@@ -63,7 +72,7 @@ describe("npm run send", () => {
   test("rejects an unknown option in one line naming it and the allowed ones", async () => {
     const result = await run("send", "--mesage", "{}");
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^unknown option --mesage; allowed: --message, --environment, --bus, --source, --region; usage: npm run send --.*\n$/);
+    expect(result.stderr).toMatch(/^unknown option --mesage; allowed: --message, --idempotency-key, --environment, --bus, --source, --region; usage: npm run send --.*\n$/);
   });
 
   test("rejects an environment the configuration does not declare, naming the configured ones", async () => {

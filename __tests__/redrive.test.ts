@@ -95,7 +95,8 @@ describe("redrive", () => {
     await pipeline.publish(event("r-conflict", { detail: { message: "{\"hello\":\"someone else\"}" } }));
     const summary = await redrive(options());
     expect(summary).toMatchObject({ recorded: 0, alreadyRecorded: 0, kept: 1 });
-    expect(Object.keys(summary.keptReasons)).toEqual([expect.stringMatching(/^MessageConflict, not redriven: r-conflict is already recorded with another message/)]);
+    expect(Object.keys(summary.keptReasons)).toEqual([expect.stringMatching(/^MessageConflict, not redriven: <id> is already recorded with another message/)]);
+    expect(log.join("\n")).toMatch(/kept: MessageConflict, not redriven: r-conflict is already recorded with another message/);
     expect(JSON.stringify(await pipeline.storedItem("r-conflict"))).toContain("redrive");
   });
 

@@ -4,8 +4,8 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "..");
 
 describe("npm run soak", () => {
-  test("with every kind of fault, loses nothing and stores nothing twice, before and after redrive", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "60", "--fault-rate", "0.5", "--seed", "7"], {
+  test("with every kind of fault and edge, loses nothing, stores nothing twice and alters nothing, before and after redrive", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/local/soak.ts", "--events", "80", "--fault-rate", "0.7", "--seed", "7"], {
       cwd: ROOT, encoding: "utf8", timeout: 90_000,
     });
     expect(result.stderr).toBe("");
@@ -13,11 +13,13 @@ describe("npm run soak", () => {
     const lines = result.stdout.split("\n");
     const after = lines.find((l) => l.startsWith("after the run:"))!;
     const redriven = lines.find((l) => l.startsWith("after redrive:"))!;
-    expect(after).toMatch(/published 60, recorded \d+, duplicates stored 0, captured for redrive [1-9]\d*, lost 0$/);
-    expect(redriven).toMatch(/duplicates stored 0, captured for redrive \d+, lost 0$/);
-    // Everything captured but the invalid records is recorded by the redrive.
-    const invalid = Number(/invalidRecord\s+(\d+)/.exec(result.stdout)![1]);
-    expect(redriven).toContain(`captured for redrive ${invalid}, lost 0`);
+    expect(after).toMatch(/published 80, recorded \d+, duplicates stored 0, conflicts kept \d+, altered 0, captured for redrive [1-9]\d*, lost 0$/);
+    expect(redriven).toMatch(/duplicates stored 0, conflicts kept \d+, altered 0, captured for redrive \d+, lost 0$/);
+    // Every edge was exercised: this seed plans each kind at least once.
+    const planned = (kind: string) => Number(new RegExp(`${kind}\\s+(\\d+)`).exec(result.stdout)![1]);
+    for (const kind of ["invalidRecord", "impossibleDate", "conflict", "largestMessage", "retriedPost"]) expect(planned(kind)).toBeGreaterThan(0);
+    // Everything captured but the records that can never be recorded is recorded by the redrive; conflicts stay kept.
+    expect(redriven).toContain(`conflicts kept ${planned("conflict")}, altered 0, captured for redrive ${planned("invalidRecord") + planned("impossibleDate")}, lost 0`);
     expect(lines).toContain("result: nothing lost, nothing stored twice");
   });
 
@@ -28,7 +30,8 @@ describe("npm run soak", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("soak: express workflow, 40 events");
-    expect(result.stdout).toMatch(/after redrive: .*duplicates stored 0, captured for redrive \d+, lost 0/);
+    expect(result.stdout).toMatch(/after redrive: .*duplicates stored 0, conflicts kept \d+, altered 0, captured for redrive \d+, lost 0/);
+    expect(result.stdout).toContain("result: nothing lost, nothing stored twice");
   });
 
   test("rejects a fault rate outside 0..1 with one line and exit 2", () => {

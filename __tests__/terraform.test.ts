@@ -40,7 +40,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_cloudwatch_event_rule: 2,
       aws_cloudwatch_event_target: 2,
       aws_cloudwatch_log_group: 3,
-      aws_cloudwatch_metric_alarm: 12,
+      aws_cloudwatch_metric_alarm: 14,
       aws_dynamodb_table: 1,
       aws_iam_policy: 1,
       aws_iam_role: 5,
@@ -110,7 +110,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     expect(alarms.map((a) => a.values.metric_name).sort()).toEqual([
       "5XXError", "ApproximateAgeOfOldestMessage", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible", "Errors", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut",
-      "FailedInvocations", "InvocationsFailedToBeSentToDLQ", "Throttles",
+      "FailedInvocations", "FailedInvocations", "InvocationsFailedToBeSentToDLQ", "InvocationsFailedToBeSentToDLQ", "Throttles",
     ]);
     for (const a of alarms) expect(a.values).toMatchObject({ treat_missing_data: "notBreaching" });
   });
@@ -136,7 +136,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     ]);
     // Built from names, and equal to the ARNs the rules get: a rule on a custom bus is `rule/<bus>/<name>`.
     const ruleArns = plan.resources.filter((r) => r.type === "aws_cloudwatch_event_rule").map((r) => `arn:aws:events:us-east-1:${OFFLINE_ACCOUNT_ID}:rule/${r.values.event_bus_name && r.values.event_bus_name !== "default" ? `${r.values.event_bus_name}/` : ""}${r.values.name}`);
-    expect(condition("EventBridgeSendsToEncryptedQueues").ArnEquals["aws:SourceArn"]).toEqual([...ruleArns].sort());
+    expect([...condition("EventBridgeSendsToEncryptedQueues").ArnEquals["aws:SourceArn"]].sort()).toEqual([...ruleArns].sort());
   });
 
   test("the planned state machine role trusts Step Functions only for this account's state machine", () => {

@@ -11,7 +11,13 @@ export interface RecordMessageTask {
 
 /** A record that passed validation. */
 export interface MessageRecord {
+  /**
+   * The item's key: the event id, or `idempotency-key:<key>` when the producer gave an idempotency key, so every
+   * event sent with that key is the same record.
+   */
   readonly messageId: string;
+  /** The event's id, stored beside a record keyed by an idempotency key. */
+  readonly eventId: string;
   /** The event time as given (ISO 8601). */
   readonly createdAt: string;
   /** Epoch milliseconds of `createdAt`. */
@@ -27,6 +33,23 @@ export interface MessageItem {
   readonly messageId: { readonly S: string };
   readonly createdAt: { readonly N: string };
   readonly event: { readonly S: string };
+  /** Only for a record keyed by an idempotency key: the id of the event that recorded it first. */
+  readonly eventId?: { readonly S: string };
+}
+
+/** What a record keyed by a producer's idempotency key is called in the table. */
+export const IDEMPOTENCY_KEY_PREFIX = "idempotency-key:";
+/** The producer's idempotency key: 1 to 128 of A-Z a-z 0-9 _ . : - (the API's and send's rule). */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The table key an event is recorded under: `idempotency-key:<key>` when its detail carries an idempotency key,
+ * its id otherwise. Redrive and reconcile look events up by it.
+ */
+export function recordIdOf(event: { id?: unknown; detail?: unknown }): string | undefined {
+  const key = typeof event.detail === "object" && event.detail !== null ? (event.detail as { idempotencyKey?: unknown }).idempotencyKey : undefined;
+  if (typeof key === "string") return `${IDEMPOTENCY_KEY_PREFIX}${key}`;
+  return typeof event.id === "string" ? event.id : undefined;
 }
 
 /** Sent with SendTaskSuccess. */
@@ -96,7 +119,7 @@ export function parseRecord(input: unknown): MessageRecord {
   if (typeof record !== "object" || record === null || Array.isArray(record)) {
     throw new InvalidRecordError("Record: missing or not an object");
   }
-  const { messageId, createdAt, event } = record as Record<string, unknown>;
+  const { messageId, createdAt, event, detail } = record as Record<string, unknown>;
   if (typeof messageId !== "string" || messageId.trim() === "") {
     throw new InvalidRecordError("Record.messageId: missing or not a non-empty string");
   }
@@ -105,22 +128,33 @@ export function parseRecord(input: unknown): MessageRecord {
   }
   const createdAtMillis = epochMillisOf(createdAt);
   if (typeof createdAt !== "string") throw new InvalidRecordError("Record.createdAt: not a string");
-  const { message } = record as Record<string, unknown>;
+  // The workflow passes the event's detail (its message, and the producer's idempotency key when there is one);
+  // executions of earlier definitions pass Record.message (and Record.event).
+  if (detail !== undefined && (typeof detail !== "object" || detail === null || Array.isArray(detail))) {
+    throw new InvalidRecordError("Record.detail: not an object");
+  }
+  const fromDetail = detail as { message?: unknown; idempotencyKey?: unknown } | undefined;
+  const message = fromDetail ? fromDetail.message : (record as Record<string, unknown>).message;
+  const key = fromDetail?.idempotencyKey;
+  if (key !== undefined && (typeof key !== "string" || !IDEMPOTENCY_KEY.test(key))) {
+    throw new InvalidRecordError(`Record.detail.idempotencyKey: ${JSON.stringify(key)} is not 1 to 128 characters of A-Z a-z 0-9 _ . : -`);
+  }
   if (message !== undefined && typeof message !== "string") {
-    throw new InvalidRecordError("Record.message: not a string (the raw detail.message)");
+    throw new InvalidRecordError(`${fromDetail ? "Record.detail.message" : "Record.message"}: not a string (the raw detail.message)`);
   }
   // Both workflows pass only the raw message: parsing it in the state machine (States.StringToJson) would fail
   // with States.Runtime, which no Catch sees, and carry the message twice; here a message that is not a JSON
   // object or array is an InvalidRecord like any other.
   if (event === undefined && message === undefined) {
-    throw new InvalidRecordError("Record.message: missing");
+    throw new InvalidRecordError(`${fromDetail ? "Record.detail.message" : "Record.message"}: missing`);
   }
   // An execution started by an earlier definition (Record.event, parsed by the state machine, with or without
   // the raw message) may still be running during a deploy: it is recorded as that definition recorded it.
   const raw = typeof message === "string" ? message : JSON.stringify(event);
   const parsedEvent = typeof message === "string" ? parseMessage(message) : event;
   if (parsedEvent === null || typeof parsedEvent !== "object") throw new InvalidRecordError("Record.event: missing or not a JSON object or array");
-  const parsed = { messageId, createdAt, createdAtMillis, event: parsedEvent, message: raw };
+  const recordId = typeof key === "string" ? `${IDEMPOTENCY_KEY_PREFIX}${key}` : messageId;
+  const parsed = { messageId: recordId, eventId: messageId, createdAt, createdAtMillis, event: parsedEvent, message: raw };
   const size = itemBytes(toItem(parsed));
   if (size > MAX_ITEM_BYTES) {
     throw new InvalidRecordError(`Record.message: the item would be ${size} bytes, above DynamoDB's ${MAX_ITEM_BYTES}-byte item limit`);
@@ -199,6 +233,7 @@ export function toItem(record: MessageRecord): MessageItem {
     messageId: { S: record.messageId },
     createdAt: { N: String(record.createdAtMillis) },
     event: { S: record.message },
+    ...(record.messageId !== record.eventId ? { eventId: { S: record.eventId } } : {}),
   };
 }
 

@@ -40,7 +40,8 @@ export class LocalRestMethod {
     }
   }
 
-  async call(body: string, backend: Backend, contentType = "application/json"): Promise<ApiAnswer> {
+  /** @param headers the request's headers, by name as sent (what `$input.params(name)` reads) */
+  async call(body: string, backend: Backend, contentType = "application/json", headers: Readonly<Record<string, string>> = {}): Promise<ApiAnswer> {
     // passthrough_behavior NEVER: only the content types with a template are let through.
     if (contentType !== "application/json") return { status: 415, body: { message: "Unsupported Media Type" } };
     let parsed: unknown;
@@ -53,13 +54,13 @@ export class LocalRestMethod {
       const [first] = this.validate.errors ?? [];
       return this.badRequest(`[${first?.instancePath || "object"} ${first?.message ?? "is invalid"}]`);
     }
-    const request = JSON.parse(renderTemplate(this.declaration.requestTemplate, parsed, {}));
+    const request = JSON.parse(renderTemplate(this.declaration.requestTemplate, parsed, {}, headers));
     const [backendStatus, answer] = await backend(request);
     const selected = this.declaration.integrationResponses.find((r) => r.selectionPattern && new RegExp(`^${r.selectionPattern}$`).test(String(backendStatus)))
       ?? this.declaration.integrationResponses.find((r) => !r.selectionPattern);
     if (!selected) return { status: 500, body: { message: "Internal server error" } };
     const context: { responseOverride: { status?: number } } = { responseOverride: {} };
-    const rendered = renderTemplate(selected.template, answer, context);
+    const rendered = renderTemplate(selected.template, answer, context, headers);
     return { status: context.responseOverride.status ?? Number(selected.statusCode), body: JSON.parse(rendered) };
   }
 
@@ -73,10 +74,12 @@ export class LocalRestMethod {
 }
 
 /** Renders a mapping template against a JSON payload, with the variables API Gateway gives templates. */
-export function renderTemplate(template: string, payload: unknown, context: object): string {
+export function renderTemplate(template: string, payload: unknown, context: object, headers: Readonly<Record<string, string>> = {}): string {
   const input = {
     json: (path: string) => JSON.stringify(jsonPath(payload, path)),
     path: (path: string) => jsonPath(payload, path),
+    // A method request parameter by name (here only headers, matched without regard to case); "" when absent.
+    params: (name: string) => new JavaString(Object.entries(headers).find(([header]) => header.toLowerCase() === name.toLowerCase())?.[1] ?? ""),
   };
   return render(template, { input, util: { escapeJavaScript: (value: unknown) => new JavaString(escapeJavaScript(String(value ?? ""))) }, context });
 }
@@ -100,7 +103,16 @@ class JavaString {
     return new JavaString(this.value.replace(new RegExp(regex, "g"), replacement));
   }
 
+  /** Java's String.matches: the whole string against the regex. */
+  matches(regex: string): boolean {
+    return new RegExp(`^(?:${regex})$`).test(this.value);
+  }
+
   toString(): string {
+    return this.value;
+  }
+
+  valueOf(): string {
     return this.value;
   }
 }

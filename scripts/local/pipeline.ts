@@ -246,14 +246,14 @@ export class LocalPipeline {
   }
 
   /** What `POST /messages` does: the REST API's validation and mapping templates around PutEvents on the bus. */
-  async postMessage(body: string, contentType = "application/json"): Promise<PostResult> {
+  async postMessage(body: string, contentType = "application/json", headers: Readonly<Record<string, string>> = {}): Promise<PostResult> {
     if (!this.api) throw new Error("the stack has no REST API integration with PutEvents");
     let published: PublishResult & { eventId?: string } = { matched: false };
     const answer = await this.api.call(body, async (request) => {
       const [status, response, event] = this.putEvents(request as { Entries: Array<Record<string, string>> });
       if (event) published = { ...(await this.publish(event, String((request as { Entries: Array<{ EventBusName: string }> }).Entries[0].EventBusName))), eventId: event.id };
       return [status, response];
-    }, contentType);
+    }, contentType, headers);
     return { ...published, status: answer.status, body: answer.body };
   }
 
@@ -414,9 +414,9 @@ export class LocalPipeline {
       const alarms = [...this.alarmStates].filter(([name]) => name.startsWith(prefix)).map(([AlarmName, StateValue]) => ({ AlarmName, StateValue }));
       return [200, { MetricAlarms: alarms, CompositeAlarms: [] }];
     });
-    this.aws.serveRest(async (requestPath, body) => {
+    this.aws.serveRest(async (requestPath, body, headers) => {
       if (!/\/messages$/.test(requestPath)) return [404, { message: "Missing Authentication Token" }];
-      const answer = await this.postMessage(body);
+      const answer = await this.postMessage(body, String(headers["content-type"] ?? "application/json").split(";")[0], Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
       return [answer.status, answer.body];
     });
   }
@@ -462,6 +462,7 @@ export class LocalPipeline {
 
   private putEvents(request: { Entries: Array<Record<string, string>> }): [number, unknown, { id: string } | undefined] {
     const [entry] = request.Entries;
+    if (!entry) return [400, { __type: "ValidationException", message: "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1" }, undefined];
     const bytes = putEventsEntryBytes(entry);
     if (bytes > AWS_LIMITS.putEventsEntryBytes) {
       return [400, { __type: "ValidationException", message: `Total size of the entries in the request is over the limit (entry of ${bytes} bytes, at most ${AWS_LIMITS.putEventsEntryBytes}).` }, undefined];

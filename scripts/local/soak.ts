@@ -3,7 +3,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { parseArgs as parseNodeArgs } from "node:util";
 import "./node-compat";
-import { formatSummary, redrive } from "../ops/redrive-core";
+import { IDEMPOTENCY_KEY_PREFIX, recordIdOf } from "../../lambdas/recorder/record";
+import { formatSummary, permanentFailureOf, redrive } from "../ops/redrive-core";
 import { LOCAL_AWS } from "./dynamodb";
 import { FaultKind, FaultPlan } from "./faults";
 import { LocalPipeline } from "./pipeline";
@@ -20,15 +21,24 @@ import { synthesizeFirstEnvironment } from "./synth";
  */
 const USAGE = "usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N] [--workflow-type standard|express]";
 
-/** The faults of a soak, and how many occasions of each one event gets. */
-const SOAK_FAULTS: ReadonlyArray<{ kind: FaultKind | "invalidRecord"; count: number; expect: string }> = [
+/** What a soak event may meet: a fault at an endpoint (with how many occasions), or an edge of its own. */
+type SoakKind = FaultKind | "invalidRecord" | "impossibleDate" | "conflict" | "largestMessage" | "retriedPost";
+/** Kinds whose events can never be recorded: redrive keeps them, with their reason. */
+const NEVER_RECORDED: readonly SoakKind[] = ["invalidRecord", "impossibleDate"];
+const SOAK_FAULTS: ReadonlyArray<{ kind: SoakKind; count: number; expect: string }> = [
   { kind: "throttlePutItem", count: 5, expect: "recorded (retried by the state machine)" },
   { kind: "failSendTaskSuccess", count: 4, expect: "recorded (retried, answered as a duplicate)" },
   { kind: "crashAfterWrite", count: 1, expect: "recorded (retried after Lambda.Unknown)" },
   { kind: "recorderCrash", count: Number.POSITIVE_INFINITY, expect: "captured in the failed-executions queue" },
   { kind: "failStartExecution", count: 1_000, expect: "captured in the dead-letter queue" },
   { kind: "invalidRecord", count: 1, expect: "captured; stays kept after redrive (it can never be recorded)" },
+  { kind: "impossibleDate", count: 1, expect: "captured (2022-02-30 is refused, never stored as March); stays kept" },
+  { kind: "conflict", count: 1, expect: "the first message recorded; the same id with another message kept as a MessageConflict" },
+  { kind: "largestMessage", count: 1, expect: "recorded byte for byte (a 200 KB message)" },
+  { kind: "retriedPost", count: 1, expect: "POST /messages twice with one Idempotency-Key: recorded once, under the key" },
 ];
+/** The faults planned at the endpoints (the other kinds are shapes of the events themselves). */
+const ENDPOINT_FAULTS = new Set<SoakKind>(["throttlePutItem", "failSendTaskSuccess", "crashAfterWrite", "recorderCrash", "failStartExecution"]);
 
 async function main(): Promise<number> {
   let parsed: SoakOptions | "help";
@@ -50,13 +60,13 @@ async function main(): Promise<number> {
   const pipeline = await LocalPipeline.start({ stackDir, faults, retryIntervalMs: 0 });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    const planned = new Map<string, (typeof SOAK_FAULTS)[number]["kind"]>();
+    const planned = new Map<string, SoakKind>();
     const ids = Array.from({ length: options.events }, (_, n) => `soak-${options.seed}-${n}`);
     for (const id of ids) {
       if (random() >= options.faultRate) continue;
       const fault = SOAK_FAULTS[Math.floor(random() * SOAK_FAULTS.length)];
       planned.set(id, fault.kind);
-      if (fault.kind !== "invalidRecord") faults.add(fault.kind, id, fault.count);
+      if (ENDPOINT_FAULTS.has(fault.kind)) faults.add(fault.kind as FaultKind, id, fault.count);
     }
 
     const started = Date.now();
@@ -64,7 +74,7 @@ async function main(): Promise<number> {
     await Promise.all(Array.from({ length: options.concurrency }, async () => {
       while (next < ids.length) {
         const id = ids[next++];
-        await pipeline.publish(event(id, planned.get(id) === "invalidRecord"));
+        await publish(pipeline, id, planned.get(id));
       }
     }));
     await pipeline.settled();
@@ -75,27 +85,30 @@ async function main(): Promise<number> {
     for (const fault of SOAK_FAULTS) {
       out(`  ${fault.kind.padEnd(20)} ${String([...planned.values()].filter((k) => k === fault.kind).length).padStart(5)}  expected: ${fault.expect}`);
     }
-    const before = await count(pipeline, ids);
+    const before = await count(pipeline, ids, planned);
     out(`after the run:    ${line(before)}`);
 
     // The operator fixes the cause (no more faults), then redrives both queues.
-    for (const [id, kind] of planned) if (kind !== "invalidRecord") faults.add(kind, id, 0);
+    for (const [id, kind] of planned) if (ENDPOINT_FAULTS.has(kind)) faults.add(kind as FaultKind, id, 0);
     const summary = await redrive({
       sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs }),
-      sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn }),
+      // StartSyncExecution (EXPRESS) goes to the sync- host of the endpoint; the local endpoint has none.
+      sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, disableHostPrefix: true }),
       dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
       target: {
-        stateMachineArn: pipeline.stateMachineArn, tableName: pipeline.tableName,
+        stateMachineArn: pipeline.stateMachineArn, workflowType: pipeline.workflowType, tableName: pipeline.tableName,
         deadLetterQueueUrl: pipeline.queues.url(pipeline.queueNames.deadLetter!),
         failedExecutionsQueueUrl: pipeline.queues.url(pipeline.queueNames.failedExecutions!),
       },
       sources: ["dlq", "failed"], dryRun: false, maxItems: options.events * 4, waitSeconds: 60, pollMs: 5, log: () => undefined,
     });
     out(`redrive:          ${formatSummary(summary, false)}`);
-    const after = await count(pipeline, ids);
+    const after = await count(pipeline, ids, planned);
     out(`after redrive:    ${line(after)}`);
-    const invalid = [...planned.values()].filter((k) => k === "invalidRecord").length;
-    const ok = before.lost === 0 && after.lost === 0 && before.duplicates === 0 && after.duplicates === 0 && after.captured === invalid;
+    const never = [...planned.values()].filter((k) => NEVER_RECORDED.includes(k)).length;
+    const conflicts = [...planned.values()].filter((k) => k === "conflict").length;
+    const ok = before.lost === 0 && after.lost === 0 && before.duplicates === 0 && after.duplicates === 0 && after.captured === never
+      && after.conflictsKept === conflicts && after.alteredMessages === 0;
     out(ok ? "result: nothing lost, nothing stored twice" : "result: FAILED: see the counts above");
     return ok ? 0 : 1;
   } finally {
@@ -108,44 +121,71 @@ interface Counts {
   recorded: number;
   duplicates: number;
   captured: number;
+  /** Same-id messages with other content, kept with MessageConflict (the first stays recorded). */
+  conflictsKept: number;
+  /** Records whose stored message is not the one published first for them: never allowed. */
+  alteredMessages: number;
   lost: number;
 }
 
-async function count(pipeline: LocalPipeline, ids: readonly string[]): Promise<Counts> {
-  const stored: string[] = [];
+/** The key a soak event is recorded under: its id, or its idempotency key's record for a retried POST. */
+const recordKeyOf = (id: string, kind?: SoakKind) => (kind === "retriedPost" ? `${IDEMPOTENCY_KEY_PREFIX}${id}` : id);
+
+/** Publishes one soak event as its kind says: on the bus, twice with two messages, or through the API twice with one key. */
+async function publish(pipeline: LocalPipeline, id: string, kind?: SoakKind): Promise<void> {
+  if (kind === "retriedPost") {
+    // The first 200 is lost to the producer, which sends the same request again with the same key.
+    for (let attempt = 0; attempt < 2; attempt++) await pipeline.postMessage(JSON.stringify({ message: messageOf(id, kind) }), "application/json", { "idempotency-key": id });
+    return;
+  }
+  await pipeline.publish(event(id, kind));
+  if (kind === "conflict") await pipeline.publish(event(id, kind, JSON.stringify({ soak: id, conflicting: true })));
+}
+
+async function count(pipeline: LocalPipeline, ids: readonly string[], planned: ReadonlyMap<string, SoakKind>): Promise<Counts> {
+  const stored = new Map<string, string>();
   let ExclusiveStartKey: Record<string, any> | undefined;
   do {
     const page = await pipeline.dynamoDBClient.send(new ScanCommand({ TableName: pipeline.tableName, ExclusiveStartKey }));
-    stored.push(...(page.Items ?? []).map((item) => item.messageId.S!));
+    for (const item of page.Items ?? []) stored.set(item.messageId.S!, item.event?.S ?? "");
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  const published = new Set(ids);
-  const recorded = new Set(stored.filter((id) => published.has(id)));
+  const expected = new Map(ids.map((id) => [recordKeyOf(id, planned.get(id)), id]));
+  const recorded = new Set([...stored.keys()].filter((key) => expected.has(key)));
   // Stored twice: a key written for no published event, or the same event under two keys (never, by design).
-  const duplicates = stored.length - recorded.size;
+  const duplicates = stored.size - recorded.size;
+  const alteredMessages = [...recorded].filter((key) => stored.get(key) !== messageOf(expected.get(key)!, planned.get(expected.get(key)!))).length;
   const kept = new Set<string>();
+  let conflictsKept = 0;
   for (const queue of [pipeline.queueNames.deadLetter!, pipeline.queueNames.failedExecutions!]) {
     for (const message of pipeline.queues.messages(queue)) {
-      const body = JSON.parse(message.Body) as { source?: string; id?: string; detail?: { input?: string | { id: string } } };
+      const body = JSON.parse(message.Body) as { source?: string; id?: string; detail?: { input?: string | { id: string }; error?: string; cause?: string } };
       // A status-change event carries the input as a string; what an EXPRESS workflow sends, as JSON.
       const input = body.detail?.input;
-      const id = body.source === "aws.states" ? (typeof input === "string" ? (JSON.parse(input) as { id: string }).id : input!.id) : body.id!;
-      if (!recorded.has(id)) kept.add(id);
+      const original = (body.source === "aws.states" ? (typeof input === "string" ? JSON.parse(input) : input) : body) as { id: string; detail?: unknown };
+      const key = recordIdOf(original)!;
+      if (!recorded.has(key)) kept.add(key);
+      else if (permanentFailureOf(body.detail ?? {})?.error === "MessageConflict") conflictsKept++;
     }
   }
-  const lost = ids.filter((id) => !recorded.has(id) && !kept.has(id)).length;
-  return { published: ids.length, recorded: recorded.size, duplicates, captured: kept.size, lost };
+  const lost = [...expected.keys()].filter((key) => !recorded.has(key) && !kept.has(key)).length;
+  return { published: ids.length, recorded: recorded.size, duplicates, captured: kept.size, conflictsKept, alteredMessages, lost };
 }
 
 function line(c: Counts): string {
-  return `published ${c.published}, recorded ${c.recorded}, duplicates stored ${c.duplicates}, captured for redrive ${c.captured}, lost ${c.lost}`;
+  return `published ${c.published}, recorded ${c.recorded}, duplicates stored ${c.duplicates}, conflicts kept ${c.conflictsKept}, altered ${c.alteredMessages}, captured for redrive ${c.captured}, lost ${c.lost}`;
 }
 
-function event(id: string, invalid: boolean) {
+/** The message each soak event publishes first: a 200 KB one for largestMessage. */
+function messageOf(id: string, kind?: SoakKind): string {
+  return JSON.stringify(kind === "largestMessage" ? { soak: id, padding: "\u{1F600}".repeat(50 * 1024) } : { soak: id });
+}
+
+function event(id: string, kind?: SoakKind, message = messageOf(id, kind)) {
+  const time = kind === "invalidRecord" ? "yesterday" : kind === "impossibleDate" ? "2022-02-30T00:00:00Z" : "2022-04-16T12:20:00Z";
   return {
     version: "0", id, "detail-type": "message", source: "com.devpost.commonevent", account: "000000000000",
-    time: invalid ? "yesterday" : "2022-04-16T12:20:00Z", region: "us-east-1", resources: [],
-    detail: { message: JSON.stringify({ soak: id }) },
+    time, region: "us-east-1", resources: [], detail: { message },
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { recordIdOf } from "../../lambdas/recorder/record";
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
 
 /**
@@ -70,10 +71,11 @@ const VISIBILITY_TIMEOUT_SECONDS = 300;
 /** A dry run holds what it has listed this long, so the next receive brings new messages, then releases them. */
 const DRY_RUN_VISIBILITY_SECONDS = 60;
 /**
- * Errors a redrive cannot cure: the recorder refused the record itself (not a transient fault), so running it
- * again would end the same way. Kept with their cause, never re-run.
+ * Errors a redrive cannot cure: the recorder refused the record itself (not a transient fault), or the event is
+ * too large for the workflow's 256 KiB payloads, so running it again would end the same way. Kept with their
+ * cause, never re-run.
  */
-export const PERMANENT_ERRORS = ["InvalidRecord", "MessageConflict"] as const;
+export const PERMANENT_ERRORS = ["InvalidRecord", "MessageConflict", "States.DataLimitExceeded"] as const;
 const UNSUCCESSFUL: ExecutionStatus[] = ["FAILED", "TIMED_OUT", "ABORTED"];
 
 interface KeptItem {
@@ -204,12 +206,12 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
   }
   if (item.permanent) {
     // The recorder refused the record itself: running it again would end the same way.
-    keep(summary, options, label, `${item.permanent.error}, not redriven: ${item.permanent.reason}`);
+    keep(summary, options, label, `${item.permanent.error}, not redriven: ${item.permanent.reason}`, recordKeyOf(item));
     return "kept";
   }
   const stored = await storedState(item, options);
   if (stored === "other") {
-    keep(summary, options, label, `MessageConflict, not redriven: ${item.eventId} is already recorded with another message`);
+    keep(summary, options, label, `MessageConflict, not redriven: ${item.eventId} is already recorded with another message`, item.eventId);
     return "kept";
   }
   if (stored === "same") {
@@ -228,7 +230,7 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
   for (let attempt = 1; ; attempt++) {
     const name = attempt === 1 ? base : `${base}-${attempt}`;
     const status = await runExecution(name, item.input, options);
-    if (status === "SUCCEEDED" || (await isRecorded(item.eventId, options))) {
+    if (status === "SUCCEEDED" || (await isRecorded(recordKeyOf(item), options))) {
       summary.recorded++;
       options.log(`${label}: event ${item.eventId} recorded by ${name}`);
       return "done";
@@ -249,7 +251,7 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
 async function redriveExpress(item: { input: string; eventId: string }, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
   const name = executionName(item.eventId);
   const result = await options.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: options.target.stateMachineArn, name, input: item.input }));
-  if (result.status === "SUCCEEDED" || (await isRecorded(item.eventId, options))) {
+  if (result.status === "SUCCEEDED" || (await isRecorded(recordKeyOf(item), options))) {
     summary.recorded++;
     options.log(`${label}: event ${item.eventId} recorded by ${name}`);
     return "done";
@@ -288,11 +290,20 @@ async function runExecution(name: string, input: string, options: RedriveOptions
  */
 async function storedState(item: KeptItem, options: RedriveOptions): Promise<"same" | "other" | "absent"> {
   const { Item } = await options.dynamodb.send(new GetItemCommand({
-    TableName: options.target.tableName, Key: { messageId: { S: item.eventId! } }, ConsistentRead: true, ProjectionExpression: "messageId, event",
+    TableName: options.target.tableName, Key: { messageId: { S: recordKeyOf(item) } }, ConsistentRead: true, ProjectionExpression: "messageId, event",
   }));
   if (!Item) return "absent";
   const message = messageOf(item.input!);
   return message === undefined || Item.event?.S === message ? "same" : "other";
+}
+
+/** The table key the event is recorded under: its idempotency key's record, or its id (recordIdOf). */
+function recordKeyOf(item: KeptItem): string {
+  try {
+    return recordIdOf(JSON.parse(item.input!) as { id?: unknown; detail?: unknown }) ?? item.eventId!;
+  } catch {
+    return item.eventId!;
+  }
 }
 
 /** The event's detail.message as published, when it has one. */
@@ -343,16 +354,27 @@ async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
   return itemFromInput(message.Body);
 }
 
-/** The recorder's own refusal (InvalidRecord, MessageConflict) in a captured failure, with its reason. */
-function permanentFailureOf(detail: { error?: unknown; cause?: unknown }): KeptItem["permanent"] {
-  if (!PERMANENT_ERRORS.includes(detail.error as (typeof PERMANENT_ERRORS)[number])) return undefined;
-  let reason = String(detail.cause ?? "");
+/**
+ * A failure a redrive cannot cure (PERMANENT_ERRORS) in a captured failure, with its reason: the error itself
+ * (STANDARD: SendTaskFailure's error; States.DataLimitExceeded), or the recorder's answer an EXPRESS workflow
+ * keeps as RecordMessageFailed with the answer as its cause.
+ */
+export function permanentFailureOf(detail: { error?: unknown; cause?: unknown }): { readonly error: string; readonly reason: string } | undefined {
+  let cause: { message?: unknown; error?: unknown; Payload?: { error?: unknown; message?: unknown } } | undefined;
   try {
-    reason = String((JSON.parse(reason) as { message?: unknown }).message ?? reason);
+    cause = JSON.parse(String(detail.cause ?? "")) as typeof cause;
   } catch {
-    // A cause that is not the recorder's JSON is kept as it is.
+    // Not JSON. (Offline, aws-local-stepfunctions 3.0.0's States.JsonToString leaves quotes inside strings
+    // unescaped; Step Functions writes valid JSON.) The recorder's answer is still read from its fields.
+    const text = String(detail.cause ?? "");
+    const error = /"error":"([A-Za-z.]+)"/.exec(text)?.[1];
+    const message = /"message":"(.*?)","messageId"/.exec(text)?.[1];
+    cause = error ? { Payload: { error, ...(message !== undefined ? { message } : {}) } } : undefined;
   }
-  return { error: String(detail.error), reason };
+  const isPermanent = (error: unknown): error is (typeof PERMANENT_ERRORS)[number] => PERMANENT_ERRORS.includes(error as (typeof PERMANENT_ERRORS)[number]);
+  if (isPermanent(detail.error)) return { error: detail.error, reason: String(cause?.message ?? detail.cause ?? "") };
+  if (detail.error === "RecordMessageFailed" && isPermanent(cause?.Payload?.error)) return { error: cause!.Payload!.error as string, reason: String(cause?.Payload?.message ?? "") };
+  return undefined;
 }
 
 function itemFromInput(input: string | undefined): KeptItem {
@@ -384,9 +406,10 @@ async function guarded(label: string, summary: RedriveSummary, options: RedriveO
   }
 }
 
-function keep(summary: RedriveSummary, options: RedriveOptions, label: string, reason: string): void {
+function keep(summary: RedriveSummary, options: RedriveOptions, label: string, reason: string, eventId?: string): void {
   summary.kept++;
-  const key = reason.replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, "<id>");
+  // One line per kind of reason in the summary: ids and sizes vary from message to message.
+  const key = (eventId ? reason.split(eventId).join("<id>") : reason).replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, "<id>").replace(/\b\d+ bytes\b/g, "N bytes");
   summary.keptReasons[key] = (summary.keptReasons[key] ?? 0) + 1;
   options.log(`${label}: kept: ${reason}`);
 }

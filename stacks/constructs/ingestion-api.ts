@@ -23,6 +23,7 @@ import { createLogGroup } from "./log-group";
 import { Metric } from "./metric";
 import {
   BAD_REQUEST_BODY_TEMPLATE,
+  IDEMPOTENCY_KEY,
   MESSAGE_REQUEST_MODEL,
   PUT_EVENTS_ERROR_TEMPLATE,
   PUT_EVENTS_RESPONSE_TEMPLATE,
@@ -101,6 +102,8 @@ export class IngestionApi extends Construct {
       authorization: "AWS_IAM",
       requestValidatorId: validator.id,
       requestModels: { "application/json": model.name },
+      // Optional; the mapping templates read and check it ($input.params).
+      requestParameters: { [`method.request.header.${IDEMPOTENCY_KEY.header}`]: false },
     });
     const integration = new ApiGatewayIntegration(this, "put-events", {
       restApiId: api.id,
@@ -151,7 +154,7 @@ export class IngestionApi extends Construct {
       // A new deployment whenever what the stage serves changes; the old one is removed only after the switch.
       triggers: {
         redeployment: Fn.sha1(Fn.jsonencode([
-          messages.id, method.id, model.schema, validator.id, integration.id, integration.requestTemplates,
+          messages.id, method.id, method.requestParameters, model.schema, validator.id, integration.id, integration.requestTemplates,
           ...integrationResponses.map((r) => r.responseTemplates), badBody.responseTemplates,
         ])),
       },

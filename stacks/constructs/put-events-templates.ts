@@ -7,9 +7,10 @@
 export const API_DETAIL_TYPE = "message";
 
 /**
- * Longest `message` accepted, in characters. The message travels twice in the task payload (parsed and raw) and
- * once in the execution input, all under Step Functions' 256 KiB payload quota; 32,768 characters keep even a
- * message of multi-byte characters well below it. Larger messages get 400 before anything is published.
+ * Longest `message` accepted, in characters (code points, as the model's maxLength counts them): at most 131,072
+ * UTF-8 bytes, since a character takes at most 4. The message travels once in the task payload and once in the
+ * execution input, each under Step Functions' 256 KiB payload quota. Larger messages get 400 before anything is
+ * published; a producer that needs more puts its events on the bus directly (README: the largest message).
  */
 export const MAX_MESSAGE_CHARACTERS = 32_768;
 
@@ -44,8 +45,21 @@ export function messageRefusal(message: string): string | undefined {
     return `must be JSON, got ${JSON.stringify(message.length > 80 ? `${message.slice(0, 80)}...` : message)}`;
   }
   if (!new RegExp(MESSAGE_REQUEST_MODEL.properties.message.pattern).test(message)) return "must be a JSON object or array, as POST /messages accepts";
-  if (message.length > MAX_MESSAGE_CHARACTERS) return `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${message.length}`;
+  // Characters as the model's maxLength counts them (code points), not UTF-16 units: an emoji is one.
+  const characters = [...message].length;
+  if (characters > MAX_MESSAGE_CHARACTERS) return `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${characters}`;
   return undefined;
+}
+
+/**
+ * A producer's idempotency key (header `Idempotency-Key`, `npm run send --idempotency-key`): 1 to 128 of the
+ * characters A-Z a-z 0-9 _ . : -. The recorder stores one item per key, however often it was sent.
+ */
+export const IDEMPOTENCY_KEY = { header: "Idempotency-Key", pattern: "^[A-Za-z0-9_.:-]{1,128}$", rule: "1 to 128 characters of A-Z a-z 0-9 _ . : -" } as const;
+
+/** Why a key would be refused, or undefined when it is valid. */
+export function idempotencyKeyRefusal(key: string): string | undefined {
+  return new RegExp(IDEMPOTENCY_KEY.pattern).test(key) ? undefined : `must be ${IDEMPOTENCY_KEY.rule}; got ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)}`;
 }
 
 export interface PutEventsTarget {
@@ -56,20 +70,34 @@ export interface PutEventsTarget {
 /**
  * The request body, validated by the model, becomes the event's `detail` as it is: escapeJavaScript turns the
  * body into a JSON string value, and the replaceAll undoes its `\'`, which JSON does not allow (the pattern
- * AWS documents for PutEvents integrations).
+ * AWS documents for PutEvents integrations). A valid `Idempotency-Key` header joins the detail as
+ * `idempotencyKey` ($input.params reads a method request header). An invalid one sends no entry at all, which
+ * PutEvents refuses (HTTP 400): the 4xx response then answers 400 naming the header; nothing is published.
  */
 export function putEventsRequestTemplate(target: PutEventsTarget): string {
   return [
+    `#set($key = $input.params('${IDEMPOTENCY_KEY.header}'))`,
+    "#set($q = '\"')",
+    `#if($key != "" && !$key.matches('${IDEMPOTENCY_KEY.pattern}'))`,
+    "{\"Entries\": []}",
+    "#else",
+    "#if($key == \"\")",
+    "#set($detail = $input.json('$'))",
+    "#else",
+    // $!{q}, not ${q}: Terraform would read `${` as its own interpolation.
+    "#set($detail = \"{$!{q}message$!{q}:$input.json('$.message'),$!{q}idempotencyKey$!{q}:$!{q}$key$!{q}}\")",
+    "#end",
     "{",
     "  \"Entries\": [",
     "    {",
     `      "EventBusName": ${JSON.stringify(target.eventBusName)},`,
     `      "Source": ${JSON.stringify(target.source)},`,
     `      "DetailType": ${JSON.stringify(API_DETAIL_TYPE)},`,
-    "      \"Detail\": \"$util.escapeJavaScript($input.json('$')).replaceAll(\"\\\\'\",\"'\")\"",
+    "      \"Detail\": \"$util.escapeJavaScript($detail).replaceAll(\"\\\\'\",\"'\")\"",
     "    }",
     "  ]",
     "}",
+    "#end",
   ].join("\n");
 }
 
@@ -99,12 +127,19 @@ export const PUT_EVENTS_RESPONSE_TEMPLATE = [
  * cannot publish (its role or the bus), which the caller cannot fix (500). Nothing was published either way.
  */
 export const PUT_EVENTS_ERROR_TEMPLATE = [
+  // An invalid Idempotency-Key made the request template send no entry (see putEventsRequestTemplate).
+  `#set($key = $input.params('${IDEMPOTENCY_KEY.header}'))`,
+  `#if($key != "" && !$key.matches('${IDEMPOTENCY_KEY.pattern}'))`,
+  "#set($context.responseOverride.status = 400)",
+  `{"accepted": false, "errorCode": "BadIdempotencyKey", "errorMessage": "${IDEMPOTENCY_KEY.header}: must be ${IDEMPOTENCY_KEY.rule}"}`,
+  "#else",
   // `__type` is not a valid VTL identifier, so it is read with a path.
   "#set($errorType = $input.path('$.__type'))",
   "#if($errorType == \"ThrottlingException\")",
   "#set($context.responseOverride.status = 503)",
   "#end",
   "{\"accepted\": false, \"errorCode\": \"$util.escapeJavaScript($errorType)\", \"errorMessage\": \"$util.escapeJavaScript($input.path('$.message'))\"}",
+  "#end",
 ].join("\n");
 
 /**
