@@ -5,6 +5,8 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { AWS_LIMITS, executionNameProblem, putEventsEntryBytes, utf8Bytes } from "../scripts/local/aws-limits";
 import { LOCAL_AWS } from "../scripts/local/dynamodb";
 import { LocalPipeline } from "../scripts/local/pipeline";
+import { LocalStateMachine } from "../scripts/local/state-machine";
+import { TaskCallbackEndpoint } from "../scripts/local/task-callbacks";
 import { MAX_MESSAGE_CHARACTERS, messageRefusal } from "../stacks/constructs/put-events-templates";
 import { synthAppToDisk } from "./support/synth";
 
@@ -157,5 +159,44 @@ describe("each limit at its boundary, at the offline endpoints", () => {
       expect(delivered.find((d) => d.target.kind === "state-machine")).toMatchObject({ deadLetterFailed: true });
     }
     expect(pipeline.failedToDeadLetter.map((f) => f.eventId)).toEqual(["limit-dlq", "limit-dlq-2"]);
+  });
+});
+
+describe("States.* errors as Step Functions raises them", () => {
+  const machine = (definition: object, callbacks: TaskCallbackEndpoint) => new LocalStateMachine({
+    stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:errors", definition: definition as never, callbacks,
+    resolveFunction: () => "arn:aws:lambda:us-east-1:000000000000:function:f", invoke: async () => ({}),
+  });
+  /** A task whose payload template is the parameters, with a Catch of States.ALL that must not see the error. */
+  const caught = (payload: object) => ({
+    StartAt: "Parse",
+    States: {
+      Parse: {
+        Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "f", Payload: payload },
+        Catch: [{ ErrorEquals: ["States.ALL"], Next: "Caught" }], Next: "Done",
+      },
+      Caught: { Type: "Fail", Error: "CaughtByStatesAll" },
+      Done: { Type: "Succeed" },
+    },
+  });
+
+  test("an intrinsic function that fails in a payload template (States.StringToJson of text that is not JSON) is States.Runtime, not a JavaScript error", async () => {
+    const callbacks = await TaskCallbackEndpoint.start();
+    try {
+      const result = await machine(caught({ "parsed.$": "States.StringToJson($.text)" }), callbacks).start(JSON.stringify({ text: "{not json" })).done;
+      expect(result).toMatchObject({ status: "FAILED", error: { name: "States.Runtime" } });
+    } finally {
+      await callbacks.close();
+    }
+  });
+
+  test("a path that points to nothing is States.Runtime", async () => {
+    const callbacks = await TaskCallbackEndpoint.start();
+    try {
+      const result = await machine(caught({ "value.$": "$.missing.path" }), callbacks).start("{}").done;
+      expect(result).toMatchObject({ status: "FAILED", error: { name: "States.Runtime" } });
+    } finally {
+      await callbacks.close();
+    }
   });
 });

@@ -242,6 +242,7 @@ export class LocalStateMachine {
     let attempts = 0;
     // A payload over 256 KiB ends the execution with States.DataLimitExceeded, past every Retry and Catch.
     let dataLimit: DataLimitExceeded | undefined;
+    let runtimeError: { name: string; cause: string } | undefined;
     let abort: () => void = () => undefined;
     const checkSize = (what: string, value: unknown) => {
       const bytes = utf8Bytes(JSON.stringify(value ?? null));
@@ -316,6 +317,14 @@ export class LocalStateMachine {
     const collecting = (async () => {
       for await (const event of run.eventLogs) {
         events.push(event as ExecutionEvent);
+        // An intrinsic function that fails in a payload template (States.StringToJson of text that is not JSON)
+        // is a States.Runtime error on AWS, which no Catch sees; the engine raises the JavaScript error instead,
+        // which a Catch of States.ALL would take. The execution fails there, as on AWS.
+        const failed = event as ExecutionEvent;
+        if ((failed.type === "StateFailed" || failed.type === "StateCaught") && failed.Error && JAVASCRIPT_ERRORS.has(failed.Error) && !runtimeError) {
+          runtimeError = { name: "States.Runtime", cause: `An error occurred while executing the state '${failed.state?.name}': ${failed.Error}: ${failed.Cause ?? ""}` };
+          abort();
+        }
         // A state's input or output over the limit fails the execution there (checked as the state exits).
         const state = (event as ExecutionEvent).state;
         if ((event as ExecutionEvent).type === "StateExited" && state) {
@@ -332,7 +341,9 @@ export class LocalStateMachine {
       result = { status: "SUCCEEDED", output: await run.result };
       checkSize("execution output", result.output);
     } catch (error) {
-      if (dataLimit) {
+      if (runtimeError) {
+        result = { status: "FAILED", error: runtimeError };
+      } else if (dataLimit) {
         result = { status: "FAILED", error: { name: dataLimit.name, cause: dataLimit.message } };
       } else if (error instanceof ExecutionTimeoutError) {
         result = { status: "TIMED_OUT", error: { name: "States.Timeout", cause: "the execution exceeded its TimeoutSeconds" } };
@@ -348,6 +359,7 @@ export class LocalStateMachine {
     await collecting;
     // A state whose output passed the limit as the run ended: AWS fails the execution there.
     if (dataLimit && result.status === "SUCCEEDED") result = { status: "FAILED", error: { name: dataLimit.name, cause: dataLimit.message } };
+    if (runtimeError && result.error?.name !== "States.Runtime") result = { status: "FAILED", error: runtimeError };
     const entered = events.filter((e) => e.type === "StateEntered");
     return { ...result, executionArn, name, states: entered.map((e) => e.state!.name), events, finalStateInput: entered.at(-1)?.state?.input, attempts };
   }
@@ -370,6 +382,9 @@ function replaceString(value: unknown, from: string, to: string): unknown {
   }
   return value;
 }
+
+/** Errors of the JavaScript engine itself, which the offline engine may raise where Step Functions raises States.Runtime. */
+const JAVASCRIPT_ERRORS = new Set(["SyntaxError", "RangeError", "TypeError", "ReferenceError"]);
 
 /** StartExecution's refusal of an input over Step Functions' limit (the API's length constraint on `input`). */
 export class InputTooLarge extends Error {
