@@ -10,6 +10,7 @@ import { NodejsFunction } from "../stacks/constructs/nodejs-function";
 import { RecorderFunction } from "../stacks/constructs/recorder-function";
 import { ServiceRole } from "../stacks/constructs/service-role";
 import { IStateMachine, SqsQueueTarget, StateMachineTarget } from "../stacks/constructs/targets";
+import { WorkflowModel } from "../stacks/workflow-model";
 import { ref, resourceAt, resourcesOf, synthPipeline, TerraformJson, testArchive } from "./support/synth";
 
 /** A state machine as a rule target sees it: an ARN and a grant. */
@@ -181,5 +182,67 @@ describe("MessageWorkflow", () => {
       const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
       new MessageWorkflow(stack, "workflow", { stateMachineName: "w", recorder, workflowType: "EXPRESS" });
     })).toThrow(/an EXPRESS workflow needs failedExecutionsQueue/);
+  });
+});
+
+describe("one workflow model, nested states included", () => {
+  const task = (fn: string, extra: object = {}) => ({
+    Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: `\${${fn}}`, "Payload.$": "$" }, TimeoutSeconds: 10,
+    Retry: [{ ErrorEquals: ["Lambda.Unknown"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }], ...extra,
+  });
+  const composed = {
+    StartAt: "Fan Out",
+    TimeoutSeconds: 120,
+    States: {
+      "Fan Out": {
+        Type: "Parallel",
+        Branches: [
+          { StartAt: "Audit", States: { Audit: task("AuditArn", { End: true }) } },
+          { StartAt: "Each Item", States: { "Each Item": { Type: "Map", ItemsPath: "$.items", ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: "Enrich", States: { Enrich: task("EnrichArn", { End: true }) } }, End: true } } },
+        ],
+        Next: "Record",
+      },
+      Record: task("RecorderArn", { End: true }),
+    },
+  };
+
+  function build(template: object, timeoutSeconds = 3) {
+    return synth((stack) => {
+      const table = new MessagesTable(stack, "table", { tableName: "t" });
+      const archive = testArchive();
+      const recorder = new RecorderFunction(stack, "recorder", { functionName: "recorder", table, archive });
+      const audit = new NodejsFunction(stack, "audit", { functionName: "audit", entry: RECORDER_ENTRY, archive, timeoutSeconds });
+      const enrich = new NodejsFunction(stack, "enrich", { functionName: "enrich", entry: RECORDER_ENTRY, archive });
+      new MessageWorkflow(stack, "composed", {
+        stateMachineName: "composed", recorder, definition: { template, functions: { RecorderArn: recorder, AuditArn: audit, EnrichArn: enrich } },
+      });
+    });
+  }
+
+  test("a task in a Parallel branch and one in a Map iterator get invoke permission, as the top-level one does", () => {
+    const invoke = policyOf(build(composed), "composed_role_policy").filter((s) => s.Action.includes("lambda:InvokeFunction"));
+    expect(invoke.flatMap((s) => s.Resource).filter((r) => !r.endsWith(":*")).map((r) => r.replace(/_[0-9A-F]{8}\.arn\}$/, ".arn}")).sort()).toEqual([
+      "${aws_lambda_function.audit_function.arn}", "${aws_lambda_function.enrich_function.arn}", "${aws_lambda_function.recorder_function.arn}",
+    ]);
+  });
+
+  test("a function the definition never calls gets no permission", () => {
+    const onlyRecord = { StartAt: "Record", TimeoutSeconds: 120, States: { Record: task("RecorderArn", { End: true }) } };
+    expect(() => build(onlyRecord)).toThrow(/substitution\(s\) AuditArn, EnrichArn match no placeholder/);
+  });
+
+  test("the retry budget counts the nested tasks: three tasks of 10 s with two retried 3 s attempts and 3 s of backoff each", () => {
+    const model = WorkflowModel.of(JSON.stringify(composed));
+    expect(model.tasks.map((t) => [t.within.join(" / "), t.name])).toEqual([["Fan Out / branch 1", "Audit"], ["Fan Out / branch 2 / Each Item / iterator", "Enrich"], ["", "Record"]]);
+    expect(model.retryBudget(3)).toEqual({ retriedAttemptsSeconds: 18, backoffSeconds: 9, finalAttemptsSeconds: 30, totalSeconds: 57 });
+  });
+
+  test("throws at synth when a nested task would time out before its function, naming where it is", () => {
+    expect(() => build(composed, 10)).toThrow(/Task "Fan Out \/ branch 1 \/ Audit" times out after 10 s, not after the function's 10 s/);
+  });
+
+  test("throws at synth when the nested retries, at the slowest function's timeout (the recorder's 5 s), do not fit the execution timeout", () => {
+    expect(() => build({ ...composed, TimeoutSeconds: 69 })).toThrow(/the worst case of the retries, 69 s, does not fit the execution timeout of 69 s/);
+    expect(() => build({ ...composed, TimeoutSeconds: 70 })).not.toThrow();
   });
 });

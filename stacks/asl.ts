@@ -1,5 +1,6 @@
 import recordMessageExpressTemplate from "../asl/record-message-express.asl.json";
 import recordMessageTemplate from "../asl/record-message.asl.json";
+import { RetryBudget, WorkflowModel, WorkflowType } from "./workflow-model";
 
 /**
  * Renders the workflow definitions kept as JSON in `asl/`.
@@ -77,7 +78,7 @@ export function renderRecordMessageExpressDefinition(substitutions: RecordMessag
  * The "Record Message" definition of a workflow type: the one place that knows which template serves which type.
  * EXPRESS needs the queue it sends its failures to; STANDARD takes none.
  */
-export function renderWorkflowDefinition(type: "STANDARD" | "EXPRESS", substitutions: RecordMessageSubstitutions & { readonly FailedExecutionsQueueUrl?: string }): string {
+export function renderWorkflowDefinition(type: WorkflowType, substitutions: RecordMessageSubstitutions & { readonly FailedExecutionsQueueUrl?: string }): string {
   const { FailedExecutionsQueueUrl, ...common } = substitutions;
   if (type === "STANDARD") return renderRecordMessageDefinition(common);
   if (FailedExecutionsQueueUrl === undefined) throw new AslRenderError("asl/record-message-express.asl.json: no value for placeholder(s) ${FailedExecutionsQueueUrl}");
@@ -105,81 +106,34 @@ export const EXECUTION_TIMEOUT_SECONDS = {
   EXPRESS: { default: 60, max: 300 },
 } as const;
 
-/** How the worst case of an execution adds up, in seconds. */
-export interface RetryBudget {
-  /** Attempts that end in a retried error, each lasting at most the function timeout. */
-  readonly retriedAttemptsSeconds: number;
-  /** The longest waits the retriers can choose between attempts (jitter only shortens them). */
-  readonly backoffSeconds: number;
-  /** The final attempt of each task, bounded by the task timeout. */
-  readonly finalAttemptsSeconds: number;
-  readonly totalSeconds: number;
-}
+export type { RetryBudget } from "./workflow-model";
 
-interface Retrier {
-  readonly ErrorEquals: readonly string[];
-  readonly IntervalSeconds?: number;
-  readonly MaxAttempts?: number;
-  readonly BackoffRate?: number;
-  readonly MaxDelaySeconds?: number;
-}
-
-/** Errors that only end an attempt after the task timeout, so a retry of them costs a whole task timeout. */
-const TIMEOUT_ERRORS = ["States.ALL", "States.Timeout", "States.HeartbeatTimeout"];
-
-/**
- * The longest an execution of a rendered definition can run when every task exhausts its retries: each retried
- * attempt lasts at most the function timeout (a function error, a crash or a Lambda service error ends it), or
- * the task timeout if the retrier matches a timeout; each wait is the retrier's interval grown by its backoff
- * rate and capped by MaxDelaySeconds (defaults from the States Language: 1 s, 3 attempts, rate 2.0); the last
- * attempt may run to the task timeout.
- */
+/** The worst case of a rendered definition's retries (see WorkflowModel.retryBudget). */
 export function retryBudget(definition: string, timeouts: { readonly lambdaTimeoutSeconds: number }): RetryBudget {
-  const states = Object.values((JSON.parse(definition) as { States: Record<string, { Type: string; TimeoutSeconds?: number; Retry?: Retrier[] }> }).States);
-  let retriedAttemptsSeconds = 0;
-  let backoffSeconds = 0;
-  let finalAttemptsSeconds = 0;
-  for (const state of states.filter((s) => s.Type === "Task")) {
-    const taskTimeout = state.TimeoutSeconds ?? 60;
-    finalAttemptsSeconds += taskTimeout;
-    for (const retrier of state.Retry ?? []) {
-      const attempts = retrier.MaxAttempts ?? 3;
-      const attemptSeconds = retrier.ErrorEquals.some((e) => TIMEOUT_ERRORS.includes(e)) ? taskTimeout : timeouts.lambdaTimeoutSeconds;
-      retriedAttemptsSeconds += attempts * attemptSeconds;
-      for (let retry = 0; retry < attempts; retry++) {
-        const wait = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** retry;
-        backoffSeconds += Math.min(wait, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
-      }
-    }
-  }
-  return { retriedAttemptsSeconds, backoffSeconds, finalAttemptsSeconds, totalSeconds: retriedAttemptsSeconds + backoffSeconds + finalAttemptsSeconds };
-}
-
-interface TaskState {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly Parameters?: Record<string, unknown>;
-}
-
-function taskStates(definition: string): Array<[string, TaskState]> {
-  const states = (JSON.parse(definition) as { States: Record<string, TaskState> }).States;
-  return Object.entries(states).filter(([, state]) => state.Type === "Task");
-}
-
-/** The functions a rendered definition invokes (Parameters.FunctionName of its Lambda tasks). */
-export function invokedFunctions(definition: string): string[] {
-  return [...new Set(taskStates(definition)
-    .filter(([, state]) => String(state.Resource).startsWith("arn:aws:states:::lambda:invoke"))
-    .map(([, state]) => String(state.Parameters?.FunctionName)))];
+  return WorkflowModel.of(definition).retryBudget(timeouts.lambdaTimeoutSeconds);
 }
 
 /**
- * A callback task (`.waitForTaskToken`) whose parameters do not pass `$$.Task.Token` can never be answered: its
- * execution would wait until the task timeout. As the AWS CDK does for `LambdaInvoke`, refuse it at synth.
+ * The worst case of the retries of a workflow type's definition for these timeouts, straight from its template:
+ * the budget depends on the shape and the timeouts only, not on the function or queue it names.
  */
+export function workflowRetryBudget(type: WorkflowType, timeouts: { readonly stateMachineTimeoutSeconds: number; readonly taskTimeoutSeconds: number; readonly lambdaTimeoutSeconds: number }): RetryBudget {
+  const template = type === "STANDARD" ? recordMessageTemplate : recordMessageExpressTemplate;
+  const shape = walkStrings(template, (text) => {
+    const whole = WHOLE_PLACEHOLDER.exec(text);
+    if (whole?.[1] === "StateMachineTimeoutSeconds") return timeouts.stateMachineTimeoutSeconds;
+    if (whole?.[1] === "TaskTimeoutSeconds") return timeouts.taskTimeoutSeconds;
+    return text;
+  });
+  return WorkflowModel.of(shape as object).retryBudget(timeouts.lambdaTimeoutSeconds);
+}
+
+/** The functions a rendered definition invokes (Parameters.FunctionName of its Lambda tasks, at any depth). */
+export function invokedFunctions(definition: string): string[] {
+  return WorkflowModel.of(definition).invokedFunctions;
+}
+
+/** Callback tasks, at any depth, that do not pass the token (see WorkflowModel.callbackTaskProblems). */
 export function callbackTaskProblems(definition: string): string[] {
-  return taskStates(definition)
-    .filter(([, state]) => String(state.Resource).endsWith(".waitForTaskToken"))
-    .filter(([, state]) => !JSON.stringify(state.Parameters ?? {}).includes("\"$$.Task.Token\""))
-    .map(([name]) => `Task "${name}" waits for a task token but its Parameters do not pass "$$.Task.Token": nothing could ever answer it`);
+  return WorkflowModel.of(definition).callbackTaskProblems;
 }

@@ -10,7 +10,8 @@
  * line naming the setting, the value received and what is allowed.
  */
 
-import { EXECUTION_TIMEOUT_SECONDS, renderWorkflowDefinition, retryBudget } from "./asl";
+import { EXECUTION_TIMEOUT_SECONDS, workflowRetryBudget } from "./asl";
+import { WorkflowType } from "./workflow-model";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -79,7 +80,7 @@ export interface EnvironmentConfig {
   /** The recorder function; must be below the task timeout. @default 5 */
   readonly lambdaTimeoutSeconds: number;
   /** STANDARD (callback, exactly-once, 90-day history) or EXPRESS (synchronous invoke, far cheaper). @default "STANDARD" */
-  readonly workflowType: "STANDARD" | "EXPRESS";
+  readonly workflowType: WorkflowType;
   /** Execution log level; unset: ALL for STANDARD, ERROR for EXPRESS. */
   readonly logLevel?: "ALL" | "ERROR" | "FATAL" | "OFF";
   /** Deletion protection and prevent_destroy on the table. @default true */
@@ -356,16 +357,9 @@ function resolveEnvironment(
   }
   // Retries must never push an execution past its timeout: a message whose retries are cut short by it is
   // failed while a retry could still have recorded it.
-  // The budget depends only on the definition's shape and timeouts: the ARN and queue here are stand-ins.
-  const budget = retryBudget(
-    renderWorkflowDefinition(express ? "EXPRESS" : "STANDARD", {
-      RecorderFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:budget",
-      StateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds,
-      TaskTimeoutSeconds: s.taskTimeoutSeconds,
-      ...(express ? { FailedExecutionsQueueUrl: "https://sqs.us-east-1.amazonaws.com/000000000000/budget" } : {}),
-    }),
-    { lambdaTimeoutSeconds: s.lambdaTimeoutSeconds },
-  );
+  const budget = workflowRetryBudget(express ? "EXPRESS" : "STANDARD", {
+    stateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, taskTimeoutSeconds: s.taskTimeoutSeconds, lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
+  });
   if (budget.totalSeconds >= s.stateMachineTimeoutSeconds) {
     throw new ConfigError(
       `stateMachineTimeoutSeconds (${environment}): ${s.stateMachineTimeoutSeconds} must exceed the worst case of the task's retries, ${budget.totalSeconds} s (${budget.retriedAttemptsSeconds} s of retried attempts at lambdaTimeoutSeconds ${s.lambdaTimeoutSeconds}, ${budget.backoffSeconds} s of backoff, ${budget.finalAttemptsSeconds} s for the last attempt at taskTimeoutSeconds); raise it or lower the other two`,

@@ -14,6 +14,7 @@ import { ExecutionRecord, ExecutionResult, LocalStateMachine } from "./state-mac
 import { TaskCallbackEndpoint } from "./task-callbacks";
 import { LocalAwsEndpoints } from "./aws-endpoints";
 import { AWS_LIMITS, putEventsEntryBytes } from "./aws-limits";
+import type { WorkflowType } from "../../stacks/workflow-model";
 
 export type { ExecutionEvent, ExecutionResult, ExecutionStatus } from "./state-machine";
 export type { TargetDelivery } from "./event-bus";
@@ -89,7 +90,7 @@ export class LocalPipeline {
   private readonly api?: LocalRestMethod;
   private readonly apiEventSource?: string;
   /** The type of the first state machine. */
-  readonly workflowType: "STANDARD" | "EXPRESS";
+  readonly workflowType: WorkflowType;
   private readonly region: string;
   private readonly faultKeys: FaultKeys;
   private readonly invokeHook: FunctionInvoker;

@@ -3,6 +3,7 @@ import { AWS_LIMITS, DataLimitExceeded, executionNameProblem, putEventsEntryByte
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
 import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
 import { TaskCallbackEndpoint, TaskFailedError } from "./task-callbacks";
+import { WorkflowModel, WorkflowType } from "../../stacks/workflow-model";
 
 /**
  * One Step Functions state machine, offline: its definition runs in aws-local-stepfunctions, and each of its Task
@@ -62,7 +63,7 @@ export interface LocalStateMachineProps {
   readonly resolveFunction: (functionName: string) => string | undefined;
   readonly invoke: FunctionInvoke;
   /** STANDARD or EXPRESS: what the service answers for its executions differs. @default "STANDARD" */
-  readonly type?: "STANDARD" | "EXPRESS";
+  readonly type?: WorkflowType;
   /** Sends a message to a queue of the stack, for `arn:aws:states:::sqs:sendMessage` tasks. @default none: such tasks are refused */
   readonly sendMessage?: (queueUrl: string, body: string) => Promise<string>;
   /** Milliseconds between retries of every Task instead of the definition's waits. @default the definition's */
@@ -79,7 +80,6 @@ const TOKEN_PLACEHOLDER = "local-task-token-placeholder";
 
 type JSONValue = Parameters<StateMachine["run"]>[0];
 type LocalTaskHandler = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>[string];
-type StateDefinition = Record<string, any>;
 
 export class LocalStateMachine {
   readonly stateMachineArn: string;
@@ -91,7 +91,8 @@ export class LocalStateMachine {
   constructor(private readonly props: LocalStateMachineProps) {
     this.stateMachineArn = props.stateMachineArn;
     this.name = props.stateMachineArn.split(":").pop()!;
-    this.tasks = new Map(taskStates(props.definition as unknown as StateDefinition).map(([name, state]) => {
+    // The same model of the definition the constructs grant and validate from, nested states included.
+    this.tasks = new Map(WorkflowModel.of(props.definition).tasks.map((task) => [task.name, { Resource: task.resource, Parameters: task.parameters }] as const).map(([name, state]) => {
       const kind = state.Resource === CALLBACK_RESOURCE ? "callback" : state.Resource === REQUEST_RESPONSE_RESOURCE ? "request-response"
         : state.Resource === SQS_SEND_RESOURCE && props.sendMessage ? "sqs" : undefined;
       if (!kind) throw new Error(`${this.name}: Task state "${name}" calls ${state.Resource}; only ${REQUEST_RESPONSE_RESOURCE}, ${CALLBACK_RESOURCE} and ${SQS_SEND_RESOURCE} run locally`);
@@ -363,15 +364,6 @@ export class LocalStateMachine {
     const entered = events.filter((e) => e.type === "StateEntered");
     return { ...result, executionArn, name, states: entered.map((e) => e.state!.name), events, finalStateInput: entered.at(-1)?.state?.input, attempts };
   }
-}
-
-/** Every Task state of a definition, those inside Parallel branches and Map iterators included. */
-function taskStates(definition: StateDefinition): Array<[string, StateDefinition]> {
-  return Object.entries((definition.States ?? {}) as Record<string, StateDefinition>).flatMap(([name, state]) => [
-    ...(state.Type === "Task" ? [[name, state] as [string, StateDefinition]] : []),
-    ...((state.Branches ?? []) as StateDefinition[]).flatMap(taskStates),
-    ...[state.Iterator, state.ItemProcessor].filter(Boolean).flatMap((inner) => taskStates(inner)),
-  ]);
 }
 
 function replaceString(value: unknown, from: string, to: string): unknown {

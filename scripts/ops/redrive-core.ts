@@ -3,6 +3,7 @@ import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { recordIdOf } from "../../lambdas/recorder/record";
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
+import type { WorkflowType } from "../../stacks/workflow-model";
 
 /**
  * Records what the pipeline kept for an operator, and deletes a kept message only once its event is recorded.
@@ -29,7 +30,7 @@ export interface RedriveTarget {
    * EXPRESS executions cannot be described or listed and their names are not unique: each event is started
    * with StartSyncExecution, which answers how it ended. @default "STANDARD"
    */
-  readonly workflowType?: "STANDARD" | "EXPRESS";
+  readonly workflowType?: WorkflowType;
   readonly tableName: string;
   readonly deadLetterQueueUrl?: string;
   readonly failedExecutionsQueueUrl?: string;

@@ -5,6 +5,7 @@ import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { WorkflowType } from "../../stacks/workflow-model";
 
 /**
  * Checks a deployed environment hop by hop, with the operator's own credentials (the operator policy): one message
@@ -18,7 +19,7 @@ export interface VerifyTarget {
   readonly eventBusName: string;
   readonly eventSource: string;
   readonly stateMachineArn: string;
-  readonly workflowType: "STANDARD" | "EXPRESS";
+  readonly workflowType: WorkflowType;
   readonly tableName: string;
   readonly logGroupName: string;
   readonly deadLetterQueueUrl: string;

@@ -1,9 +1,11 @@
 import { Construct } from "constructs";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
-import { callbackTaskProblems, EXECUTION_TIMEOUT_SECONDS, invokedFunctions, renderWorkflowDefinition, retryBudget } from "../asl";
+import { EXECUTION_TIMEOUT_SECONDS, renderDefinition, renderWorkflowDefinition } from "../asl";
+import { ExecutionLogLevel, WorkflowModel, WorkflowType } from "../workflow-model";
 import { EventQueue } from "./event-queue";
 import { arnOf } from "./account";
 import { EncryptionKey } from "./encryption-key";
+import { NodejsFunction } from "./nodejs-function";
 import { RecorderFunction } from "./recorder-function";
 import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
@@ -37,11 +39,22 @@ export interface MessageWorkflowProps {
    * StartExecution quota; it needs `failedExecutionsQueue`, since Express emits no status-change events.
    * @default "STANDARD"
    */
-  readonly workflowType?: "STANDARD" | "EXPRESS";
+  readonly workflowType?: WorkflowType;
   /** Where an EXPRESS workflow sends every failure, with the original event. Required for EXPRESS. */
   readonly failedExecutionsQueue?: EventQueue;
   /** Execution logging, with execution data. @default "ALL" for STANDARD, "ERROR" for EXPRESS (its logs are its only history) */
-  readonly logLevel?: "ALL" | "ERROR" | "FATAL" | "OFF";
+  readonly logLevel?: ExecutionLogLevel;
+  /**
+   * A definition of your own instead of the "Record Message" one: an ASL template with `${Placeholder}`s, the
+   * functions its tasks invoke by placeholder (each gets invoke permission if a task, at any depth, calls it),
+   * and any other substitutions. Rendering refuses a placeholder without a value and a value without one.
+   * @default the Record Message definition of `workflowType`, invoking `recorder`
+   */
+  readonly definition?: {
+    readonly template: object;
+    readonly functions: Readonly<Record<string, NodejsFunction>>;
+    readonly substitutions?: Readonly<Record<string, string | number>>;
+  };
 }
 
 /**
@@ -60,7 +73,7 @@ export class MessageWorkflow extends Construct {
   public readonly stateMachineName: string;
   public readonly logGroupName: string;
   public readonly logGroupArn: string;
-  public readonly workflowType: "STANDARD" | "EXPRESS";
+  public readonly workflowType: WorkflowType;
   private readonly encryptionKey?: EncryptionKey;
   /**
    * The state machine's ARN built from its name, for conditions that would otherwise make a cycle (the
@@ -102,16 +115,27 @@ export class MessageWorkflow extends Construct {
     if (type === "EXPRESS" && !props.failedExecutionsQueue) {
       throw new Error(`${this.node.path}: an EXPRESS workflow needs failedExecutionsQueue: Express workflows emit no status-change events, so it sends its failures there itself`);
     }
-    const definition = renderWorkflowDefinition(type, { ...timeouts, ...(type === "EXPRESS" ? { FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl } : {}) });
-    if (type === "EXPRESS") props.failedExecutionsQueue!.grantSendMessages(role);
-    // Invoke permission for exactly the functions the definition's tasks call, and nothing else.
-    const invoked = invokedFunctions(definition);
-    for (const fn of [props.recorder].filter((f) => invoked.includes(f.functionArn))) fn.grantInvoke(role);
+    const definition = props.definition
+      ? renderDefinition(props.definition.template, {
+        ...Object.fromEntries(Object.entries(props.definition.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn])),
+        ...(props.definition.substitutions ?? {}),
+      }, `${this.node.path} definition`)
+      : renderWorkflowDefinition(type, { ...timeouts, ...(type === "EXPRESS" ? { FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl } : {}) });
+    if (type === "EXPRESS" && !props.definition) props.failedExecutionsQueue!.grantSendMessages(role);
+    // One model of the definition, nested states included: invoke permission for exactly the functions its tasks
+    // call (a Parallel branch or a Map iterator too), and nothing else.
+    const model = WorkflowModel.of(definition);
+    const known = props.definition ? Object.values(props.definition.functions) : [props.recorder];
+    const invoked = known.filter((fn) => model.invokedFunctions.includes(fn.functionArn));
+    for (const fn of invoked) fn.grantInvoke(role);
     const maxTimeout = EXECUTION_TIMEOUT_SECONDS[type].max;
+    // The slowest function bounds every retried attempt; each Lambda task must outlive it.
+    const lambdaTimeoutSeconds = Math.max(...invoked.map((fn) => fn.timeoutSeconds), 0);
     this.node.addValidation({
       validate: () => [
-        ...callbackTaskProblems(definition),
-        ...retryBudgetProblems(definition, props.recorder.timeoutSeconds),
+        ...model.callbackTaskProblems,
+        ...model.taskTimeoutProblems(lambdaTimeoutSeconds),
+        ...model.retryBudgetProblems(lambdaTimeoutSeconds),
         ...(timeouts.StateMachineTimeoutSeconds > maxTimeout ? [`stateMachineTimeoutSeconds must be at most ${maxTimeout} for ${type}. Received: ${timeouts.StateMachineTimeoutSeconds}`] : []),
       ],
     });
@@ -243,21 +267,4 @@ export class MessageWorkflow extends Construct {
   private executionEncryptionContext() {
     return { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": this.knownStateMachineArn } };
   }
-}
-
-/**
- * Retries must never push an execution past its timeout, and a task must outlive the function that answers it.
- * The configuration checks the same for its settings; this holds for any composition of the constructs.
- */
-function retryBudgetProblems(definition: string, lambdaTimeoutSeconds: number): string[] {
-  const parsed = JSON.parse(definition) as { TimeoutSeconds?: number; States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number }> };
-  const problems = Object.entries(parsed.States)
-    .filter(([, state]) => state.Type === "Task" && String(state.Resource).startsWith("arn:aws:states:::lambda:invoke"))
-    .filter(([, state]) => (state.TimeoutSeconds ?? 60) <= lambdaTimeoutSeconds)
-    .map(([name, state]) => `Task "${name}" times out after ${state.TimeoutSeconds ?? 60} s, not after the function's ${lambdaTimeoutSeconds} s: a slow answer would be cut off`);
-  const budget = retryBudget(definition, { lambdaTimeoutSeconds });
-  if (parsed.TimeoutSeconds !== undefined && budget.totalSeconds >= parsed.TimeoutSeconds) {
-    problems.push(`the worst case of the retries, ${budget.totalSeconds} s, does not fit the execution timeout of ${parsed.TimeoutSeconds} s`);
-  }
-  return problems;
 }

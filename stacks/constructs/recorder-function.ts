@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { RecorderLogLevel } from "../workflow-model";
 import { RECORDER_ENTRY } from "../../lambdas/build";
 import { LambdaArchive } from "../../lambdas/archive";
 import { EncryptionKey } from "./encryption-key";
@@ -24,7 +25,7 @@ export interface RecorderFunctionProps {
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
   /** The lowest level of its logs Lambda keeps; at INFO it logs one line per message. @default "INFO" */
-  readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  readonly logLevel?: RecorderLogLevel;
   /** Encrypts the log group and the environment variables with this key. @default AWS-managed keys */
   readonly encryptionKey?: EncryptionKey;
   /** The execution role. @default a new role `<functionName>-role` */
