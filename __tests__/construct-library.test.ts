@@ -3,7 +3,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EventQueue } from "../stacks/constructs/event-queue";
 import { EventBus, Rule } from "../stacks/constructs/events";
 import { Grant, IGrantable } from "../stacks/constructs/grants";
-import { RECORDER_ENTRY } from "../lambdas/build";
+import { RECORDER_ENTRY } from "../stacks/constructs/bundling/build";
 import { MessageWorkflow } from "../stacks/constructs/message-workflow";
 import { MessagesTable } from "../stacks/constructs/messages-table";
 import { NodejsFunction } from "../stacks/constructs/nodejs-function";

@@ -35,7 +35,7 @@ describe.each(["standard", "express"])("limits of a %s workflow, offline", (work
     pipeline = await LocalPipeline.start({
       stackDir,
       retryIntervalMs: 0,
-      invokeRecorder: (payload, invoke) => {
+      invokeFunction: (payload, invoke) => {
         largestTaskInput = Math.max(largestTaskInput, utf8Bytes(JSON.stringify(payload)));
         return invoke(payload);
       },

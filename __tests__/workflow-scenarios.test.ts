@@ -223,7 +223,7 @@ describe("a recorder that never calls back", () => {
       env: { RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "13", RECORDER_TASK_TIMEOUT_SECONDS: "2", RECORDER_LAMBDA_TIMEOUT_SECONDS: "1" },
     });
     // The function "dies" before its callback: it is invoked and returns without answering the token.
-    shortPipeline = await LocalPipeline.start({ stackDir: path.join(outdir, "stacks", "message-recorder-dev"), invokeRecorder: async () => undefined });
+    shortPipeline = await LocalPipeline.start({ stackDir: path.join(outdir, "stacks", "message-recorder-dev"), invokeFunction: async () => undefined });
   });
   afterAll(async () => shortPipeline?.close());
 

@@ -15,3 +15,6 @@ export function pipelineStackName(environment: string): string {
  * https://developer.hashicorp.com/terraform/language/backend/s3 (kms_key_id)
  */
 export const STATE_KEY_ALIAS_NAME = "message-recorder-tfstate";
+
+/** The `project` tag of every resource of the app (the provider's default tags). */
+export const PROJECT_TAG = "message-recorder";

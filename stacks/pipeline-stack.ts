@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EnvironmentConfig } from "./config";
-import { STATE_KEY_ALIAS_NAME } from "./names";
+import { PROJECT_TAG, STATE_KEY_ALIAS_NAME } from "./names";
 import { EncryptionKey } from "./constructs/encryption-key";
 import { EventQueue } from "./constructs/event-queue";
 import { EventBus, Rule } from "./constructs/events";
@@ -16,7 +16,7 @@ import { LambdaArchive, RecorderFunction } from "./constructs/recorder-function"
 import { ServiceRole } from "./constructs/service-role";
 import { StateMachineTarget } from "./constructs/targets";
 
-export const PROJECT_TAG = "message-recorder";
+export { PROJECT_TAG } from "./names";
 
 export interface PipelineStackProps {
   readonly config: EnvironmentConfig;
@@ -126,7 +126,9 @@ export class PipelineStack extends TerraformStack {
       tracing: config.tracing,
       eventBus: bus,
       eventSource: config.eventSource,
-      api: config.api,
+      manageAccountLogRole: config.api.manageAccountLogRole,
+      throttlingRateLimit: config.api.throttlingRateLimit,
+      throttlingBurstLimit: config.api.throttlingBurstLimit,
       logRetentionInDays: config.logRetentionInDays,
       encryptionKey,
     });

@@ -10,8 +10,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { accountContext } from "./constructs/account";
 import { EncryptionKey } from "./constructs/encryption-key";
-import { STATE_BUCKET_STACK, STATE_KEY_ALIAS_NAME } from "./names";
-import { PROJECT_TAG } from "./pipeline-stack";
+import { PROJECT_TAG, STATE_BUCKET_STACK, STATE_KEY_ALIAS_NAME } from "./names";
 
 export { STATE_BUCKET_STACK } from "./names";
 /** The bucket's name when none is configured: followed by `<account id>-<region>`, so it is the same from any clone. */

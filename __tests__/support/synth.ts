@@ -1,5 +1,5 @@
 import { App, Testing } from "cdktf";
-import { buildRecorderArchive } from "../../lambdas/build";
+import { buildRecorderArchive } from "../../stacks/constructs/bundling/build";
 import { defineStacks } from "../../stacks/app";
 import { ConfigSources, loadConfig } from "../../stacks/config";
 import { LambdaArchive } from "../../stacks/constructs/recorder-function";

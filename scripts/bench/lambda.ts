@@ -7,7 +7,7 @@ import * as path from "node:path";
 import AdmZip from "adm-zip";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { buildRecorderArchive } from "../../lambdas/build";
+import { buildRecorderArchive } from "../../stacks/constructs/bundling/build";
 import { MESSAGE_KEY } from "../../stacks/constructs/messages-table";
 import { createTable, LOCAL_AWS, startDynamoDB } from "../local/dynamodb";
 import { extractArchive, Handler } from "../local/lambda-archive";

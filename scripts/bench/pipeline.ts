@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const marks = new Map<string, { published: number; invoked?: number; returned?: number }>();
   const pipeline = await LocalPipeline.start({
     stackDir: synthesizeFirstEnvironment(),
-    invokeRecorder: async (payload, invoke) => {
+    invokeFunction: async (payload, invoke) => {
       const id = (payload as { Record: { messageId: string } }).Record.messageId;
       const mark = marks.get(id)!;
       mark.invoked = nowMs();

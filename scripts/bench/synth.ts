@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { buildRecorderArchive } from "../../lambdas/build";
+import { buildRecorderArchive } from "../../stacks/constructs/bundling/build";
 import { parseArgs, runCli, wholeNumber } from "../ops/args";
 import { machineLine, nowMs, percentile } from "./stats";
 import { temporaryDirectory } from "../temp-dir";

@@ -51,14 +51,12 @@ export interface PostResult extends PublishResult {
  * without calling back. `invoke` runs the function in its execution environment.
  */
 export type FunctionInvoker = (payload: unknown, invoke: Handler, fn: { readonly functionName: string; readonly functionArn: string }) => Promise<unknown>;
-/** @deprecated the hook wraps every function of the stack: use FunctionInvoker. */
-export type RecorderInvoker = FunctionInvoker;
 
 export interface LocalPipelineOptions {
   /** A synthesized stack folder: cdktf.out/stacks/<stack>. */
   readonly stackDir: string;
   /** Wraps every invocation of every function. @default runs the function */
-  readonly invokeRecorder?: FunctionInvoker;
+  readonly invokeFunction?: FunctionInvoker;
   /** Faults to inject at the endpoints. @default none */
   readonly faults?: FaultPlan;
   /** Where the endpoints read the message a request is about, for the faults. @default the recorder's (RECORDER_FAULT_KEYS) */
@@ -115,7 +113,7 @@ export class LocalPipeline {
     this.region = refs.region;
     this.faults = options.faults ?? new FaultPlan();
     this.faultKeys = options.faultKeys ?? RECORDER_FAULT_KEYS;
-    this.invokeHook = options.invokeRecorder ?? ((payload, invoke) => invoke(payload));
+    this.invokeHook = options.invokeFunction ?? ((payload, invoke) => invoke(payload));
     this.dynamodbProxy.onCrash = (key) => this.crashInvocations(key);
 
     for (const [, table] of refs.resources("aws_dynamodb_table")) {

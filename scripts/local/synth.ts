@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { buildRecorderArchive } from "../../lambdas/build";
+import { buildRecorderArchive } from "../../stacks/constructs/bundling/build";
 import { defineStacks, pipelineStackName } from "../../stacks/app";
 import { loadProjectConfig } from "../project-config";
 import { temporaryDirectory } from "../temp-dir";

@@ -85,7 +85,7 @@ runCli(USAGE, async () => {
   checkOut(out);
 
   // Loaded only now: the cdktf app and the provider bindings are not needed to refuse bad arguments.
-  const [{ App }, { buildRecorderArchive }, { defineStacks }] = await Promise.all([import("cdktf"), import("../../lambdas/build"), import("../../stacks/app")]);
+  const [{ App }, { buildRecorderArchive }, { defineStacks }] = await Promise.all([import("cdktf"), import("../../stacks/constructs/bundling/build"), import("../../stacks/app")]);
   const synthesized = temporaryDirectory("tfc-synth");
   const app = new App({ outdir: synthesized });
   defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));

@@ -15,7 +15,6 @@ import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api"
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { ApiConfig } from "../config";
 import { EncryptionKey } from "./encryption-key";
 import { EventBus } from "./events";
 import { Grant, IGrantable } from "./grants";
@@ -43,7 +42,15 @@ export interface IngestionApiProps {
   readonly eventBus: EventBus;
   /** The `source` stamped on every event, the one the rule matches. */
   readonly eventSource: string;
-  readonly api: ApiConfig;
+  /**
+   * Set API Gateway's account-level CloudWatch Logs role, which REST API access logs need (one per account and
+   * region: leave it on in one environment only). @default true
+   */
+  readonly manageAccountLogRole?: boolean;
+  /** Steady requests per second of the stage. @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** Burst of the stage. @default 100 */
+  readonly throttlingBurstLimit?: number;
   readonly logRetentionInDays: number;
   /** X-Ray tracing of the stage. @default true (the project's `tracing` setting passes false for an EXPRESS workflow) */
   readonly tracing?: boolean;
@@ -167,7 +174,7 @@ export class IngestionApi extends Construct {
       retentionInDays: props.logRetentionInDays,
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
-    const account = props.api.manageAccountLogRole ? this.accountLogRole(props.apiName) : undefined;
+    const account = props.manageAccountLogRole ?? true ? this.accountLogRole(props.apiName) : undefined;
     const stage = new ApiGatewayStage(this, "stage", {
       restApiId: api.id,
       deploymentId: deployment.id,
@@ -191,8 +198,8 @@ export class IngestionApi extends Construct {
       stageName: stage.stageName,
       methodPath: "*/*",
       settings: {
-        throttlingRateLimit: props.api.throttlingRateLimit,
-        throttlingBurstLimit: props.api.throttlingBurstLimit,
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
       },
     });
     this.messagesUrl = `${stage.invokeUrl}/messages`;

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { AssetType, TerraformAsset } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LambdaArchive } from "../../lambdas/archive";
-import { buildNodejsArchive } from "../../lambdas/build";
+import { LambdaArchive } from "./bundling/archive";
+import { buildNodejsArchive } from "./bundling/build";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable, IPrincipal } from "./grants";
 import { createLogGroup } from "./log-group";

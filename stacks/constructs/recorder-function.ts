@@ -1,14 +1,14 @@
 import { Construct } from "constructs";
 import { RecorderLogLevel } from "../workflow-model";
-import { RECORDER_ENTRY } from "../../lambdas/build";
-import { LambdaArchive } from "../../lambdas/archive";
+import { RECORDER_ENTRY } from "./bundling/build";
+import { LambdaArchive } from "./bundling/archive";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 import { MessagesTable } from "./messages-table";
 import { NodejsFunction } from "./nodejs-function";
 import { ServiceRole } from "./service-role";
 
-export type { LambdaArchive } from "../../lambdas/archive";
+export type { LambdaArchive } from "./bundling/archive";
 
 export interface RecorderFunctionProps {
   readonly functionName: string;

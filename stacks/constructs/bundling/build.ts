@@ -7,7 +7,7 @@ import { createZip } from "./zip";
 
 export type { LambdaArchive } from "./archive";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const RECORDER_ENTRY = "lambdas/recorder/index.ts";
 
 export interface BuildOptions {
@@ -85,10 +85,13 @@ function archiveAt(zipPath: string, zip: Buffer = readFileSync(zipPath)): Lambda
   };
 }
 
-/** Everything the bundle depends on: the entry, the TypeScript under lambdas/, the lock file, and the bundler. */
+/**
+ * Everything the archive depends on: the entry, the TypeScript under lambdas/, this bundling code (the zip's
+ * bytes come from it), the lock file (fflate's version among the rest), and the bundler.
+ */
 export function hashBuildInputs(entry: string = RECORDER_ENTRY): string {
   const hash = createHash("sha256").update(`esbuild ${esbuildVersion}\nentry ${entry}\n`);
-  const files = listFiles(path.join(PROJECT_ROOT, "lambdas")).filter((f) => f.endsWith(".ts")).sort();
+  const files = [...listFiles(path.join(PROJECT_ROOT, "lambdas")), ...listFiles(__dirname)].filter((f) => f.endsWith(".ts")).sort();
   for (const file of [...files, path.join(PROJECT_ROOT, "package-lock.json")]) {
     hash.update(`${path.relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));
   }
