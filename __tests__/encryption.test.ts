@@ -304,4 +304,26 @@ describe("EncryptionKey construct", () => {
     const statements = JSON.parse(onlyResource(JSON.parse(Testing.synth(stack)) as TerraformJson, "aws_kms_key").body.policy).Statement;
     expect(statements.map((s: Statement) => s.Sid)).toEqual(["EnableIamPoliciesOfThisAccount"]);
   });
+
+  test("the consumers assemble the key policy: two statements under one Sid merge their condition values", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const key = new EncryptionKey(stack, "key", { aliasName: "a", description: "d" });
+    const statement = (queueArn: string) => ({
+      Sid: "QueueWriter", Effect: "Allow" as const, Principal: { Service: "events.amazonaws.com" }, Action: ["kms:GenerateDataKey"], Resource: "*",
+      Condition: { ArnEquals: { "aws:SourceArn": [queueArn] } },
+    });
+    key.addToResourcePolicy(statement("arn:rule/a"));
+    key.addToResourcePolicy(statement("arn:rule/b"));
+    key.addToResourcePolicy(statement("arn:rule/a"));
+    const statements = JSON.parse(onlyResource(JSON.parse(Testing.synth(stack)) as TerraformJson, "aws_kms_key").body.policy).Statement;
+    expect(statements.map((s: Statement) => s.Sid)).toEqual(["EnableIamPoliciesOfThisAccount", "QueueWriter"]);
+    expect(statements[1].Condition).toEqual({ ArnEquals: { "aws:SourceArn": ["arn:rule/a", "arn:rule/b"] } });
+  });
+
+  test("throws when a different statement is added under a Sid already in the policy", () => {
+    const key = keyIn();
+    key.addToResourcePolicy({ Sid: "Writer", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" });
+    expect(() => key.addToResourcePolicy({ Sid: "Writer", Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" }))
+      .toThrow("s/key: a different key policy statement already has the Sid Writer");
+  });
 });

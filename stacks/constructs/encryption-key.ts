@@ -34,8 +34,8 @@ const ENCRYPT_DECRYPT = ["kms:Decrypt", "kms:GenerateDataKey"];
 
 /**
  * One symmetric customer-managed KMS key, rotated yearly, with an alias. Its key policy is rendered at synth from
- * what the owners of the encrypted resources registered (`allowXxx`), so a service principal is admitted only
- * because a resource that needs it exists, and only for that resource. IAM roles get key use from
+ * the account's statement and what the owners of the encrypted resources added (`addToResourcePolicy`), so a
+ * service principal is admitted only because a resource that needs it exists, and only for that resource. IAM roles get key use from
  * `grantEncryptDecrypt`, on this key only.
  *
  * A key policy may not reference a resource that references the key (the log group's kms_key_id would make a
@@ -46,11 +46,10 @@ export class EncryptionKey extends Construct {
   public readonly keyId: string;
   /** `alias/<aliasName>`. */
   public readonly aliasName: string;
-  private readonly logGroupNames: string[] = [];
-  private readonly eventBridgeRuleArns: string[] = [];
-  private readonly alarmArnPatterns: string[] = [];
-  private logDelivery = false;
-  private readonly account: ReturnType<typeof accountContext>;
+  /** The account, partition and region of the key's stack, for the statements its consumers add. */
+  public readonly account: ReturnType<typeof accountContext>;
+  /** The statements the owners of the encrypted resources added, after the account's own. */
+  private readonly statements: ResourcePolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -73,36 +72,29 @@ export class EncryptionKey extends Construct {
   }
 
   /**
-   * Lets CloudWatch Logs encrypt and read this log group with the key; call it for every log group whose
-   * kms_key_id is this key, or the log group cannot be created.
+   * Adds a statement to the key policy; the owner of a resource that the key encrypts adds the one its service
+   * needs (a log group for CloudWatch Logs, a queue for EventBridge, the alarms for CloudWatch), so a service
+   * principal is admitted only because a resource that needs it exists. A statement with a Sid already in the
+   * policy is merged into it: the same principal, actions and resources, and its condition values added to
+   * those there (two log groups, one statement). A different statement under a taken Sid is refused.
    */
-  public allowCloudWatchLogs(logGroupName: string): void {
-    if (!this.logGroupNames.includes(logGroupName)) this.logGroupNames.push(logGroupName);
-  }
-
-  /**
-   * Lets the log delivery service decrypt what a service (Step Functions) vends to an encrypted log group.
-   * Idempotent.
-   */
-  public allowLogDelivery(): void {
-    this.logDelivery = true;
-  }
-
-  /**
-   * Lets EventBridge use the key on behalf of this rule, to write to a queue encrypted with it (the rule's target
-   * queue or its target's dead-letter queue). Which queue the rule may send to is the queue policy's business.
-   */
-  public allowEventBridgeFromRule(ruleArn: string): void {
-    if (!this.eventBridgeRuleArns.includes(ruleArn)) this.eventBridgeRuleArns.push(ruleArn);
-  }
-
-  /**
-   * Lets CloudWatch alarms whose name matches the pattern (e.g. `message-recorder-dev-*`) publish to a topic
-   * encrypted with this key.
-   */
-  public allowCloudWatchAlarmsToTopic(alarmNamePattern: string): void {
-    const arn = arnOf(this, "cloudwatch", `alarm:${alarmNamePattern}`);
-    if (!this.alarmArnPatterns.includes(arn)) this.alarmArnPatterns.push(arn);
+  public addToResourcePolicy(statement: ResourcePolicyStatement): void {
+    const existing = this.statements.find((s) => s.Sid === statement.Sid);
+    if (!existing) {
+      this.statements.push(statement);
+      return;
+    }
+    const shape = (s: ResourcePolicyStatement) => JSON.stringify([s.Effect, s.Principal, s.Action, s.Resource, Object.entries(s.Condition ?? {}).map(([op, keys]) => [op, Object.keys(keys)])]);
+    if (shape(existing) !== shape(statement)) throw new Error(`${this.node.path}: a different key policy statement already has the Sid ${statement.Sid}`);
+    const merged: Record<string, Record<string, string | readonly string[]>> = {};
+    for (const [operator, keys] of Object.entries(existing.Condition ?? {})) {
+      merged[operator] = Object.fromEntries(Object.entries(keys).map(([key, values]) => {
+        const added = statement.Condition![operator][key];
+        const union = [...new Set([...[values].flat(), ...[added].flat()])];
+        return [key, Array.isArray(values) ? union : union.length === 1 ? union[0] : union];
+      }));
+    }
+    this.statements[this.statements.indexOf(existing)] = { ...existing, Condition: merged };
   }
 
   /**
@@ -139,76 +131,16 @@ export class EncryptionKey extends Construct {
   }
 
   private renderPolicy(): string {
-    const { accountId, partition, region } = this.account;
-    const statements: ResourcePolicyStatement[] = [
-      {
-        // Without this statement no IAM policy can grant use of the key, and the account could lock itself out.
-        // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
-        Sid: "EnableIamPoliciesOfThisAccount",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-    ];
-    if (this.logGroupNames.length > 0) {
-      statements.push({
-        // CloudWatch Logs encrypts with the key as its regional service principal, for the log groups named in the
-        // encryption context only.
-        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html#cmk-permissions
-        Sid: "CloudWatchLogsUsesTheKeyForTheseLogGroups",
-        Effect: "Allow",
-        Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        Resource: "*",
-        Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": this.logGroupNames.map((name) => this.logGroupArn(name)) } },
-      });
-    }
-    if (this.logDelivery) {
-      statements.push({
-        // A state machine encrypted with a customer-managed key vends its logs through the log delivery service,
-        // which must decrypt them before CloudWatch Logs re-encrypts them for the log group; only for log
-        // deliveries of this account and region. The Step Functions page shows the statement without a condition;
-        // the condition is the one EventBridge's page documents for the same service and vended-logs context
-        // ("kms:EncryptionContext:SourceArn": "arn:partition:logs:region:account:*", StringLike). npm run verify's
-        // logs hop checks the delivery on the first deploy.
-        // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html (CloudWatch Logs with a customer managed key)
-        // https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-bus-logs.html
-        Sid: "LogDeliveryDecryptsVendedLogs",
-        Effect: "Allow",
-        Principal: { Service: "delivery.logs.amazonaws.com" },
-        Action: "kms:Decrypt",
-        Resource: "*",
-        Condition: { StringLike: { "kms:EncryptionContext:SourceArn": `arn:${partition}:logs:${region}:${accountId}:*` } },
-      });
-    }
-    if (this.eventBridgeRuleArns.length > 0) {
-      statements.push({
-        // EventBridge sends to an encrypted queue as its service principal, which then needs data keys of the
-        // queue's key; the page's statement for services that send to encrypted queues, scoped with aws:SourceArn
-        // ("CloudWatch Events" is among the services that send it): on behalf of our rules only.
-        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
-        Sid: "EventBridgeSendsToEncryptedQueues",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: ENCRYPT_DECRYPT,
-        Resource: "*",
-        Condition: { ArnEquals: { "aws:SourceArn": [...this.eventBridgeRuleArns] } },
-      });
-    }
-    if (this.alarmArnPatterns.length > 0) {
-      statements.push({
-        // CloudWatch publishes alarm notifications to an encrypted topic as its service principal; only for our alarms.
-        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html (encrypted topics, confused deputy)
-        Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": [...this.alarmArnPatterns] } },
-      });
-    }
-    return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    const { accountId, partition } = this.account;
+    const root: ResourcePolicyStatement = {
+      // Without this statement no IAM policy can grant use of the key, and the account could lock itself out.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+      Sid: "EnableIamPoliciesOfThisAccount",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    };
+    return JSON.stringify({ Version: "2012-10-17", Statement: [root, ...this.statements] });
   }
 }

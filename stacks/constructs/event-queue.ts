@@ -66,7 +66,19 @@ export class EventQueue extends Construct {
     let unique = sid;
     for (let n = 2; this.statements.some((s) => s.Sid === unique); n++) unique = `${sid}${n}`;
     this.statements.push(statement(unique));
-    this.encryptionKey?.allowEventBridgeFromRule(rule.knownRuleArn);
+    // EventBridge sends to an encrypted queue as its service principal, which then needs data keys of the queue's
+    // key: the SQS page's statement for services that send to encrypted queues, scoped with aws:SourceArn
+    // ("CloudWatch Events" is among the services that send it), on behalf of this rule (ARN built from names:
+    // the capture rule depends on the state machine, which depends on the key).
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
+    this.encryptionKey?.addToResourcePolicy({
+      Sid: "EventBridgeSendsToEncryptedQueues",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:SourceArn": [rule.knownRuleArn] } },
+    });
   }
 
   /**

@@ -14,7 +14,18 @@ export interface LogGroupProps {
  * the given id, so the resource keeps the address a plain CloudwatchLogGroup had there.
  */
 export function createLogGroup(scope: Construct, id: string, props: LogGroupProps): CloudwatchLogGroup {
-  props.encryptionKey?.allowCloudWatchLogs(props.name);
+  const key = props.encryptionKey;
+  // CloudWatch Logs encrypts with the key as its regional service principal, for the log groups named in the
+  // encryption context only; one statement for every log group of the key (merged by Sid).
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html#cmk-permissions
+  key?.addToResourcePolicy({
+    Sid: "CloudWatchLogsUsesTheKeyForTheseLogGroups",
+    Effect: "Allow",
+    Principal: { Service: `logs.${key.account.region}.amazonaws.com` },
+    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+    Resource: "*",
+    Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [key.logGroupArn(props.name)] } },
+  });
   return new CloudwatchLogGroup(scope, id, {
     name: props.name,
     retentionInDays: props.retentionInDays,

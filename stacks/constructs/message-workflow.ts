@@ -177,7 +177,20 @@ export class MessageWorkflow extends Construct {
       key.grantEncryptDecrypt(role, "EncryptVendedLogs", {
         StringLike: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
       }, ["kms:GenerateDataKey"]);
-      key.allowLogDelivery();
+      // The log delivery service decrypts what the state machine vends before CloudWatch Logs re-encrypts it for
+      // the log group; only for deliveries of this account and region. The Step Functions page shows the statement
+      // without a condition; the condition is the one EventBridge's page documents for the same service and
+      // vended-logs context (StringLike). npm run verify's logs hop checks the delivery on the first deploy.
+      // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html (CloudWatch Logs with a customer managed key)
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-bus-logs.html
+      key.addToResourcePolicy({
+        Sid: "LogDeliveryDecryptsVendedLogs",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringLike: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") } },
+      });
     }
 
     const stateMachine = new SfnStateMachine(this, "state-machine", {

@@ -54,7 +54,17 @@ export class PipelineAlarms extends Construct {
     // cannot grant it. Without a customer-managed key the topic stays unencrypted.
     const key = props.encryptionKey;
     const alarmNames = `${props.namePrefix}-*`;
-    key?.allowCloudWatchAlarmsToTopic(alarmNames);
+    // CloudWatch publishes alarm notifications to an encrypted topic as its service principal; only for this
+    // stack's alarms. https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html (encrypted topics, confused deputy)
+    key?.addToResourcePolicy({
+      Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": key.account.accountId }, ArnLike: { "aws:SourceArn": [arnOf(this, "cloudwatch", `alarm:${alarmNames}`)] } },
+    });
     const topic = new SnsTopic(this, "topic", {
       name: `${props.namePrefix}-alarms`,
       ...(key ? { kmsMasterKeyId: key.keyArn } : {}),
