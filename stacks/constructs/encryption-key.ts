@@ -23,7 +23,7 @@ export interface EncryptionKeyProps {
 
 /**
  * The encryption attributes of an SQS queue: this key when there is one (the caller also registers its writers,
- * e.g. `allowEventBridgeFromRule`), SQS-managed keys (SSE-SQS) otherwise.
+ * e.g. the EventBridge statement a queue adds with `addToResourcePolicy`), SQS-managed keys (SSE-SQS) otherwise.
  */
 export function queueEncryption(key?: EncryptionKey): { kmsMasterKeyId: string } | { sqsManagedSseEnabled: true } {
   return key ? { kmsMasterKeyId: key.keyArn } : { sqsManagedSseEnabled: true };
