@@ -246,3 +246,26 @@ describe("one workflow model, nested states included", () => {
     expect(() => build({ ...composed, TimeoutSeconds: 70 })).not.toThrow();
   });
 });
+
+describe("metrics and escape hatches, as AWS CDK's constructs offer them", () => {
+  test("every metric method takes a statistic and a period; the owner's defaults stand otherwise", () => {
+    let checked = false;
+    synth((stack) => {
+      const queue = new EventQueue(stack, "q", { queueName: "q" });
+      const rule = new Rule(stack, "r", { ruleName: "r", eventPattern: { source: ["s"] } });
+      expect(queue.metricOldestMessageAge()).toMatchObject({ namespace: "AWS/SQS", statistic: "Maximum", periodSeconds: 300 });
+      expect(queue.metricOldestMessageAge({ periodSeconds: 900 })).toMatchObject({ statistic: "Maximum", periodSeconds: 900 });
+      expect(rule.metricMatchedEvents({ statistic: "SampleCount" })).toMatchObject({ namespace: "AWS/Events", metricName: "MatchedEvents", statistic: "SampleCount", periodSeconds: 60 });
+      checked = true;
+    });
+    expect(checked).toBe(true);
+  });
+
+  test("each construct exposes its underlying resource, and a change made through it reaches the synthesized stack", () => {
+    const tf = synth((stack) => {
+      const queue = new EventQueue(stack, "q", { queueName: "q" });
+      queue.resource.addOverride("delay_seconds", 5);
+    });
+    expect(Object.values(resourcesOf(tf, "aws_sqs_queue")).map((q) => q.delay_seconds)).toEqual([5]);
+  });
+});

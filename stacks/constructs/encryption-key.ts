@@ -42,6 +42,8 @@ const ENCRYPT_DECRYPT = ["kms:Decrypt", "kms:GenerateDataKey"];
  * cycle): every ARN in it is built from the stack's account, partition and region and a known name.
  */
 export class EncryptionKey extends Construct {
+  /** The underlying key, for what this construct does not model. */
+  public readonly resource: KmsKey;
   public readonly keyArn: string;
   public readonly keyId: string;
   /** `alias/<aliasName>`. */
@@ -59,7 +61,7 @@ export class EncryptionKey extends Construct {
     }
     // Created now: a data source cannot be added while the policy renders at synth.
     this.account = accountContext(this);
-    const key = new KmsKey(this, "key", {
+    const key = this.resource = new KmsKey(this, "key", {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: window,

@@ -5,7 +5,7 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { EncryptionKey, queueEncryption } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 import type { Rule } from "./events";
-import { Metric, serviceMetric } from "./metric";
+import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { eventBridgeSendsFromRule, queuePolicyDocument, ResourcePolicyStatement } from "./secure-transport";
 
 /** Fourteen days, the SQS maximum: a message kept for an operator waits as long as possible for a redrive. */
@@ -26,6 +26,8 @@ export interface EventQueueProps {
  * through a role: without that statement the events are dropped.
  */
 export class EventQueue extends Construct {
+  /** The underlying resource, for what this construct does not model. */
+  public readonly resource: SqsQueue;
   public readonly queueUrl: string;
   public readonly queueArn: string;
   public readonly queueName: string;
@@ -42,7 +44,7 @@ export class EventQueue extends Construct {
         : [`retentionSeconds must be an integer from 60 to ${EVENT_QUEUE_RETENTION_SECONDS}. Received: ${retention}`]),
     });
     this.encryptionKey = props.encryptionKey;
-    const queue = new SqsQueue(this, "Default", {
+    const queue = this.resource = new SqsQueue(this, "Default", {
       name: props.queueName,
       ...queueEncryption(props.encryptionKey),
       messageRetentionSeconds: retention,
@@ -104,11 +106,17 @@ export class EventQueue extends Construct {
   }
 
   /** A metric of this queue in AWS/SQS, which publishes every 5 minutes. */
-  public metric(metricName: string): Metric {
-    return serviceMetric("AWS/SQS", metricName, { QueueName: this.queueName }, "Maximum", 300);
+  public metric(metricName: string, options?: MetricOptions): Metric {
+    return serviceMetric("AWS/SQS", metricName, { QueueName: this.queueName }, "Maximum", 300, options);
   }
 
-  // Messages waiting, and the age of the oldest one in seconds.
-  public metricMessagesVisible = (): Metric => this.metric("ApproximateNumberOfMessagesVisible");
-  public metricOldestMessageAge = (): Metric => this.metric("ApproximateAgeOfOldestMessage");
+  /** Messages waiting. */
+  public metricMessagesVisible(options?: MetricOptions): Metric {
+    return this.metric("ApproximateNumberOfMessagesVisible", options);
+  }
+
+  /** The age of the oldest message, in seconds. */
+  public metricOldestMessageAge(options?: MetricOptions): Metric {
+    return this.metric("ApproximateAgeOfOldestMessage", options);
+  }
 }

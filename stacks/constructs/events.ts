@@ -4,7 +4,7 @@ import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { Grant, IGrantable } from "./grants";
-import { Metric, serviceMetric } from "./metric";
+import { Metric, MetricOptions, serviceMetric } from "./metric";
 
 /**
  * EventBridge in the style of the AWS CDK: a bus, a rule with a typed pattern, and targets that bind to a rule
@@ -45,6 +45,8 @@ export interface EventBusProps {
 }
 
 export class EventBus extends Construct implements IEventBus {
+  /** The underlying resource, for what this construct does not model. */
+  public readonly resource: CloudwatchEventBus;
   public readonly eventBusName: string;
   public readonly eventBusArn: string;
   public readonly physicalName: string;
@@ -52,7 +54,7 @@ export class EventBus extends Construct implements IEventBus {
   constructor(scope: Construct, id: string, props: EventBusProps) {
     super(scope, id);
     this.physicalName = props.eventBusName;
-    const bus = new CloudwatchEventBus(this, "Default", { name: props.eventBusName });
+    const bus = this.resource = new CloudwatchEventBus(this, "Default", { name: props.eventBusName });
     this.eventBusName = bus.name;
     this.eventBusArn = bus.arn;
   }
@@ -89,6 +91,8 @@ export interface RuleProps {
 }
 
 export class Rule extends Construct {
+  /** The underlying resource, for what this construct does not model. */
+  public readonly resource: CloudwatchEventRule;
   public readonly ruleName: string;
   public readonly ruleArn: string;
   public readonly eventBus: IEventBus;
@@ -107,7 +111,7 @@ export class Rule extends Construct {
     this.eventBus = props.eventBus ?? DEFAULT_EVENT_BUS;
     this.physicalName = props.ruleName;
     this.node.addValidation({ validate: () => validatePattern(props.eventPattern) });
-    const rule = new CloudwatchEventRule(this, "Default", {
+    const rule = this.resource = new CloudwatchEventRule(this, "Default", {
       name: props.ruleName,
       ...(props.description ? { description: props.description } : {}),
       // A custom bus must be named on the rule (and its targets), or the rule lands on the default bus.
@@ -141,17 +145,23 @@ export class Rule extends Construct {
   }
 
   /** Events the rule could not deliver to a target (after retries they go to its DLQ). */
-  public metricFailedInvocations(): Metric {
-    return this.metric("FailedInvocations");
+  public metricFailedInvocations(options?: MetricOptions): Metric {
+    return this.metric("FailedInvocations", options);
   }
 
   /** Events that could not even be written to a target's dead-letter queue: lost. */
-  public metricInvocationsFailedToBeSentToDlq(): Metric {
-    return this.metric("InvocationsFailedToBeSentToDLQ");
+  public metricInvocationsFailedToBeSentToDlq(options?: MetricOptions): Metric {
+    return this.metric("InvocationsFailedToBeSentToDLQ", options);
   }
 
-  private metric(metricName: string): Metric {
-    return serviceMetric("AWS/Events", metricName, { EventBusName: this.eventBus.eventBusName, RuleName: this.ruleName });
+  /** Events the rule matched. */
+  public metricMatchedEvents(options?: MetricOptions): Metric {
+    return this.metric("MatchedEvents", options);
+  }
+
+  /** A metric of this rule in AWS/Events, e.g. "Invocations". */
+  public metric(metricName: string, options?: MetricOptions): Metric {
+    return serviceMetric("AWS/Events", metricName, { EventBusName: this.eventBus.eventBusName, RuleName: this.ruleName }, "Sum", 60, options);
   }
 }
 

@@ -19,7 +19,7 @@ import { EncryptionKey } from "./encryption-key";
 import { EventBus } from "./events";
 import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
-import { Metric } from "./metric";
+import { Metric, MetricOptions, serviceMetric } from "./metric";
 import {
   BAD_REQUEST_BODY_TEMPLATE,
   IDEMPOTENCY_KEY,
@@ -65,6 +65,8 @@ export interface IngestionApiProps {
  * IAM (SigV4) authorization, stage throttling, JSON access logs that name the caller.
  */
 export class IngestionApi extends Construct {
+  /** The underlying REST API, for what this construct does not model. */
+  public readonly resource: ApiGatewayRestApi;
   public readonly messagesUrl: string;
   public readonly restApiId: string;
   public readonly apiName: string;
@@ -73,7 +75,7 @@ export class IngestionApi extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestionApiProps) {
     super(scope, id);
-    const api = new ApiGatewayRestApi(this, "api", {
+    const api = this.resource = new ApiGatewayRestApi(this, "api", {
       name: props.apiName,
       description: "Publishes messages to the message recorder's event bus",
       endpointConfiguration: { types: ["REGIONAL"] },
@@ -214,8 +216,23 @@ export class IngestionApi extends Construct {
   }
 
   /** Requests answered 5xx: EventBridge refused or throttled the event, and the caller was told. */
-  public metricServerErrors(): Metric {
-    return { namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: { ApiName: this.apiName, Stage: this.stageName }, statistic: "Sum", periodSeconds: 60 };
+  public metricServerErrors(options?: MetricOptions): Metric {
+    return this.metric("5XXError", options);
+  }
+
+  /** Requests answered 4xx: refused bodies and keys, or callers without permission. */
+  public metricClientErrors(options?: MetricOptions): Metric {
+    return this.metric("4XXError", options);
+  }
+
+  /** Requests received. */
+  public metricCount(options?: MetricOptions): Metric {
+    return this.metric("Count", options);
+  }
+
+  /** A metric of this stage in AWS/ApiGateway. */
+  public metric(metricName: string, options?: MetricOptions): Metric {
+    return serviceMetric("AWS/ApiGateway", metricName, { ApiName: this.apiName, Stage: this.stageName }, "Sum", 60, options);
   }
 
   /**

@@ -9,7 +9,7 @@ import { NodejsFunction } from "./nodejs-function";
 import { RecorderFunction } from "./recorder-function";
 import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
-import { Metric, serviceMetric } from "./metric";
+import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
 
 export interface MessageWorkflowProps {
@@ -69,6 +69,8 @@ const KMS_DATA_KEY_REUSE_PERIOD_SECONDS = 300;
  * (EXPRESS), its role and its log group.
  */
 export class MessageWorkflow extends Construct {
+  /** The underlying state machine, for what this construct does not model. */
+  public readonly resource: SfnStateMachine;
   public readonly stateMachineArn: string;
   public readonly stateMachineName: string;
   public readonly logGroupName: string;
@@ -193,7 +195,7 @@ export class MessageWorkflow extends Construct {
       });
     }
 
-    const stateMachine = new SfnStateMachine(this, "state-machine", {
+    const stateMachine = this.resource = new SfnStateMachine(this, "state-machine", {
       name: props.stateMachineName,
       type,
       roleArn: role.roleArn,
@@ -216,14 +218,34 @@ export class MessageWorkflow extends Construct {
   }
 
   /** A metric of this state machine in AWS/States, e.g. "ExecutionsSucceeded". */
-  public metric(metricName: string): Metric {
-    return serviceMetric("AWS/States", metricName, { StateMachineArn: this.stateMachineArn });
+  public metric(metricName: string, options?: MetricOptions): Metric {
+    return serviceMetric("AWS/States", metricName, { StateMachineArn: this.stateMachineArn }, "Sum", 60, options);
   }
 
-  // Executions that ended FAILED (a message not recorded), hit the execution timeout, or were stopped.
-  public metricFailed = (): Metric => this.metric("ExecutionsFailed");
-  public metricTimedOut = (): Metric => this.metric("ExecutionsTimedOut");
-  public metricAborted = (): Metric => this.metric("ExecutionsAborted");
+  /** Executions that ended FAILED: a message not recorded. */
+  public metricFailed(options?: MetricOptions): Metric {
+    return this.metric("ExecutionsFailed", options);
+  }
+
+  /** Executions that hit the execution timeout. */
+  public metricTimedOut(options?: MetricOptions): Metric {
+    return this.metric("ExecutionsTimedOut", options);
+  }
+
+  /** Executions that were stopped. */
+  public metricAborted(options?: MetricOptions): Metric {
+    return this.metric("ExecutionsAborted", options);
+  }
+
+  /** Executions started. */
+  public metricStarted(options?: MetricOptions): Metric {
+    return this.metric("ExecutionsStarted", options);
+  }
+
+  /** Executions that succeeded: a message recorded (or a duplicate). */
+  public metricSucceeded(options?: MetricOptions): Metric {
+    return this.metric("ExecutionsSucceeded", options);
+  }
 
   /**
    * Lets the role start executions of this state machine only. StartExecution needs no key permission: Step

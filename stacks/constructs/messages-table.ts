@@ -24,13 +24,15 @@ export interface MessagesTableProps {
  * of what was recorded.
  */
 export class MessagesTable extends Construct {
+  /** The underlying resource, for what this construct does not model. */
+  public readonly resource: DynamodbTable;
   public readonly tableName: string;
   public readonly tableArn: string;
   private readonly encryptionKey?: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: MessagesTableProps) {
     super(scope, id);
-    const table = new DynamodbTable(this, "table", {
+    const table = this.resource = new DynamodbTable(this, "table", {
       name: props.tableName,
       billingMode: "PAY_PER_REQUEST",
       hashKey: MESSAGE_KEY.name,

@@ -11,12 +11,15 @@ export interface Metric {
   readonly periodSeconds: number;
 }
 
-/** A metric of an AWS service: counted (Sum) per minute unless said otherwise. */
-export function serviceMetric(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>, statistic: Metric["statistic"] = "Sum", periodSeconds = 60): Metric {
-  return { namespace, metricName, dimensions, statistic, periodSeconds };
+/** What a caller of `metricXxx(options)` may change, as AWS CDK's MetricOptions: the statistic and the period. */
+export interface MetricOptions {
+  /** @default "Sum" for counts, "Maximum" for SQS gauges */
+  readonly statistic?: Metric["statistic"];
+  /** Seconds; at least the service's own publishing period (60, or 300 for SQS). @default that period */
+  readonly periodSeconds?: number;
 }
 
-/** The metric with another statistic or period. */
-export function withMetric(metric: Metric, change: Partial<Pick<Metric, "statistic" | "periodSeconds">>): Metric {
-  return { ...metric, ...change };
+/** A metric of an AWS service: counted (Sum) per minute unless its owner or the caller says otherwise. */
+export function serviceMetric(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>, statistic: Metric["statistic"] = "Sum", periodSeconds = 60, options: MetricOptions = {}): Metric {
+  return { namespace, metricName, dimensions, statistic: options.statistic ?? statistic, periodSeconds: options.periodSeconds ?? periodSeconds };
 }

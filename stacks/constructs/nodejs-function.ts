@@ -6,7 +6,7 @@ import { buildNodejsArchive } from "./bundling/build";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable, IPrincipal } from "./grants";
 import { createLogGroup } from "./log-group";
-import { Metric, serviceMetric } from "./metric";
+import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
 
 export interface NodejsFunctionProps {
@@ -46,6 +46,8 @@ export interface NodejsFunctionProps {
  * arm64 on nodejs22.x with JSON logs. Grant it access with the owners' grant methods (`table.grantPutItem(fn)`).
  */
 export class NodejsFunction extends Construct implements IGrantable {
+  /** The underlying function, for what this construct does not model. */
+  public readonly resource: LambdaFunction;
   public readonly functionArn: string;
   public readonly functionName: string;
   public readonly role: ServiceRole;
@@ -99,7 +101,7 @@ export class NodejsFunction extends Construct implements IGrantable {
 
     const archive = props.archive ?? buildNodejsArchive(props.entry, { reuseUnchanged: true });
     const asset = new TerraformAsset(this, "archive", { path: archive.zipPath, type: AssetType.FILE });
-    const fn = new LambdaFunction(this, "function", {
+    const fn = this.resource = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       ...(props.description ? { description: props.description } : {}),
       role: this.role.roleArn,
@@ -126,11 +128,22 @@ export class NodejsFunction extends Construct implements IGrantable {
   }
 
   /** A metric of this function in AWS/Lambda, e.g. "Duration" (with another statistic). */
-  public metric(metricName: string): Metric {
-    return serviceMetric("AWS/Lambda", metricName, { FunctionName: this.functionName });
+  public metric(metricName: string, options?: MetricOptions): Metric {
+    return serviceMetric("AWS/Lambda", metricName, { FunctionName: this.functionName }, "Sum", 60, options);
   }
 
-  // Invocations that failed, and invocations refused for lack of concurrency.
-  public metricErrors = (): Metric => this.metric("Errors");
-  public metricThrottles = (): Metric => this.metric("Throttles");
+  /** Invocations that failed. */
+  public metricErrors(options?: MetricOptions): Metric {
+    return this.metric("Errors", options);
+  }
+
+  /** Invocations refused for lack of concurrency. */
+  public metricThrottles(options?: MetricOptions): Metric {
+    return this.metric("Throttles", options);
+  }
+
+  /** How long invocations ran, in milliseconds. @default statistic "Average" */
+  public metricDuration(options?: MetricOptions): Metric {
+    return this.metric("Duration", { statistic: "Average", ...options });
+  }
 }

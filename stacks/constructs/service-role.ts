@@ -47,6 +47,8 @@ export const TRUST_CONDITIONS: Readonly<Record<string, { readonly sourceAccount:
  */
 export class ServiceRole extends Construct implements IGrantable, IPrincipal {
   public readonly grantPrincipal: IPrincipal = this;
+  /** The underlying role, for what this construct does not model. */
+  public readonly resource: IamRole;
   public readonly roleArn: string;
   public readonly roleName: string;
   /** Depend on this to make sure the permissions exist before a resource that needs them at create time. */
@@ -55,7 +57,7 @@ export class ServiceRole extends Construct implements IGrantable, IPrincipal {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
-    const role = new IamRole(this, "role", {
+    const role = this.resource = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,
       assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trustStatement(this, props)] }),
