@@ -73,6 +73,12 @@ describe("configuration", () => {
       .toMatch(/functionName \(with the "-dev" suffix\): "r{38}-dev" is not allowed; expected 1-40 characters/);
   });
 
+  test("the bus archive keeps 7 days by default, its retention set in the archive section or by RECORDER_ARCHIVE_RETENTION_DAYS (0: for ever)", () => {
+    expect(loadConfig().environments[0].archiveRetentionDays).toBe(7);
+    expect(loadConfig({ context: { defaults: { archive: { retentionDays: 0 } } } }).environments[0].archiveRetentionDays).toBe(0);
+    expect(errorOf(() => loadConfig({ env: { RECORDER_ARCHIVE_RETENTION_DAYS: "-3" } }))).toMatch(/^RECORDER_ARCHIVE_RETENTION_DAYS: "-3" is not allowed; expected/);
+  });
+
   test("rejects a retention CloudWatch does not allow", () => {
     expect(errorOf(() => loadConfig({ env: { RECORDER_LOG_RETENTION_DAYS: "10" } })))
       .toBe("RECORDER_LOG_RETENTION_DAYS: \"10\" is not allowed; expected one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653");

@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { EventArchive } from "../stacks/constructs/event-archive";
 import { EventQueue } from "../stacks/constructs/event-queue";
 import { EventBus, Rule } from "../stacks/constructs/events";
 import { Grant, IGrantable } from "../stacks/constructs/grants";
@@ -267,5 +268,27 @@ describe("metrics and escape hatches, as AWS CDK's constructs offer them", () =>
       queue.resource.addOverride("delay_seconds", 5);
     });
     expect(Object.values(resourcesOf(tf, "aws_sqs_queue")).map((q) => q.delay_seconds)).toEqual([5]);
+  });
+});
+
+describe("EventArchive", () => {
+  test("archives the bus's events that match the pattern, for the retention given", () => {
+    const tf = synth((stack) => {
+      const bus = new EventBus(stack, "bus", { eventBusName: "b" });
+      new EventArchive(stack, "archive", { archiveName: "b-archive", eventBus: bus, eventPattern: { source: ["s"] }, retentionDays: 0 });
+    });
+    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_archive"))).toEqual([expect.objectContaining({
+      name: "b-archive", event_source_arn: "${aws_cloudwatch_event_bus.bus.arn}", event_pattern: "{\"source\":[\"s\"]}", retention_days: 0,
+    })]);
+  });
+
+  test.each([
+    [{ archiveName: "x".repeat(49) }, `archiveName must be 1-48 characters of letters, digits, '.', '-' and '_'. Received: ${"x".repeat(49)}`],
+    [{ archiveName: "a", retentionDays: -1 }, "retentionDays must be a whole number of days, 0 (for ever) or more. Received: -1"],
+  ])("throws at synth for %o, naming the bad value", (props, message) => {
+    expect(() => synth((stack) => {
+      const bus = new EventBus(stack, "bus", { eventBusName: "b" });
+      new EventArchive(stack, "archive", { eventBus: bus, eventPattern: { source: ["s"] }, ...props } as never);
+    })).toThrow(message);
   });
 });

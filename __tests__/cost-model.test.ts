@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { designFactsFromStack, factsByWorkflowType, loadPrices } from "../scripts/cost/facts";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import {
+  archiveMonthlyCost,
   costLines, DesignFacts, expressSyncCost, kmsMonthlyCost, loggedEventsPerExecution, perMillionEvents, Prices, standardCallbackCost, successPathTransitions, total,
   tracesRecorded, writeUnitsPerItem,
 } from "../scripts/cost/model";
@@ -24,12 +25,13 @@ const prices: Prices = {
   apiGatewayRest: { perMillionRequests: 3.5 },
   sqs: { perMillionRequests: 0.4 },
   sns: { perMillionPublishes: 0.5, perHundredThousandEmails: 2 },
+  eventbridgeArchive: { perGbArchived: 0.1, storagePerGbMonth: 0.023 },
 };
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
   includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 14,
   customerManagedKeys: 1, keyUsers: 9, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
-  lambdaLogLinesPerInvocation: 1,
+  lambdaLogLinesPerInvocation: 1, archiveRetentionDays: 7,
 };
 /** The same stack synthesized with workflowType express: a guard Choice and a Pass more on the success path; its defaults log ERROR, trace nothing, and keep the recorder at WARN. */
 const expressFacts: DesignFacts = { ...facts, alarms: 12, stateTransitionsPerExecution: 5, logLevel: "ERROR", tracing: false, lambdaLogLinesPerInvocation: 0 };
@@ -70,6 +72,15 @@ describe("cost model", () => {
     const expected = 1 + 1e6 * 0.1 * (64 / 1024) * 0.00001667;
     expect(line(expressSyncCost(1e6, facts, prices), "Step Functions Express requests + duration")).toBeCloseTo(expected, 6);
     expect(total(expressSyncCost(1e6, facts, prices))).toBeLessThan(total(standardCallbackCost(1e6, facts, prices)));
+  });
+
+  test("the archive: each event's bytes archived once ($0.10/GB) and held for its retention ($0.023 per GB-month)", () => {
+    // 1M events of 100 + 300 bytes = 0.4 GB a month: $0.04 to archive, and 0.4 GB x 7/30 months x $0.023 held.
+    expect(archiveMonthlyCost(1e6, facts, prices)).toBeCloseTo(0.04 + 0.4 * (7 / 30) * 0.023, 9);
+    expect(archiveMonthlyCost(1e6, { ...facts, archiveRetentionDays: 0 }, prices)).toBeCloseTo(0.04 + 0.4 * (365 / 30) * 0.023, 9);
+    const { archiveRetentionDays: _none, ...withoutArchive } = facts;
+    expect(archiveMonthlyCost(1e6, withoutArchive, prices)).toBe(0);
+    expect(line(standardCallbackCost(1e6, facts, prices), "EventBridge archive (7 days)")).toBeCloseTo(archiveMonthlyCost(1e6, facts, prices), 9);
   });
 
   test("cost scales linearly with volume, apart from the fixed alarms ($1.40 for 14), the key and X-Ray's sampling", () => {
@@ -147,25 +158,26 @@ describe("cost model", () => {
     expect(formatCostReport(1e6, byType, prices, { apiShare: 0, failureRate: 0.001 })).toContain(`\n  note: ${byType.note}`);
   });
 
-  test("EXPRESS at ERROR: $2.95 per million events, under the $3 target; X-Ray would add $5.50", () => {
+  test("EXPRESS at ERROR: $2.99 per million events, under the $3 target; X-Ray would add $5.50", () => {
     // EventBridge 1 + Express 1 + 1e6 x 0.1 s x 0.0625 GB x 0.00001667 (0.1041875) + Lambda 0.2 + 1e6 x 0.005 s x 0.25 GB
     // x 0.0000133334 (0.01666675) + DynamoDB 0.625 + logs: only the 0.1% failing, 2 events of 350 + 2 x 100 bytes each,
-    // logCost(1e6 x 0.001 x 2 x 550) (0.000519) + SQS/SNS 1,000 x 3 x 0.4e-6 + 1,000 x 0.5e-6 (0.0017) = 2.9481.
-    const expected = 1 + 1 + 0.1041875 + 0.2 + 0.01666675 + 0.625 + logCost(1e6 * 0.001 * 2 * 550) + 0.0017;
+    // logCost(1e6 x 0.001 x 2 x 550) (0.000519) + SQS/SNS 1,000 x 3 x 0.4e-6 + 1,000 x 0.5e-6 (0.0017) + the 7-day
+    // archive, 0.4 GB archived and held 7/30 of a month (0.04 + 0.00214667) = 2.9902.
+    const expected = 1 + 1 + 0.1041875 + 0.2 + 0.01666675 + 0.625 + logCost(1e6 * 0.001 * 2 * 550) + 0.0017 + 0.04 + 0.4 * (7 / 30) * 0.023;
     expect(perMillionEvents(expressSyncCost(1e6, expressFacts, prices), 1e6)).toBeCloseTo(expected, 9);
     expect(perMillionEvents(expressSyncCost(1e6, { ...expressFacts, tracing: true }, prices), 1e6)).toBeCloseTo(expected + 5.5, 9);
-    expect(expected).toBeCloseTo(2.9481, 4);
+    expect(expected).toBeCloseTo(2.9902, 4);
   });
 
   test("npm run cost prints STANDARD at ALL next to EXPRESS at ERROR and at ALL, and says whether EXPRESS meets $3", () => {
     const report = formatCostReport(1e6, { standard: facts, express: expressFacts }, prices, { apiShare: 0, failureRate: 0.001 });
     expect(report.split("\n")[1]).toMatch(/component\s+STANDARD\/ALL\s+EXPRESS\/ERROR\s+EXPRESS\/ALL$/);
-    expect(report).toContain("EXPRESS at ERROR: $2.95 per million events plus $2.67 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.45");
+    expect(report).toContain("EXPRESS at ERROR: $2.99 per million events plus $2.67 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.49");
   });
 
   test("the verdict says when EXPRESS misses $3, as it does with X-Ray on", () => {
     const report = formatCostReport(1e6, { standard: facts, express: { ...expressFacts, tracing: true } }, prices, { apiShare: 0, failureRate: 0.001 });
-    expect(report).toContain("EXPRESS at ERROR: $8.45 per million events plus $2.67 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.95");
+    expect(report).toContain("EXPRESS at ERROR: $8.49 per million events plus $2.67 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.99");
   });
 
   test.each([

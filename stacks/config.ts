@@ -69,6 +69,8 @@ export interface EnvironmentConfig {
   readonly deadLetterQueueName: string;
   /** Retention of every log group. One of CloudWatch's allowed values. @default 7 */
   readonly logRetentionInDays: number;
+  /** Days the bus archive keeps each matching event; 0 for ever. */
+  readonly archiveRetentionDays: number;
   /** Delivery attempts EventBridge makes before the DLQ. Minimum 0, maximum 185. @default 3 */
   readonly retryAttempts: number;
   /** How long EventBridge keeps retrying an event. Minimum 60, maximum 86400. @default 3600 */
@@ -226,6 +228,7 @@ const SETTINGS = {
   lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 5, parse: integer(1, 900) },
   workflowType: { doc: "`standard` (callback task, exactly-once, 90-day history) or `express` (synchronous invoke, at-least-once, logs only, far cheaper); see Choosing STANDARD or EXPRESS.", env: "RECORDER_WORKFLOW_TYPE", defaultValue: "standard", parse: oneOf(["standard", "express"] as const) as (n: string, v: unknown) => "standard" | "express" },
   logLevel: { doc: "Execution log level, with execution data: `ALL`, `ERROR`, `FATAL` or `OFF`; empty means ALL for standard, ERROR for express.", env: "RECORDER_LOG_LEVEL", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(["ALL", "ERROR", "FATAL", "OFF"] as const)(n, v)) },
+  archiveRetentionDays: { doc: "Days the bus archive keeps every event the rule matches, an independent copy for replaying and reconciling; 0 keeps them for ever.", env: "RECORDER_ARCHIVE_RETENTION_DAYS", defaultValue: 7, parse: integer(0, 2147483647) },
   tableProtection: { doc: "Deletion protection and `prevent_destroy` on the table; `false` only for throwaway environments.", env: "RECORDER_TABLE_PROTECTION", defaultValue: true, parse: boolean },
   lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
   // X-Ray's default sampling records every event below one a second: $5.50 per million, more than the rest of an
@@ -377,6 +380,7 @@ function resolveEnvironment(
     stateMachineName: suffixed("stateMachineName", s.stateMachineName),
     deadLetterQueueName: suffixed("deadLetterQueueName", s.deadLetterQueueName),
     logRetentionInDays: s.logRetentionInDays,
+    archiveRetentionDays: s.archiveRetentionDays,
     retryAttempts: s.retryAttempts,
     maxEventAgeInSeconds: s.maxEventAgeInSeconds,
     stateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds,
@@ -466,6 +470,7 @@ export const SECTIONS: Readonly<Record<string, Readonly<Record<string, SettingNa
   recorder: { functionName: "functionName", timeoutSeconds: "lambdaTimeoutSeconds", memoryMb: "lambdaMemoryMb", logLevel: "lambdaLogLevel" },
   workflow: { stateMachineName: "stateMachineName", workflowType: "workflowType", logLevel: "logLevel", stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds", taskTimeoutSeconds: "taskTimeoutSeconds" },
   logs: { retentionInDays: "logRetentionInDays" },
+  archive: { retentionDays: "archiveRetentionDays" },
   alarms: { email: "alarmEmail" },
   api: { authorization: "apiAuthorization", accountLogRole: "apiAccountLogRole", throttlingRateLimit: "apiThrottlingRateLimit", throttlingBurstLimit: "apiThrottlingBurstLimit" },
   key: { encryption: "encryption", deletionWindowInDays: "keyDeletionWindowInDays" },

@@ -5,6 +5,7 @@ import { EnvironmentConfig } from "./config";
 import { PROJECT_TAG, STATE_KEY_ALIAS_NAME } from "./names";
 import { EncryptionKey } from "./constructs/encryption-key";
 import { EventQueue } from "./constructs/event-queue";
+import { EventArchive } from "./constructs/event-archive";
 import { EventBus, Rule } from "./constructs/events";
 import { FailedExecutionCapture } from "./constructs/failed-executions";
 import { IngestionApi } from "./constructs/ingestion-api";
@@ -33,6 +34,7 @@ export class PipelineStack extends TerraformStack {
   public readonly workflow: MessageWorkflow;
   public readonly bus: EventBus;
   public readonly rule: Rule;
+  public readonly archive: EventArchive;
   public readonly deadLetterQueue: EventQueue;
   public readonly failedExecutions: FailedExecutionCapture;
   public readonly alarms: PipelineAlarms;
@@ -94,6 +96,14 @@ export class PipelineStack extends TerraformStack {
       eventBus: bus,
       eventPattern: { source: [config.eventSource] },
       description: `Starts the message recorder workflow for events from ${config.eventSource}`,
+    });
+    // Every event the rule matches is also archived: the independent copy npm run reconcile replays against the table.
+    this.archive = new EventArchive(ingress, "archive", {
+      archiveName: `${config.busName}-archive`,
+      eventBus: bus,
+      eventPattern: { source: [config.eventSource] },
+      retentionDays: config.archiveRetentionDays,
+      description: `Every event of ${config.eventSource}, for reconciling the table`,
     });
     const deadLetterQueue = this.deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", { queueName: config.deadLetterQueueName, encryptionKey });
     const targetRole = new ServiceRole(ingress, "target-role", {
@@ -171,6 +181,7 @@ export class PipelineStack extends TerraformStack {
     const outputs: Record<string, string> = {
       event_bus_name: bus.eventBusName,
       event_bus_arn: bus.eventBusArn,
+      event_archive_name: this.archive.archiveName,
       event_source: config.eventSource,
       state_machine_arn: workflow.stateMachineArn,
       workflow_type: workflow.workflowType,

@@ -26,7 +26,7 @@ export function defineTwoSources(app: App, config: EnvironmentConfig, props: Omi
     .addTarget(new StateMachineTarget(pipeline.workflow, { deadLetterQueue: pipeline.deadLetterQueue, retryAttempts: 3, maxEventAgeInSeconds: 3600 }));
 
   // 2. Audit: a second recorder and its own table, behind its own workflow, as a second target of the first rule.
-  const auditTable = new MessagesTable(pipeline, "audit-table", { tableName: `AuditTable-${env}`, ...key });
+  const auditTable = new MessagesTable(pipeline, "audit-table", { tableName: `AuditTable-${env}`, protectFromDeletion: config.tableProtection, ...key });
   const auditRecorder = new RecorderFunction(pipeline, "audit-recorder", { functionName: `audit-recorder-${env}`, table: auditTable, ...key });
   const auditWorkflow = new MessageWorkflow(pipeline, "audit-workflow", { stateMachineName: `AuditRecorder-${env}`, recorder: auditRecorder, ...key });
   auditWorkflow.grantTaskResponse(auditRecorder);

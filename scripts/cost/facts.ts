@@ -44,6 +44,7 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
   const lambdaLogging = fn.logging_config ?? {};
   const quietLevels = ["WARN", "ERROR", "FATAL"];
   const retention = Object.values(stackJson.resource.aws_cloudwatch_log_group ?? {}).map((g) => Number(g.retention_in_days));
+  const [archive] = Object.values(stackJson.resource.aws_cloudwatch_event_archive ?? {});
   return {
     stateTransitionsPerExecution: pathTypes.length,
     tasksPerExecution: pathTypes.filter((type) => type === "Task").length,
@@ -61,6 +62,7 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
     alarmEmailSubscriptions: Object.values(stackJson.resource.aws_sns_topic_subscription ?? {}).filter((s) => s.protocol === "email").length,
     // The recorder logs one line per record at INFO; the platform's START/END/REPORT lines are INFO system logs.
     lambdaLogLinesPerInvocation: (quietLevels.includes(lambdaLogging.application_log_level) ? 0 : 1) + (quietLevels.includes(lambdaLogging.system_log_level) ? 0 : 3),
+    ...(archive ? { archiveRetentionDays: Number(archive.retention_days ?? 0) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ export interface Prices {
   readonly date: string;
   readonly region: string;
   readonly eventbridge: { readonly customEventsPerMillion: number };
+  readonly eventbridgeArchive: { readonly perGbArchived: number; readonly storagePerGbMonth: number };
   readonly stepFunctionsStandard: { readonly perThousandStateTransitions: number };
   readonly stepFunctionsExpress: { readonly perMillionRequests: number; readonly perGbSecond: number; readonly minimumBilledMemoryMb: number; readonly billingIncrementMs: number };
   readonly lambda: { readonly perMillionRequests: number; readonly perGbSecondArm64: number; readonly perGbSecondX86_64: number; readonly billingIncrementMs: number };
@@ -64,6 +65,22 @@ export interface DesignFacts {
   readonly alarmEmailSubscriptions: number;
   /** Lines the recorder logs per successful invocation: its own, and START/END/REPORT unless system logs are at WARN or above. */
   readonly lambdaLogLinesPerInvocation: number;
+  /** Days the bus archive keeps each event (0: for ever); absent: no archive. @default no archive */
+  readonly archiveRetentionDays?: number;
+}
+
+/** What EventBridge adds around a message in an archived event (id, time, source, detail-type, account...). */
+export const EVENT_ENVELOPE_BYTES = 300;
+
+/**
+ * The bus archive: each archived GB once, and the GB it holds in a steady month (a month's events times the
+ * retention in months; for ever is priced as a year's worth, and grows each month after that).
+ */
+export function archiveMonthlyCost(events: number, facts: DesignFacts, prices: Prices): number {
+  if (facts.archiveRetentionDays === undefined) return 0;
+  const gbPerMonth = (events * (facts.messageBytes + EVENT_ENVELOPE_BYTES)) / 1e9;
+  const retainedMonths = (facts.archiveRetentionDays === 0 ? 365 : facts.archiveRetentionDays) / 30;
+  return gbPerMonth * prices.eventbridgeArchive.perGbArchived + gbPerMonth * retainedMonths * prices.eventbridgeArchive.storagePerGbMonth;
 }
 
 export interface CostLine {
@@ -156,6 +173,9 @@ export function costLines(events: number, facts: DesignFacts, prices: Prices, sc
   const traces = facts.tracing ? tracesRecorded(events) : 0;
   return [
     { component: "EventBridge custom events", monthlyUsd: millions * prices.eventbridge.customEventsPerMillion },
+    ...(facts.archiveRetentionDays !== undefined
+      ? [{ component: `EventBridge archive (${facts.archiveRetentionDays === 0 ? "kept for ever: a year's storage" : `${facts.archiveRetentionDays} days`})`, monthlyUsd: archiveMonthlyCost(events, facts, prices) }]
+      : []),
     { component: "API Gateway REST requests", monthlyUsd: millions * scenario.apiShare * prices.apiGatewayRest.perMillionRequests },
     scenario.workflowType === "standard"
       ? { component: "Step Functions state transitions", monthlyUsd: (events * facts.stateTransitionsPerExecution / 1000) * prices.stepFunctionsStandard.perThousandStateTransitions }

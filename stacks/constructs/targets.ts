@@ -37,8 +37,11 @@ export class StateMachineTarget implements IRuleTarget {
 
   bind(rule: Rule): RuleTargetConfig {
     const retryPolicy = retryPolicyFor(rule, this.props);
-    const role = this.props.role ?? new ServiceRole(rule, "target-role", {
-      roleName: `${rule.physicalName}-target-role`,
+    // A second target of the same rule gets a role of its own, named after its target id: role names are
+    // account-wide, and two `<rule>-target-role`s would fail the apply (EntityAlreadyExists).
+    const roleId = rule.node.tryFindChild("target-role") ? `${this.props.targetId ?? "workflow"}-role` : "target-role";
+    const role = this.props.role ?? new ServiceRole(rule, roleId, {
+      roleName: this.props.targetId ? `${rule.physicalName}-${this.props.targetId}-role` : `${rule.physicalName}-target-role`,
       assumedBy: "events.amazonaws.com",
       description: "Lets the event rule start its workflow",
       sourceArn: rule.ruleArn,
