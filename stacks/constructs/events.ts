@@ -60,6 +60,7 @@ export class EventBus extends Construct implements IEventBus {
   }
 
   /** Lets the grantee put events on this bus only. */
+  // "events:PutEvents ... Resource: the event bus ARN": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html
   public grantPutEvents(grantee: IGrantable): Grant {
     return Grant.addToPrincipal(grantee, { sid: "PutEventsOnTheBus", actions: ["events:PutEvents"], resources: [this.eventBusArn] });
   }

@@ -58,7 +58,10 @@ export class MessagesTable extends Construct {
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
-  /** Lets the role write new items; the recorder only ever puts, so neither reads nor updates are granted. */
+  /**
+   * Lets the role write new items; the recorder only ever puts, so neither reads nor updates are granted.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/using-identity-based-policies.html
+   */
   public grantPutItem(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal(grantee, { sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
     // With a customer-managed key the caller of DynamoDB needs key use itself, through DynamoDB only.

@@ -84,6 +84,8 @@ export class NodejsFunction extends Construct implements IGrantable {
       // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
     });
     this.grantPrincipal = this.role;
+    // The execution role's own log group only (AWSLambdaBasicExecutionRole's actions, without CreateLogGroup: the
+    // group exists). https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
     this.role.addToPolicy({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup.arn}:*`] });
     key?.grantThroughCloudWatchLogs(this.role, "WriteLogsThroughCloudWatchLogs", "write");
     // No key statement for the environment variables: Lambda decrypts them under a grant it creates on the key
@@ -122,7 +124,10 @@ export class NodejsFunction extends Construct implements IGrantable {
     this.functionName = fn.functionName;
   }
 
-  /** Lets the grantee invoke the function, unqualified or any version/alias of it, and nothing else. */
+  /**
+   * Lets the grantee invoke the function, unqualified or any version/alias of it, and nothing else: the form Step
+   * Functions documents for a Lambda task's role. https://docs.aws.amazon.com/step-functions/latest/dg/lambda-iam.html
+   */
   public grantInvoke(grantee: IGrantable, sid = "InvokeFunction"): Grant {
     return Grant.addToPrincipal(grantee, { sid, actions: ["lambda:InvokeFunction"], resources: [this.functionArn, `${this.functionArn}:*`] });
   }

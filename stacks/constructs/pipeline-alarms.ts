@@ -99,7 +99,10 @@ export class PipelineAlarms extends Construct {
     for (const alarm of props.alarms ?? []) this.addAlarm(alarm);
   }
 
-  /** Lets the grantee read the state of this stack's alarms (DescribeAlarms on `alarm:<prefix>-*`). */
+  /**
+   * Lets the grantee read the state of this stack's alarms (DescribeAlarms on `alarm:<prefix>-*`; the action takes
+   * the alarm resource type). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+   */
   public grantReadAlarms(grantee: IGrantable): Grant {
     return Grant.addToPrincipal(grantee, { sid: "ReadAlarmStates", actions: ["cloudwatch:DescribeAlarms"], resources: [arnOf(this, "cloudwatch", `alarm:${this.namePrefix}-*`)] });
   }
