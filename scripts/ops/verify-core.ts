@@ -192,12 +192,23 @@ async function logLinesOf(options: VerifyOptions, eventIds: string[], deadline: 
 /** The status of the STANDARD execution whose input is each event, among those started since the run began. */
 async function standardExecutionsOf(options: VerifyOptions, eventIds: string[], since: number): Promise<Map<string, string>> {
   const statuses = new Map<string, string>();
-  const { executions = [] } = await options.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, maxResults: 100 }));
-  for (const execution of executions.filter((e) => !e.startDate || e.startDate.getTime() >= since - 60_000)) {
-    const described = await options.clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-    const id = eventIds.find((e) => String(described.input ?? "").includes(`"id":"${e}"`));
-    if (id) statuses.set(id, String(described.status));
-  }
+  // Newest first, page by page, until the executions are older than this run (a busy state machine may have
+  // started many others meanwhile).
+  let nextToken: string | undefined;
+  do {
+    const page = await options.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, maxResults: 100, nextToken }));
+    nextToken = page.nextToken;
+    for (const execution of page.executions ?? []) {
+      if (execution.startDate && execution.startDate.getTime() < since - 60_000) {
+        nextToken = undefined;
+        break;
+      }
+      const described = await options.clients.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
+      const id = eventIds.find((e) => String(described.input ?? "").includes(`"id":"${e}"`));
+      if (id) statuses.set(id, String(described.status));
+      if (statuses.size === eventIds.length) return statuses;
+    }
+  } while (nextToken);
   return statuses;
 }
 
