@@ -254,7 +254,7 @@ describe("pipeline stack", () => {
 
   test("outputs give what a user needs", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
-      "alarm_name_prefix", "alarm_topic_arn", "dead_letter_queue_url", "event_archive_name", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
+      "alarm_name_prefix", "alarm_topic_arn", "dashboard_name", "dead_letter_queue_url", "event_archive_name", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
       "messages_table_name", "operator_policy_arn", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name", "workflow_type",
     ]);
     expect(tf.output.state_machine_arn.value).toBe(stateMachineArn);

@@ -42,6 +42,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_cloudwatch_log_group: 3,
       aws_cloudwatch_metric_alarm: 14,
       aws_dynamodb_table: 1,
+      aws_cloudwatch_dashboard: 1,
       aws_cloudwatch_event_archive: 1,
       aws_iam_policy: 1,
       aws_iam_role: 5,

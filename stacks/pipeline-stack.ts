@@ -13,6 +13,7 @@ import { OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS, PipelineAlarms } from "./construc
 import { MessagesTable } from "./constructs/messages-table";
 import { MessageWorkflow } from "./constructs/message-workflow";
 import { OperatorPolicy } from "./constructs/operator-policy";
+import { PipelineDashboard } from "./constructs/dashboard";
 import { LambdaArchive, RecorderFunction } from "./constructs/recorder-function";
 import { ServiceRole } from "./constructs/service-role";
 import { StateMachineTarget } from "./constructs/targets";
@@ -164,6 +165,23 @@ export class PipelineStack extends TerraformStack {
       ] : []),
     ].forEach((alarm) => alarms.addAlarm(alarm));
 
+    // The flow left to right, every metric from the construct that owns it, and every alarm on a graph of its own.
+    const dashboard = new PipelineDashboard(this, "dashboard", {
+      dashboardName: id,
+      region: config.region,
+      graphs: [
+        { title: "POST /messages: requests, 4xx, 5xx", metrics: [api.metricCount(), api.metricClientErrors(), api.metricServerErrors()] },
+        { title: "Rule: events matched, failed invocations, not dead-lettered", metrics: [rule.metricMatchedEvents(), rule.metricFailedInvocations(), rule.metricInvocationsFailedToBeSentToDlq()] },
+        { title: "Executions: started, succeeded, failed, timed out", metrics: [workflow.metricStarted(), workflow.metricSucceeded(), workflow.metricFailed(), workflow.metricTimedOut()] },
+        { title: "Recorder duration p50 and p99 (ms)", metrics: [recorder.metricDuration({ statistic: "p50" }), recorder.metricDuration({ statistic: "p99" })] },
+        { title: "Recorder errors and throttles", metrics: [recorder.metricErrors(), recorder.metricThrottles()] },
+        { title: "DynamoDB writes and throttles", metrics: [table.metricConsumedWriteCapacityUnits(), table.metricWriteThrottleEvents()] },
+        { title: "Kept for redrive: messages waiting", metrics: [deadLetterQueue.metricMessagesVisible(), failedQueue.metricMessagesVisible()] },
+        { title: "Kept for redrive: oldest message age (s)", metrics: [deadLetterQueue.metricOldestMessageAge(), failedQueue.metricOldestMessageAge()] },
+      ],
+      alarms: alarms.alarms.map((alarm) => ({ title: `Alarm ${alarm.id}`, alarmArn: alarm.alarmArn, metric: alarm.metric })),
+    });
+
     // What `npm run send`, `redrive` and `verify` call, on this environment's resources only: attach it to operators.
     const operator = this.operatorPolicy = new OperatorPolicy(this, "operator-policy", {
       policyName: `${id}-operator`,
@@ -192,6 +210,7 @@ export class PipelineStack extends TerraformStack {
       failed_executions_queue_url: failedQueue.queueUrl,
       messages_api_url: api.messagesUrl,
       alarm_topic_arn: alarms.topicArn,
+      dashboard_name: dashboard.dashboardName,
       alarm_name_prefix: `${id}-`,
       operator_policy_arn: operator.policyArn,
     };

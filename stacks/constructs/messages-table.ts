@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
+import { Metric, MetricOptions, serviceMetric } from "./metric";
 
 /** The key the recorder writes and the idempotency check relies on. */
 export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
@@ -56,6 +57,21 @@ export class MessagesTable extends Construct {
     const grant = Grant.addToPrincipal(grantee, { sid: "ReadMessageItems", actions: ["dynamodb:GetItem"], resources: [this.tableArn] });
     const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadItemsThroughDynamoDB", this.encryptionKey.viaService("dynamodb"), ["kms:Decrypt"]);
     return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+
+  /** A metric of this table in AWS/DynamoDB, e.g. "SuccessfulRequestLatency". */
+  public metric(metricName: string, options?: MetricOptions): Metric {
+    return serviceMetric("AWS/DynamoDB", metricName, { TableName: this.tableName }, "Sum", 60, options);
+  }
+
+  /** Write capacity the table consumed (on-demand: what is billed). */
+  public metricConsumedWriteCapacityUnits(options?: MetricOptions): Metric {
+    return this.metric("ConsumedWriteCapacityUnits", options);
+  }
+
+  /** Writes DynamoDB throttled. */
+  public metricWriteThrottleEvents(options?: MetricOptions): Metric {
+    return this.metric("WriteThrottleEvents", options);
   }
 
   /**

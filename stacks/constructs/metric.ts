@@ -6,7 +6,8 @@ export interface Metric {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, string>>;
-  readonly statistic: "Sum" | "Maximum" | "Average" | "Minimum" | "SampleCount";
+  /** A statistic, or a percentile such as "p99" (dashboards only: the alarms here use the plain statistics). */
+  readonly statistic: "Sum" | "Maximum" | "Average" | "Minimum" | "SampleCount" | `p${number}`;
   /** How often the service publishes it: 60 for most, 300 for SQS. */
   readonly periodSeconds: number;
 }

@@ -45,6 +45,8 @@ export const OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS = EVENT_QUEUE_RETENTION_SECOND
 export class PipelineAlarms extends Construct {
   public readonly topicArn: string;
   public readonly alarmNames: string[] = [];
+  /** Every alarm added, with its ARN and the metric it watches (for the dashboard). */
+  public readonly alarms: Array<{ readonly id: string; readonly alarmArn: string; readonly metric: Metric; readonly threshold: number }> = [];
   private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
@@ -125,5 +127,6 @@ export class PipelineAlarms extends Construct {
       okActions: [this.topicArn],
     });
     this.alarmNames.push(alarm.alarmName);
+    this.alarms.push({ id: spec.id, alarmArn: alarm.arn, metric: spec.metric, threshold: spec.threshold ?? 0 });
   }
 }
