@@ -12,6 +12,6 @@ module.exports = {
   testPathIgnorePatterns: [
     "/node_modules/",
     "/__tests__/terraform[^/]*\\.test\\.ts$",
-    "/__tests__/(typecheck|verify|limits|idempotency|model-clis|express-scenarios|workflow-scenarios|soak|redrive|local-cli|ops-cli|recorder-integration|recorder-runtime|app|local-pipeline|example-two-sources|quick-start|tfc-package|cdktf-wrapper|checkov|moto)\\.test\\.ts$",
+    "/__tests__/(typecheck|verify|reconcile|limits|idempotency|model-clis|express-scenarios|workflow-scenarios|soak|redrive|local-cli|ops-cli|recorder-integration|recorder-runtime|app|local-pipeline|example-two-sources|quick-start|tfc-package|cdktf-wrapper|checkov|moto)\\.test\\.ts$",
   ],
 };

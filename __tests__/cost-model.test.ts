@@ -30,7 +30,7 @@ const prices: Prices = {
 const facts: DesignFacts = {
   stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
   includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 14,
-  customerManagedKeys: 1, keyUsers: 9, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
+  customerManagedKeys: 1, keyUsers: 10, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
   lambdaLogLinesPerInvocation: 1, archiveRetentionDays: 7,
 };
 /** The same stack synthesized with workflowType express: a guard Choice and a Pass more on the success path; its defaults log ERROR, trace nothing, and keep the recorder at WARN. */
@@ -90,9 +90,9 @@ describe("cost model", () => {
     expect(variable(1e8)).toBeCloseTo(100 * variable(1e6), 4);
   });
 
-  test("the key costs $1 a month plus 2 requests per encrypted resource every 5 minutes: 9 resources, $1.47", () => {
-    // 9 x 2 x (30 x 86400 / 300) = 155,520 requests at $0.03 per 10,000.
-    expect(line(standardCallbackCost(1e6, facts, prices), "KMS key + data-key requests (fixed)")).toBeCloseTo(1 + 15.552 * 0.03, 6);
+  test("the key costs $1 a month plus 2 requests per encrypted resource every 5 minutes: 10 resources, $1.52", () => {
+    // 10 x 2 x (30 x 86400 / 300) = 172,800 requests at $0.03 per 10,000.
+    expect(line(standardCallbackCost(1e6, facts, prices), "KMS key + data-key requests (fixed)")).toBeCloseTo(1 + 17.28 * 0.03, 6);
   });
 
   test("encryption = aws-managed has no key to pay for", () => {
@@ -172,12 +172,12 @@ describe("cost model", () => {
   test("npm run cost prints STANDARD at ALL next to EXPRESS at ERROR and at ALL, and says whether EXPRESS meets $3", () => {
     const report = formatCostReport(1e6, { standard: facts, express: expressFacts }, prices, { apiShare: 0, failureRate: 0.001 });
     expect(report.split("\n")[1]).toMatch(/component\s+STANDARD\/ALL\s+EXPRESS\/ERROR\s+EXPRESS\/ALL$/);
-    expect(report).toContain("EXPRESS at ERROR: $2.99 per million events plus $2.67 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.49");
+    expect(report).toContain("EXPRESS at ERROR: $2.99 per million events plus $2.72 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.49");
   });
 
   test("the verdict says when EXPRESS misses $3, as it does with X-Ray on", () => {
     const report = formatCostReport(1e6, { standard: facts, express: { ...expressFacts, tracing: true } }, prices, { apiShare: 0, failureRate: 0.001 });
-    expect(report).toContain("EXPRESS at ERROR: $8.49 per million events plus $2.67 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.99");
+    expect(report).toContain("EXPRESS at ERROR: $8.49 per million events plus $2.72 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.99");
   });
 
   test.each([

@@ -100,14 +100,14 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
     });
   });
 
-  test("key policy: EventBridge may use the key only on behalf of the two rules that write to our queues (aws:SourceArn, as SQS documents)", () => {
+  test("key policy: EventBridge may use the key only on behalf of the three rules that write to our queues (aws:SourceArn, as SQS documents)", () => {
     expect(keyStatement("EventBridgeSendsToEncryptedQueues")).toEqual({
       Sid: "EventBridgeSendsToEncryptedQueues",
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { ArnEquals: { "aws:SourceArn": [arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev"), arn("events", "rule/MessageRecorder-dev-failed")] } },
+      Condition: { ArnEquals: { "aws:SourceArn": [arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev"), arn("events", "rule/MessageRecorder-dev-failed"), arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev-reconcile")] } },
     });
   });
 

@@ -41,7 +41,7 @@ describe("examples/two-sources", () => {
     expect(Object.values(stack.resource.aws_sfn_state_machine).map((m) => (m as { name: string }).name).sort()).toEqual(["AuditRecorder-dev", "MessageRecorder-dev"]);
     // The first rule now has two targets: the workflow, and the audit workflow.
     const targets = Object.values(stack.resource.aws_cloudwatch_event_target) as Array<{ target_id: string }>;
-    expect(targets.map((t) => t.target_id).sort()).toEqual(["audit-workflow", "failed-executions-queue", "message-recorder-workflow", "workflow"]);
+    expect(targets.map((t) => t.target_id).sort()).toEqual(["audit-workflow", "failed-executions-queue", "message-recorder-workflow", "reconciliation-queue", "workflow"]);
   });
 
   test("the audit recorder may write only its own table, and answer task tokens (SendTask* take no resource but \"*\")", () => {

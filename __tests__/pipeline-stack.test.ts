@@ -94,12 +94,12 @@ describe("pipeline stack", () => {
     expect(queue.body.message_retention_seconds).toBe(1209600);
   });
 
-  test("the DLQ policy only admits the two rules it serves: this rule and the capture of failed executions", () => {
+  test("the DLQ policy only admits the three rules it serves: this rule, the capture of failed executions, and the reconciliation rule", () => {
     const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue_policy");
     expect(policy.body.queue_url).toBe(ref("aws_sqs_queue", queue.name, "url"));
     const statements = (JSON.parse(policy.body.policy).Statement as Statement[]).filter((s) => s.Effect === "Allow");
     const captureRule = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule")).find((name) => name.startsWith("failed-executions_rule_"))!;
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     expect(statements[1]).toMatchObject({ Sid: "AcceptUndeliveredEventsFromTheRule2", Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule, "arn") } } });
     expect(statements[0]).toMatchObject({
       Effect: "Allow",
@@ -254,8 +254,8 @@ describe("pipeline stack", () => {
 
   test("outputs give what a user needs", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
-      "alarm_name_prefix", "alarm_topic_arn", "dashboard_name", "dead_letter_queue_url", "event_archive_name", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
-      "messages_table_name", "operator_policy_arn", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name", "workflow_type",
+      "alarm_name_prefix", "alarm_topic_arn", "dashboard_name", "dead_letter_queue_url", "event_archive_arn", "event_archive_name", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
+      "messages_table_name", "operator_policy_arn", "reconciliation_queue_url", "reconciliation_rule_arn", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name", "workflow_type",
     ]);
     expect(tf.output.state_machine_arn.value).toBe(stateMachineArn);
     expect(tf.output.dead_letter_queue_url.value).toBe(ref("aws_sqs_queue", queue.name, "url"));

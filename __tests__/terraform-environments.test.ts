@@ -18,10 +18,10 @@ describeTerraform("Terraform tier: a second environment, with AWS-managed encryp
     expect(plan.resources.filter((r) => r.type === "aws_cloudwatch_log_group").map((r) => r.values.retention_in_days)).toEqual([30, 30, 30]);
   });
 
-  test("an EXPRESS environment plans: an EXPRESS state machine logging ERROR, and no status-change rule", () => {
+  test("an EXPRESS environment plans: an EXPRESS state machine logging ERROR, and no status-change rule (the rule and the reconciliation rule only)", () => {
     const machine = plan.resources.find((r) => r.type === "aws_sfn_state_machine")!.values;
     expect(machine).toMatchObject({ type: "EXPRESS", logging_configuration: [expect.objectContaining({ level: "ERROR", include_execution_data: true })] });
-    expect(plan.resources.filter((r) => r.type === "aws_cloudwatch_event_rule")).toHaveLength(1);
+    expect(plan.resources.filter((r) => r.type === "aws_cloudwatch_event_rule").map((r) => r.values.name).sort()).toEqual(["sfnCommonEventProcessorRule-prod", "sfnCommonEventProcessorRule-prod-reconcile"]);
     expect(plan.outputs.workflow_type.value).toBe("EXPRESS");
   });
 

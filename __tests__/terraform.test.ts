@@ -37,8 +37,8 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_api_gateway_rest_api: 1,
       aws_api_gateway_stage: 1,
       aws_cloudwatch_event_bus: 1,
-      aws_cloudwatch_event_rule: 2,
-      aws_cloudwatch_event_target: 2,
+      aws_cloudwatch_event_rule: 3,
+      aws_cloudwatch_event_target: 3,
       aws_cloudwatch_log_group: 3,
       aws_cloudwatch_metric_alarm: 14,
       aws_dynamodb_table: 1,
@@ -54,8 +54,8 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       aws_sfn_state_machine: 1,
       aws_sns_topic: 1,
       aws_sns_topic_policy: 1,
-      aws_sqs_queue: 2,
-      aws_sqs_queue_policy: 2,
+      aws_sqs_queue: 3,
+      aws_sqs_queue_policy: 3,
     });
     expect(new Set(plan.actions)).toEqual(new Set(["create"]));
   });
@@ -86,7 +86,7 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     // The pattern names the state machine's ARN, known only after apply; the synth tier pins its content.
     expect(byType("aws_cloudwatch_event_target").find((t) => t.values.target_id === "failed-executions-queue")!.values.retry_policy)
       .toEqual([{ maximum_retry_attempts: 185, maximum_event_age_in_seconds: 86400 }]);
-    expect(byType("aws_sqs_queue").map((q) => q.values.name).sort()).toEqual(["MessageRecorder-dev-failed-executions", "sfnCommonEventProcessorDLQ-dev"]);
+    expect(byType("aws_sqs_queue").map((q) => q.values.name).sort()).toEqual(["MessageRecorder-dev-failed-executions", "commonbus-dev-reconcile", "sfnCommonEventProcessorDLQ-dev"]);
   });
 
   test("the planned table is protected from deletion", () => {

@@ -108,7 +108,13 @@ function requestsOf(call: Call): Request[] {
   const decrypt = (context: Record<string, string>): Request => ({ action: "kms:Decrypt", resource: KEY_ARN, context });
   const via = (service: string) => decrypt({ "kms:ViaService": `${service}.${REGION}.amazonaws.com` });
   switch (call.client) {
-    case "EventBridgeClient": return (i.Entries as Array<{ EventBusName: string }>).map((e) => ({ action, resource: arn("events", `event-bus/${e.EventBusName}`) }));
+    case "EventBridgeClient": {
+      if (call.command === "PutEvents") return (i.Entries as Array<{ EventBusName: string }>).map((e) => ({ action, resource: arn("events", `event-bus/${e.EventBusName}`) }));
+      if (call.command === "ListReplays") return [{ action, resource: "*" }];
+      const replay = arn("events", `replay/${i.ReplayName}`);
+      // StartReplay is authorized on the archive, the destination bus and the replay.
+      return call.command === "StartReplay" ? [i.EventSourceArn, i.Destination.Arn, replay].map((resource: string) => ({ action, resource })) : [{ action, resource: replay }];
+    }
     case "DynamoDBClient": return [{ action, resource: arn("dynamodb", `table/${i.TableName}`) }, via("dynamodb")];
     case "SQSClient": return [{ action, resource: arn("sqs", String(i.QueueUrl).split("/").pop()!) }, ...(call.command === "ReceiveMessage" ? [via("sqs")] : [])];
     case "CloudWatchLogsClient": return [{ action, resource: arn("logs", `log-group:${i.logGroupName}`) }, via("logs")];
@@ -147,18 +153,24 @@ function allowedBy(policy: ReturnType<typeof operatorPolicy>, request: Request):
 }
 
 describe("the operator policy", () => {
-  test("allows every AWS call that send, redrive and verify make, on this environment's resources", async () => {
+  test("allows every AWS call that send, redrive, reconcile and verify make, on this environment's resources", async () => {
     // send puts a message; a dead-lettered event gives redrive a queue message to record, describe and delete.
     expect((await run("scripts/ops/send.ts", ["--message", '{"operator":"policy"}'])).status).toBe(0);
     pipeline.faults.add("failStartExecution", "op-dlq", 4);
     await pipeline.publish({ version: "0", id: "op-dlq", "detail-type": "message", source: "com.devpost.commonevent", account: LOCAL_ACCOUNT, time: "2022-04-16T12:20:00Z", region: REGION, resources: [], detail: { message: "{\"a\":1}" } });
     const redrive = await run("scripts/ops/redrive.ts", ["--outputs", outputsFile, "--since", "1h", "--wait-seconds", "20"]);
     expect(redrive.stdout).toMatch(/recorded 1/);
+    // A dry run over a kept message lists it and gives it back (ChangeMessageVisibility).
+    pipeline.queues.send(pipeline.queueNames.deadLetter!, JSON.stringify({ version: "0", id: "op-dry", "detail-type": "message", source: "com.devpost.commonevent", account: LOCAL_ACCOUNT, time: "2022-04-16T12:20:00Z", region: REGION, resources: [], detail: { message: "{}" } }));
+    expect((await run("scripts/ops/redrive.ts", ["--outputs", outputsFile, "--dry-run"])).stdout).toMatch(/would redrive event op-dry/);
+    const reconcile = await run("scripts/ops/reconcile.ts", ["--outputs", outputsFile, "--since", "1h", "--until", new Date(Date.now() + 60_000).toISOString(), "--wait-seconds", "20"]);
+    expect(reconcile.stdout).toMatch(/^archived in the window \d+, recorded \d+, recorded now \d+, kept 0$/m);
     const calls = readFileSync(callsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call);
     // Every kind of call the three commands make was seen, so the check below covers them.
     expect(new Set(calls.map((c) => `${c.client}.${c.command}`))).toEqual(new Set([
       "fetch.POST", "EventBridgeClient.PutEvents", "DynamoDBClient.GetItem", "SFNClient.ListExecutions", "SFNClient.DescribeExecution", "SFNClient.StartExecution",
-      "CloudWatchLogsClient.FilterLogEvents", "SQSClient.GetQueueAttributes", "SQSClient.ReceiveMessage", "SQSClient.DeleteMessage", "CloudWatchClient.DescribeAlarms",
+      "CloudWatchLogsClient.FilterLogEvents", "SQSClient.GetQueueAttributes", "SQSClient.ReceiveMessage", "SQSClient.DeleteMessage", "SQSClient.ChangeMessageVisibility", "CloudWatchClient.DescribeAlarms",
+      "EventBridgeClient.ListReplays", "EventBridgeClient.StartReplay", "EventBridgeClient.DescribeReplay",
     ]));
     const policy = operatorPolicy();
     const denied = calls.flatMap(requestsOf).filter((request) => !allowedBy(policy, request));

@@ -18,3 +18,11 @@ export const STATE_KEY_ALIAS_NAME = "message-recorder-tfstate";
 
 /** The `project` tag of every resource of the app (the provider's default tags). */
 export const PROJECT_TAG = "message-recorder";
+
+/**
+ * The names npm run reconcile gives its replays of an archive, `<archive>-reconcile-<time>` (at most 64 characters),
+ * so the operator policy can allow exactly those.
+ */
+export function reconcileReplayPrefix(archiveName: string): string {
+  return `${archiveName.slice(0, 40)}-reconcile-`;
+}

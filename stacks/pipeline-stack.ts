@@ -16,7 +16,7 @@ import { OperatorPolicy } from "./constructs/operator-policy";
 import { PipelineDashboard } from "./constructs/dashboard";
 import { LambdaArchive, RecorderFunction } from "./constructs/recorder-function";
 import { ServiceRole } from "./constructs/service-role";
-import { StateMachineTarget } from "./constructs/targets";
+import { SqsQueueTarget, StateMachineTarget } from "./constructs/targets";
 
 export { PROJECT_TAG } from "./names";
 
@@ -36,6 +36,8 @@ export class PipelineStack extends TerraformStack {
   public readonly bus: EventBus;
   public readonly rule: Rule;
   public readonly archive: EventArchive;
+  public readonly reconciliationQueue: EventQueue;
+  public readonly reconciliationRule: Rule;
   public readonly deadLetterQueue: EventQueue;
   public readonly failedExecutions: FailedExecutionCapture;
   public readonly alarms: PipelineAlarms;
@@ -130,6 +132,16 @@ export class PipelineStack extends TerraformStack {
       // the dead-letter queue, which redrive reads with the same rules.
       failedExecutions.captureStatusChangesOf(workflow.stateMachineArn, `${config.stateMachineName}-failed`, deadLetterQueue);
     }
+    // Reconciliation: replays of the archive reach this rule only (StartReplay's FilterArns), and it matches only
+    // replayed events, so a replay never starts an execution by itself; npm run reconcile reads the queue.
+    const reconciliationQueue = this.reconciliationQueue = new EventQueue(ingress, "reconciliation-queue", { queueName: `${config.busName}-reconcile`, encryptionKey });
+    const reconciliationRule = this.reconciliationRule = new Rule(ingress, "reconciliation-rule", {
+      ruleName: `${config.ruleName}-reconcile`,
+      eventBus: bus,
+      eventPattern: { source: [config.eventSource], "replay-name": [{ exists: true }] },
+      description: "Sends replays of the archive to the reconciliation queue, for npm run reconcile",
+    });
+    reconciliationRule.addTarget(new SqsQueueTarget(reconciliationQueue, { targetId: "reconciliation-queue", policySid: "AcceptReplayedEvents", deadLetterQueue }));
 
     const api = new IngestionApi(this, "api", {
       apiName: `${id}-messages`,
@@ -194,12 +206,17 @@ export class PipelineStack extends TerraformStack {
     table.grantReadItems(operator);
     deadLetterQueue.grantConsumeMessages(operator);
     failedQueue.grantConsumeMessages(operator);
+    reconciliationQueue.grantConsumeMessages(operator);
+    this.archive.grantReplay(operator);
     alarms.grantReadAlarms(operator);
 
     const outputs: Record<string, string> = {
       event_bus_name: bus.eventBusName,
       event_bus_arn: bus.eventBusArn,
       event_archive_name: this.archive.archiveName,
+      event_archive_arn: this.archive.archiveArn,
+      reconciliation_rule_arn: reconciliationRule.ruleArn,
+      reconciliation_queue_url: reconciliationQueue.queueUrl,
       event_source: config.eventSource,
       state_machine_arn: workflow.stateMachineArn,
       workflow_type: workflow.workflowType,

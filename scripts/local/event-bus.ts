@@ -87,9 +87,12 @@ export class EventRouter {
     return this.props.rules;
   }
 
-  /** Puts one event on a bus: every matching rule delivers to each of its targets, all at once. */
-  async publish(event: unknown, busName: string): Promise<TargetDelivery[]> {
-    const matching = this.props.rules.filter((rule) => rule.busName === busName && matchesPattern(rule.pattern, event));
+  /**
+   * Puts one event on a bus: every matching rule delivers to each of its targets, all at once. A replay reaches
+   * only the rules its StartReplay named (FilterArns), when it names any.
+   */
+  async publish(event: unknown, busName: string, onlyRules?: readonly string[]): Promise<TargetDelivery[]> {
+    const matching = this.props.rules.filter((rule) => rule.busName === busName && (!onlyRules || onlyRules.includes(rule.arn)) && matchesPattern(rule.pattern, event));
     return Promise.all(matching.flatMap((rule) => rule.targets.map((target) => this.deliver(rule, target, event))));
   }
 
@@ -127,6 +130,11 @@ export class EventRouter {
    */
   private deadLetter(rule: LocalRule, target: LocalTarget, event: unknown, errorMessage: string): TargetDelivery {
     if (!target.deadLetterQueue) return { ruleArn: rule.arn, target };
+    const eventId = String((event as { id?: unknown }).id);
+    if (this.props.faults.take("failDeadLetter", eventId)) {
+      this.failedToDeadLetter.push({ ruleArn: rule.arn, eventId });
+      return { ruleArn: rule.arn, target, deadLetterFailed: true };
+    }
     try {
       this.props.queues.send(target.deadLetterQueue, JSON.stringify(event), {
         RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: "SDK_CLIENT_ERROR", ERROR_MESSAGE: errorMessage,

@@ -24,15 +24,17 @@ export type FaultKind =
   | "failStartExecution"
   /** PutEvents rejects the entry with ThrottlingException (FailedEntryCount 1); keyed "*": the event has no id yet. */
   | "throttlePutEvents"
+  /** EventBridge cannot write the event to its target's dead-letter queue either (its key or policy broke): lost but for the archive. */
+  | "failDeadLetter"
   /** A DynamoDB request answered with InternalServerError (HTTP 500, retryable): a PutItem of the message, or ("*") any request. */
   | "failDynamoDB";
 
-export const FAULT_KINDS: readonly FaultKind[] = ["throttlePutItem", "crashAfterWrite", "failSendTaskSuccess", "recorderCrash", "failStartExecution", "throttlePutEvents", "failDynamoDB"];
+export const FAULT_KINDS: readonly FaultKind[] = ["throttlePutItem", "crashAfterWrite", "failSendTaskSuccess", "recorderCrash", "failStartExecution", "throttlePutEvents", "failDynamoDB", "failDeadLetter"];
 
 export class FaultPlan {
   private readonly remaining = new Map<string, number>();
   /** How many faults of each kind were injected. */
-  readonly injected: Record<FaultKind, number> = { throttlePutItem: 0, crashAfterWrite: 0, failSendTaskSuccess: 0, recorderCrash: 0, failStartExecution: 0, throttlePutEvents: 0, failDynamoDB: 0 };
+  readonly injected: Record<FaultKind, number> = { throttlePutItem: 0, crashAfterWrite: 0, failSendTaskSuccess: 0, recorderCrash: 0, failStartExecution: 0, throttlePutEvents: 0, failDynamoDB: 0, failDeadLetter: 0 };
 
   /** The next `count` occasions of `kind` for this message fail (Infinity: every one). */
   add(kind: FaultKind, messageId: string, count: number): void {

@@ -13,6 +13,7 @@ import { LOCAL_ACCOUNT, readStack, StackReferences } from "./stack-json";
 import { ExecutionRecord, ExecutionResult, LocalStateMachine } from "./state-machine";
 import { TaskCallbackEndpoint } from "./task-callbacks";
 import { LocalAwsEndpoints } from "./aws-endpoints";
+import { matchesPattern } from "./event-pattern";
 import { AWS_LIMITS, putEventsEntryBytes } from "./aws-limits";
 import type { WorkflowType } from "../../stacks/workflow-model";
 
@@ -87,6 +88,9 @@ export class LocalPipeline {
   private readonly router: EventRouter;
   private readonly api?: LocalRestMethod;
   private readonly apiEventSource?: string;
+  private readonly archiveArns: readonly string[];
+  /** The reconciliation rule and its queue, when the stack has them. */
+  readonly reconciliation?: { readonly ruleArn: string; readonly queueName: string };
   /** The type of the first state machine. */
   readonly workflowType: WorkflowType;
   private readonly region: string;
@@ -94,6 +98,10 @@ export class LocalPipeline {
   private readonly invokeHook: FunctionInvoker;
   /** Invocations in flight, by fault key, so a crash signalled by the DynamoDB proxy kills the right one. */
   private readonly running = new Map<string, Set<Running>>();
+  /** Every archive of the stack, with the events it kept (those its pattern matched, not replays), and when. */
+  readonly archives = new Map<string, { readonly name: string; readonly busName: string; readonly pattern: unknown; readonly events: Array<{ readonly time: number; readonly event: unknown }> }>();
+  /** Replays started through StartReplay, by name. */
+  readonly replays = new Map<string, { state: "STARTING" | "RUNNING" | "COMPLETED"; readonly archiveArn: string; readonly startTime: number; readonly endTime: number; readonly filterArns: readonly string[]; replayed: number; done: Promise<void> }>();
   /** What each log group received: the execution log lines of the state machines that log to it. */
   readonly logs = new Map<string, Array<{ timestamp: number; message: string }>>();
   /** The state of each alarm of the stack, as DescribeAlarms answers it; every alarm starts OK. */
@@ -162,6 +170,10 @@ export class LocalPipeline {
     this.queueNames = { ...(deadLetter ? { deadLetter } : {}), ...(failedExecutions ? { failedExecutions } : {}) };
     this.api = restMethod(refs);
     this.workflowType = refs.resources("aws_sfn_state_machine")[0]?.[1].type === "EXPRESS" ? "EXPRESS" : "STANDARD";
+    // The rule that matches only replays, and the queue it feeds (npm run reconcile's).
+    const replayRule = rules.find((r) => JSON.stringify(r.pattern).includes("\"replay-name\""));
+    const replayQueue = replayRule?.targets.find((t) => t.kind === "queue");
+    if (replayRule && replayQueue) this.reconciliation = { ruleArn: replayRule.arn, queueName: queueNameOf(replayQueue.arn) };
     const template = refs.resources("aws_api_gateway_integration").map(([, i]) => refs.resolve(String(i.request_templates?.["application/json"] ?? ""))).join("");
     this.apiEventSource = /"Source":\s*"([^"]+)"/.exec(template)?.[1];
     // The log group of each state machine exists before any execution writes to it.
@@ -183,6 +195,12 @@ export class LocalPipeline {
       return described ? [200, described] : [400, { __type: "ExecutionDoesNotExist", message: `Execution Does Not Exist: '${body.executionArn}'` }];
     });
     for (const [, alarm] of refs.resources("aws_cloudwatch_metric_alarm")) this.alarmStates.set(refs.resolve(String(alarm.alarm_name)), "OK");
+    for (const [name, archive] of refs.resources("aws_cloudwatch_event_archive")) {
+      const source = /\$\{aws_cloudwatch_event_bus\.([^.}]+)\.arn\}/.exec(String(archive.event_source_arn));
+      const busName = source ? refs.resolve(String(refs.stack.resource.aws_cloudwatch_event_bus?.[source[1]]?.name)) : DEFAULT_BUS;
+      this.archives.set(refs.arn("aws_cloudwatch_event_archive", name), { name: refs.resolve(String(archive.name)), busName, pattern: JSON.parse(String(archive.event_pattern ?? "{}")), events: [] });
+    }
+    this.archiveArns = [...this.archives.keys()];
     this.serveOperatorApis();
     callbacks.serve("ListExecutions", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
@@ -239,9 +257,45 @@ export class LocalPipeline {
     return { matched: true, ...(delivered.execution ? { execution: delivered.execution } : {}), ...(delivered.deadLettered ? { deadLettered: true } : {}) };
   }
 
-  /** Puts one event on a bus; what became of it at every target of every matching rule. */
+  /**
+   * Puts one event on a bus; what became of it at every target of every matching rule. An archive of the bus keeps
+   * it first when its pattern matches (a replay is never archived again).
+   */
   putEvent(event: unknown, busName = this.busName): Promise<TargetDelivery[]> {
+    if (typeof event === "object" && event !== null && !("replay-name" in event)) {
+      for (const archive of this.archives.values()) {
+        if (archive.busName === busName && matchesPattern(archive.pattern as never, event)) archive.events.push({ time: Date.now(), event });
+      }
+    }
     return this.router.publish(event, busName);
+  }
+
+  /**
+   * StartReplay: the archive's events of the window, each with `replay-name`, re-published to the bus for the rules
+   * in FilterArns only; the replay is RUNNING until every one was delivered, then COMPLETED.
+   * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_StartReplay.html
+   */
+  private startReplay(body: Record<string, any>): [number, unknown] {
+    const name = String(body.ReplayName ?? "");
+    const archive = this.archives.get(String(body.EventSourceArn));
+    if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) return [400, { __type: "ValidationException", message: `Invalid ReplayName: ${name}` }];
+    if (!archive) return [400, { __type: "ResourceNotFoundException", message: `Archive ${body.EventSourceArn} does not exist.` }];
+    if (this.replays.has(name)) return [400, { __type: "ResourceAlreadyExistsException", message: `Replay ${name} already exists.` }];
+    const startTime = Number(body.EventStartTime) * 1000;
+    const endTime = Number(body.EventEndTime) * 1000;
+    const filterArns = (body.Destination?.FilterArns ?? []) as string[];
+    const busName = String(body.Destination?.Arn ?? "").split("/").pop()!;
+    const replay = { state: "STARTING" as "STARTING" | "RUNNING" | "COMPLETED", archiveArn: String(body.EventSourceArn), startTime, endTime, filterArns, replayed: 0, done: Promise.resolve() };
+    replay.done = (async () => {
+      replay.state = "RUNNING";
+      for (const { event } of archive.events.filter((e) => e.time >= startTime && e.time < endTime)) {
+        await this.router.publish({ ...(event as object), "replay-name": name }, busName, filterArns.length > 0 ? filterArns : undefined);
+        replay.replayed++;
+      }
+      replay.state = "COMPLETED";
+    })();
+    this.replays.set(name, replay);
+    return [200, { ReplayArn: `arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:replay/${name}`, State: "STARTING", ReplayStartTime: Date.now() / 1000 }];
   }
 
   /** What `POST /messages` does: the REST API's validation and mapping templates around PutEvents on the bus. */
@@ -295,6 +349,9 @@ export class LocalPipeline {
       messages_table_name: this.tableName,
       event_bus_name: this.busName,
       event_source: this.eventSource,
+      event_bus_arn: `arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:event-bus/${this.busName}`,
+      ...(this.archiveArns[0] ? { event_archive_arn: this.archiveArns[0], event_archive_name: this.archives.get(this.archiveArns[0])!.name } : {}),
+      ...(this.reconciliation ? { reconciliation_rule_arn: this.reconciliation.ruleArn, reconciliation_queue_url: this.queues.url(this.reconciliation.queueName) } : {}),
       messages_api_url: `${this.aws.endpoint}/v1/messages`,
       state_machine_log_group_name: this.stateMachineLogGroup ?? "",
       alarm_name_prefix: this.alarmNamePrefix,
@@ -316,6 +373,7 @@ export class LocalPipeline {
 
   /** Waits for every execution started so far (redrive starts them without waiting). */
   async settled(): Promise<void> {
+    await Promise.all([...this.replays.values()].map((r) => r.done.catch(() => undefined)));
     await Promise.all([...this.stateMachines.values()].map((m) => m.settled()));
   }
 
@@ -399,6 +457,16 @@ export class LocalPipeline {
         if (event) void this.publish(event, String(entry.EventBusName ?? DEFAULT_BUS).split("/").pop()).catch(() => undefined);
       }
       return [200, { FailedEntryCount: results.filter((r) => (r as { ErrorCode?: string }).ErrorCode).length, Entries: results }];
+    });
+    this.aws.serve("AWSEvents.StartReplay", async (body) => this.startReplay(body));
+    this.aws.serve("AWSEvents.DescribeReplay", async (body) => {
+      const replay = this.replays.get(String(body.ReplayName));
+      if (!replay) return [400, { __type: "ResourceNotFoundException", message: `Replay ${body.ReplayName} does not exist.` }];
+      return [200, { ReplayName: body.ReplayName, State: replay.state, EventSourceArn: replay.archiveArn, EventStartTime: replay.startTime / 1000, EventEndTime: replay.endTime / 1000 }];
+    });
+    this.aws.serve("AWSEvents.ListReplays", async (body) => {
+      const replays = [...this.replays].filter(([name, r]) => name.startsWith(String(body.NamePrefix ?? "")) && (!body.State || r.state === body.State));
+      return [200, { Replays: replays.map(([name, r]) => ({ ReplayName: name, State: r.state, EventSourceArn: r.archiveArn })) }];
     });
     this.aws.serve("Logs_20140328.FilterLogEvents", async (body) => {
       const lines = this.logs.get(String(body.logGroupName));

@@ -1,9 +1,11 @@
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { parseArgs as parseNodeArgs } from "node:util";
 import "./node-compat";
 import { IDEMPOTENCY_KEY_PREFIX, recordIdOf } from "../../lambdas/recorder/record";
+import { formatReconcileSummary, reconcile } from "../ops/reconcile-core";
 import { formatSummary, permanentFailureOf, redrive } from "../ops/redrive-core";
 import { LOCAL_AWS } from "./dynamodb";
 import { FaultKind, FaultPlan } from "./faults";
@@ -22,7 +24,7 @@ import { synthesizeFirstEnvironment } from "./synth";
 const USAGE = "usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N] [--workflow-type standard|express]";
 
 /** What a soak event may meet: a fault at an endpoint (with how many occasions), or an edge of its own. */
-type SoakKind = FaultKind | "invalidRecord" | "impossibleDate" | "conflict" | "largestMessage" | "retriedPost";
+type SoakKind = FaultKind | "invalidRecord" | "impossibleDate" | "conflict" | "largestMessage" | "retriedPost" | "lostToDeadLetter";
 /** Kinds whose events can never be recorded: redrive keeps them, with their reason. */
 const NEVER_RECORDED: readonly SoakKind[] = ["invalidRecord", "impossibleDate"];
 const SOAK_FAULTS: ReadonlyArray<{ kind: SoakKind; count: number; expect: string }> = [
@@ -36,6 +38,7 @@ const SOAK_FAULTS: ReadonlyArray<{ kind: SoakKind; count: number; expect: string
   { kind: "conflict", count: 1, expect: "the first message recorded; the same id with another message kept as a MessageConflict" },
   { kind: "largestMessage", count: 1, expect: "recorded byte for byte (a 200 KB message)" },
   { kind: "retriedPost", count: 1, expect: "POST /messages twice with one Idempotency-Key: recorded once, under the key" },
+  { kind: "lostToDeadLetter", count: 1, expect: "not even dead-lettered: in no queue, only in the archive; recorded by reconcile" },
 ];
 /** The faults planned at the endpoints (the other kinds are shapes of the events themselves). */
 const ENDPOINT_FAULTS = new Set<SoakKind>(["throttlePutItem", "failSendTaskSuccess", "crashAfterWrite", "recorderCrash", "failStartExecution"]);
@@ -67,6 +70,10 @@ async function main(): Promise<number> {
       const fault = SOAK_FAULTS[Math.floor(random() * SOAK_FAULTS.length)];
       planned.set(id, fault.kind);
       if (ENDPOINT_FAULTS.has(fault.kind)) faults.add(fault.kind as FaultKind, id, fault.count);
+      if (fault.kind === "lostToDeadLetter") {
+        faults.add("failStartExecution", id, 1_000);
+        faults.add("failDeadLetter", id, 1);
+      }
     }
 
     const started = Date.now();
@@ -89,7 +96,10 @@ async function main(): Promise<number> {
     out(`after the run:    ${line(before)}`);
 
     // The operator fixes the cause (no more faults), then redrives both queues.
-    for (const [id, kind] of planned) if (ENDPOINT_FAULTS.has(kind)) faults.add(kind as FaultKind, id, 0);
+    for (const [id, kind] of planned) {
+      if (ENDPOINT_FAULTS.has(kind)) faults.add(kind as FaultKind, id, 0);
+      if (kind === "lostToDeadLetter") faults.add("failStartExecution", id, 0);
+    }
     const summary = await redrive({
       sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs }),
       // StartSyncExecution (EXPRESS) goes to the sync- host of the endpoint; the local endpoint has none.
@@ -107,13 +117,50 @@ async function main(): Promise<number> {
     out(`after redrive:    ${line(after)}`);
     const never = [...planned.values()].filter((k) => NEVER_RECORDED.includes(k)).length;
     const conflicts = [...planned.values()].filter((k) => k === "conflict").length;
+    // Then reconcile, and count against the archive (what the bus kept), not against what the soak remembers.
+    const outputs = Object.fromEntries(Object.entries(pipeline.outputs()).map(([k, v]) => [k, v.value]));
+    const reconciled = await reconcile({
+      events: new EventBridgeClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.events }),
+      sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs }),
+      sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, disableHostPrefix: true }),
+      dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
+      target: {
+        archiveArn: outputs.event_archive_arn, archiveName: outputs.event_archive_name, eventBusArn: outputs.event_bus_arn,
+        reconciliationRuleArn: outputs.reconciliation_rule_arn, reconciliationQueueUrl: outputs.reconciliation_queue_url,
+        stateMachineArn: pipeline.stateMachineArn, workflowType: pipeline.workflowType, tableName: pipeline.tableName,
+      },
+      since: new Date(started - 1000), until: new Date(Date.now() + 1000), dryRun: false, waitSeconds: 60, pollMs: 5, log: () => undefined,
+    });
+    out(`reconcile:        ${formatReconcileSummary(reconciled, false)}`);
+    const archive = await againstArchive(pipeline, reconciled.kept);
+    out(`against the archive: archived ${archive.archived}, recorded ${archive.recorded}, conflicts kept ${archive.conflicts}, kept with a reason ${archive.keptWithReason}, lost ${archive.lost}`);
     const ok = before.lost === 0 && after.lost === 0 && before.duplicates === 0 && after.duplicates === 0 && after.captured === never
-      && after.conflictsKept === conflicts && after.alteredMessages === 0;
+      && after.conflictsKept === conflicts && after.alteredMessages === 0 && archive.lost === 0
+      && reconciled.recorded === [...planned.values()].filter((k) => k === "lostToDeadLetter").length;
     out(ok ? "result: nothing lost, nothing stored twice" : "result: FAILED: see the counts above");
     return ok ? 0 : 1;
   } finally {
     await pipeline.close();
   }
+}
+
+/**
+ * Every event the bus archived, against the table after reconcile: recorded (its key holds its bytes), a conflict
+ * (its key holds other bytes), or absent; an absent one is lost unless reconcile kept it with a reason.
+ */
+async function againstArchive(pipeline: LocalPipeline, reconcileKept: number): Promise<{ archived: number; recorded: number; conflicts: number; keptWithReason: number; lost: number }> {
+  const events = [...pipeline.archives.values()].flatMap((a) => a.events.map((e) => e.event as { id: string; detail: { message: string } }));
+  let recorded = 0;
+  let conflicts = 0;
+  let absent = 0;
+  for (const event of events) {
+    const item = await pipeline.storedItem(recordIdOf(event)!);
+    if (!item) absent++;
+    else if (item.event?.S === event.detail.message) recorded++;
+    else conflicts++;
+  }
+  const keptWithReason = Math.min(absent, Math.max(reconcileKept - conflicts, 0));
+  return { archived: events.length, recorded, conflicts, keptWithReason, lost: absent - keptWithReason };
 }
 
 interface Counts {
@@ -125,6 +172,8 @@ interface Counts {
   conflictsKept: number;
   /** Records whose stored message is not the one published first for them: never allowed. */
   alteredMessages: number;
+  /** Events in no queue and not recorded (EventBridge could not dead-letter them): the archive has them. */
+  inArchiveOnly: number;
   lost: number;
 }
 
@@ -168,12 +217,15 @@ async function count(pipeline: LocalPipeline, ids: readonly string[], planned: R
       else if (permanentFailureOf(body.detail ?? {})?.error === "MessageConflict") conflictsKept++;
     }
   }
-  const lost = [...expected.keys()].filter((key) => !recorded.has(key) && !kept.has(key)).length;
-  return { published: ids.length, recorded: recorded.size, duplicates, captured: kept.size, conflictsKept, alteredMessages, lost };
+  // Events EventBridge could not even dead-letter are in no queue: only the archive has them, for reconcile.
+  const archiveOnly = new Set(ids.filter((id) => planned.get(id) === "lostToDeadLetter").map((id) => recordKeyOf(id)));
+  const lost = [...expected.keys()].filter((key) => !recorded.has(key) && !kept.has(key) && !archiveOnly.has(key)).length;
+  const inArchiveOnly = [...archiveOnly].filter((key) => !recorded.has(key)).length;
+  return { published: ids.length, recorded: recorded.size, duplicates, captured: kept.size, conflictsKept, alteredMessages, inArchiveOnly, lost };
 }
 
 function line(c: Counts): string {
-  return `published ${c.published}, recorded ${c.recorded}, duplicates stored ${c.duplicates}, conflicts kept ${c.conflictsKept}, altered ${c.alteredMessages}, captured for redrive ${c.captured}, lost ${c.lost}`;
+  return `published ${c.published}, recorded ${c.recorded}, duplicates stored ${c.duplicates}, conflicts kept ${c.conflictsKept}, altered ${c.alteredMessages}, captured for redrive ${c.captured}, in the archive only ${c.inArchiveOnly}, lost ${c.lost}`;
 }
 
 /** The message each soak event publishes first: a 200 KB one for largestMessage. */

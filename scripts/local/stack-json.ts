@@ -35,6 +35,7 @@ const ARN_FORMATS: Record<string, { readonly nameField: string; readonly arn: (r
   aws_cloudwatch_event_bus: { nameField: "name", arn: (r, n) => `arn:aws:events:${r}:${LOCAL_ACCOUNT}:event-bus/${n}` },
   aws_dynamodb_table: { nameField: "name", arn: (r, n) => `arn:aws:dynamodb:${r}:${LOCAL_ACCOUNT}:table/${n}` },
   aws_sns_topic: { nameField: "name", arn: (r, n) => `arn:aws:sns:${r}:${LOCAL_ACCOUNT}:${n}` },
+  aws_cloudwatch_event_archive: { nameField: "name", arn: (r, n) => `arn:aws:events:${r}:${LOCAL_ACCOUNT}:archive/${n}` },
 };
 
 /** Answers a reference the stack alone cannot (a queue's URL needs the local endpoint); undefined: not known. */

@@ -111,3 +111,14 @@ export function oneLine(error: unknown): string {
   const message = error.message.split("\n")[0];
   return error.name && error.name !== "Error" ? `${error.name}: ${message}` : message;
 }
+
+/** A time option: an ISO date-time (2026-11-01T00:00:00Z), or a duration back from now (30m, 24h, 7d). */
+export function parseTime(flag: string, value: string): Date {
+  const relative = /^(\d+)([mhd])$/.exec(value);
+  if (relative) return new Date(Date.now() - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"]);
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new UsageError(`--${flag}: "${value}" is not allowed; expected an ISO date-time (2026-11-01T00:00:00Z) or a duration (30m, 24h, 7d)`);
+  }
+  return date;
+}

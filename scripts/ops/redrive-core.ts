@@ -92,7 +92,7 @@ interface KeptItem {
 }
 
 export async function redrive(options: RedriveOptions): Promise<RedriveSummary> {
-  const summary: RedriveSummary = { recorded: 0, alreadyRecorded: 0, kept: 0, keptReasons: {}, wouldRedrive: 0, unreachable: [] };
+  const summary = emptySummary();
   /** What became of each event this run, so a second copy of it (or the capture of a failed redrive) is not redriven again. */
   const handled = new Map<string, "done" | "kept">();
   const queues: Array<[RedriveSource, string | undefined]> = [["dlq", options.target.deadLetterQueueUrl], ["failed", options.target.failedExecutionsQueueUrl]];
@@ -197,6 +197,19 @@ async function redriveHistory(options: RedriveOptions, summary: RedriveSummary, 
       }
     } while (nextToken);
   }
+}
+
+/**
+ * Records one event as redrive does (npm run reconcile's missing events): the table first (recorded, or another
+ * message under its key: a conflict, kept), then an execution with the event as input, waited for.
+ */
+export function recordEvent(input: string, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
+  return redriveItem(itemFromInput(input), label, options, summary);
+}
+
+/** A summary with nothing counted yet. */
+export function emptySummary(): RedriveSummary {
+  return { recorded: 0, alreadyRecorded: 0, kept: 0, keptReasons: {}, wouldRedrive: 0, unreachable: [] };
 }
 
 /** "done" when the event is recorded (now or before); "kept" otherwise, with the reason counted. */

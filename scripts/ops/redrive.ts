@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { parseArgs, runCli, UsageError } from "./args";
+import { parseArgs, parseTime, runCli, UsageError } from "./args";
 import { readOutputs } from "./outputs";
 import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget } from "./redrive-core";
 
@@ -41,7 +41,7 @@ runCli(USAGE, async () => {
   if (express && sources.includes("executions")) {
     throw new UsageError("--source executions: the execution history of an EXPRESS workflow cannot be listed; its failures are all in the failed-executions queue (--source failed)");
   }
-  const since = text("since") ? parseSince(text("since")!) : undefined;
+  const since = text("since") ? parseTime("since", text("since")!) : undefined;
   if (sources.includes("executions") && !since) throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args["dry-run"] === true;
   // The deployment's region, read from its state machine's ARN, unless the environment names one.
@@ -83,15 +83,4 @@ function positiveInteger(flag: string, value: string | undefined, fallback: numb
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`--${flag}: "${value}" is not allowed; expected a whole number of at least 1`);
   return n;
-}
-
-/** An ISO date-time, or a duration back from now: 30m, 24h, 7d. */
-function parseSince(value: string): Date {
-  const relative = /^(\d+)([mhd])$/.exec(value);
-  if (relative) return new Date(Date.now() - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"]);
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw new UsageError(`--since: "${value}" is not allowed; expected an ISO date-time (2026-11-01T00:00:00Z) or a duration (30m, 24h, 7d)`);
-  }
-  return date;
 }

@@ -1,6 +1,9 @@
 import { Construct } from "constructs";
 import { CloudwatchEventArchive } from "@cdktf/provider-aws/lib/cloudwatch-event-archive";
+import { arnOf } from "./account";
 import { EventPattern, IEventBus } from "./events";
+import { Grant, IGrantable } from "./grants";
+import { reconcileReplayPrefix } from "../names";
 
 /** EventBridge keeps an archived event this many days; 0 keeps it forever. */
 export const ARCHIVE_RETENTION_DAYS = { min: 0, max: 2_147_483_647 } as const;
@@ -29,6 +32,8 @@ export class EventArchive extends Construct {
   public readonly resource: CloudwatchEventArchive;
   public readonly archiveName: string;
   public readonly archiveArn: string;
+  private readonly physicalName: string;
+  private readonly bus: EventArchiveProps["eventBus"];
 
   constructor(scope: Construct, id: string, props: EventArchiveProps) {
     super(scope, id);
@@ -48,5 +53,23 @@ export class EventArchive extends Construct {
     });
     this.archiveName = this.resource.name;
     this.archiveArn = this.resource.arn;
+    this.physicalName = props.archiveName;
+    this.bus = props.eventBus;
+  }
+
+  /**
+   * Lets the grantee replay windows of this archive to its bus (npm run reconcile): StartReplay on the archive, the
+   * bus and its own replays (named `<archive>-reconcile-*`), DescribeReplay of them, and ListReplays (which takes no
+   * resource) to see whether one is already running.
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
+   */
+  public grantReplay(grantee: IGrantable): Grant {
+    const replays = arnOf(this, "events", `replay/${reconcileReplayPrefix(this.physicalName)}*`);
+    return Grant.addToPrincipal(
+      grantee,
+      { sid: "ReplayTheArchive", actions: ["events:StartReplay"], resources: [this.archiveArn, this.bus.eventBusArn, replays] },
+      { sid: "FollowReplays", actions: ["events:DescribeReplay"], resources: [replays] },
+      { sid: "ListReplays", actions: ["events:ListReplays"], resources: ["*"] },
+    );
   }
 }

@@ -23,6 +23,11 @@ export interface EventPattern {
   readonly account?: readonly PatternValue[];
   readonly region?: readonly PatternValue[];
   readonly resources?: readonly PatternValue[];
+  /**
+   * Set only on events an archive replays: `[{ exists: true }]` matches replays alone.
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-replay-archived-event.html
+   */
+  readonly "replay-name"?: readonly PatternValue[];
   readonly detail?: { readonly [field: string]: readonly PatternValue[] | EventPattern["detail"] };
 }
 
