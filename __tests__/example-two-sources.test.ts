@@ -58,9 +58,9 @@ describe("examples/two-sources", () => {
       plan = initValidatePlan(prepareOfflineCopy(stackDir));
     });
 
-    test("validates and plans offline: two tables, two state machines, two recorders, three rules", () => {
+    test("validates and plans offline: two tables, two state machines, two recorders, four rules (ingress, status change, audit, reconciliation)", () => {
       const count = (type: string) => plan.resources.filter((r) => r.type === type).length;
-      expect([count("aws_dynamodb_table"), count("aws_sfn_state_machine"), count("aws_lambda_function"), count("aws_cloudwatch_event_rule")]).toEqual([2, 2, 2, 3]);
+      expect([count("aws_dynamodb_table"), count("aws_sfn_state_machine"), count("aws_lambda_function"), count("aws_cloudwatch_event_rule")]).toEqual([2, 2, 2, 4]);
       expect(new Set(plan.actions)).toEqual(new Set(["create"]));
     });
   });

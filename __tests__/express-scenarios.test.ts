@@ -123,8 +123,8 @@ describe("the EXPRESS stack", () => {
     expect(retryBudget(JSON.stringify(definition), { lambdaTimeoutSeconds: 5 }).totalSeconds).toBeLessThan(definition.TimeoutSeconds);
   });
 
-  test("has no status-change rule; the workflow's role may send to the failed-executions queue, the recorder may answer no token", () => {
-    expect(Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule"))).toEqual([expect.stringMatching(/^ingress_rule_/)]);
+  test("has no status-change rule (only ingress and reconciliation); the workflow's role may send to the failed-executions queue, the recorder may answer no token", () => {
+    expect(Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule"))).toEqual([expect.stringMatching(/^ingress_reconciliation-rule_/), expect.stringMatching(/^ingress_rule_/)]);
     const policies = Object.entries(resourcesOf(tf, "aws_iam_role_policy"));
     const sids = (prefix: string) => JSON.parse(String(policies.find(([name]) => name.startsWith(prefix))![1].policy)).Statement.map((s: { Sid: string }) => s.Sid);
     expect(sids("workflow_")).toEqual(expect.arrayContaining(["SendFailuresToTheQueue", "UseTheKeyThroughSqs", "InvokeRecorder"]));
