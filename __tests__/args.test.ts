@@ -22,7 +22,7 @@ describe("script arguments (scripts/ops/args.ts)", () => {
     expect(() => parseCommandLine(["-h"], { valued: [] })).toThrow(HelpRequested);
   });
 
-  test.each(["abc", "0", "-5", "1.5", "", "1e3"])("rejects %j where a whole number is expected, naming the option and the value", (value) => {
+  test.each(["abc", "0", "-5", "1.5", "", "1e3", " 5", "0x10"])("rejects %j where a whole number is expected, naming the option and the value", (value) => {
     expect(() => wholeNumber("--events-per-month", value)).toThrow(`--events-per-month: ${JSON.stringify(value)} is not allowed; expected a whole number of at least 1`);
   });
 

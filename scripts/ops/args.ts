@@ -73,7 +73,7 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
 
 /** A whole number of at least `min`, or a UsageError naming the option and the value received. */
 export function wholeNumber(option: string, value: string | true | undefined, min = 1): number {
-  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min) {
     throw new UsageError(`${option}: ${JSON.stringify(value === true ? "" : value)} is not allowed; expected a whole number of at least ${min}`);
   }

@@ -20,3 +20,18 @@ export function readOutputs(file: string, stack?: string): Record<string, string
   return parsed[chosen] as Record<string, string>;
 }
 
+
+/** Every named output, or a UsageError naming those the file lacks (an environment deployed by an older version). */
+export function requireOutputs(outputs: Record<string, string>, file: string, names: readonly string[]): void {
+  const absent = names.filter((name) => !outputs[name]);
+  if (absent.length > 0) throw new UsageError(`--outputs ${file}: missing ${absent.join(", ")}; redeploy with this version to get every output`);
+}
+
+/** The deployment's region, read from its state machine's ARN, unless the environment names one. */
+export function deploymentRegion(stateMachineArn: string): string {
+  const fromEnvironment = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+  if (fromEnvironment) return fromEnvironment;
+  const region = stateMachineArn.split(":")[3];
+  if (!region) throw new UsageError(`--state-machine-arn: ${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`);
+  return region;
+}

@@ -1,5 +1,5 @@
-import { parseArgs, parseTime, runCli, UsageError } from "./args";
-import { readOutputs } from "./outputs";
+import { parseArgs, parseTime, runCli, UsageError, wholeNumber } from "./args";
+import { deploymentRegion, readOutputs, requireOutputs } from "./outputs";
 
 /**
  * npm run reconcile -- --outputs FILE [--stack NAME] --since TIME [--until TIME] [--dry-run] [--wait-seconds N]
@@ -17,13 +17,11 @@ runCli(USAGE, async () => {
   const since = parseTime("since", args.since);
   const until = typeof args.until === "string" ? parseTime("until", args.until) : new Date();
   if (until <= since) throw new UsageError(`--until: ${until.toISOString()} is not after --since ${since.toISOString()}`);
-  const waitSeconds = typeof args["wait-seconds"] === "string" ? Number(args["wait-seconds"]) : 300;
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 1) throw new UsageError(`--wait-seconds: "${String(args["wait-seconds"])}" is not allowed; expected a whole number of at least 1`);
+  const waitSeconds = args["wait-seconds"] === undefined ? 300 : wholeNumber("--wait-seconds", args["wait-seconds"]);
   const outputs = readOutputs(args.outputs, typeof args.stack === "string" ? args.stack : undefined);
   const needed = ["event_archive_arn", "event_archive_name", "event_bus_arn", "reconciliation_rule_arn", "reconciliation_queue_url", "state_machine_arn", "messages_table_name"];
-  const absent = needed.filter((name) => !outputs[name]);
-  if (absent.length > 0) throw new UsageError(`--outputs ${args.outputs}: missing ${absent.join(", ")}; redeploy with this version to get every output`);
-  const region = process.env.AWS_REGION || outputs.state_machine_arn.split(":")[3];
+  requireOutputs(outputs, args.outputs, needed);
+  const region = deploymentRegion(outputs.state_machine_arn);
 
   // Loaded only now: a refused argument or --help is answered without the SDK.
   const [{ DynamoDBClient }, { EventBridgeClient }, { SFNClient }, { SQSClient }, { formatReconcileSummary, reconcile, ReconcileBusy, stillMissing }] = await Promise.all([

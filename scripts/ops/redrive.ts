@@ -1,8 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { parseArgs, parseTime, runCli, UsageError } from "./args";
-import { readOutputs } from "./outputs";
+import { parseArgs, parseTime, runCli, UsageError, wholeNumber } from "./args";
+import { deploymentRegion, readOutputs } from "./outputs";
 import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget } from "./redrive-core";
 
 /**
@@ -44,8 +44,7 @@ runCli(USAGE, async () => {
   const since = text("since") ? parseTime("since", text("since")!) : undefined;
   if (sources.includes("executions") && !since) throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args["dry-run"] === true;
-  // The deployment's region, read from its state machine's ARN, unless the environment names one.
-  const config = { region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || regionOf(target.stateMachineArn) };
+  const config = { region: deploymentRegion(target.stateMachineArn) };
   const summary = await redrive({
     sqs: new SQSClient(config),
     sfn: new SFNClient(config),
@@ -54,20 +53,13 @@ runCli(USAGE, async () => {
     sources,
     ...(since ? { since } : {}),
     dryRun,
-    maxItems: positiveInteger("max", text("max"), 1000),
-    waitSeconds: positiveInteger("wait-seconds", text("wait-seconds"), 120),
+    maxItems: text("max") === undefined ? 1000 : wholeNumber("--max", text("max")),
+    waitSeconds: text("wait-seconds") === undefined ? 120 : wholeNumber("--wait-seconds", text("wait-seconds")),
     log: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
   if (summary.kept > 0 || summary.unreachable.length > 0) process.exitCode = 1;
 });
-
-/** `arn:aws:states:<region>:...`: the region part, or a UsageError when the ARN has none. */
-function regionOf(arn: string): string {
-  const region = arn.split(":")[3];
-  if (!region) throw new UsageError(`--state-machine-arn: ${JSON.stringify(arn)} is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`);
-  return region;
-}
 
 function required(flag: string, value: string | undefined): string {
   if (!value) throw new UsageError(`--${flag} is required (or --outputs with the stack's outputs)`);
@@ -76,11 +68,4 @@ function required(flag: string, value: string | undefined): string {
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value ? ({ [key]: value } as Record<K, string>) : {};
-}
-
-function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`--${flag}: "${value}" is not allowed; expected a whole number of at least 1`);
-  return n;
 }

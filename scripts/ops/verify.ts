@@ -1,5 +1,5 @@
 import { parseArgs, runCli, UsageError } from "./args";
-import { readOutputs } from "./outputs";
+import { deploymentRegion, readOutputs, requireOutputs } from "./outputs";
 
 /**
  * npm run verify -- --outputs <file> [--stack NAME] [--timeout SECONDS]
@@ -17,10 +17,8 @@ runCli(USAGE, async () => {
   const timeout = typeof args.timeout === "string" ? Number(args.timeout) : 120;
   if (typeof args.timeout === "string" && (!/^\d+$/.test(args.timeout) || timeout < 1)) throw new UsageError(`--timeout: "${args.timeout}" is not allowed; expected a whole number of seconds, at least 1`);
   const needed = ["messages_api_url", "event_bus_name", "event_source", "state_machine_arn", "messages_table_name", "state_machine_log_group_name", "dead_letter_queue_url", "failed_executions_queue_url", "alarm_name_prefix"];
-  const absent = needed.filter((name) => !outputs[name]);
-  if (absent.length > 0) throw new UsageError(`--outputs ${args.outputs}: missing ${absent.join(", ")}; redeploy with this version to get every output`);
-  // The region of the deployment, from its state machine's ARN, unless the environment names one.
-  const region = process.env.AWS_REGION || outputs.state_machine_arn.split(":")[3];
+  requireOutputs(outputs, args.outputs, needed);
+  const region = deploymentRegion(outputs.state_machine_arn);
 
   // Loaded only now: a refused argument or --help is answered without the SDK.
   const [{ CloudWatchClient }, { CloudWatchLogsClient }, { DynamoDBClient }, { EventBridgeClient }, { SFNClient }, { SQSClient }, { verify }, { signedPost }] = await Promise.all([
