@@ -80,11 +80,35 @@ describe("npm run reconcile", () => {
     expect([...pipeline.stateMachines.values()][0].all.length).toBe(executionsBefore);
   });
 
-  test("an invalid record is reported as kept with its reason, and the exit code says something is missing", async () => {
+  test("an event the recorder would refuse is kept with the recorder's reason and not started again: no execution, no new capture", async () => {
     await pipeline.publish(event("rc-invalid", { time: "2022-02-30T00:00:00Z" }));
+    const executionsBefore = [...pipeline.stateMachines.values()][0].all.length;
+    const capturedBefore = pipeline.queues.messages(pipeline.queueNames.failedExecutions!).length;
     const summary = await reconcile(options({ until: new Date(Date.now() + 1000) }));
     expect(summary).toMatchObject({ archived: 1, recorded: 0, kept: 1 });
-    expect(Object.keys(summary.keptReasons)).toEqual(["redrive ended FAILED (InvalidRecord)"]);
+    expect(Object.keys(summary.keptReasons)).toEqual(['InvalidRecord, not redriven: Record.createdAt: "2022-02-30T00:00:00Z" is not a date that exists']);
+    expect(stillMissing(summary)).toBe(true);
+    expect([...pipeline.stateMachines.values()][0].all.length).toBe(executionsBefore);
+    expect(pipeline.queues.messages(pipeline.queueNames.failedExecutions!).length).toBe(capturedBefore);
+  });
+
+  test("an AWS error on one missing event keeps that event and the run goes on to the next", async () => {
+    for (const id of ["rc-err", "rc-after"]) {
+      pipeline.faults.add("failStartExecution", id, 10);
+      pipeline.faults.add("failDeadLetter", id, 1);
+      await pipeline.putEvent(event(id));
+    }
+    const real = options().dynamodb;
+    const throttled = Object.assign(Object.create(real) as DynamoDBClient, {
+      send: (command: { input: { Key?: { messageId?: { S?: string } } } }) =>
+        command.input.Key?.messageId?.S === "rc-err"
+          ? Promise.reject(Object.assign(new Error("Rate of requests exceeds the allowed throughput."), { name: "ProvisionedThroughputExceededException" }))
+          : real.send(command as never),
+    });
+    const summary = await reconcile(options({ dynamodb: throttled, until: new Date(Date.now() + 1000) }));
+    expect(summary).toMatchObject({ archived: 2, recorded: 1, kept: 1 });
+    expect(Object.keys(summary.keptReasons)).toEqual(["ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput."]);
+    expect(await pipeline.storedItem("rc-after")).toBeDefined();
     expect(stillMissing(summary)).toBe(true);
   });
 

@@ -90,6 +90,15 @@ describe("redrive", () => {
     expect(await pipeline.storedItem("r-invalid")).toBeUndefined();
   });
 
+  test("a dead-lettered event the recorder would refuse is kept with the recorder's reason and never started", async () => {
+    pipeline.queues.send(dlq, JSON.stringify(event("r-impossible", { time: "2022-02-30T00:00:00Z" })));
+    const before = (await executionNames()).length;
+    const summary = await redrive(options());
+    expect(summary).toMatchObject({ recorded: 0, kept: 1, keptReasons: { 'InvalidRecord, not redriven: Record.createdAt: "2022-02-30T00:00:00Z" is not a date that exists': 1 } });
+    expect((await executionNames()).length).toBe(before);
+    expect(pipeline.queues.messages(dlq)).toHaveLength(1);
+  });
+
   test("a conflict (another message under a recorded id) is kept with its reason, and the stored message stays", async () => {
     await pipeline.publish(event("r-conflict"));
     await pipeline.publish(event("r-conflict", { detail: { message: "{\"hello\":\"someone else\"}" } }));

@@ -133,6 +133,35 @@ export function invokedFunctions(definition: string): string[] {
   return WorkflowModel.of(definition).invokedFunctions;
 }
 
+/**
+ * The payload the workflow of a type hands the recorder for an event: the "Record Message" task's
+ * Parameters.Payload, its `$.` paths read from the event (a missing path stays undefined; context paths such as
+ * the task token are left out). Redrive and reconcile validate it with the recorder's own parseRecord, so an event
+ * the recorder would refuse is kept rather than started again.
+ */
+export function recorderPayloadOf(type: WorkflowType, event: unknown): unknown {
+  const template = type === "STANDARD" ? recordMessageTemplate : recordMessageExpressTemplate;
+  const task = WorkflowModel.of(template).tasks.find((t) => t.functionName === "${RecorderFunctionArn}");
+  if (!task) throw new AslRenderError(`the ${type} definition has no task that invokes \${RecorderFunctionArn}`);
+  return resolvePaths(task.parameters.Payload, event);
+}
+
+function resolvePaths(template: unknown, input: unknown): unknown {
+  if (Array.isArray(template)) return template.map((item) => resolvePaths(item, input));
+  if (template === null || typeof template !== "object") return template;
+  const resolved: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (!key.endsWith(".$")) resolved[key] = resolvePaths(value, input);
+    else if (typeof value === "string" && (value === "$" || value.startsWith("$."))) resolved[key.slice(0, -2)] = readPath(input, value);
+  }
+  return resolved;
+}
+
+/** A plain reference path (`$.detail.message`); nothing else appears in the recorder's payload. */
+function readPath(input: unknown, path: string): unknown {
+  return path.split(".").slice(1).reduce<unknown>((value, field) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[field] : undefined), input);
+}
+
 /** Callback tasks, at any depth, that do not pass the token (see WorkflowModel.callbackTaskProblems). */
 export function callbackTaskProblems(definition: string): string[] {
   return WorkflowModel.of(definition).callbackTaskProblems;

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { recordIdOf } from "../../lambdas/recorder/record";
+import { InvalidRecordError, parseRecord, recordIdOf } from "../../lambdas/recorder/record";
+import { recorderPayloadOf } from "../../stacks/asl";
 import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WorkflowType } from "../../stacks/workflow-model";
 
@@ -203,8 +204,13 @@ async function redriveHistory(options: RedriveOptions, summary: RedriveSummary, 
  * Records one event as redrive does (npm run reconcile's missing events): the table first (recorded, or another
  * message under its key: a conflict, kept), then an execution with the event as input, waited for.
  */
-export function recordEvent(input: string, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
-  return redriveItem(itemFromInput(input), label, options, summary);
+export async function recordEvent(input: string, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
+  let outcome: "done" | "kept" = "kept";
+  // As redrive does: an AWS error on one event keeps that event (the archive still holds it) and the run goes on.
+  await guarded(label, summary, options, async () => {
+    outcome = await redriveItem(itemFromInput(input), label, options, summary);
+  });
+  return outcome;
 }
 
 /** A summary with nothing counted yet. */
@@ -221,6 +227,13 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
   if (item.permanent) {
     // The recorder refused the record itself: running it again would end the same way.
     keep(summary, options, label, `${item.permanent.error}, not redriven: ${item.permanent.reason}`, recordKeyOf(item));
+    return "kept";
+  }
+  const invalid = invalidRecordReason(item.input, options.target.workflowType ?? "STANDARD");
+  if (invalid) {
+    // The recorder would refuse it again (an impossible date, a message that is not JSON): an execution would
+    // only fail once more and, in STANDARD, leave one more capture in the failed-executions queue.
+    keep(summary, options, label, `InvalidRecord, not redriven: ${invalid}`, recordKeyOf(item));
     return "kept";
   }
   const stored = await storedState(item, options);
@@ -389,6 +402,17 @@ export function permanentFailureOf(detail: { error?: unknown; cause?: unknown })
   if (isPermanent(detail.error)) return { error: detail.error, reason: String(cause?.message ?? detail.cause ?? "") };
   if (detail.error === "RecordMessageFailed" && isPermanent(cause?.Payload?.error)) return { error: cause!.Payload!.error as string, reason: String(cause?.Payload?.message ?? "") };
   return undefined;
+}
+
+/** Why the recorder would refuse the event as the workflow passes it, or undefined when it would accept it. */
+function invalidRecordReason(input: string, workflowType: WorkflowType): string | undefined {
+  try {
+    parseRecord(recorderPayloadOf(workflowType, JSON.parse(input)));
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidRecordError) return error.message;
+    throw error;
+  }
 }
 
 function itemFromInput(input: string | undefined): KeptItem {
