@@ -84,21 +84,27 @@ describe("the cdktf app", () => {
     const direct = path.join(temporaryDirectory("direct-synth"), "cdktf.out");
     const env = { ...process.env };
     delete env.CDKTF_CONTEXT_JSON;
-    expect(spawnSync(command, args, { cwd: project, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: asCli, CDKTF_CONTEXT_JSON: JSON.stringify(context) } }).status).toBe(0);
+    expect(
+      spawnSync(command, args, {
+        cwd: project,
+        encoding: "utf8",
+        env: { ...env, CDKTF_OUTDIR: asCli, CDKTF_CONTEXT_JSON: JSON.stringify(context) },
+      }).status,
+    ).toBe(0);
     const result = spawnSync(command, args, { cwd: project, encoding: "utf8", env: { ...env, CDKTF_OUTDIR: direct } });
     expect(result.stderr).toBe("");
     const a = filesUnder(path.join(asCli, "stacks"));
     const b = filesUnder(path.join(direct, "stacks"));
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     expect([...a.keys()].filter((file) => !a.get(file)!.equals(b.get(file)!))).toEqual([]);
-    expect(b.get(path.join("message-recorder-dev", "cdk.tf.json"))!.toString()).toContain("\"retention_in_days\": 30");
+    expect(b.get(path.join("message-recorder-dev", "cdk.tf.json"))!.toString()).toContain('"retention_in_days": 30');
   });
 
   test("a bad configuration value stops synth with one line naming it, and no stack trace", () => {
     const result = runApp(first, { RECORDER_LOG_RETENTION_DAYS: "10" });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([
-      "Invalid configuration: RECORDER_LOG_RETENTION_DAYS: \"10\" is not allowed; expected one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+      'Invalid configuration: RECORDER_LOG_RETENTION_DAYS: "10" is not allowed; expected one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
     ]);
   });
 });

@@ -1,10 +1,22 @@
 import { getLanguageService, TextDocument } from "amazon-states-language-service";
 import { TRANSIENT_ERROR_NAME } from "../lambdas/recorder/faults";
-import { AslRenderError, callbackTaskProblems, invokedFunctions, placeholdersOf, recordMessageTemplate, renderDefinition, renderRecordMessageDefinition, retryBudget } from "../stacks/asl";
+import {
+  AslRenderError,
+  callbackTaskProblems,
+  invokedFunctions,
+  placeholdersOf,
+  recordMessageTemplate,
+  renderDefinition,
+  renderRecordMessageDefinition,
+  retryBudget,
+} from "../stacks/asl";
 import { onlyResource, synthPipeline } from "./support/synth";
 // asl-validator ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const aslValidator = require("asl-validator") as (definition: unknown, options?: { checkArn?: boolean; checkPaths?: boolean }) => { isValid: boolean; errors: unknown[] };
+const aslValidator = require("asl-validator") as (
+  definition: unknown,
+  options?: { checkArn?: boolean; checkPaths?: boolean },
+) => { isValid: boolean; errors: unknown[] };
 
 const FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:recorder-dev";
 
@@ -52,13 +64,27 @@ describe("the workflow definition", () => {
   });
 
   test("one retrier covers the recorder's transient error, crashes and the Lambda service errors, with jittered capped backoff", () => {
-    expect(task.Retry).toEqual([{
-      ErrorEquals: [
-        TRANSIENT_ERROR_NAME, "Lambda.Unknown", "Sandbox.Timedout", "Runtime.ExitError", "Runtime.OutOfMemory", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-        "Lambda.ClientExecutionTimeoutException", "Lambda.TooManyRequestsException",
-      ],
-      IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 4, JitterStrategy: "FULL",
-    }]);
+    expect(task.Retry).toEqual([
+      {
+        ErrorEquals: [
+          TRANSIENT_ERROR_NAME,
+          "Lambda.Unknown",
+          "Sandbox.Timedout",
+          "Runtime.ExitError",
+          "Runtime.OutOfMemory",
+          "Lambda.ServiceException",
+          "Lambda.AWSLambdaException",
+          "Lambda.SdkClientException",
+          "Lambda.ClientExecutionTimeoutException",
+          "Lambda.TooManyRequestsException",
+        ],
+        IntervalSeconds: 1,
+        MaxAttempts: 3,
+        BackoffRate: 2,
+        MaxDelaySeconds: 4,
+        JitterStrategy: "FULL",
+      },
+    ]);
   });
 
   test("permanent failures (InvalidRecord, DynamoDBError) and timeouts are not retried", () => {
@@ -83,15 +109,23 @@ describe("the workflow definition", () => {
       { Variable: "$.recordResult.StatusCode", NumericEquals: 500, Next: "Keep Answer As Error" },
     ]);
     expect(choice.Default).toBe("Keep Answer As Error");
-    expect(parsed.States["Keep Answer As Error"]).toEqual(expect.objectContaining({
-      Type: "Pass", Parameters: { Error: "RecordMessageFailed", "Cause.$": "States.JsonToString($.recordResult)" }, ResultPath: "$.error", Next: "Job Failed",
-    }));
+    expect(parsed.States["Keep Answer As Error"]).toEqual(
+      expect.objectContaining({
+        Type: "Pass",
+        Parameters: { Error: "RecordMessageFailed", "Cause.$": "States.JsonToString($.recordResult)" },
+        ResultPath: "$.error",
+        Next: "Job Failed",
+      }),
+    );
     expect(parsed.States["Job Succeed"].Type).toBe("Succeed");
   });
 
   test("the worst case of every retry fits inside the execution timeout", () => {
     expect(retryBudget(definition, { lambdaTimeoutSeconds: 5 })).toEqual({
-      retriedAttemptsSeconds: 15, backoffSeconds: 7, finalAttemptsSeconds: 7, totalSeconds: 29,
+      retriedAttemptsSeconds: 15,
+      backoffSeconds: 7,
+      finalAttemptsSeconds: 7,
+      totalSeconds: 29,
     });
     expect(retryBudget(definition, { lambdaTimeoutSeconds: 5 }).totalSeconds).toBeLessThan(parsed.TimeoutSeconds);
   });
@@ -102,7 +136,8 @@ describe("the workflow definition", () => {
 });
 
 describe("the retry budget", () => {
-  const machine = (retry: unknown[], timeout = 10) => JSON.stringify({ States: { T: { Type: "Task", TimeoutSeconds: timeout, Retry: retry }, E: { Type: "Succeed" } } });
+  const machine = (retry: unknown[], timeout = 10) =>
+    JSON.stringify({ States: { T: { Type: "Task", TimeoutSeconds: timeout, Retry: retry }, E: { Type: "Succeed" } } });
 
   test("uses the States Language defaults: 3 attempts, 1 s interval, rate 2", () => {
     // 3 attempts x 4 s + (1 + 2 + 4) s of waits + 10 s for the last attempt
@@ -111,11 +146,20 @@ describe("the retry budget", () => {
 
   test("caps each wait at MaxDelaySeconds", () => {
     // waits 3, 6 -> 5, 12 -> 5, 24 -> 5
-    expect(retryBudget(machine([{ ErrorEquals: ["X"], IntervalSeconds: 3, MaxAttempts: 4, MaxDelaySeconds: 5 }]), { lambdaTimeoutSeconds: 1 }).backoffSeconds).toBe(18);
+    expect(
+      retryBudget(machine([{ ErrorEquals: ["X"], IntervalSeconds: 3, MaxAttempts: 4, MaxDelaySeconds: 5 }]), { lambdaTimeoutSeconds: 1 })
+        .backoffSeconds,
+    ).toBe(18);
   });
 
   test("counts a retried timeout as a whole task timeout, and adds up separate retriers", () => {
-    const budget = retryBudget(machine([{ ErrorEquals: ["States.Timeout"], MaxAttempts: 1 }, { ErrorEquals: ["Y"], MaxAttempts: 2, IntervalSeconds: 2, BackoffRate: 1 }]), { lambdaTimeoutSeconds: 3 });
+    const budget = retryBudget(
+      machine([
+        { ErrorEquals: ["States.Timeout"], MaxAttempts: 1 },
+        { ErrorEquals: ["Y"], MaxAttempts: 2, IntervalSeconds: 2, BackoffRate: 1 },
+      ]),
+      { lambdaTimeoutSeconds: 3 },
+    );
     expect(budget).toEqual({ retriedAttemptsSeconds: 10 + 6, backoffSeconds: 1 + 4, finalAttemptsSeconds: 10, totalSeconds: 31 });
   });
 });
@@ -131,21 +175,33 @@ describe("rendering asl/ templates", () => {
   });
 
   test("throws when a placeholder has no value", () => {
-    expect(() => renderDefinition({ a: "${Missing}" }, {}, "t.json")).toThrow(new AslRenderError("t.json: no value for placeholder(s) ${Missing}"));
+    expect(() => renderDefinition({ a: "${Missing}" }, {}, "t.json")).toThrow(
+      new AslRenderError("t.json: no value for placeholder(s) ${Missing}"),
+    );
   });
 
   test("throws when a substitution matches no placeholder", () => {
-    expect(() => renderDefinition({ a: "${A}" }, { A: 1, Extra: 2 }, "t.json")).toThrow(new AslRenderError("t.json: substitution(s) Extra match no placeholder"));
+    expect(() => renderDefinition({ a: "${A}" }, { A: 1, Extra: 2 }, "t.json")).toThrow(
+      new AslRenderError("t.json: substitution(s) Extra match no placeholder"),
+    );
   });
 
   test("the rendered definition keeps no placeholder", () => {
-    const rendered = renderRecordMessageDefinition({ RecorderFunctionArn: FUNCTION_ARN, StateMachineTimeoutSeconds: 30, TaskTimeoutSeconds: 20 });
+    const rendered = renderRecordMessageDefinition({
+      RecorderFunctionArn: FUNCTION_ARN,
+      StateMachineTimeoutSeconds: 30,
+      TaskTimeoutSeconds: 20,
+    });
     expect(rendered).not.toContain("${");
   });
 });
 
 describe("what a definition's tasks call", () => {
-  const task = (resource: string, parameters: Record<string, unknown>) => JSON.stringify({ StartAt: "T", States: { T: { Type: "Task", Resource: resource, Parameters: parameters, End: true }, U: { Type: "Succeed" } } });
+  const task = (resource: string, parameters: Record<string, unknown>) =>
+    JSON.stringify({
+      StartAt: "T",
+      States: { T: { Type: "Task", Resource: resource, Parameters: parameters, End: true }, U: { Type: "Succeed" } },
+    });
 
   test("the functions invoked are read from the Lambda tasks, so the workflow grants invoke on exactly those", () => {
     expect(invokedFunctions(synthesizedDefinition())).toEqual([FUNCTION_ARN]);
@@ -154,8 +210,11 @@ describe("what a definition's tasks call", () => {
   });
 
   test("rejects a callback task that does not pass the task token", () => {
-    expect(callbackTaskProblems(task("arn:aws:states:::lambda:invoke.waitForTaskToken", { FunctionName: "arn:f", Payload: { "token.$": "$.id" } })))
-      .toEqual(["Task \"T\" waits for a task token but its Parameters do not pass \"$$.Task.Token\": nothing could ever answer it"]);
+    expect(
+      callbackTaskProblems(
+        task("arn:aws:states:::lambda:invoke.waitForTaskToken", { FunctionName: "arn:f", Payload: { "token.$": "$.id" } }),
+      ),
+    ).toEqual(['Task "T" waits for a task token but its Parameters do not pass "$$.Task.Token": nothing could ever answer it']);
     expect(callbackTaskProblems(synthesizedDefinition())).toEqual([]);
   });
 });

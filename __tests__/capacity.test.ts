@@ -1,20 +1,42 @@
 import { capacityReport, main, parseCapacityArgs } from "../scripts/capacity/cli";
 import { loadLimits, pathFactsFromStack } from "../scripts/capacity/facts";
-import { firstThrottle, LimitsTable, limitsOnPath, longestBurstWithoutDeadLetter, PathFacts, retryDelaySeconds, simulateBurst } from "../scripts/capacity/model";
+import {
+  firstThrottle,
+  LimitsTable,
+  limitsOnPath,
+  longestBurstWithoutDeadLetter,
+  PathFacts,
+  retryDelaySeconds,
+  simulateBurst,
+} from "../scripts/capacity/model";
 import { synthPipeline } from "./support/synth";
 
 const table = loadLimits();
 const regions = Object.keys(table.regions);
 const facts: PathFacts = {
-  deployedWorkflowType: "standard", region: "us-east-1", stateTransitionsPerExecution: 3, writeUnitsPerEvent: 1,
-  retryAttempts: 3, maxEventAgeSeconds: 3600, apiStageRateLimit: 50, apiStageBurstLimit: 100, lambdaDurationMs: 4,
+  deployedWorkflowType: "standard",
+  region: "us-east-1",
+  stateTransitionsPerExecution: 3,
+  writeUnitsPerEvent: 1,
+  retryAttempts: 3,
+  maxEventAgeSeconds: 3600,
+  apiStageRateLimit: 50,
+  apiStageBurstLimit: 100,
+  lambdaDurationMs: 4,
 };
 const noBackoffCap = { firstDelaySeconds: 1, multiplier: 2, maxDelaySeconds: 300 };
 
 function run(argv: string[]): { code: number; out: string; err: string } {
   let out = "";
   let err = "";
-  const code = main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+  const code = main(argv, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err };
 }
 
@@ -23,7 +45,8 @@ describe("capacity model: the limits table", () => {
     for (const [id, limit] of Object.entries(table.limits)) {
       expect(`${id}: ${limit.source}`).toMatch(/: https:\/\/docs\.aws\.amazon\.com\//);
       expect(limit.says.length).toBeGreaterThan(20);
-      for (const region of regions) expect([id, region, limit.byRegion[region] ?? limit.byRegion.other]).toEqual([id, region, expect.any(Number)]);
+      for (const region of regions)
+        expect([id, region, limit.byRegion[region] ?? limit.byRegion.other]).toEqual([id, region, expect.any(Number)]);
     }
     expect(table.dateRead).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
@@ -46,7 +69,9 @@ describe("capacity model: the first throttle", () => {
     expect(firstThrottle(express)).toMatchObject({ id: "startExecutionExpress", eventsPerSecond: 6000 });
     expect(firstThrottle(express).eventsPerSecond / firstThrottle(standard).eventsPerSecond).toBe(20);
     // 4,000 / 300 = 13.33...
-    expect(firstThrottle(express, { includeInitial: true }).eventsPerSecond / firstThrottle(standard, { includeInitial: true }).eventsPerSecond).toBeCloseTo(13.333, 3);
+    expect(
+      firstThrottle(express, { includeInitial: true }).eventsPerSecond / firstThrottle(standard, { includeInitial: true }).eventsPerSecond,
+    ).toBeCloseTo(13.333, 3);
   });
 
   test("in a smaller region (ap-east-1) STANDARD's refill is 150/s and EXPRESS first hits PutEvents' 600/s: 4x, and the report says the target is missed", () => {
@@ -74,7 +99,12 @@ describe("capacity model: a burst against the StartExecution bucket and the retr
 
   test("within the refill rate nothing is refused, however long the burst", () => {
     const input = { rate: 300, bucket: 1300, refill: 300, retryAttempts: 3, maxEventAgeSeconds: 3600, backoff: noBackoffCap };
-    expect(simulateBurst({ ...input, seconds: 600 })).toMatchObject({ startedFirstTry: 180_000, startedOnRetry: 0, deadLettered: 0, absorbedByBucket: 0 });
+    expect(simulateBurst({ ...input, seconds: 600 })).toMatchObject({
+      startedFirstTry: 180_000,
+      startedOnRetry: 0,
+      deadLettered: 0,
+      absorbedByBucket: 0,
+    });
     expect(longestBurstWithoutDeadLetter(input)).toBe(Infinity);
   });
 
@@ -84,7 +114,12 @@ describe("capacity model: a burst against the StartExecution bucket and the retr
     // a 60 s burst dead-letters 100 x (60 - 13) = 4,700 of its 24,000 events.
     const input = { rate: 400, bucket: 1300, refill: 300, retryAttempts: 0, maxEventAgeSeconds: 3600, backoff: noBackoffCap };
     expect(simulateBurst({ ...input, seconds: 60 })).toEqual({
-      events: 24_000, startedFirstTry: 19_300, startedOnRetry: 0, deadLettered: 4_700, firstDeadLetterSecond: 13, absorbedByBucket: 1_300,
+      events: 24_000,
+      startedFirstTry: 19_300,
+      startedOnRetry: 0,
+      deadLettered: 4_700,
+      firstDeadLetterSecond: 13,
+      absorbedByBucket: 1_300,
     });
     expect(longestBurstWithoutDeadLetter(input)).toBe(13);
   });
@@ -110,7 +145,15 @@ describe("capacity model: a burst against the StartExecution bucket and the retr
   test("a retry that would exceed the maximum event age is dead-lettered instead", () => {
     // Bucket 0, refill 1, 2 events in one second: 1 starts, 1 is refused. Its retry would come at 1 s of age,
     // over a maximum age of 0 s, so it is dead-lettered at once.
-    const outcome = simulateBurst({ rate: 2, seconds: 1, bucket: 0, refill: 1, retryAttempts: 3, maxEventAgeSeconds: 0, backoff: noBackoffCap });
+    const outcome = simulateBurst({
+      rate: 2,
+      seconds: 1,
+      bucket: 0,
+      refill: 1,
+      retryAttempts: 3,
+      maxEventAgeSeconds: 0,
+      backoff: noBackoffCap,
+    });
     expect(outcome).toMatchObject({ startedFirstTry: 1, startedOnRetry: 0, deadLettered: 1, firstDeadLetterSecond: 0 });
   });
 });
@@ -118,7 +161,9 @@ describe("capacity model: a burst against the StartExecution bucket and the retr
 describe("npm run capacity", () => {
   test("prints the limits, the first throttle, the ratio and the burst for 1,000 events/s", () => {
     const report = capacityReport(table as LimitsTable, facts, 1000, 60, "standard");
-    expect(report.text).toContain("STANDARD: Step Functions StartExecution, STANDARD (token bucket) at 300 events/s (1,000/s is 333% of it)");
+    expect(report.text).toContain(
+      "STANDARD: Step Functions StartExecution, STANDARD (token bucket) at 300 events/s (1,000/s is 333% of it)",
+    );
     expect(report.text).toContain("EXPRESS sustains 20.0x the event rate of STANDARD");
     expect(report.text).toMatch(/dead-lettered \(DLQ\)\s+[\d,]+\s+0/);
   });
@@ -135,11 +180,17 @@ describe("npm run capacity", () => {
     [["--events-per-second", "-5"], '--events-per-second must be a whole number of at least 1, got "-5"'],
     [["--events-per-second", "1.5"], '--events-per-second must be a whole number of at least 1, got "1.5"'],
     [["--events-per-second", "10", "--burst-seconds", "1.5"], '--burst-seconds must be a whole number of at least 1, got "1.5"'],
-    [["--events-per-second", "10", "--region", "mars-1"], '--region must be one of us-east-1, us-west-2, eu-west-1, ap-east-1 (the regions scripts/capacity/limits.json documents), got "mars-1"'],
+    [
+      ["--events-per-second", "10", "--region", "mars-1"],
+      '--region must be one of us-east-1, us-west-2, eu-west-1, ap-east-1 (the regions scripts/capacity/limits.json documents), got "mars-1"',
+    ],
     [["--events-per-second", "10", "--workflow-type", "fast"], '--workflow-type must be standard or express, got "fast"'],
     [["--events-per-second"], "--events-per-second needs a value"],
     [[], "--events-per-second is required"],
-    [["--rate", "5"], 'unknown argument "--rate": the options are --events-per-second, --region, --burst-seconds, --workflow-type, --stack-dir, --help'],
+    [
+      ["--rate", "5"],
+      'unknown argument "--rate": the options are --events-per-second, --region, --burst-seconds, --workflow-type, --stack-dir, --help',
+    ],
   ])("rejects %j with one line and exit 2", (argv, message) => {
     const result = run(argv as string[]);
     expect(result.code).toBe(2);
@@ -147,8 +198,11 @@ describe("npm run capacity", () => {
   });
 
   test("parses the options it documents", () => {
-    expect(parseCapacityArgs(["--events-per-second", "100", "--region", "eu-west-1", "--burst-seconds", "30", "--workflow-type", "express"], regions))
-      .toEqual({ help: false, eventsPerSecond: 100, region: "eu-west-1", burstSeconds: 30, workflowType: "express", stackDir: undefined });
+    expect(
+      parseCapacityArgs(
+        ["--events-per-second", "100", "--region", "eu-west-1", "--burst-seconds", "30", "--workflow-type", "express"],
+        regions,
+      ),
+    ).toEqual({ help: false, eventsPerSecond: 100, region: "eu-west-1", burstSeconds: 30, workflowType: "express", stackDir: undefined });
   });
-
 });

@@ -13,7 +13,11 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
   test("rejects diff of an S3-backed stack with no bucket in one line within seconds, with stdin closed", () => {
     const started = Date.now();
     const result = spawnSync("npm", ["run", "--silent", "diff", "--", "message-recorder-dev"], {
-      cwd: ROOT, encoding: "utf8", env: bare, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000,
+      cwd: ROOT,
+      encoding: "utf8",
+      env: bare,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
     });
     // Generous for a loaded machine; what it guards against is a prompt that waits forever.
     expect(Date.now() - started).toBeLessThan(30_000);
@@ -32,49 +36,75 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
   });
 
   test("rejects a --state-bucket that is not a bucket name, naming the rule", () => {
-    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "Bad_Name", "--auto-approve"]), bare))
-      .toThrow('RECORDER_STATE_BUCKET: "Bad_Name" is not allowed; expected an S3 bucket name');
+    expect(() =>
+      planRun(parseInvocation(["deploy", "message-recorder-dev", "--state-bucket", "Bad_Name", "--auto-approve"]), bare),
+    ).toThrow('RECORDER_STATE_BUCKET: "Bad_Name" is not allowed; expected an S3 bucket name');
   });
 
   test("--backend-config reaches terraform init of the one stack run, as a partial S3 backend asks", () => {
-    const { env } = planRun(parseInvocation(["diff", "message-recorder-dev", "--backend-config", "bucket=acme", "--backend-config", "backend.hcl"]), bare);
+    const { env } = planRun(
+      parseInvocation(["diff", "message-recorder-dev", "--backend-config", "bucket=acme", "--backend-config", "backend.hcl"]),
+      bare,
+    );
     expect(env.TF_CLI_ARGS_init).toBe("-backend-config=bucket=acme -backend-config=backend.hcl");
     const spaced = planRun(parseInvocation(["diff", "message-recorder-dev", "--backend-config", "my backend.hcl"]), bare).env;
     expect(spaced.TF_CLI_ARGS_init).toBe('"-backend-config=my backend.hcl"');
   });
 
   test("an exported TF_CLI_ARGS_init never reaches the bootstrap stack's local backend", () => {
-    const { env, notes } = planRun(parseInvocation(["output", "message-recorder-state"]), { ...bare, TF_CLI_ARGS_init: "-backend-config=bucket=acme" });
+    const { env, notes } = planRun(parseInvocation(["output", "message-recorder-state"]), {
+      ...bare,
+      TF_CLI_ARGS_init: "-backend-config=bucket=acme",
+    });
     expect(env.TF_CLI_ARGS_init).toBeUndefined();
-    expect(notes).toEqual(["note: TF_CLI_ARGS_init is not passed to message-recorder-state, which keeps its state locally, in its own folder"]);
+    expect(notes).toEqual([
+      "note: TF_CLI_ARGS_init is not passed to message-recorder-state, which keeps its state locally, in its own folder",
+    ]);
   });
 
   test("rejects --backend-config for a stack whose backend is not a partial S3 one", () => {
-    expect(() => planRun(parseInvocation(["deploy", "message-recorder-state", "--backend-config", "bucket=x"]), bare, true))
-      .toThrow("--backend-config: message-recorder-state keeps its state locally, in its own folder; backend arguments apply only to a pipeline stack with a partial S3 backend");
-    expect(() => planRun(parseInvocation(["deploy", "message-recorder-dev", "--backend-config", "bucket=x"]), { ...bare, RECORDER_STATE_BUCKET: "acme" }, true))
-      .toThrow("--backend-config: message-recorder-dev already has its bucket (acme) from the configuration; drop one of them");
+    expect(() => planRun(parseInvocation(["deploy", "message-recorder-state", "--backend-config", "bucket=x"]), bare, true)).toThrow(
+      "--backend-config: message-recorder-state keeps its state locally, in its own folder; backend arguments apply only to a pipeline stack with a partial S3 backend",
+    );
+    expect(() =>
+      planRun(
+        parseInvocation(["deploy", "message-recorder-dev", "--backend-config", "bucket=x"]),
+        { ...bare, RECORDER_STATE_BUCKET: "acme" },
+        true,
+      ),
+    ).toThrow("--backend-config: message-recorder-dev already has its bucket (acme) from the configuration; drop one of them");
   });
 
   test("rejects an unknown stack naming the configured ones, two stacks, and an unknown option", () => {
-    expect(() => planRun(parseInvocation(["diff", "message-recorder-prod"]), bare)).toThrow('unknown stack "message-recorder-prod"; expected one of message-recorder-state, message-recorder-dev');
-    expect(() => parseInvocation(["deploy", "message-recorder-dev", "message-recorder-state"])).toThrow("one stack at a time, so that backend settings reach only it; got message-recorder-dev, message-recorder-state");
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-prod"]), bare)).toThrow(
+      'unknown stack "message-recorder-prod"; expected one of message-recorder-state, message-recorder-dev',
+    );
+    expect(() => parseInvocation(["deploy", "message-recorder-dev", "message-recorder-state"])).toThrow(
+      "one stack at a time, so that backend settings reach only it; got message-recorder-dev, message-recorder-state",
+    );
     expect(() => parseInvocation(["deploy"])).toThrow("the stack is required");
-    expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-aprove"])).toThrow(/^unknown option --auto-aprove; allowed: --state-bucket, --backend-config, --auto-approve/);
-    expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-approve", "--auto-approve"])).toThrow("--auto-approve is given twice; give each option once");
+    expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-aprove"])).toThrow(
+      /^unknown option --auto-aprove; allowed: --state-bucket, --backend-config, --auto-approve/,
+    );
+    expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-approve", "--auto-approve"])).toThrow(
+      "--auto-approve is given twice; give each option once",
+    );
   });
 
   test("rejects deploy with no terminal to approve on unless --auto-approve is given", () => {
     const dev = ["deploy", "message-recorder-dev", "--state-bucket", "acme-tf-state"];
-    expect(() => planRun(parseInvocation(dev), bare, false)).toThrow("deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)");
+    expect(() => planRun(parseInvocation(dev), bare, false)).toThrow(
+      "deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)",
+    );
     expect(() => planRun(parseInvocation([...dev, "--auto-approve"]), bare, false)).not.toThrow();
     expect(() => planRun(parseInvocation(dev), bare, true)).not.toThrow();
   });
 
   test("rejects a Terraform Cloud stack that selects workspaces by tag unless TF_WORKSPACE names one", () => {
     const tags = { ...bare, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE_TAGS: "recorder" };
-    expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), tags))
-      .toThrow("message-recorder-dev selects Terraform Cloud workspaces by tag (recorder, environment:dev); set TF_WORKSPACE to the workspace to use");
+    expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), tags)).toThrow(
+      "message-recorder-dev selects Terraform Cloud workspaces by tag (recorder, environment:dev); set TF_WORKSPACE to the workspace to use",
+    );
     expect(() => planRun(parseInvocation(["diff", "message-recorder-dev"]), { ...tags, TF_WORKSPACE: "recorder-dev" })).not.toThrow();
   });
 
@@ -83,14 +113,16 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     mkdirSync(path.join(outdir, "stacks", "message-recorder-state"), { recursive: true });
     writeFileSync(path.join(outdir, "stacks", "message-recorder-state", "terraform.tfstate"), "{}");
     const cloud = { ...bare, RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "recorder" };
-    expect(() => planRun(parseInvocation(["synth", "--output", outdir]), cloud))
-      .toThrow(/terraform.tfstate holds the state bucket's state, and this synth \(no environment keeps its state in S3\) would delete it; migrate it into the bucket first/);
+    expect(() => planRun(parseInvocation(["synth", "--output", outdir]), cloud)).toThrow(
+      /terraform.tfstate holds the state bucket's state, and this synth \(no environment keeps its state in S3\) would delete it; migrate it into the bucket first/,
+    );
     expect(() => planRun(parseInvocation(["synth", "--output", outdir]), bare)).not.toThrow();
   });
 
   test("passes cdktf's own options through, --skip-provider-lock included", () => {
-    expect(parseInvocation(["deploy", "message-recorder-dev", "--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]).passThrough)
-      .toEqual(["--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]);
+    expect(
+      parseInvocation(["deploy", "message-recorder-dev", "--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]).passThrough,
+    ).toEqual(["--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]);
   });
 
   test("the cdktf CLI always runs with its version check off", () => {
@@ -98,16 +130,23 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     const scripts = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
     const runningCdktf = Object.entries(scripts).filter(([, command]) => /\bcdktf\b/.test(command.replace(/cdktf\.json/g, "")));
     expect(runningCdktf.map(([name]) => name)).toEqual(expect.arrayContaining(["synth", "diff", "deploy", "output"]));
-    for (const [name, command] of runningCdktf) expect({ name, command }).toEqual({ name, command: expect.stringMatching(/^CHECKPOINT_DISABLE=1 /) });
+    for (const [name, command] of runningCdktf)
+      expect({ name, command }).toEqual({ name, command: expect.stringMatching(/^CHECKPOINT_DISABLE=1 /) });
   });
 });
 
 describe("npm run synth runs the app directly, without the cdktf CLI's start-up", () => {
-  const cdktfBin = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf);
+  const cdktfBin = path.join(
+    path.dirname(require.resolve("cdktf-cli/package.json")),
+    (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf,
+  );
   const filesUnder = (dir: string): Map<string, Buffer> => {
     const files = new Map<string, Buffer>();
     const walk = (current: string) => {
-      for (const entry of require("node:fs").readdirSync(current, { withFileTypes: true }) as Array<{ name: string; isDirectory(): boolean }>) {
+      for (const entry of require("node:fs").readdirSync(current, { withFileTypes: true }) as Array<{
+        name: string;
+        isDirectory(): boolean;
+      }>) {
         const full = path.join(current, entry.name);
         if (entry.isDirectory()) walk(full);
         else files.set(path.relative(dir, full), readFileSync(full));
@@ -123,10 +162,20 @@ describe("npm run synth runs the app directly, without the cdktf CLI's start-up"
     mkdirSync(path.join(direct, "stacks", "message-recorder-gone"), { recursive: true });
     writeFileSync(path.join(direct, "stacks", "message-recorder-gone", "cdk.tf.json"), "{}");
     const env = { ...bare, CHECKPOINT_DISABLE: "1" };
-    const ours = spawnSync(process.execPath, ["--import", "tsx", "scripts/cdktf.ts", "synth", "--output", direct], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
+    const ours = spawnSync(process.execPath, ["--import", "tsx", "scripts/cdktf.ts", "synth", "--output", direct], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env,
+      timeout: 120_000,
+    });
     expect(ours.stderr).toBe("");
     expect(ours.stdout).toContain("Generated Terraform code for the stacks: message-recorder-dev, message-recorder-state");
-    const cli = spawnSync(process.execPath, [cdktfBin, "synth", "--output", viaCli], { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 });
+    const cli = spawnSync(process.execPath, [cdktfBin, "synth", "--output", viaCli], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env,
+      timeout: 120_000,
+    });
     expect(cli.status).toBe(0);
     const a = filesUnder(direct);
     const b = filesUnder(viaCli);

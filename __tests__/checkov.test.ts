@@ -82,25 +82,45 @@ describeCheckov("checkov tier: real checkov over the plan of every stack", () =>
     // The checked-in configuration without its skip list (applied below, to see stale entries too), and not quiet
     // (quiet leaves the passed checks out, which show that every plan was read).
     const config = path.join(dir, "checkov.yaml");
-    writeFileSync(config, readFileSync(CONFIG, "utf8").split("\nskip-check:")[0].replace(/^quiet: true$/m, "quiet: false"));
+    writeFileSync(
+      config,
+      readFileSync(CONFIG, "utf8")
+        .split("\nskip-check:")[0]
+        .replace(/^quiet: true$/m, "quiet: false"),
+    );
     const jsonFile = path.join(dir, "results_json.json");
     const started = Date.now();
-    const result = spawnSync(tools!.bin("checkov"), [
-      "--config-file", config, "-f", ...planFiles.values(), "-o", "cli", "-o", "json", "--output-file-path", `console,${jsonFile}`,
-    ], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BC_SKIP_MAPPING: "TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: "false" } });
+    const result = spawnSync(
+      tools!.bin("checkov"),
+      ["--config-file", config, "-f", ...planFiles.values(), "-o", "cli", "-o", "json", "--output-file-path", `console,${jsonFile}`],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, BC_SKIP_MAPPING: "TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: "false" },
+      },
+    );
     seconds = (Date.now() - started) / 1000;
     cliOutput = result.stdout;
-    if (result.status !== 0 && result.status !== 1) throw new Error(`checkov failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
+    if (result.status !== 0 && result.status !== 1)
+      throw new Error(`checkov failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
     report = JSON.parse(readFileSync(jsonFile, "utf8")) as Report;
     console.log(`checkov tier: checkov ${seconds.toFixed(1)} s over ${planFiles.size} plans (${sources.join("; ")})`);
   }, 600_000);
 
-  const stackOf = (r: CheckResult) => [...planFiles].find(([, file]) => path.basename(file) === path.basename(r.file_path))?.[0] ?? r.file_path;
-  const allowed = (r: CheckResult) => skips.has(r.check_id) || (stackOf(r) === AWS_MANAGED_EXPRESS && r.check_id in EXPECTED_IN_AWS_MANAGED_EXPRESS);
+  const stackOf = (r: CheckResult) =>
+    [...planFiles].find(([, file]) => path.basename(file) === path.basename(r.file_path))?.[0] ?? r.file_path;
+  const allowed = (r: CheckResult) =>
+    skips.has(r.check_id) || (stackOf(r) === AWS_MANAGED_EXPRESS && r.check_id in EXPECTED_IN_AWS_MANAGED_EXPRESS);
   /** checkov's own lines for a result: its cli block (Check, FAILED for resource, File). */
   const cliLines = (r: CheckResult) => {
     const blocks = cliOutput.split(/\n(?=Check: )/);
-    const block = blocks.find((b) => b.startsWith(`Check: ${r.check_id}:`) && b.includes(`FAILED for resource: ${r.resource}\n`) && b.includes(path.basename(r.file_path)));
+    const block = blocks.find(
+      (b) =>
+        b.startsWith(`Check: ${r.check_id}:`) &&
+        b.includes(`FAILED for resource: ${r.resource}\n`) &&
+        b.includes(path.basename(r.file_path)),
+    );
     return block?.trim() ?? `Check: ${r.check_id}: "${r.check_name}" FAILED for resource: ${r.resource} File: ${r.file_path}`;
   };
 
@@ -113,7 +133,10 @@ describeCheckov("checkov tier: real checkov over the plan of every stack", () =>
 
   test("no check fails outside .checkov.yaml's skip list, on any stack", () => {
     const unexpected = report.results.failed_checks.filter((r) => !allowed(r));
-    if (unexpected.length > 0) throw new Error(`checkov found ${unexpected.length} failed check(s) that .checkov.yaml does not skip:\n${unexpected.map((r) => `[${stackOf(r)}]\n${cliLines(r)}`).join("\n")}`);
+    if (unexpected.length > 0)
+      throw new Error(
+        `checkov found ${unexpected.length} failed check(s) that .checkov.yaml does not skip:\n${unexpected.map((r) => `[${stackOf(r)}]\n${cliLines(r)}`).join("\n")}`,
+      );
   });
 
   test("every skipped check has a reason and still fails on some stack (no stale exceptions)", () => {
@@ -123,9 +146,15 @@ describeCheckov("checkov tier: real checkov over the plan of every stack", () =>
   });
 
   test("with encryption aws-managed and an EXPRESS workflow, checkov flags exactly the key and tracing checks", () => {
-    const flagged = new Set(report.results.failed_checks.filter((r) => stackOf(r) === AWS_MANAGED_EXPRESS && !skips.has(r.check_id)).map((r) => r.check_id));
+    const flagged = new Set(
+      report.results.failed_checks.filter((r) => stackOf(r) === AWS_MANAGED_EXPRESS && !skips.has(r.check_id)).map((r) => r.check_id),
+    );
     expect([...flagged].sort()).toEqual(Object.keys(EXPECTED_IN_AWS_MANAGED_EXPRESS).sort());
     // And none of them fails on the stacks with the customer-managed key and tracing on.
-    expect(report.results.failed_checks.filter((r) => stackOf(r) !== AWS_MANAGED_EXPRESS && r.check_id in EXPECTED_IN_AWS_MANAGED_EXPRESS).map(cliLines)).toEqual([]);
+    expect(
+      report.results.failed_checks
+        .filter((r) => stackOf(r) !== AWS_MANAGED_EXPRESS && r.check_id in EXPECTED_IN_AWS_MANAGED_EXPRESS)
+        .map(cliLines),
+    ).toEqual([]);
   });
 });

@@ -17,7 +17,11 @@ import { ref, resourceAt, resourcesOf, synthPipeline, TerraformJson, testArchive
 /** A state machine as a rule target sees it: an ARN and a grant. */
 const machine = (name: string): IStateMachine => {
   const stateMachineArn = `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`;
-  return { stateMachineArn, grantStartExecution: (grantee: IGrantable) => Grant.addToPrincipal(grantee, { actions: ["states:StartExecution"], resources: [stateMachineArn] }) };
+  return {
+    stateMachineArn,
+    grantStartExecution: (grantee: IGrantable) =>
+      Grant.addToPrincipal(grantee, { actions: ["states:StartExecution"], resources: [stateMachineArn] }),
+  };
 };
 
 function synth(build: (stack: TerraformStack) => void): TerraformJson {
@@ -28,7 +32,11 @@ function synth(build: (stack: TerraformStack) => void): TerraformJson {
 }
 
 const policyOf = (tf: TerraformJson, rolePath: string) =>
-  JSON.parse(resourceAt(tf, "aws_iam_role_policy", rolePath).body.policy as string).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>;
+  JSON.parse(resourceAt(tf, "aws_iam_role_policy", rolePath).body.policy as string).Statement as Array<{
+    Sid: string;
+    Action: string[];
+    Resource: string[];
+  }>;
 
 describe("construct library", () => {
   test("a second rule on the same bus is one Rule plus addTarget, each with its own target resource", () => {
@@ -36,18 +44,32 @@ describe("construct library", () => {
       const bus = new EventBus(stack, "bus", { eventBusName: "commonbus-test" });
       const dlq = new EventQueue(stack, "dlq", { queueName: "shared-dlq" });
       const workflow = machine("recorder");
-      new Rule(stack, "messages", { ruleName: "messages", eventBus: bus, eventPattern: { source: ["com.devpost.commonevent"] } })
-        .addTarget(new StateMachineTarget(workflow, { deadLetterQueue: dlq }));
-      new Rule(stack, "orders", { ruleName: "orders", eventBus: bus, eventPattern: { source: ["com.example.orders"] } })
-        .addTarget(new StateMachineTarget(workflow, { deadLetterQueue: dlq }));
+      new Rule(stack, "messages", { ruleName: "messages", eventBus: bus, eventPattern: { source: ["com.devpost.commonevent"] } }).addTarget(
+        new StateMachineTarget(workflow, { deadLetterQueue: dlq }),
+      );
+      new Rule(stack, "orders", { ruleName: "orders", eventBus: bus, eventPattern: { source: ["com.example.orders"] } }).addTarget(
+        new StateMachineTarget(workflow, { deadLetterQueue: dlq }),
+      );
     });
     const targets = Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"));
     expect(targets).toHaveLength(2);
-    for (const target of targets) expect(target).toMatchObject({ arn: "arn:aws:states:us-east-1:123456789012:stateMachine:recorder", event_bus_name: "${aws_cloudwatch_event_bus.bus.name}" });
-    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_rule")).map((r) => JSON.parse(String(r.event_pattern)).source[0]).sort()).toEqual(["com.devpost.commonevent", "com.example.orders"]);
+    for (const target of targets)
+      expect(target).toMatchObject({
+        arn: "arn:aws:states:us-east-1:123456789012:stateMachine:recorder",
+        event_bus_name: "${aws_cloudwatch_event_bus.bus.name}",
+      });
+    expect(
+      Object.values(resourcesOf(tf, "aws_cloudwatch_event_rule"))
+        .map((r) => JSON.parse(String(r.event_pattern)).source[0])
+        .sort(),
+    ).toEqual(["com.devpost.commonevent", "com.example.orders"]);
     // One shared DLQ, admitting each rule once, by its own ARN.
     const statements = JSON.parse(String(resourceAt(tf, "aws_sqs_queue_policy", "dlq_policy").body.policy)).Statement;
-    expect(statements.filter((s: { Effect: string }) => s.Effect === "Allow").map((s: { Sid: string; Condition: { ArnEquals: Record<string, string> } }) => [s.Sid, s.Condition.ArnEquals["aws:SourceArn"]])).toEqual([
+    expect(
+      statements
+        .filter((s: { Effect: string }) => s.Effect === "Allow")
+        .map((s: { Sid: string; Condition: { ArnEquals: Record<string, string> } }) => [s.Sid, s.Condition.ArnEquals["aws:SourceArn"]]),
+    ).toEqual([
       ["AcceptUndeliveredEventsFromTheRule", "${aws_cloudwatch_event_rule.messages.arn}"],
       ["AcceptUndeliveredEventsFromTheRule2", "${aws_cloudwatch_event_rule.orders.arn}"],
     ]);
@@ -55,13 +77,22 @@ describe("construct library", () => {
 
   test("a target without a dead-letter queue or a role creates both in the rule, scoped to that rule", () => {
     const tf = synth((stack) => {
-      new Rule(stack, "orders", { ruleName: "orders", eventPattern: { source: ["com.example.orders"] } }).addTarget(new StateMachineTarget(machine("orders")));
+      new Rule(stack, "orders", { ruleName: "orders", eventPattern: { source: ["com.example.orders"] } }).addTarget(
+        new StateMachineTarget(machine("orders")),
+      );
     });
-    expect(resourceAt(tf, "aws_sqs_queue", "orders_dead-letter-queue").body).toMatchObject({ name: "orders-dlq", message_retention_seconds: 1209600 });
+    expect(resourceAt(tf, "aws_sqs_queue", "orders_dead-letter-queue").body).toMatchObject({
+      name: "orders-dlq",
+      message_retention_seconds: 1209600,
+    });
     const role = resourceAt(tf, "aws_iam_role", "orders_target-role").body;
     expect(role.name).toBe("orders-target-role");
-    expect(JSON.parse(String(role.assume_role_policy)).Statement[0].Condition.ArnLike).toEqual({ "aws:SourceArn": "${aws_cloudwatch_event_rule.orders.arn}" });
-    expect(policyOf(tf, "orders_target-role_policy")).toEqual([expect.objectContaining({ Sid: "StatesStartExecution", Action: ["states:StartExecution"] })]);
+    expect(JSON.parse(String(role.assume_role_policy)).Statement[0].Condition.ArnLike).toEqual({
+      "aws:SourceArn": "${aws_cloudwatch_event_rule.orders.arn}",
+    });
+    expect(policyOf(tf, "orders_target-role_policy")).toEqual([
+      expect.objectContaining({ Sid: "StatesStartExecution", Action: ["states:StartExecution"] }),
+    ]);
     // On the default bus: no event_bus_name on the rule or the target.
     expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_rule"))[0]).not.toHaveProperty("event_bus_name");
   });
@@ -74,7 +105,10 @@ describe("construct library", () => {
       const again = Grant.addToPrincipal(role, { sid: "InvokeRecorder", actions: ["lambda:InvokeFunction"], resources: ["arn:a"] });
       expect(again.statements).toEqual(first.statements);
     });
-    expect(policyOf(tf, "role_policy").map((s) => [s.Sid, s.Resource])).toEqual([["InvokeRecorder", ["arn:a"]], ["InvokeRecorder2", ["arn:b"]]]);
+    expect(policyOf(tf, "role_policy").map((s) => [s.Sid, s.Resource])).toEqual([
+      ["InvokeRecorder", ["arn:a"]],
+      ["InvokeRecorder2", ["arn:b"]],
+    ]);
   });
 
   test("a queue target admits its rule in the queue's policy and sends the whole event", () => {
@@ -86,25 +120,36 @@ describe("construct library", () => {
     expect(target).toMatchObject({ arn: "${aws_sqs_queue.queue.arn}", target_id: "queue" });
     expect(target).not.toHaveProperty("role_arn");
     expect(target).not.toHaveProperty("input_transformer");
-    expect(JSON.parse(String(resourceAt(tf, "aws_sqs_queue_policy", "queue_policy").body.policy)).Statement[0]).toMatchObject({ Sid: "AcceptEventsFromTheRule", Principal: { Service: "events.amazonaws.com" } });
+    expect(JSON.parse(String(resourceAt(tf, "aws_sqs_queue_policy", "queue_policy").body.policy)).Statement[0]).toMatchObject({
+      Sid: "AcceptEventsFromTheRule",
+      Principal: { Service: "events.amazonaws.com" },
+    });
   });
 
   test.each([
     [{ retryAttempts: 186 }, "retryAttempts must be an integer from 0 to 185. Received: 186"],
     [{ maxEventAgeInSeconds: 30 }, "maxEventAgeInSeconds must be an integer from 60 to 86400. Received: 30"],
   ])("rejects a retry policy EventBridge would refuse, at synth: %j", (props, message) => {
-    expect(() => synth((stack) => {
-      new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: ["s"] } }).addTarget(new StateMachineTarget(machine("m"), props));
-    })).toThrow(message);
+    expect(() =>
+      synth((stack) => {
+        new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: ["s"] } }).addTarget(new StateMachineTarget(machine("m"), props));
+      }),
+    ).toThrow(message);
   });
 
   test("rejects an event pattern that matches on nothing, at synth", () => {
-    expect(() => synth((stack) => new Rule(stack, "rule", { ruleName: "r", eventPattern: {} }))).toThrow("eventPattern must match on at least one field. Received: {}");
-    expect(() => synth((stack) => new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: [] } }))).toThrow("eventPattern.source must list at least one value. Received: []");
+    expect(() => synth((stack) => new Rule(stack, "rule", { ruleName: "r", eventPattern: {} }))).toThrow(
+      "eventPattern must match on at least one field. Received: {}",
+    );
+    expect(() => synth((stack) => new Rule(stack, "rule", { ruleName: "r", eventPattern: { source: [] } }))).toThrow(
+      "eventPattern.source must list at least one value. Received: []",
+    );
   });
 
   test("rejects a queue retention SQS would refuse, at synth", () => {
-    expect(() => synth((stack) => new EventQueue(stack, "q", { queueName: "q", retentionSeconds: 30 }))).toThrow("retentionSeconds must be an integer from 60 to 1209600. Received: 30");
+    expect(() => synth((stack) => new EventQueue(stack, "q", { queueName: "q", retentionSeconds: 30 }))).toThrow(
+      "retentionSeconds must be an integer from 60 to 1209600. Received: 30",
+    );
   });
 });
 
@@ -112,7 +157,13 @@ describe("refactoring kept deployed resources where they were", () => {
   const tf = synthPipeline() as TerraformJson & { moved?: Array<{ from: string; to: string }> };
 
   test("the bus, the rule, the DLQ and the target role keep their Terraform addresses", () => {
-    for (const [type, name] of [["aws_cloudwatch_event_bus", "ingress_bus_16D4860C"], ["aws_cloudwatch_event_rule", "ingress_rule_8ED78EF9"], ["aws_sqs_queue", "ingress_dead-letter-queue_3FF3E5C4"], ["aws_iam_role", "ingress_target-role_6AEE48C9"], ["aws_iam_role_policy", "ingress_target-role_policy_5667228F"]]) {
+    for (const [type, name] of [
+      ["aws_cloudwatch_event_bus", "ingress_bus_16D4860C"],
+      ["aws_cloudwatch_event_rule", "ingress_rule_8ED78EF9"],
+      ["aws_sqs_queue", "ingress_dead-letter-queue_3FF3E5C4"],
+      ["aws_iam_role", "ingress_target-role_6AEE48C9"],
+      ["aws_iam_role_policy", "ingress_target-role_policy_5667228F"],
+    ]) {
       expect(Object.keys(resourcesOf(tf, type))).toContain(name);
     }
   });
@@ -132,7 +183,14 @@ describe("NodejsFunction", () => {
   test("bundles its own entry into the stack's assets, with its log group created first and a role that may write it", () => {
     const tf = synth((stack) => new NodejsFunction(stack, "fn", { functionName: "hello", entry: RECORDER_ENTRY, environment: { A: "1" } }));
     const fn = resourceAt(tf, "aws_lambda_function", "fn_function").body;
-    expect(fn).toMatchObject({ function_name: "hello", runtime: "nodejs22.x", architectures: ["arm64"], handler: "index.handler", timeout: 3, memory_size: 128 });
+    expect(fn).toMatchObject({
+      function_name: "hello",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      timeout: 3,
+      memory_size: 128,
+    });
     expect(fn.environment.variables).toEqual({ A: "1", NODE_OPTIONS: "--enable-source-maps" });
     expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\.fn_log-group_/)]);
     expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
@@ -151,8 +209,12 @@ describe("NodejsFunction", () => {
   });
 
   test("rejects a timeout or memory Lambda would refuse, at synth", () => {
-    expect(() => synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, timeoutSeconds: 901 }))).toThrow("timeoutSeconds must be an integer from 1 to 900. Received: 901");
-    expect(() => synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, memoryMb: 64 }))).toThrow("memoryMb must be an integer from 128 to 10240. Received: 64");
+    expect(() =>
+      synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, timeoutSeconds: 901 })),
+    ).toThrow("timeoutSeconds must be an integer from 1 to 900. Received: 901");
+    expect(() => synth((stack) => new NodejsFunction(stack, "fn", { functionName: "f", entry: RECORDER_ENTRY, memoryMb: 64 }))).toThrow(
+      "memoryMb must be an integer from 128 to 10240. Received: 64",
+    );
   });
 });
 
@@ -162,34 +224,52 @@ describe("layers", () => {
     const root = require("node:path").join(__dirname, "..", "lambdas") as string;
     const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
     expect(files.length).toBeGreaterThan(3);
-    const offending = files.filter((f) => /from\s+["'][./]*\/?stacks\//.test(readFileSync(`${root}/${f}`, "utf8")) || /["']\.\.\/(\.\.\/)?stacks/.test(readFileSync(`${root}/${f}`, "utf8")));
+    const offending = files.filter(
+      (f) =>
+        /from\s+["'][./]*\/?stacks\//.test(readFileSync(`${root}/${f}`, "utf8")) ||
+        /["']\.\.\/(\.\.\/)?stacks/.test(readFileSync(`${root}/${f}`, "utf8")),
+    );
     expect(offending).toEqual([]);
   });
 });
 
 describe("MessageWorkflow", () => {
   test("rejects an EXPRESS execution timeout over the service's 5 minutes, at synth", () => {
-    expect(() => synth((stack) => {
-      const table = new MessagesTable(stack, "table", { tableName: "t", protectFromDeletion: false });
-      const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
-      const queue = new EventQueue(stack, "failed", { queueName: "f" });
-      new MessageWorkflow(stack, "workflow", { stateMachineName: "w", recorder, workflowType: "EXPRESS", failedExecutionsQueue: queue, stateMachineTimeoutSeconds: 400 });
-    })).toThrow("stateMachineTimeoutSeconds must be at most 300 for EXPRESS. Received: 400");
+    expect(() =>
+      synth((stack) => {
+        const table = new MessagesTable(stack, "table", { tableName: "t", protectFromDeletion: false });
+        const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
+        const queue = new EventQueue(stack, "failed", { queueName: "f" });
+        new MessageWorkflow(stack, "workflow", {
+          stateMachineName: "w",
+          recorder,
+          workflowType: "EXPRESS",
+          failedExecutionsQueue: queue,
+          stateMachineTimeoutSeconds: 400,
+        });
+      }),
+    ).toThrow("stateMachineTimeoutSeconds must be at most 300 for EXPRESS. Received: 400");
   });
 
   test("throws when an EXPRESS workflow has no queue for its failures", () => {
-    expect(() => synth((stack) => {
-      const table = new MessagesTable(stack, "table", { tableName: "t", protectFromDeletion: false });
-      const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
-      new MessageWorkflow(stack, "workflow", { stateMachineName: "w", recorder, workflowType: "EXPRESS" });
-    })).toThrow(/an EXPRESS workflow needs failedExecutionsQueue/);
+    expect(() =>
+      synth((stack) => {
+        const table = new MessagesTable(stack, "table", { tableName: "t", protectFromDeletion: false });
+        const recorder = new RecorderFunction(stack, "recorder", { functionName: "r", table, archive: testArchive() });
+        new MessageWorkflow(stack, "workflow", { stateMachineName: "w", recorder, workflowType: "EXPRESS" });
+      }),
+    ).toThrow(/an EXPRESS workflow needs failedExecutionsQueue/);
   });
 });
 
 describe("one workflow model, nested states included", () => {
   const task = (fn: string, extra: object = {}) => ({
-    Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: `\${${fn}}`, "Payload.$": "$" }, TimeoutSeconds: 10,
-    Retry: [{ ErrorEquals: ["Lambda.Unknown"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }], ...extra,
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: { FunctionName: `\${${fn}}`, "Payload.$": "$" },
+    TimeoutSeconds: 10,
+    Retry: [{ ErrorEquals: ["Lambda.Unknown"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
+    ...extra,
   });
   const composed = {
     StartAt: "Fan Out",
@@ -199,7 +279,21 @@ describe("one workflow model, nested states included", () => {
         Type: "Parallel",
         Branches: [
           { StartAt: "Audit", States: { Audit: task("AuditArn", { End: true }) } },
-          { StartAt: "Each Item", States: { "Each Item": { Type: "Map", ItemsPath: "$.items", ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: "Enrich", States: { Enrich: task("EnrichArn", { End: true }) } }, End: true } } },
+          {
+            StartAt: "Each Item",
+            States: {
+              "Each Item": {
+                Type: "Map",
+                ItemsPath: "$.items",
+                ItemProcessor: {
+                  ProcessorConfig: { Mode: "INLINE" },
+                  StartAt: "Enrich",
+                  States: { Enrich: task("EnrichArn", { End: true }) },
+                },
+                End: true,
+              },
+            },
+          },
         ],
         Next: "Record",
       },
@@ -215,15 +309,25 @@ describe("one workflow model, nested states included", () => {
       const audit = new NodejsFunction(stack, "audit", { functionName: "audit", entry: RECORDER_ENTRY, archive, timeoutSeconds });
       const enrich = new NodejsFunction(stack, "enrich", { functionName: "enrich", entry: RECORDER_ENTRY, archive });
       new MessageWorkflow(stack, "composed", {
-        stateMachineName: "composed", recorder, definition: { template, functions: { RecorderArn: recorder, AuditArn: audit, EnrichArn: enrich } },
+        stateMachineName: "composed",
+        recorder,
+        definition: { template, functions: { RecorderArn: recorder, AuditArn: audit, EnrichArn: enrich } },
       });
     });
   }
 
   test("a task in a Parallel branch and one in a Map iterator get invoke permission, as the top-level one does", () => {
     const invoke = policyOf(build(composed), "composed_role_policy").filter((s) => s.Action.includes("lambda:InvokeFunction"));
-    expect(invoke.flatMap((s) => s.Resource).filter((r) => !r.endsWith(":*")).map((r) => r.replace(/_[0-9A-F]{8}\.arn\}$/, ".arn}")).sort()).toEqual([
-      "${aws_lambda_function.audit_function.arn}", "${aws_lambda_function.enrich_function.arn}", "${aws_lambda_function.recorder_function.arn}",
+    expect(
+      invoke
+        .flatMap((s) => s.Resource)
+        .filter((r) => !r.endsWith(":*"))
+        .map((r) => r.replace(/_[0-9A-F]{8}\.arn\}$/, ".arn}"))
+        .sort(),
+    ).toEqual([
+      "${aws_lambda_function.audit_function.arn}",
+      "${aws_lambda_function.enrich_function.arn}",
+      "${aws_lambda_function.recorder_function.arn}",
     ]);
   });
 
@@ -234,7 +338,11 @@ describe("one workflow model, nested states included", () => {
 
   test("the retry budget counts the nested tasks: three tasks of 10 s with two retried 3 s attempts and 3 s of backoff each", () => {
     const model = WorkflowModel.of(JSON.stringify(composed));
-    expect(model.tasks.map((t) => [t.within.join(" / "), t.name])).toEqual([["Fan Out / branch 1", "Audit"], ["Fan Out / branch 2 / Each Item / iterator", "Enrich"], ["", "Record"]]);
+    expect(model.tasks.map((t) => [t.within.join(" / "), t.name])).toEqual([
+      ["Fan Out / branch 1", "Audit"],
+      ["Fan Out / branch 2 / Each Item / iterator", "Enrich"],
+      ["", "Record"],
+    ]);
     expect(model.retryBudget(3)).toEqual({ retriedAttemptsSeconds: 18, backoffSeconds: 9, finalAttemptsSeconds: 30, totalSeconds: 57 });
   });
 
@@ -243,7 +351,9 @@ describe("one workflow model, nested states included", () => {
   });
 
   test("throws at synth when the nested retries, at the slowest function's timeout (the recorder's 5 s), do not fit the execution timeout", () => {
-    expect(() => build({ ...composed, TimeoutSeconds: 69 })).toThrow(/the worst case of the retries, 69 s, does not fit the execution timeout of 69 s/);
+    expect(() => build({ ...composed, TimeoutSeconds: 69 })).toThrow(
+      /the worst case of the retries, 69 s, does not fit the execution timeout of 69 s/,
+    );
     expect(() => build({ ...composed, TimeoutSeconds: 70 })).not.toThrow();
   });
 });
@@ -256,7 +366,12 @@ describe("metrics and escape hatches, as AWS CDK's constructs offer them", () =>
       const rule = new Rule(stack, "r", { ruleName: "r", eventPattern: { source: ["s"] } });
       expect(queue.metricOldestMessageAge()).toMatchObject({ namespace: "AWS/SQS", statistic: "Maximum", periodSeconds: 300 });
       expect(queue.metricOldestMessageAge({ periodSeconds: 900 })).toMatchObject({ statistic: "Maximum", periodSeconds: 900 });
-      expect(rule.metricMatchedEvents({ statistic: "SampleCount" })).toMatchObject({ namespace: "AWS/Events", metricName: "MatchedEvents", statistic: "SampleCount", periodSeconds: 60 });
+      expect(rule.metricMatchedEvents({ statistic: "SampleCount" })).toMatchObject({
+        namespace: "AWS/Events",
+        metricName: "MatchedEvents",
+        statistic: "SampleCount",
+        periodSeconds: 60,
+      });
       checked = true;
     });
     expect(checked).toBe(true);
@@ -277,18 +392,28 @@ describe("EventArchive", () => {
       const bus = new EventBus(stack, "bus", { eventBusName: "b" });
       new EventArchive(stack, "archive", { archiveName: "b-archive", eventBus: bus, eventPattern: { source: ["s"] }, retentionDays: 0 });
     });
-    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_archive"))).toEqual([expect.objectContaining({
-      name: "b-archive", event_source_arn: "${aws_cloudwatch_event_bus.bus.arn}", event_pattern: "{\"source\":[\"s\"]}", retention_days: 0,
-    })]);
+    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_archive"))).toEqual([
+      expect.objectContaining({
+        name: "b-archive",
+        event_source_arn: "${aws_cloudwatch_event_bus.bus.arn}",
+        event_pattern: '{"source":["s"]}',
+        retention_days: 0,
+      }),
+    ]);
   });
 
   test.each([
-    [{ archiveName: "x".repeat(49) }, `archiveName must be 1-48 characters of letters, digits, '.', '-' and '_'. Received: ${"x".repeat(49)}`],
+    [
+      { archiveName: "x".repeat(49) },
+      `archiveName must be 1-48 characters of letters, digits, '.', '-' and '_'. Received: ${"x".repeat(49)}`,
+    ],
     [{ archiveName: "a", retentionDays: -1 }, "retentionDays must be a whole number of days, 0 (for ever) or more. Received: -1"],
   ])("throws at synth for %o, naming the bad value", (props, message) => {
-    expect(() => synth((stack) => {
-      const bus = new EventBus(stack, "bus", { eventBusName: "b" });
-      new EventArchive(stack, "archive", { eventBus: bus, eventPattern: { source: ["s"] }, ...props } as never);
-    })).toThrow(message);
+    expect(() =>
+      synth((stack) => {
+        const bus = new EventBus(stack, "bus", { eventBusName: "b" });
+        new EventArchive(stack, "archive", { eventBus: bus, eventPattern: { source: ["s"] }, ...props } as never);
+      }),
+    ).toThrow(message);
   });
 });

@@ -4,15 +4,26 @@ import { designFactsFromStack, factsByWorkflowType, loadPrices } from "../script
 import { temporaryDirectory } from "../scripts/temp-dir";
 import {
   archiveMonthlyCost,
-  costLines, DesignFacts, expressSyncCost, kmsMonthlyCost, loggedEventsPerExecution, perMillionEvents, Prices, standardCallbackCost, successPathTransitions, total,
-  tracesRecorded, writeUnitsPerItem,
+  costLines,
+  DesignFacts,
+  expressSyncCost,
+  kmsMonthlyCost,
+  loggedEventsPerExecution,
+  perMillionEvents,
+  Prices,
+  standardCallbackCost,
+  successPathTransitions,
+  total,
+  tracesRecorded,
+  writeUnitsPerItem,
 } from "../scripts/cost/model";
 import { formatCostReport, scenarioOptions } from "../scripts/cost/report";
 import { recordMessageTemplate } from "../stacks/asl";
 import { synthPipeline } from "./support/synth";
 
 const prices: Prices = {
-  date: "test", region: "us-east-1",
+  date: "test",
+  region: "us-east-1",
   eventbridge: { customEventsPerMillion: 1 },
   stepFunctionsStandard: { perThousandStateTransitions: 0.025 },
   stepFunctionsExpress: { perMillionRequests: 1, perGbSecond: 0.00001667, minimumBilledMemoryMb: 64, billingIncrementMs: 100 },
@@ -28,13 +39,32 @@ const prices: Prices = {
   eventbridgeArchive: { perGbArchived: 0.1, storagePerGbMonth: 0.023 },
 };
 const facts: DesignFacts = {
-  stateTransitionsPerExecution: 3, lambdaMemoryMb: 256, lambdaArchitecture: "arm64", handlerDurationMs: 4.2,
-  includeExecutionData: true, logRetentionInDays: 7, messageBytes: 100, alarms: 14,
-  customerManagedKeys: 1, keyUsers: 10, tasksPerExecution: 1, logLevel: "ALL", tracing: true, alarmEmailSubscriptions: 0,
-  lambdaLogLinesPerInvocation: 1, archiveRetentionDays: 7,
+  stateTransitionsPerExecution: 3,
+  lambdaMemoryMb: 256,
+  lambdaArchitecture: "arm64",
+  handlerDurationMs: 4.2,
+  includeExecutionData: true,
+  logRetentionInDays: 7,
+  messageBytes: 100,
+  alarms: 14,
+  customerManagedKeys: 1,
+  keyUsers: 10,
+  tasksPerExecution: 1,
+  logLevel: "ALL",
+  tracing: true,
+  alarmEmailSubscriptions: 0,
+  lambdaLogLinesPerInvocation: 1,
+  archiveRetentionDays: 7,
 };
 /** The same stack synthesized with workflowType express: a guard Choice and a Pass more on the success path; its defaults log ERROR, trace nothing, and keep the recorder at WARN. */
-const expressFacts: DesignFacts = { ...facts, alarms: 12, stateTransitionsPerExecution: 5, logLevel: "ERROR", tracing: false, lambdaLogLinesPerInvocation: 0 };
+const expressFacts: DesignFacts = {
+  ...facts,
+  alarms: 12,
+  stateTransitionsPerExecution: 5,
+  logLevel: "ERROR",
+  tracing: false,
+  lambdaLogLinesPerInvocation: 0,
+};
 /** What npm run cost hands factsByWorkflowType: a folder holding the first environment's synthesized stack. */
 const synthesizeToDir = (env: NodeJS.ProcessEnv): string => {
   const dir = temporaryDirectory("cost-facts");
@@ -44,7 +74,8 @@ const synthesizeToDir = (env: NodeJS.ProcessEnv): string => {
 const GB = 1024 ** 3;
 /** Ingestion at $0.50 per GB plus a week's storage (7/30 of a month at $0.03 per GB-month). */
 const logCost = (bytes: number) => (bytes / GB) * (0.5 + 0.03 * (7 / 30));
-const line = (lines: { component: string; monthlyUsd: number }[], component: string) => lines.find((l) => l.component === component)!.monthlyUsd;
+const line = (lines: { component: string; monthlyUsd: number }[], component: string) =>
+  lines.find((l) => l.component === component)!.monthlyUsd;
 
 describe("cost model", () => {
   test("the success path of the workflow enters 3 states", () => {
@@ -80,7 +111,10 @@ describe("cost model", () => {
     expect(archiveMonthlyCost(1e6, { ...facts, archiveRetentionDays: 0 }, prices)).toBeCloseTo(0.04 + 0.4 * (365 / 30) * 0.023, 9);
     const { archiveRetentionDays: _none, ...withoutArchive } = facts;
     expect(archiveMonthlyCost(1e6, withoutArchive, prices)).toBe(0);
-    expect(line(standardCallbackCost(1e6, facts, prices), "EventBridge archive (7 days)")).toBeCloseTo(archiveMonthlyCost(1e6, facts, prices), 9);
+    expect(line(standardCallbackCost(1e6, facts, prices), "EventBridge archive (7 days)")).toBeCloseTo(
+      archiveMonthlyCost(1e6, facts, prices),
+      9,
+    );
   });
 
   test("cost scales linearly with volume, apart from the fixed alarms ($1.40 for 14), the key and X-Ray's sampling", () => {
@@ -123,7 +157,10 @@ describe("cost model", () => {
 
   test("logs: at ALL 12 x (350 + 2 x 100) bytes + one 300-byte Lambda line per event; at ERROR only the failed 0.1% log 2 events", () => {
     // ALL: 12 x 550 + 300 = 6,900 bytes per event. ERROR: 0.001 x 2 x 550 + 300 = 301.1 bytes per event.
-    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch Logs (state machine at ALL + Lambda)")).toBeCloseTo(logCost(6900e6), 9);
+    expect(line(standardCallbackCost(1e6, facts, prices), "CloudWatch Logs (state machine at ALL + Lambda)")).toBeCloseTo(
+      logCost(6900e6),
+      9,
+    );
     expect(line(expressSyncCost(1e6, facts, prices), "CloudWatch Logs (state machine at ERROR + Lambda)")).toBeCloseTo(logCost(301.1e6), 9);
   });
 
@@ -154,7 +191,9 @@ describe("cost model", () => {
   test("a configuration valid for one workflow type only prices both columns from the other's stack, and says so", () => {
     const byType = factsByWorkflowType(synthesizeToDir, { RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "400" }, 4.2, 100);
     expect(byType.express).toBe(byType.standard);
-    expect(byType.note).toMatch(/^EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: stateMachineTimeoutSeconds \(dev\): 400 is not allowed/);
+    expect(byType.note).toMatch(
+      /^EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: stateMachineTimeoutSeconds \(dev\): 400 is not allowed/,
+    );
     expect(formatCostReport(1e6, byType, prices, { apiShare: 0, failureRate: 0.001 })).toContain(`\n  note: ${byType.note}`);
   });
 
@@ -172,12 +211,19 @@ describe("cost model", () => {
   test("npm run cost prints STANDARD at ALL next to EXPRESS at ERROR and at ALL, and says whether EXPRESS meets $3", () => {
     const report = formatCostReport(1e6, { standard: facts, express: expressFacts }, prices, { apiShare: 0, failureRate: 0.001 });
     expect(report.split("\n")[1]).toMatch(/component\s+STANDARD\/ALL\s+EXPRESS\/ERROR\s+EXPRESS\/ALL$/);
-    expect(report).toContain("EXPRESS at ERROR: $2.99 per million events plus $2.72 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.49");
+    expect(report).toContain(
+      "EXPRESS at ERROR: $2.99 per million events plus $2.72 a month fixed: meets the target of at most $3.00; with tracing: true it is $8.49",
+    );
   });
 
   test("the verdict says when EXPRESS misses $3, as it does with X-Ray on", () => {
-    const report = formatCostReport(1e6, { standard: facts, express: { ...expressFacts, tracing: true } }, prices, { apiShare: 0, failureRate: 0.001 });
-    expect(report).toContain("EXPRESS at ERROR: $8.49 per million events plus $2.72 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.99");
+    const report = formatCostReport(1e6, { standard: facts, express: { ...expressFacts, tracing: true } }, prices, {
+      apiShare: 0,
+      failureRate: 0.001,
+    });
+    expect(report).toContain(
+      "EXPRESS at ERROR: $8.49 per million events plus $2.72 a month fixed: does NOT meet the target of at most $3.00; with tracing: false it is $2.99",
+    );
   });
 
   test.each([

@@ -8,7 +8,11 @@ import { ref, resourcesOf, synthPipeline } from "./support/synth";
 const tf = synthPipeline();
 const [dashboard] = Object.values(resourcesOf(tf, "aws_cloudwatch_dashboard"));
 interface Widget {
-  type: string; x: number; y: number; width: number; height: number;
+  type: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
   properties: { title: string; region: string; metrics: unknown[][]; annotations?: { alarms: string[] } };
 }
 const body = JSON.parse(String(dashboard.dashboard_body)) as { widgets: Widget[] };
@@ -27,20 +31,41 @@ describe("the dashboard", () => {
       const widget = body.widgets.find((w) => w.properties.annotations?.alarms.includes(ref("aws_cloudwatch_metric_alarm", name, "arn")));
       expect(widget).toBeDefined();
       const dims = Object.entries(alarm.dimensions as Record<string, string>).flat();
-      expect(widget!.properties.metrics).toEqual([[alarm.namespace, alarm.metric_name, ...dims, { stat: alarm.statistic, period: alarm.period }]]);
+      expect(widget!.properties.metrics).toEqual([
+        [alarm.namespace, alarm.metric_name, ...dims, { stat: alarm.statistic, period: alarm.period }],
+      ]);
     }
   });
 
   test("the flow shows each stage: API, rule, executions, recorder duration p50/p99, errors and throttles, DynamoDB, both queues", () => {
-    const names = body.widgets.filter((w) => !w.properties.annotations).flatMap((w) => w.properties.metrics.map((m) => `${m[0]} ${m[1]}${(m.at(-1) as { stat: string }).stat.startsWith("p") ? ` ${(m.at(-1) as { stat: string }).stat}` : ""}`));
+    const names = body.widgets
+      .filter((w) => !w.properties.annotations)
+      .flatMap((w) =>
+        w.properties.metrics.map(
+          (m) => `${m[0]} ${m[1]}${(m.at(-1) as { stat: string }).stat.startsWith("p") ? ` ${(m.at(-1) as { stat: string }).stat}` : ""}`,
+        ),
+      );
     expect(names).toEqual([
-      "AWS/ApiGateway Count", "AWS/ApiGateway 4XXError", "AWS/ApiGateway 5XXError",
-      "AWS/Events MatchedEvents", "AWS/Events FailedInvocations", "AWS/Events InvocationsFailedToBeSentToDLQ",
-      "AWS/States ExecutionsStarted", "AWS/States ExecutionsSucceeded", "AWS/States ExecutionsFailed", "AWS/States ExecutionsTimedOut",
-      "AWS/Lambda Duration p50", "AWS/Lambda Duration p99", "AWS/Lambda Errors", "AWS/Lambda Throttles",
-      "AWS/DynamoDB ConsumedWriteCapacityUnits", "AWS/DynamoDB WriteThrottleEvents",
-      "AWS/SQS ApproximateNumberOfMessagesVisible", "AWS/SQS ApproximateNumberOfMessagesVisible",
-      "AWS/SQS ApproximateAgeOfOldestMessage", "AWS/SQS ApproximateAgeOfOldestMessage",
+      "AWS/ApiGateway Count",
+      "AWS/ApiGateway 4XXError",
+      "AWS/ApiGateway 5XXError",
+      "AWS/Events MatchedEvents",
+      "AWS/Events FailedInvocations",
+      "AWS/Events InvocationsFailedToBeSentToDLQ",
+      "AWS/States ExecutionsStarted",
+      "AWS/States ExecutionsSucceeded",
+      "AWS/States ExecutionsFailed",
+      "AWS/States ExecutionsTimedOut",
+      "AWS/Lambda Duration p50",
+      "AWS/Lambda Duration p99",
+      "AWS/Lambda Errors",
+      "AWS/Lambda Throttles",
+      "AWS/DynamoDB ConsumedWriteCapacityUnits",
+      "AWS/DynamoDB WriteThrottleEvents",
+      "AWS/SQS ApproximateNumberOfMessagesVisible",
+      "AWS/SQS ApproximateNumberOfMessagesVisible",
+      "AWS/SQS ApproximateAgeOfOldestMessage",
+      "AWS/SQS ApproximateAgeOfOldestMessage",
     ]);
   });
 

@@ -46,16 +46,22 @@ function roleNamed(json: TerraformJson, name: string): { resource: string; trust
   };
 }
 const sidOf = (statements: Statement[], sid: string) => statements.find((s) => s.Sid === sid);
-const logGroupNamed = (json: TerraformJson, name: string) => Object.values(resourcesOf(json, "aws_cloudwatch_log_group")).find((g) => g.name === name)!;
+const logGroupNamed = (json: TerraformJson, name: string) =>
+  Object.values(resourcesOf(json, "aws_cloudwatch_log_group")).find((g) => g.name === name)!;
 
 describe("customer-managed key (encryption = customer-managed, the default)", () => {
   test("one key per environment: rotation on, 30-day deletion window, alias named after the environment", () => {
     expect(key.body).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
-    expect(onlyResource(tf, "aws_kms_alias").body).toEqual({ name: "alias/message-recorder-dev", target_key_id: ref("aws_kms_key", key.name, "key_id") });
+    expect(onlyResource(tf, "aws_kms_alias").body).toEqual({
+      name: "alias/message-recorder-dev",
+      target_key_id: ref("aws_kms_key", key.name, "key_id"),
+    });
   });
 
   test("the deletion window comes from config", () => {
-    expect(onlyResource(synthPipeline({ env: { RECORDER_KEY_DELETION_WINDOW_DAYS: "7" } }), "aws_kms_key").body.deletion_window_in_days).toBe(7);
+    expect(
+      onlyResource(synthPipeline({ env: { RECORDER_KEY_DELETION_WINDOW_DAYS: "7" } }), "aws_kms_key").body.deletion_window_in_days,
+    ).toBe(7);
   });
 
   test("the key policy has exactly the statements the stack's resources need", () => {
@@ -70,7 +76,11 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
 
   test("key policy: the account's IAM policies decide who else may use the key", () => {
     expect(keyStatement("EnableIamPoliciesOfThisAccount")).toEqual({
-      Sid: "EnableIamPoliciesOfThisAccount", Effect: "Allow", Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*",
+      Sid: "EnableIamPoliciesOfThisAccount",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` },
+      Action: "kms:*",
+      Resource: "*",
     });
   });
 
@@ -81,11 +91,15 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
       Principal: { Service: `logs.${REGION}.amazonaws.com` },
       Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
       Resource: "*",
-      Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [
-        arn("logs", "log-group:/aws/lambda/recorder-dev"),
-        arn("logs", "log-group:/aws/vendedlogs/states/MessageRecorder-dev"),
-        arn("logs", "log-group:/aws/vendedlogs/apigateway/message-recorder-dev-messages"),
-      ] } },
+      Condition: {
+        ArnEquals: {
+          "kms:EncryptionContext:aws:logs:arn": [
+            arn("logs", "log-group:/aws/lambda/recorder-dev"),
+            arn("logs", "log-group:/aws/vendedlogs/states/MessageRecorder-dev"),
+            arn("logs", "log-group:/aws/vendedlogs/apigateway/message-recorder-dev-messages"),
+          ],
+        },
+      },
     });
   });
 
@@ -107,7 +121,15 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { ArnEquals: { "aws:SourceArn": [arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev"), arn("events", "rule/MessageRecorder-dev-failed"), arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev-reconcile")] } },
+      Condition: {
+        ArnEquals: {
+          "aws:SourceArn": [
+            arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev"),
+            arn("events", "rule/MessageRecorder-dev-failed"),
+            arn("events", "rule/commonbus-dev/sfnCommonEventProcessorRule-dev-reconcile"),
+          ],
+        },
+      },
     });
   });
 
@@ -118,13 +140,23 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": [arn("cloudwatch", "alarm:message-recorder-dev-*")] } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": ACCOUNT },
+        ArnLike: { "aws:SourceArn": [arn("cloudwatch", "alarm:message-recorder-dev-*")] },
+      },
     });
   });
 
   test("the key policy names no resource that uses the key (no dependency cycle)", () => {
     expect(key.body.policy).not.toContain("${aws_");
-    const encrypted = ["aws_cloudwatch_log_group", "aws_sfn_state_machine", "aws_sqs_queue", "aws_sns_topic", "aws_dynamodb_table", "aws_lambda_function"];
+    const encrypted = [
+      "aws_cloudwatch_log_group",
+      "aws_sfn_state_machine",
+      "aws_sqs_queue",
+      "aws_sns_topic",
+      "aws_dynamodb_table",
+      "aws_lambda_function",
+    ];
     expect(key.body.policy).not.toMatch(new RegExp(`\\$\\{(${encrypted.join("|")})\\.`));
   });
 
@@ -132,11 +164,14 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
     expect(onlyResource(tf, "aws_dynamodb_table").body.server_side_encryption).toEqual({ enabled: true, kms_key_arn: keyArn });
   });
 
-  test.each(["ingress_dead-letter-queue", "failed-executions_queue"])("the queue %s is encrypted with the key instead of SQS-managed keys", (queuePath) => {
-    const queue = resourceAt(tf, "aws_sqs_queue", queuePath).body;
-    expect(queue.kms_master_key_id).toBe(keyArn);
-    expect(queue).not.toHaveProperty("sqs_managed_sse_enabled");
-  });
+  test.each(["ingress_dead-letter-queue", "failed-executions_queue"])(
+    "the queue %s is encrypted with the key instead of SQS-managed keys",
+    (queuePath) => {
+      const queue = resourceAt(tf, "aws_sqs_queue", queuePath).body;
+      expect(queue.kms_master_key_id).toBe(keyArn);
+      expect(queue).not.toHaveProperty("sqs_managed_sse_enabled");
+    },
+  );
 
   test("the API's access log group is encrypted with the key", () => {
     expect(resourceAt(tf, "aws_cloudwatch_log_group", "api_access-logs").body.kms_key_id).toBe(keyArn);
@@ -153,7 +188,9 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
 
   test("the state machine is encrypted with the key, reusing a data key at most 5 minutes", () => {
     expect(onlyResource(tf, "aws_sfn_state_machine").body.encryption_configuration).toEqual({
-      type: "CUSTOMER_MANAGED_KMS_KEY", kms_key_id: keyArn, kms_data_key_reuse_period_seconds: 300,
+      type: "CUSTOMER_MANAGED_KMS_KEY",
+      kms_key_id: keyArn,
+      kms_data_key_reuse_period_seconds: 300,
     });
   });
 
@@ -164,11 +201,17 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
   test("the state machine role uses the key for its own executions and its vended logs only", () => {
     const { policy } = roleNamed(tf, "MessageRecorder-dev-role");
     expect(sidOf(policy, "EncryptOwnExecutions")).toEqual({
-      Sid: "EncryptOwnExecutions", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [keyArn],
+      Sid: "EncryptOwnExecutions",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [keyArn],
       Condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArnFromName } },
     });
     expect(sidOf(policy, "EncryptVendedLogs")).toEqual({
-      Sid: "EncryptVendedLogs", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: [keyArn],
+      Sid: "EncryptVendedLogs",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey"],
+      Resource: [keyArn],
       Condition: { StringLike: { "kms:EncryptionContext:SourceArn": arn("logs", "*") } },
     });
   });
@@ -179,14 +222,30 @@ describe("customer-managed key (encryption = customer-managed, the default)", ()
 
   test("the recorder role uses the key through CloudWatch Logs and DynamoDB only: Lambda decrypts its environment under its own grant, and task responses need none", () => {
     const { policy } = roleNamed(tf, "recorder-dev-role");
-    expect(policy.filter((s) => [s.Action].flat().some((a) => a.startsWith("kms:")))).toEqual([{
-      Sid: "WriteLogsThroughCloudWatchLogs", Effect: "Allow", Resource: [keyArn],
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-      Condition: { StringEquals: { "kms:ViaService": `logs.${REGION}.amazonaws.com` } },
-    }, {
-      Sid: "UseTheKeyThroughDynamoDB", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [keyArn],
-      Condition: { StringEquals: { "kms:ViaService": `dynamodb.${REGION}.amazonaws.com` } },
-    }]);
+    expect(policy.filter((s) => [s.Action].flat().some((a) => a.startsWith("kms:")))).toEqual([
+      {
+        Sid: "WriteLogsThroughCloudWatchLogs",
+        Effect: "Allow",
+        Resource: [keyArn],
+        Action: [
+          "kms:Decrypt",
+          "kms:DescribeKey",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+          "kms:GenerateDataKeyWithoutPlaintext",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+        ],
+        Condition: { StringEquals: { "kms:ViaService": `logs.${REGION}.amazonaws.com` } },
+      },
+      {
+        Sid: "UseTheKeyThroughDynamoDB",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: [keyArn],
+        Condition: { StringEquals: { "kms:ViaService": `dynamodb.${REGION}.amazonaws.com` } },
+      },
+    ]);
   });
 
   test("no role statement grants key use on anything but this key", () => {
@@ -217,14 +276,23 @@ describe("confused-deputy guards on every service role, as each service document
 
   test("the account's API Gateway logging role trusts apigateway.amazonaws.com without a condition, as the set-up-logging page shows", () => {
     const role = Object.values(resourcesOf(tf, "aws_iam_role")).find((r) => r.name === "message-recorder-dev-messages-apigw-logs")!;
-    expect(JSON.parse(role.assume_role_policy as string).Statement).toEqual([{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(JSON.parse(role.assume_role_policy as string).Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
   });
 
   test("throws when a role is given an aws:SourceArn its service is not documented to send", () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "s");
-    expect(() => new ServiceRole(stack, "api-role", { roleName: "r", assumedBy: "apigateway.amazonaws.com", description: "d", sourceArn: "arn:aws:execute-api:us-east-1:1:a" }))
-      .toThrow("s/api-role: apigateway.amazonaws.com is not documented to send aws:SourceArn when it assumes a role; leave sourceArn out");
+    expect(
+      () =>
+        new ServiceRole(stack, "api-role", {
+          roleName: "r",
+          assumedBy: "apigateway.amazonaws.com",
+          description: "d",
+          sourceArn: "arn:aws:execute-api:us-east-1:1:a",
+        }),
+    ).toThrow("s/api-role: apigateway.amazonaws.com is not documented to send aws:SourceArn when it assumes a role; leave sourceArn out");
   });
 
   test("the state machine role trusts Step Functions only on behalf of this state machine", () => {
@@ -242,15 +310,22 @@ describe("confused-deputy guards on every service role, as each service document
 
 describe("TLS-only queue and topic", () => {
   const tlsDeny = (resource: string, action: string) => ({
-    Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: action, Resource: resource,
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: action,
+    Resource: resource,
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   });
 
-  test.each(["ingress_dead-letter-queue", "failed-executions_queue"])("the policy of the queue %s denies every request without TLS", (queuePath) => {
-    const queue = resourceAt(tf, "aws_sqs_queue", queuePath);
-    const statements = JSON.parse(resourceAt(tf, "aws_sqs_queue_policy", `${queuePath}_policy`).body.policy).Statement;
-    expect(statements).toContainEqual(tlsDeny(ref("aws_sqs_queue", queue.name, "arn"), "sqs:*"));
-  });
+  test.each(["ingress_dead-letter-queue", "failed-executions_queue"])(
+    "the policy of the queue %s denies every request without TLS",
+    (queuePath) => {
+      const queue = resourceAt(tf, "aws_sqs_queue", queuePath);
+      const statements = JSON.parse(resourceAt(tf, "aws_sqs_queue_policy", `${queuePath}_policy`).body.policy).Statement;
+      expect(statements).toContainEqual(tlsDeny(ref("aws_sqs_queue", queue.name, "arn"), "sqs:*"));
+    },
+  );
 
   test("the topic policy admits only this stack's alarms and denies publishing without TLS", () => {
     const topic = onlyResource(tf, "aws_sns_topic");
@@ -259,8 +334,15 @@ describe("TLS-only queue and topic", () => {
     expect(policy.arn).toBe(topicArn);
     expect(JSON.parse(policy.policy).Statement).toEqual([
       {
-        Sid: "AlarmsOfThisStackPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn,
-        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": arn("cloudwatch", "alarm:message-recorder-dev-*") } },
+        Sid: "AlarmsOfThisStackPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnLike: { "aws:SourceArn": arn("cloudwatch", "alarm:message-recorder-dev-*") },
+        },
       },
       tlsDeny(topicArn, "sns:Publish"),
     ]);
@@ -279,14 +361,18 @@ describe("encryption = aws-managed", () => {
   });
 
   test("keeps the trust conditions and the TLS denies", () => {
-    expect(roleNamed(managed, "MessageRecorder-dev-role").trust[0].Condition!.ArnLike).toEqual({ "aws:SourceArn": stateMachineArnFromName });
-    for (const policy of Object.values(resourcesOf(managed, "aws_sqs_queue_policy"))) expect(policy.policy).toContain("aws:SecureTransport");
+    expect(roleNamed(managed, "MessageRecorder-dev-role").trust[0].Condition!.ArnLike).toEqual({
+      "aws:SourceArn": stateMachineArnFromName,
+    });
+    for (const policy of Object.values(resourcesOf(managed, "aws_sqs_queue_policy")))
+      expect(policy.policy).toContain("aws:SecureTransport");
     expect(onlyResource(managed, "aws_sns_topic_policy").body.policy).toContain("aws:SecureTransport");
   });
 });
 
 describe("EncryptionKey construct", () => {
-  const keyIn = (deletionWindowInDays?: number) => new EncryptionKey(new TerraformStack(Testing.app(), "s"), "key", { aliasName: "a", description: "d", deletionWindowInDays });
+  const keyIn = (deletionWindowInDays?: number) =>
+    new EncryptionKey(new TerraformStack(Testing.app(), "s"), "key", { aliasName: "a", description: "d", deletionWindowInDays });
 
   test.each([6, 31, 7.5])("throws when the deletion window is %s days, naming the bounds", (days) => {
     expect(() => keyIn(days)).toThrow(`s/key: deletionWindowInDays must be an integer from 7 to 30. Received: ${days}`);
@@ -309,7 +395,11 @@ describe("EncryptionKey construct", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const key = new EncryptionKey(stack, "key", { aliasName: "a", description: "d" });
     const statement = (queueArn: string) => ({
-      Sid: "QueueWriter", Effect: "Allow" as const, Principal: { Service: "events.amazonaws.com" }, Action: ["kms:GenerateDataKey"], Resource: "*",
+      Sid: "QueueWriter",
+      Effect: "Allow" as const,
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:GenerateDataKey"],
+      Resource: "*",
       Condition: { ArnEquals: { "aws:SourceArn": [queueArn] } },
     });
     key.addToResourcePolicy(statement("arn:rule/a"));
@@ -322,8 +412,21 @@ describe("EncryptionKey construct", () => {
 
   test("throws when a different statement is added under a Sid already in the policy", () => {
     const key = keyIn();
-    key.addToResourcePolicy({ Sid: "Writer", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" });
-    expect(() => key.addToResourcePolicy({ Sid: "Writer", Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" }))
-      .toThrow("s/key: a different key policy statement already has the Sid Writer");
+    key.addToResourcePolicy({
+      Sid: "Writer",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "kms:Decrypt",
+      Resource: "*",
+    });
+    expect(() =>
+      key.addToResourcePolicy({
+        Sid: "Writer",
+        Effect: "Allow",
+        Principal: { Service: "sns.amazonaws.com" },
+        Action: "kms:Decrypt",
+        Resource: "*",
+      }),
+    ).toThrow("s/key: a different key policy statement already has the Sid Writer");
   });
 });

@@ -11,7 +11,9 @@ const SCOPED_NAMES = ["aws_api_gateway_model", "aws_api_gateway_request_validato
 
 /** Every `name`/`function_name` a resource is given, which AWS requires unique per account and region. */
 function physicalNames(tf: TerraformJson): string[] {
-  return Object.entries(tf.resource).filter(([type]) => !SCOPED_NAMES.includes(type)).flatMap(([, byName]) => Object.values(byName))
+  return Object.entries(tf.resource)
+    .filter(([type]) => !SCOPED_NAMES.includes(type))
+    .flatMap(([, byName]) => Object.values(byName))
     .flatMap((r) => [r.name, r.function_name].filter((v): v is string => typeof v === "string"));
 }
 
@@ -29,7 +31,13 @@ describe("several environments", () => {
     expect(devNames.length).toBeGreaterThanOrEqual(10);
     expect(devNames.filter((n) => prodNames.includes(n))).toEqual([]);
     const roleNames = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_iam_role")).map((r) => r.name);
-    expect(roleNames(prod).sort()).toEqual(["MessageRecorder-prod-role", "message-recorder-prod-messages-apigw-logs", "message-recorder-prod-messages-role", "recorder-prod-role", "sfnCommonEventProcessorRule-prod-target-role"]);
+    expect(roleNames(prod).sort()).toEqual([
+      "MessageRecorder-prod-role",
+      "message-recorder-prod-messages-apigw-logs",
+      "message-recorder-prod-messages-role",
+      "recorder-prod-role",
+      "sfnCommonEventProcessorRule-prod-target-role",
+    ]);
   });
 
   test("each environment keeps its state under its own key", () => {
@@ -41,7 +49,10 @@ describe("several environments", () => {
     const retention = (tf: TerraformJson) => Object.values(resourcesOf(tf, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
     expect(retention(dev)).toEqual([7, 7, 7]);
     expect(retention(prod)).toEqual([30, 30, 30]);
-    const target = (tf: TerraformJson) => Object.entries(resourcesOf(tf, "aws_cloudwatch_event_target")).find(([name]) => name.startsWith("ingress_rule_message-recorder-workflow_"))![1].retry_policy;
+    const target = (tf: TerraformJson) =>
+      Object.entries(resourcesOf(tf, "aws_cloudwatch_event_target")).find(([name]) =>
+        name.startsWith("ingress_rule_message-recorder-workflow_"),
+      )![1].retry_policy;
     expect(target(prod)).toEqual({ maximum_retry_attempts: 10, maximum_event_age_in_seconds: 3600 });
   });
 
@@ -50,32 +61,48 @@ describe("several environments", () => {
   });
 
   test("rejects selecting an environment cdktf.json does not declare", () => {
-    expect(() => loadConfig({ context, env: { RECORDER_ENVIRONMENTS: "prdo" } }))
-      .toThrow(/^RECORDER_ENVIRONMENTS: "prdo" is not allowed; expected one of the environments in cdktf.json: dev, prod$/);
+    expect(() => loadConfig({ context, env: { RECORDER_ENVIRONMENTS: "prdo" } })).toThrow(
+      /^RECORDER_ENVIRONMENTS: "prdo" is not allowed; expected one of the environments in cdktf.json: dev, prod$/,
+    );
   });
 
   test("a misconfigured environment fails with one line naming it", () => {
     const bad = { environments: { dev: {}, prod: { logRetentionInDays: 8 } } };
     expect(() => loadConfig({ context: bad })).toThrow(ConfigError);
-    expect(() => loadConfig({ context: bad })).toThrow(/^context\.recorder\.environments\.prod\.logRetentionInDays: 8 is not allowed; expected one of 0, 1, 3/);
+    expect(() => loadConfig({ context: bad })).toThrow(
+      /^context\.recorder\.environments\.prod\.logRetentionInDays: 8 is not allowed; expected one of 0, 1, 3/,
+    );
   });
 });
 
 describe("Terraform Cloud switch", () => {
   test("backend cloud writes a cloud block with the organization and a workspace per environment", () => {
-    const tf = synthPipeline({ context, env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder" } }, "prod");
+    const tf = synthPipeline(
+      { context, env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "message-recorder" } },
+      "prod",
+    );
     expect(tf.terraform.cloud).toEqual({ organization: "acme", workspaces: { name: "message-recorder-prod" } });
     expect(tf.terraform.backend).toBeUndefined();
   });
 
   test("workspace tags select workspaces by tag, with the environment's tag added", () => {
-    const tf = synthPipeline({ env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE_TAGS: "message-recorder" } });
+    const tf = synthPipeline({
+      env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE_TAGS: "message-recorder" },
+    });
     expect(tf.terraform.cloud).toEqual({ organization: "acme", workspaces: { tags: ["message-recorder", "environment:dev"] } });
   });
 
   test("rejects cloud without an organization, or with both a workspace name and tags", () => {
     expect(() => loadConfig({ env: { RECORDER_BACKEND: "cloud" } })).toThrow(/^tfcOrganization \(dev\): required when backend is "cloud"/);
-    expect(() => loadConfig({ env: { RECORDER_BACKEND: "cloud", RECORDER_TFC_ORGANIZATION: "acme", RECORDER_TFC_WORKSPACE: "w", RECORDER_TFC_WORKSPACE_TAGS: "t" } }))
-      .toThrow(/^tfcWorkspace \/ tfcWorkspaceTags \(dev\): set exactly one of them/);
+    expect(() =>
+      loadConfig({
+        env: {
+          RECORDER_BACKEND: "cloud",
+          RECORDER_TFC_ORGANIZATION: "acme",
+          RECORDER_TFC_WORKSPACE: "w",
+          RECORDER_TFC_WORKSPACE_TAGS: "t",
+        },
+      }),
+    ).toThrow(/^tfcWorkspace \/ tfcWorkspaceTags \(dev\): set exactly one of them/);
   });
 });

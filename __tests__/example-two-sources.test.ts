@@ -33,22 +33,46 @@ describe("examples/two-sources", () => {
   });
 
   test("adds a second rule on the same bus into the same workflow, and a second recorder with its own table and workflow", () => {
-    const rules = Object.values(stack.resource.aws_cloudwatch_event_rule) as Array<{ name: string; event_pattern: string; event_bus_name?: string }>;
+    const rules = Object.values(stack.resource.aws_cloudwatch_event_rule) as Array<{
+      name: string;
+      event_pattern: string;
+      event_bus_name?: string;
+    }>;
     const orders = rules.find((r) => r.name === "ordersRule-dev")!;
     expect(JSON.parse(orders.event_pattern)).toEqual({ source: ["com.example.orders"] });
     expect(orders.event_bus_name).toBe(rules.find((r) => r.name === "sfnCommonEventProcessorRule-dev")!.event_bus_name);
-    expect(Object.values(stack.resource.aws_dynamodb_table).map((t) => (t as { name: string }).name).sort()).toEqual(["AuditTable-dev", "MessagesTable-dev"]);
-    expect(Object.values(stack.resource.aws_sfn_state_machine).map((m) => (m as { name: string }).name).sort()).toEqual(["AuditRecorder-dev", "MessageRecorder-dev"]);
+    expect(
+      Object.values(stack.resource.aws_dynamodb_table)
+        .map((t) => (t as { name: string }).name)
+        .sort(),
+    ).toEqual(["AuditTable-dev", "MessagesTable-dev"]);
+    expect(
+      Object.values(stack.resource.aws_sfn_state_machine)
+        .map((m) => (m as { name: string }).name)
+        .sort(),
+    ).toEqual(["AuditRecorder-dev", "MessageRecorder-dev"]);
     // The first rule now has two targets: the workflow, and the audit workflow.
     const targets = Object.values(stack.resource.aws_cloudwatch_event_target) as Array<{ target_id: string }>;
-    expect(targets.map((t) => t.target_id).sort()).toEqual(["audit-workflow", "failed-executions-queue", "message-recorder-workflow", "reconciliation-queue", "workflow"]);
+    expect(targets.map((t) => t.target_id).sort()).toEqual([
+      "audit-workflow",
+      "failed-executions-queue",
+      "message-recorder-workflow",
+      "reconciliation-queue",
+      "workflow",
+    ]);
   });
 
-  test("the audit recorder may write only its own table, and answer task tokens (SendTask* take no resource but \"*\")", () => {
-    const role = Object.entries(stack.resource.aws_iam_role).find(([, r]) => (r as { name: string }).name === "audit-recorder-dev-role")![0];
-    const policy = Object.values(stack.resource.aws_iam_role_policy).find((p) => (p as { role: string }).role === `\${aws_iam_role.${role}.id}`) as { policy: string };
+  test('the audit recorder may write only its own table, and answer task tokens (SendTask* take no resource but "*")', () => {
+    const role = Object.entries(stack.resource.aws_iam_role).find(
+      ([, r]) => (r as { name: string }).name === "audit-recorder-dev-role",
+    )![0];
+    const policy = Object.values(stack.resource.aws_iam_role_policy).find(
+      (p) => (p as { role: string }).role === `\${aws_iam_role.${role}.id}`,
+    ) as { policy: string };
     const statements = JSON.parse(policy.policy).Statement as Array<{ Sid: string; Resource: string[] }>;
-    expect(statements.find((s) => s.Sid === "PutMessageItems")!.Resource).toEqual([expect.stringMatching(/^\$\{aws_dynamodb_table\.audit-table_/)]);
+    expect(statements.find((s) => s.Sid === "PutMessageItems")!.Resource).toEqual([
+      expect.stringMatching(/^\$\{aws_dynamodb_table\.audit-table_/),
+    ]);
     expect(statements.find((s) => s.Sid === "AnswerTaskTokens")!.Resource).toEqual(["*"]);
   });
 
@@ -60,7 +84,12 @@ describe("examples/two-sources", () => {
 
     test("validates and plans offline: two tables, two state machines, two recorders, four rules (ingress, status change, audit, reconciliation)", () => {
       const count = (type: string) => plan.resources.filter((r) => r.type === type).length;
-      expect([count("aws_dynamodb_table"), count("aws_sfn_state_machine"), count("aws_lambda_function"), count("aws_cloudwatch_event_rule")]).toEqual([2, 2, 2, 4]);
+      expect([
+        count("aws_dynamodb_table"),
+        count("aws_sfn_state_machine"),
+        count("aws_lambda_function"),
+        count("aws_cloudwatch_event_rule"),
+      ]).toEqual([2, 2, 2, 4]);
       expect(new Set(plan.actions)).toEqual(new Set(["create"]));
     });
   });
@@ -74,8 +103,15 @@ describe("examples/two-sources offline", () => {
   afterAll(async () => pipeline?.close());
 
   const event = (id: string, source: string) => ({
-    version: "0", id, "detail-type": "message", source, account: "000000000000", time: "2022-04-16T12:20:00Z",
-    region: "us-east-1", resources: [], detail: { message: JSON.stringify({ id }) },
+    version: "0",
+    id,
+    "detail-type": "message",
+    source,
+    account: "000000000000",
+    time: "2022-04-16T12:20:00Z",
+    region: "us-east-1",
+    resources: [],
+    detail: { message: JSON.stringify({ id }) },
   });
 
   test("a message of the first source is recorded twice over: in the messages table and, by the audit recorder, in the audit table", async () => {
@@ -104,8 +140,11 @@ describe("README's walk-through of the example", () => {
 
 describe("npm run example", () => {
   test("rejects an unknown example in one line naming the ones there are, exit 2", () => {
-    const result = require("node:child_process").spawnSync(process.execPath, ["--import", "tsx", "scripts/example.ts", "nope"], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
+    const result = require("node:child_process").spawnSync(process.execPath, ["--import", "tsx", "scripts/example.ts", "nope"], {
+      cwd: path.join(__dirname, ".."),
+      encoding: "utf8",
+    });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe("no example \"nope\"; expected one of two-sources; usage: npm run example -- <name>; examples: two-sources\n");
+    expect(result.stderr).toBe('no example "nope"; expected one of two-sources; usage: npm run example -- <name>; examples: two-sources\n');
   });
 });

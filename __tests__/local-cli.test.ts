@@ -48,14 +48,20 @@ describe("npm run local", () => {
     const missing = runLocal("no-such-event.json");
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^cannot read the event file no-such-event.json \(ENOENT\); usage:.*\n$/);
-    const malformed = fileWith("broken.json", "{\"id\": ");
-    expect(runLocal(malformed).stderr).toMatch(new RegExp(`^${malformed} is not valid JSON \\(.*\\); expected an EventBridge event as a JSON object.*\\n$`));
+    const malformed = fileWith("broken.json", '{"id": ');
+    expect(runLocal(malformed).stderr).toMatch(
+      new RegExp(`^${malformed} is not valid JSON \\(.*\\); expected an EventBridge event as a JSON object.*\\n$`),
+    );
   });
 
   test("rejects a --stack-dir that is the state bucket stack, naming the folder and what is expected", () => {
     const stateStack = path.join(synthAppToDisk(), "stacks", "message-recorder-state");
     const result = runLocal("examples/sample-event.json", "--stack-dir", stateStack);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^--stack-dir: ${stateStack} is not a pipeline stack \\(its cdk.tf.json has no state machine\\); expected a synthesized pipeline stack folder such as cdktf.out/stacks/message-recorder-dev; usage:.*\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^--stack-dir: ${stateStack} is not a pipeline stack \\(its cdk.tf.json has no state machine\\); expected a synthesized pipeline stack folder such as cdktf.out/stacks/message-recorder-dev; usage:.*\\n$`,
+      ),
+    );
   });
 });

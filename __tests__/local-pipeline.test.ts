@@ -33,7 +33,8 @@ function archiveOf(source: string): string {
 }
 
 /** A deployment package that answers with what it sees: the event, its own environment and its context. */
-const echoArchive = () => archiveOf(`exports.handler = async (event, context) => ({
+const echoArchive = () =>
+  archiveOf(`exports.handler = async (event, context) => ({
   event, greeting: process.env.GREETING ?? null, hostOnly: process.env.HOST_ONLY_MARKER ?? null,
   functionName: context.functionName, remainingPositive: context.getRemainingTimeInMillis() > 0,
 });
@@ -48,25 +49,61 @@ class TwoRecordersStack extends TerraformStack {
     const recorderAsset = new TerraformAsset(this, "recorder-zip", { path: recorderArchive.zipPath, type: AssetType.FILE });
 
     const route = (name: string, source: string, fn: LambdaFunction, definition: object) => {
-      const machine = new SfnStateMachine(this, `${name}-machine`, { name: `${name}-machine`, roleArn: ROLE, definition: JSON.stringify(definition) });
-      const rule = new CloudwatchEventRule(this, `${name}-rule`, { name: `${name}-rule`, eventBusName: bus.name, eventPattern: JSON.stringify({ source: [source] }) });
-      new CloudwatchEventTarget(this, `${name}-target`, { rule: rule.name, eventBusName: bus.name, arn: machine.arn, roleArn: ROLE, retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 } });
+      const machine = new SfnStateMachine(this, `${name}-machine`, {
+        name: `${name}-machine`,
+        roleArn: ROLE,
+        definition: JSON.stringify(definition),
+      });
+      const rule = new CloudwatchEventRule(this, `${name}-rule`, {
+        name: `${name}-rule`,
+        eventBusName: bus.name,
+        eventPattern: JSON.stringify({ source: [source] }),
+      });
+      new CloudwatchEventTarget(this, `${name}-target`, {
+        rule: rule.name,
+        eventBusName: bus.name,
+        arn: machine.arn,
+        roleArn: ROLE,
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      });
       return fn;
     };
     const recorder = (name: string, source: string) => {
-      const table = new DynamodbTable(this, `${name}-table`, { name: `${name}-messages`, hashKey: "messageId", billingMode: "PAY_PER_REQUEST", attribute: [{ name: "messageId", type: "S" }] });
+      const table = new DynamodbTable(this, `${name}-table`, {
+        name: `${name}-messages`,
+        hashKey: "messageId",
+        billingMode: "PAY_PER_REQUEST",
+        attribute: [{ name: "messageId", type: "S" }],
+      });
       const fn = new LambdaFunction(this, `${name}-function`, {
-        functionName: `${name}-recorder`, role: ROLE, runtime: "nodejs22.x", handler: recorderArchive.handler, filename: recorderAsset.path,
-        timeout: 5, memorySize: 256, environment: { variables: { MESSAGES_TABLE_NAME: table.name, NODE_OPTIONS: "--enable-source-maps" } },
+        functionName: `${name}-recorder`,
+        role: ROLE,
+        runtime: "nodejs22.x",
+        handler: recorderArchive.handler,
+        filename: recorderAsset.path,
+        timeout: 5,
+        memorySize: 256,
+        environment: { variables: { MESSAGES_TABLE_NAME: table.name, NODE_OPTIONS: "--enable-source-maps" } },
       });
       route(name, source, fn, {
         StartAt: "Record",
         States: {
           Record: {
-            Type: "Task", Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken", TimeoutSeconds: 10, End: true,
+            Type: "Task",
+            Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            TimeoutSeconds: 10,
+            End: true,
             Parameters: {
               FunctionName: fn.arn,
-              Payload: { "MyTaskToken.$": "$$.Task.Token", Record: { "messageId.$": "$.id", "createdAt.$": "$.time", "event.$": "States.StringToJson($.detail.message)", "message.$": "$.detail.message" } },
+              Payload: {
+                "MyTaskToken.$": "$$.Task.Token",
+                Record: {
+                  "messageId.$": "$.id",
+                  "createdAt.$": "$.time",
+                  "event.$": "States.StringToJson($.detail.message)",
+                  "message.$": "$.detail.message",
+                },
+              },
             },
           },
         },
@@ -77,14 +114,20 @@ class TwoRecordersStack extends TerraformStack {
 
     const echoAsset = new TerraformAsset(this, "echo-zip", { path: echoArchive(), type: AssetType.FILE });
     const echo = new LambdaFunction(this, "echo-function", {
-      functionName: "echo", role: ROLE, runtime: "nodejs22.x", handler: "index.handler", filename: echoAsset.path,
+      functionName: "echo",
+      role: ROLE,
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      filename: echoAsset.path,
       environment: { variables: { GREETING: "hello" } },
     });
     route("echo", "com.example.echo", echo, {
       StartAt: "Echo",
       States: {
         Echo: {
-          Type: "Task", Resource: "arn:aws:states:::lambda:invoke", End: true,
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          End: true,
           Parameters: { FunctionName: echo.arn, Payload: { "id.$": "$.id" } },
           ResultSelector: { "Payload.$": "$.Payload", "StatusCode.$": "$.StatusCode" },
         },
@@ -102,8 +145,15 @@ function synthTwoRecorders(): string {
 }
 
 const event = (id: string, source: string) => ({
-  version: "0", id, "detail-type": "message", source, account: "000000000000", time: "2022-04-16T12:20:00Z",
-  region: "us-east-1", resources: [], detail: { message: JSON.stringify({ id }) },
+  version: "0",
+  id,
+  "detail-type": "message",
+  source,
+  account: "000000000000",
+  time: "2022-04-16T12:20:00Z",
+  region: "us-east-1",
+  resources: [],
+  detail: { message: JSON.stringify({ id }) },
 });
 
 let stackDir: string;
@@ -133,7 +183,10 @@ describe("a stack of any shape, read from its synthesized JSON", () => {
     const orders = await pipeline.publish(event("evt-order", "com.example.orders"));
     const payments = await pipeline.publish(event("evt-payment", "com.example.payments"));
     expect(orders.execution).toMatchObject({ status: "SUCCEEDED", executionArn: expect.stringContaining(":execution:orders-machine:") });
-    expect(payments.execution).toMatchObject({ status: "SUCCEEDED", executionArn: expect.stringContaining(":execution:payments-machine:") });
+    expect(payments.execution).toMatchObject({
+      status: "SUCCEEDED",
+      executionArn: expect.stringContaining(":execution:payments-machine:"),
+    });
     expect(await pipeline.storedItem("evt-order", "orders-messages")).toMatchObject({ messageId: { S: "evt-order" } });
     expect(await pipeline.storedItem("evt-order", "payments-messages")).toBeUndefined();
     expect(await pipeline.storedItem("evt-payment", "payments-messages")).toMatchObject({ messageId: { S: "evt-payment" } });
@@ -192,16 +245,18 @@ describe("refusals at start", () => {
   };
 
   test("throws when a Task invokes a function the stack does not declare", async () => {
-    const dir = withDefinition((d) => (d.States.Record.Parameters.FunctionName = "arn:aws:lambda:us-east-1:000000000000:function:elsewhere"));
+    const dir = withDefinition(
+      (d) => (d.States.Record.Parameters.FunctionName = "arn:aws:lambda:us-east-1:000000000000:function:elsewhere"),
+    );
     await expect(LocalPipeline.start({ stackDir: dir })).rejects.toThrow(
-      "orders-machine: Task state \"Record\" invokes arn:aws:lambda:us-east-1:000000000000:function:elsewhere, which is not a function of the stack",
+      'orders-machine: Task state "Record" invokes arn:aws:lambda:us-east-1:000000000000:function:elsewhere, which is not a function of the stack',
     );
   });
 
   test("throws when a Task calls a service integration other than Lambda invoke", async () => {
     const dir = withDefinition((d) => (d.States.Record.Resource = "arn:aws:states:::sns:publish"));
     await expect(LocalPipeline.start({ stackDir: dir })).rejects.toThrow(
-      "orders-machine: Task state \"Record\" calls arn:aws:states:::sns:publish; only arn:aws:states:::lambda:invoke, arn:aws:states:::lambda:invoke.waitForTaskToken and arn:aws:states:::sqs:sendMessage run locally",
+      'orders-machine: Task state "Record" calls arn:aws:states:::sns:publish; only arn:aws:states:::lambda:invoke, arn:aws:states:::lambda:invoke.waitForTaskToken and arn:aws:states:::sqs:sendMessage run locally',
     );
   });
 });
@@ -209,12 +264,18 @@ describe("refusals at start", () => {
 describe("execution environments", () => {
   test("an invocation that outlasts the function's timeout fails as Lambda.Unknown; the next one runs in a fresh environment", async () => {
     const fn = new LocalFunction({
-      functionName: "sleepy", functionArn: "arn:aws:lambda:us-east-1:000000000000:function:sleepy", timeoutSeconds: 1, environment: {},
+      functionName: "sleepy",
+      functionArn: "arn:aws:lambda:us-east-1:000000000000:function:sleepy",
+      timeoutSeconds: 1,
+      environment: {},
       taskRoot: extractArchive(archiveOf("exports.handler = async (event) => event.hang ? new Promise(() => undefined) : 'awake';\n")),
       handler: "index.handler",
     });
     try {
-      await expect(fn.invoke({ hang: true })).rejects.toMatchObject({ name: "Lambda.Unknown", message: "Task timed out after 1.00 seconds" });
+      await expect(fn.invoke({ hang: true })).rejects.toMatchObject({
+        name: "Lambda.Unknown",
+        message: "Task timed out after 1.00 seconds",
+      });
       expect(await fn.invoke({ hang: false })).toBe("awake");
       expect(fn.coldStarts).toBe(2);
     } finally {

@@ -12,7 +12,9 @@ describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
     const result = runCost("--events-per-month", "1.5");
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe(`--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]\n`);
+    expect(result.stderr).toBe(
+      `--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]\n`,
+    );
   });
 
   test("rejects a missing --events-per-month", () => {
@@ -22,7 +24,10 @@ describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
 
 describe("npm run capacity", () => {
   test("the command exits 2 with the one-line error and no stack trace", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/capacity/cli.ts", "--events-per-second", "abc"], { cwd: ROOT, encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/capacity/cli.ts", "--events-per-second", "abc"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('--events-per-second must be a whole number of at least 1, got "abc" (npm run capacity -- --help)\n');
   });

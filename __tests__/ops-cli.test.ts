@@ -21,11 +21,19 @@ function run(script: string, ...args: string[]): Promise<{ status: number | null
 }
 
 /** As run, with variables added or, when undefined, removed. */
-function runWith(overrides: Record<string, string | undefined>, script: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runWith(
+  overrides: Record<string, string | undefined>,
+  script: string,
+  ...args: string[]
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test",
-    AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_SFN: aws.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ENDPOINT_URL_SQS: aws.endpoint,
+    AWS_ENDPOINT_URL_SFN: aws.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
     AWS_MAX_ATTEMPTS: "1",
     ...overrides,
   };
@@ -40,16 +48,24 @@ function runWith(overrides: Record<string, string | undefined>, script: string, 
   });
 }
 
-const deadLettered = (id: string) => JSON.stringify({ id, source: "com.devpost.commonevent", time: "2022-04-16T12:20:00Z", detail: { message: "{}" } });
+const deadLettered = (id: string) =>
+  JSON.stringify({ id, source: "com.devpost.commonevent", time: "2022-04-16T12:20:00Z", detail: { message: "{}" } });
 
 describe("npm run send", () => {
   test("puts one event on the configured bus, with the message as a JSON string in detail and a new idempotency key, and prints both", async () => {
-    const result = await run("send", "--message", "{\"hello\":\"world\"}");
+    const result = await run("send", "--message", '{"hello":"world"}');
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const [call] = aws.callsOf("PutEvents");
     const key = /idempotency key ([0-9a-f-]{36})$/.exec(result.stdout.trim())![1];
-    expect(call.Entries).toEqual([{ EventBusName: "commonbus-dev", Source: "com.devpost.commonevent", DetailType: "message", Detail: JSON.stringify({ message: "{\"hello\":\"world\"}", idempotencyKey: key }) }]);
+    expect(call.Entries).toEqual([
+      {
+        EventBusName: "commonbus-dev",
+        Source: "com.devpost.commonevent",
+        DetailType: "message",
+        Detail: JSON.stringify({ message: '{"hello":"world"}', idempotencyKey: key }),
+      },
+    ]);
     expect(result.stdout.trim()).toMatch(/^event [0-9a-f-]{36}, idempotency key [0-9a-f-]{36}$/);
   });
 
@@ -58,7 +74,9 @@ describe("npm run send", () => {
     expect(JSON.parse(aws.callsOf("PutEvents")[0].Entries[0].Detail).idempotencyKey).toBe("order-42");
     const refused = await run("send", "--message", "{}", "--idempotency-key", "has space");
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/^--idempotency-key must be 1 to 128 characters of A-Z a-z 0-9 _ \. : -; got "has space"; usage: npm run send/);
+    expect(refused.stderr).toMatch(
+      /^--idempotency-key must be 1 to 128 characters of A-Z a-z 0-9 _ \. : -; got "has space"; usage: npm run send/,
+    );
   });
 
   test("rejects a message that is not JSON with the usage line and exit 2, sending nothing", async () => {
@@ -72,7 +90,9 @@ describe("npm run send", () => {
   test("rejects an unknown option in one line naming it and the allowed ones", async () => {
     const result = await run("send", "--mesage", "{}");
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^unknown option --mesage; allowed: --message, --idempotency-key, --environment, --bus, --source, --region; usage: npm run send --.*\n$/);
+    expect(result.stderr).toMatch(
+      /^unknown option --mesage; allowed: --message, --idempotency-key, --environment, --bus, --source, --region; usage: npm run send --.*\n$/,
+    );
   });
 
   test("rejects an environment the configuration does not declare, naming the configured ones", async () => {
@@ -89,7 +109,12 @@ describe("npm run send", () => {
   });
 
   test("takes the region from the configured environment when AWS_REGION is not set", async () => {
-    const result = await runWith({ AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined, RECORDER_REGION: "eu-west-1" }, "send", "--message", "{}");
+    const result = await runWith(
+      { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined, RECORDER_REGION: "eu-west-1" },
+      "send",
+      "--message",
+      "{}",
+    );
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(aws.calls.map((c) => c.region)).toEqual(["eu-west-1"]);
@@ -110,18 +135,32 @@ describe("npm run redrive", () => {
     pipeline = await LocalPipeline.start({ stackDir: path.join(synthAppToDisk(), "stacks", "message-recorder-dev"), retryIntervalMs: 0 });
     // What `terraform output -json` writes for the stack, pointing at the offline pipeline.
     outputsFile = path.join(temporaryDirectory("outputs"), "outputs.json");
-    writeFileSync(outputsFile, JSON.stringify({
-      state_machine_arn: { value: pipeline.stateMachineArn, type: "string", sensitive: false },
-      messages_table_name: { value: pipeline.tableName, type: "string", sensitive: false },
-      dead_letter_queue_url: { value: pipeline.queues.url(pipeline.queueNames.deadLetter!), type: "string", sensitive: false },
-      failed_executions_queue_url: { value: pipeline.queues.url(pipeline.queueNames.failedExecutions!), type: "string", sensitive: false },
-    }));
+    writeFileSync(
+      outputsFile,
+      JSON.stringify({
+        state_machine_arn: { value: pipeline.stateMachineArn, type: "string", sensitive: false },
+        messages_table_name: { value: pipeline.tableName, type: "string", sensitive: false },
+        dead_letter_queue_url: { value: pipeline.queues.url(pipeline.queueNames.deadLetter!), type: "string", sensitive: false },
+        failed_executions_queue_url: {
+          value: pipeline.queues.url(pipeline.queueNames.failedExecutions!),
+          type: "string",
+          sensitive: false,
+        },
+      }),
+    );
   });
   afterAll(async () => pipeline?.close());
 
-  const redriveCli = (...args: string[]) => runWith({
-    AWS_ENDPOINT_URL_SQS: pipeline.endpoints.sqs, AWS_ENDPOINT_URL_SFN: pipeline.endpoints.sfn, AWS_ENDPOINT_URL_DYNAMODB: pipeline.endpoints.dynamodb,
-  }, "redrive", ...args);
+  const redriveCli = (...args: string[]) =>
+    runWith(
+      {
+        AWS_ENDPOINT_URL_SQS: pipeline.endpoints.sqs,
+        AWS_ENDPOINT_URL_SFN: pipeline.endpoints.sfn,
+        AWS_ENDPOINT_URL_DYNAMODB: pipeline.endpoints.dynamodb,
+      },
+      "redrive",
+      ...args,
+    );
 
   test("takes the state machine, table and queues from the stack outputs and records what the DLQ kept", async () => {
     pipeline.queues.send(pipeline.queueNames.deadLetter!, deadLettered("cli-1"), { TARGET_ARN: MACHINE });
@@ -142,9 +181,15 @@ describe("npm run redrive", () => {
 
   test.each([
     [["--source", "dlq"], "--state-machine-arn is required (or --outputs with the stack's outputs)"],
-    [["--state-machine-arn", MACHINE, "--table-name", "t", "--source", "everything"], "--source: \"everything\" is not allowed; expected dlq, failed, executions or all"],
+    [
+      ["--state-machine-arn", MACHINE, "--table-name", "t", "--source", "everything"],
+      '--source: "everything" is not allowed; expected dlq, failed, executions or all',
+    ],
     [["--state-machine-arn", MACHINE, "--table-name", "t", "--source", "executions"], "--source executions needs --since"],
-    [["--state-machine-arn", MACHINE, "--table-name", "t", "--since", "last week"], "--since: \"last week\" is not allowed; expected an ISO date-time"],
+    [
+      ["--state-machine-arn", MACHINE, "--table-name", "t", "--since", "last week"],
+      '--since: "last week" is not allowed; expected an ISO date-time',
+    ],
     [["--outputs", "/nonexistent/outputs.json"], "--outputs /nonexistent/outputs.json: cannot read it as JSON"],
   ])("rejects %j with one line, the usage and exit 2", async (args, message) => {
     const result = await run("redrive", ...args);
@@ -157,9 +202,14 @@ describe("npm run redrive", () => {
 describe("npm run redrive against an EXPRESS stack", () => {
   test("refuses the execution history, which Express workflows do not keep, naming the queue to use", async () => {
     const outputs = path.join(temporaryDirectory("express-outputs"), "outputs.json");
-    writeFileSync(outputs, JSON.stringify({
-      state_machine_arn: { value: MACHINE }, messages_table_name: { value: "MessagesTable-dev" }, workflow_type: { value: "EXPRESS" },
-    }));
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        state_machine_arn: { value: MACHINE },
+        messages_table_name: { value: "MessagesTable-dev" },
+        workflow_type: { value: "EXPRESS" },
+      }),
+    );
     const result = await run("redrive", "--outputs", outputs, "--source", "executions", "--since", "24h");
     expect(result.status).toBe(2);
     expect(result.stderr.split("\n")[0]).toContain("--source executions: the execution history of an EXPRESS workflow cannot be listed");

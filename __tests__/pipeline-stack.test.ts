@@ -45,9 +45,11 @@ const functionArn = ref("aws_lambda_function", fn.name, "arn");
 describe("pipeline stack", () => {
   test("matches the snapshot", () => {
     // The archive's hashes change with every edit of the handler; their own tests below pin them.
-    const masked = JSON.parse(JSON.stringify(tf)
-      .replace(/assets\/([^/"]+)\/[0-9A-F]+\//g, "assets/$1/<archive-hash>/")
-      .replace(/"source_code_hash":"[^"]+"/g, '"source_code_hash":"<sha256 of archive.zip>"'));
+    const masked = JSON.parse(
+      JSON.stringify(tf)
+        .replace(/assets\/([^/"]+)\/[0-9A-F]+\//g, "assets/$1/<archive-hash>/")
+        .replace(/"source_code_hash":"[^"]+"/g, '"source_code_hash":"<sha256 of archive.zip>"'),
+    );
     expect(masked).toMatchSnapshot();
   });
 
@@ -98,9 +100,14 @@ describe("pipeline stack", () => {
     const policy = resourceAt(tf, "aws_sqs_queue_policy", "ingress_dead-letter-queue_policy");
     expect(policy.body.queue_url).toBe(ref("aws_sqs_queue", queue.name, "url"));
     const statements = (JSON.parse(policy.body.policy).Statement as Statement[]).filter((s) => s.Effect === "Allow");
-    const captureRule = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule")).find((name) => name.startsWith("failed-executions_rule_"))!;
+    const captureRule = Object.keys(resourcesOf(tf, "aws_cloudwatch_event_rule")).find((name) =>
+      name.startsWith("failed-executions_rule_"),
+    )!;
     expect(statements).toHaveLength(3);
-    expect(statements[1]).toMatchObject({ Sid: "AcceptUndeliveredEventsFromTheRule2", Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule, "arn") } } });
+    expect(statements[1]).toMatchObject({
+      Sid: "AcceptUndeliveredEventsFromTheRule2",
+      Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule, "arn") } },
+    });
     expect(statements[0]).toMatchObject({
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
@@ -142,15 +149,28 @@ describe("pipeline stack", () => {
   test("the state machine role trusts Step Functions and may invoke only the recorder and deliver logs", () => {
     const roleName = roleNamed("MessageRecorder-dev-role");
     const trust = JSON.parse(resourcesOf(tf, "aws_iam_role")[roleName].assume_role_policy as string);
-    expect(trust.Statement.map(({ Condition, ...rest }: Statement) => rest)).toEqual([{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(trust.Statement.map(({ Condition, ...rest }: Statement) => rest)).toEqual([
+      { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
     const statements = withoutKeyUse(policyOf(roleName));
     expect(statements.find((s) => s.Sid === "InvokeRecorder")).toEqual({
-      Sid: "InvokeRecorder", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn, `${functionArn}:*`],
+      Sid: "InvokeRecorder",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [functionArn, `${functionArn}:*`],
     });
-    expect(list(statements.find((s) => s.Sid === "DeliverExecutionLogs")!.Action)).toEqual(expect.arrayContaining([
-      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-    ]));
+    expect(list(statements.find((s) => s.Sid === "DeliverExecutionLogs")!.Action)).toEqual(
+      expect.arrayContaining([
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+      ]),
+    );
     expect(statements.map((s) => s.Sid).sort()).toEqual(["DeliverExecutionLogs", "InvokeRecorder", "WriteTraces"]);
   });
 
@@ -171,7 +191,9 @@ describe("pipeline stack", () => {
   });
 
   test("the recorder's log group exists before the function, with retention", () => {
-    const [groupName, group] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/aws/lambda/recorder-dev")!;
+    const [groupName, group] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(
+      ([, g]) => g.name === "/aws/lambda/recorder-dev",
+    )!;
     expect(group.retention_in_days).toBe(7);
     expect(fn.body.depends_on).toEqual([`aws_cloudwatch_log_group.${groupName}`]);
     expect(fn.body.logging_config.log_group).toBe(ref("aws_cloudwatch_log_group", groupName, "name"));
@@ -180,9 +202,16 @@ describe("pipeline stack", () => {
   test("the recorder role may only put items, answer task tokens, and write its own logs", () => {
     const roleName = roleNamed("recorder-dev-role");
     const statements = withoutKeyUse(policyOf(roleName));
-    const [logGroupName] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/aws/lambda/recorder-dev")!;
+    const [logGroupName] = Object.entries(resourcesOf(tf, "aws_cloudwatch_log_group")).find(
+      ([, g]) => g.name === "/aws/lambda/recorder-dev",
+    )!;
     expect(statements).toEqual([
-      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${ref("aws_cloudwatch_log_group", logGroupName, "arn")}:*`] },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${ref("aws_cloudwatch_log_group", logGroupName, "arn")}:*`],
+      },
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: ["*"] },
       { Sid: "PutMessageItems", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: [ref("aws_dynamodb_table", table.name, "arn")] },
       // SendTaskSuccess/SendTaskFailure take no resource-level permission: "*" is the only documented resource.
@@ -225,19 +254,36 @@ describe("pipeline stack", () => {
   test("failed executions go to their own encrypted queue, kept 14 days, whose policy only admits the capture rule", () => {
     const captureRule = resourceAt(tf, "aws_cloudwatch_event_rule", "failed-executions_rule");
     const failedQueue = resourceAt(tf, "aws_sqs_queue", "failed-executions_queue");
-    expect(failedQueue.body).toMatchObject({ name: "MessageRecorder-dev-failed-executions", kms_master_key_id: ref("aws_kms_key", onlyResource(tf, "aws_kms_key").name, "arn"), message_retention_seconds: 1209600 });
+    expect(failedQueue.body).toMatchObject({
+      name: "MessageRecorder-dev-failed-executions",
+      kms_master_key_id: ref("aws_kms_key", onlyResource(tf, "aws_kms_key").name, "arn"),
+      message_retention_seconds: 1209600,
+    });
     const captureTarget = resourceAt(tf, "aws_cloudwatch_event_target", "failed-executions_rule_failed-executions-queue").body;
-    expect(captureTarget).toMatchObject({ arn: ref("aws_sqs_queue", failedQueue.name, "arn"), rule: ref("aws_cloudwatch_event_rule", captureRule.name, "name") });
+    expect(captureTarget).toMatchObject({
+      arn: ref("aws_sqs_queue", failedQueue.name, "arn"),
+      rule: ref("aws_cloudwatch_event_rule", captureRule.name, "name"),
+    });
     expect(captureTarget).not.toHaveProperty("input_transformer");
     const policy = resourceAt(tf, "aws_sqs_queue_policy", "failed-executions_queue_policy").body;
-    expect(JSON.parse(policy.policy).Statement).toEqual([{
-      Sid: "AcceptFailedExecutionsFromTheRule", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage",
-      Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
-      Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule.name, "arn") } },
-    }, {
-      Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    }]);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Sid: "AcceptFailedExecutionsFromTheRule",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
+        Condition: { ArnEquals: { "aws:SourceArn": ref("aws_cloudwatch_event_rule", captureRule.name, "arn") } },
+      },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sqs:*",
+        Resource: ref("aws_sqs_queue", failedQueue.name, "arn"),
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
     expect(tf.output.failed_executions_queue_url.value).toBe(ref("aws_sqs_queue", failedQueue.name, "url"));
   });
 
@@ -254,8 +300,25 @@ describe("pipeline stack", () => {
 
   test("outputs give what a user needs", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
-      "alarm_name_prefix", "alarm_topic_arn", "dashboard_name", "dead_letter_queue_url", "event_archive_arn", "event_archive_name", "event_bus_arn", "event_bus_name", "event_source", "failed_executions_queue_url", "messages_api_url",
-      "messages_table_name", "operator_policy_arn", "reconciliation_queue_url", "reconciliation_rule_arn", "recorder_function_name", "state_machine_arn", "state_machine_log_group_name", "workflow_type",
+      "alarm_name_prefix",
+      "alarm_topic_arn",
+      "dashboard_name",
+      "dead_letter_queue_url",
+      "event_archive_arn",
+      "event_archive_name",
+      "event_bus_arn",
+      "event_bus_name",
+      "event_source",
+      "failed_executions_queue_url",
+      "messages_api_url",
+      "messages_table_name",
+      "operator_policy_arn",
+      "reconciliation_queue_url",
+      "reconciliation_rule_arn",
+      "recorder_function_name",
+      "state_machine_arn",
+      "state_machine_log_group_name",
+      "workflow_type",
     ]);
     expect(tf.output.state_machine_arn.value).toBe(stateMachineArn);
     expect(tf.output.dead_letter_queue_url.value).toBe(ref("aws_sqs_queue", queue.name, "url"));
@@ -263,14 +326,25 @@ describe("pipeline stack", () => {
 
   test("state is in S3 per environment with encryption and S3-native locking, the bucket left to init", () => {
     expect(tf.terraform.backend).toEqual({
-      s3: { key: "message-recorder/dev/terraform.tfstate", region: "us-east-1", encrypt: true, kms_key_id: "alias/message-recorder-tfstate", use_lockfile: true },
+      s3: {
+        key: "message-recorder/dev/terraform.tfstate",
+        region: "us-east-1",
+        encrypt: true,
+        kms_key_id: "alias/message-recorder-tfstate",
+        use_lockfile: true,
+      },
     });
   });
 
   test("a configured state bucket is written into the backend", () => {
     const withBucket = synthPipeline({ env: { RECORDER_STATE_BUCKET: "acme-terraform-state", RECORDER_STATE_REGION: "eu-west-1" } });
     expect(withBucket.terraform.backend!.s3).toEqual({
-      bucket: "acme-terraform-state", key: "message-recorder/dev/terraform.tfstate", region: "eu-west-1", encrypt: true, kms_key_id: "alias/message-recorder-tfstate", use_lockfile: true,
+      bucket: "acme-terraform-state",
+      key: "message-recorder/dev/terraform.tfstate",
+      region: "eu-west-1",
+      encrypt: true,
+      kms_key_id: "alias/message-recorder-tfstate",
+      use_lockfile: true,
     });
   });
 });
@@ -282,7 +356,8 @@ function allStatements(json: TerraformJson): Statement[] {
 }
 
 describe("synth speed", () => {
-  const creationStack = (cdktf: typeof import("cdktf")) => (cdktf.Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack;
+  const creationStack = (cdktf: typeof import("cdktf")) =>
+    (cdktf.Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack;
 
   test("cdktf's token creation stacks are skipped (a third of a synth), as the tests set up", () => {
     expect(creationStack({ Lazy } as typeof import("cdktf"))).toEqual([]);

@@ -12,7 +12,7 @@ function cdktfJson(text: string): string {
 
 describe("project configuration (cdktf.json + RECORDER_*)", () => {
   test("throws when cdktf.json is not valid JSON, naming the file", () => {
-    const file = cdktfJson("{\"context\": {");
+    const file = cdktfJson('{"context": {');
     expect(() => loadProjectConfig({}, file)).toThrow(new RegExp(`^${file}: not valid JSON \\(`));
   });
 
@@ -23,7 +23,11 @@ describe("project configuration (cdktf.json + RECORDER_*)", () => {
 
   test("a bad setting in cdktf.json is reported with the file's name; a bad variable with the variable's", () => {
     const file = cdktfJson(JSON.stringify({ context: { recorder: { defaults: { retryAttempts: 500 } } } }));
-    expect(() => loadProjectConfig({}, file)).toThrow(`${file}: context.recorder.defaults.retryAttempts: 500 is not allowed; expected an integer from 0 to 185`);
-    expect(() => loadProjectConfig({ RECORDER_RETRY_ATTEMPTS: "500" }, cdktfJson("{}"))).toThrow(/^RECORDER_RETRY_ATTEMPTS: "500" is not allowed/);
+    expect(() => loadProjectConfig({}, file)).toThrow(
+      `${file}: context.recorder.defaults.retryAttempts: 500 is not allowed; expected an integer from 0 to 185`,
+    );
+    expect(() => loadProjectConfig({ RECORDER_RETRY_ATTEMPTS: "500" }, cdktfJson("{}"))).toThrow(
+      /^RECORDER_RETRY_ATTEMPTS: "500" is not allowed/,
+    );
   });
 });

@@ -34,12 +34,16 @@ describe("README", () => {
   });
 
   test("the quick start names the commands package.json defines", () => {
-    const scripts = Object.keys((JSON.parse(readFileSync(README_PATH.replace(/README\.md$/, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+    const scripts = Object.keys(
+      (JSON.parse(readFileSync(README_PATH.replace(/README\.md$/, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts,
+    );
     for (const command of ["npm run synth", "npm test", "npm run local"]) expect(readme).toContain(command);
     expect(scripts).toEqual(expect.arrayContaining(["synth", "test", "local", "readme"]));
   });
 
-  const scripts = (JSON.parse(readFileSync(README_PATH.replace(/README\.md$/, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+  const scripts = (
+    JSON.parse(readFileSync(README_PATH.replace(/README\.md$/, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts;
   const commands = readmeCommands();
 
   test("every npm script README's commands run exists in package.json", () => {
@@ -51,20 +55,26 @@ describe("README", () => {
   test("no README command runs the cdktf CLI without CHECKPOINT_DISABLE, directly or through an npm script", () => {
     const direct = commands.filter(({ command }) => /(^|[\s;&|(])(npx )?cdktf\s/.test(command) && !/CHECKPOINT_DISABLE=1/.test(command));
     expect(direct).toEqual([]);
-    const viaScripts = commands.flatMap(({ command }) => [...command.matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1]))
-      .filter((name) => /\bcdktf\b/.test((scripts[name] ?? "").replace(/cdktf\.json/g, "")) && !scripts[name].startsWith("CHECKPOINT_DISABLE=1 "));
+    const viaScripts = commands
+      .flatMap(({ command }) => [...command.matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1]))
+      .filter(
+        (name) => /\bcdktf\b/.test((scripts[name] ?? "").replace(/cdktf\.json/g, "")) && !scripts[name].startsWith("CHECKPOINT_DISABLE=1 "),
+      );
     expect(viaScripts).toEqual([]);
   });
 
   test("every variable a README command reads is set by the commands or documented, and every one it exports is documented", () => {
     const prose = readme.replace(/```[\s\S]*?```/g, "");
     const documented = (name: string) => SETTING_DOCS.some((setting) => setting.env === name) || prose.includes(`\`${name}`);
-    const assigned = new Set(commands.flatMap(({ command }) => [...command.matchAll(/(?:^|\s|export\s+)([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1])));
+    const assigned = new Set(
+      commands.flatMap(({ command }) => [...command.matchAll(/(?:^|\s|export\s+)([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1])),
+    );
     const read = commands.flatMap(({ command }) => [...command.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
     expect([...read].filter((name) => !assigned.has(name) && !documented(name))).toEqual([]);
-    const exported = commands.flatMap(({ command }) => [...command.matchAll(/^export\s+(.*)$/g)].flatMap((m) => [...m[1].matchAll(/([A-Z][A-Z0-9_]*)=/g)].map((v) => v[1])));
+    const exported = commands.flatMap(({ command }) =>
+      [...command.matchAll(/^export\s+(.*)$/g)].flatMap((m) => [...m[1].matchAll(/([A-Z][A-Z0-9_]*)=/g)].map((v) => v[1])),
+    );
     expect(exported.length).toBeGreaterThan(0);
     expect(exported.filter((name) => !documented(name))).toEqual([]);
   });
 });
-

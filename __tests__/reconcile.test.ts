@@ -14,8 +14,16 @@ import { synthAppToDisk } from "./support/synth";
  * window of it to the reconciliation rule only, and reconcile records what the table lacks.
  */
 const event = (id: string, extra: Record<string, unknown> = {}) => ({
-  version: "0", id, "detail-type": "message", source: "com.devpost.commonevent", account: "000000000000",
-  time: "2022-04-16T12:20:00Z", region: "us-east-1", resources: [], detail: { message: `{"reconcile":"${id}"}` }, ...extra,
+  version: "0",
+  id,
+  "detail-type": "message",
+  source: "com.devpost.commonevent",
+  account: "000000000000",
+  time: "2022-04-16T12:20:00Z",
+  region: "us-east-1",
+  resources: [],
+  detail: { message: `{"reconcile":"${id}"}` },
+  ...extra,
 });
 
 let pipeline: LocalPipeline;
@@ -40,11 +48,19 @@ function options(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
     sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, maxAttempts: 1 }),
     dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
     target: {
-      archiveArn: outputs.event_archive_arn, archiveName: outputs.event_archive_name, eventBusArn: outputs.event_bus_arn,
-      reconciliationRuleArn: outputs.reconciliation_rule_arn, reconciliationQueueUrl: outputs.reconciliation_queue_url,
-      stateMachineArn: outputs.state_machine_arn, tableName: outputs.messages_table_name,
+      archiveArn: outputs.event_archive_arn,
+      archiveName: outputs.event_archive_name,
+      eventBusArn: outputs.event_bus_arn,
+      reconciliationRuleArn: outputs.reconciliation_rule_arn,
+      reconciliationQueueUrl: outputs.reconciliation_queue_url,
+      stateMachineArn: outputs.state_machine_arn,
+      tableName: outputs.messages_table_name,
     },
-    since: windowStart, until: new Date(Date.now() + 60_000), dryRun: false, waitSeconds: 20, pollMs: 5,
+    since: windowStart,
+    until: new Date(Date.now() + 60_000),
+    dryRun: false,
+    waitSeconds: 20,
+    pollMs: 5,
     log: (line) => log.push(line),
     ...overrides,
   };
@@ -58,7 +74,8 @@ describe("npm run reconcile", () => {
     expect(delivered.find((d) => d.target.kind === "state-machine")).toMatchObject({ deadLetterFailed: true });
     await pipeline.publish(event("rc-fine"));
     expect(await pipeline.storedItem("rc-lost")).toBeUndefined();
-    for (const queue of [pipeline.queueNames.deadLetter!, pipeline.queueNames.failedExecutions!]) expect(pipeline.queues.messages(queue)).toEqual([]);
+    for (const queue of [pipeline.queueNames.deadLetter!, pipeline.queueNames.failedExecutions!])
+      expect(pipeline.queues.messages(queue)).toEqual([]);
 
     const first = await reconcile(options({ until: new Date(Date.now() + 1000) }));
     expect(first).toMatchObject({ archived: 2, alreadyRecorded: 1, recorded: 1, kept: 0 });
@@ -86,7 +103,9 @@ describe("npm run reconcile", () => {
     const capturedBefore = pipeline.queues.messages(pipeline.queueNames.failedExecutions!).length;
     const summary = await reconcile(options({ until: new Date(Date.now() + 1000) }));
     expect(summary).toMatchObject({ archived: 1, recorded: 0, kept: 1 });
-    expect(Object.keys(summary.keptReasons)).toEqual(['InvalidRecord, not redriven: Record.createdAt: "2022-02-30T00:00:00Z" is not a date that exists']);
+    expect(Object.keys(summary.keptReasons)).toEqual([
+      'InvalidRecord, not redriven: Record.createdAt: "2022-02-30T00:00:00Z" is not a date that exists',
+    ]);
     expect(stillMissing(summary)).toBe(true);
     expect([...pipeline.stateMachines.values()][0].all.length).toBe(executionsBefore);
     expect(pipeline.queues.messages(pipeline.queueNames.failedExecutions!).length).toBe(capturedBefore);
@@ -102,12 +121,18 @@ describe("npm run reconcile", () => {
     const throttled = Object.assign(Object.create(real) as DynamoDBClient, {
       send: (command: { input: { Key?: { messageId?: { S?: string } } } }) =>
         command.input.Key?.messageId?.S === "rc-err"
-          ? Promise.reject(Object.assign(new Error("Rate of requests exceeds the allowed throughput."), { name: "ProvisionedThroughputExceededException" }))
+          ? Promise.reject(
+              Object.assign(new Error("Rate of requests exceeds the allowed throughput."), {
+                name: "ProvisionedThroughputExceededException",
+              }),
+            )
           : real.send(command as never),
     });
     const summary = await reconcile(options({ dynamodb: throttled, until: new Date(Date.now() + 1000) }));
     expect(summary).toMatchObject({ archived: 2, recorded: 1, kept: 1 });
-    expect(Object.keys(summary.keptReasons)).toEqual(["ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput."]);
+    expect(Object.keys(summary.keptReasons)).toEqual([
+      "ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput.",
+    ]);
     expect(await pipeline.storedItem("rc-after")).toBeDefined();
     expect(stillMissing(summary)).toBe(true);
   });
@@ -128,7 +153,15 @@ describe("npm run reconcile", () => {
 
   test("refuses to run while another reconcile of the archive is replaying", async () => {
     const name = `${pipeline.outputs().event_archive_name.value}-reconcile-running`;
-    pipeline.replays.set(name, { state: "RUNNING", archiveArn: "a", startTime: 0, endTime: 0, filterArns: [], replayed: 0, done: Promise.resolve() });
+    pipeline.replays.set(name, {
+      state: "RUNNING",
+      archiveArn: "a",
+      startTime: 0,
+      endTime: 0,
+      filterArns: [],
+      replayed: 0,
+      done: Promise.resolve(),
+    });
     try {
       await expect(reconcile(options())).rejects.toThrow(new ReconcileBusy(name));
     } finally {

@@ -74,6 +74,11 @@ describe("recorder archive", () => {
   });
 
   test("rejects two entries with the same name", () => {
-    expect(() => createZip([{ name: "a", data: Buffer.from("1") }, { name: "a", data: Buffer.from("2") }])).toThrow("zip: duplicate entry a");
+    expect(() =>
+      createZip([
+        { name: "a", data: Buffer.from("1") },
+        { name: "a", data: Buffer.from("2") },
+      ]),
+    ).toThrow("zip: duplicate entry a");
   });
 });

@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-dynamodb";
 import { TaskTimedOut } from "@aws-sdk/client-sfn";
 import { classifyFailure, RecorderTransientError, TRANSIENT_ERROR_NAME } from "../lambdas/recorder/faults";
 
@@ -7,7 +12,10 @@ const serviceError = (name: string, httpStatusCode?: number) =>
 
 describe("transient or permanent", () => {
   test.each([
-    ["ProvisionedThroughputExceededException", new ProvisionedThroughputExceededException({ message: "slow down", $metadata: { httpStatusCode: 400 } })],
+    [
+      "ProvisionedThroughputExceededException",
+      new ProvisionedThroughputExceededException({ message: "slow down", $metadata: { httpStatusCode: 400 } }),
+    ],
     ["ThrottlingException", serviceError("ThrottlingException", 400)],
     ["RequestLimitExceeded", serviceError("RequestLimitExceeded", 400)],
     ["InternalServerError", new InternalServerError({ message: "boom", $metadata: { httpStatusCode: 500 } })],

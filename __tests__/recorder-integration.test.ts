@@ -45,7 +45,7 @@ function task(record: Record<string, unknown>) {
   return { token, outcome: callbacks.waitFor(token).catch((error: Error) => error), input: { MyTaskToken: token, Record: record } };
 }
 
-const record = (messageId: string) => ({ messageId, createdAt: "2022-04-16T12:20:00Z", message: "{\"hello\":\"world\"}" });
+const record = (messageId: string) => ({ messageId, createdAt: "2022-04-16T12:20:00Z", message: '{"hello":"world"}' });
 
 describe("recorder from the built archive against dynalite", () => {
   test("stores the item with the design's attribute types and completes the task with statusCode 200", async () => {
@@ -53,7 +53,9 @@ describe("recorder from the built archive against dynalite", () => {
     await handler(input);
     expect(await outcome).toEqual({ statusCode: 200, putStatus: { messageId: "it-1", createdAt: 1650111600000, duplicate: false } });
     expect(await getMessage(dynamodb.client, TABLE, "it-1")).toEqual({
-      messageId: { S: "it-1" }, createdAt: { N: "1650111600000" }, event: { S: "{\"hello\":\"world\"}" },
+      messageId: { S: "it-1" },
+      createdAt: { N: "1650111600000" },
+      event: { S: '{"hello":"world"}' },
     });
     expect(callbacks.received.filter((c) => c.taskToken === token)).toHaveLength(1);
   });
@@ -65,26 +67,31 @@ describe("recorder from the built archive against dynalite", () => {
     const again = task(record("it-dup"));
     await handler(again.input);
     expect(await again.outcome).toMatchObject({ statusCode: 200, putStatus: { duplicate: true } });
-    expect((await getMessage(dynamodb.client, TABLE, "it-dup"))?.event).toEqual({ S: "{\"hello\":\"world\"}" });
+    expect((await getMessage(dynamodb.client, TABLE, "it-dup"))?.event).toEqual({ S: '{"hello":"world"}' });
   });
 
   test("another message under a recorded id fails the task with MessageConflict naming the id, and the stored item stays", async () => {
     const first = task(record("it-conflict"));
     await handler(first.input);
     await first.outcome;
-    const other = task({ ...record("it-conflict"), message: "{\"hello\":\"changed\"}" });
+    const other = task({ ...record("it-conflict"), message: '{"hello":"changed"}' });
     await handler(other.input);
     const error = (await other.outcome) as TaskFailedError;
     expect(error.name).toBe("MessageConflict");
-    expect(JSON.parse(error.message)).toMatchObject({ statusCode: 500, error: "MessageConflict", messageId: "it-conflict", message: expect.stringMatching(/^it-conflict is already recorded with another message/) });
-    expect((await getMessage(dynamodb.client, TABLE, "it-conflict"))?.event).toEqual({ S: "{\"hello\":\"world\"}" });
+    expect(JSON.parse(error.message)).toMatchObject({
+      statusCode: 500,
+      error: "MessageConflict",
+      messageId: "it-conflict",
+      message: expect.stringMatching(/^it-conflict is already recorded with another message/),
+    });
+    expect((await getMessage(dynamodb.client, TABLE, "it-conflict"))?.event).toEqual({ S: '{"hello":"world"}' });
   });
 
   test("the same meaning in other bytes (whitespace) is a conflict: what is stored is compared byte for byte", async () => {
-    const first = task({ ...record("it-spaces"), message: "{\"a\": 1}" });
+    const first = task({ ...record("it-spaces"), message: '{"a": 1}' });
     await handler(first.input);
     await first.outcome;
-    const spaced = task({ ...record("it-spaces"), message: "{\"a\":1}" });
+    const spaced = task({ ...record("it-spaces"), message: '{"a":1}' });
     await handler(spaced.input);
     expect(((await spaced.outcome) as TaskFailedError).name).toBe("MessageConflict");
   });
@@ -121,7 +128,10 @@ describe("recorder from the built archive against dynalite", () => {
   test("DynamoDB failing past the SDK's 2 attempts fails the invocation transiently; the retried task records it once", async () => {
     const first = task(record("it-ddb-outage"));
     faults.add("failDynamoDB", "*", 3);
-    await expect(handler(first.input)).rejects.toMatchObject({ name: "RecorderTransientError", message: expect.stringMatching(/^PutItem failed transiently: InternalServerError/) });
+    await expect(handler(first.input)).rejects.toMatchObject({
+      name: "RecorderTransientError",
+      message: expect.stringMatching(/^PutItem failed transiently: InternalServerError/),
+    });
     expect(callbacks.received.filter((c) => c.taskToken === first.token)).toEqual([]);
     expect(await getMessage(dynamodb.client, TABLE, "it-ddb-outage")).toBeUndefined();
     const retry = task(record("it-ddb-outage"));
@@ -133,7 +143,10 @@ describe("recorder from the built archive against dynalite", () => {
   test("a callback failing past the SDK's attempts after the write fails the invocation; the retry answers success as a duplicate", async () => {
     const first = task(record("it-callback-outage"));
     callbacks.failNextRequests(3);
-    await expect(handler(first.input)).rejects.toMatchObject({ name: "RecorderTransientError", message: expect.stringMatching(/^SendTaskSuccess failed transiently/) });
+    await expect(handler(first.input)).rejects.toMatchObject({
+      name: "RecorderTransientError",
+      message: expect.stringMatching(/^SendTaskSuccess failed transiently/),
+    });
     expect(await getMessage(dynamodb.client, TABLE, "it-callback-outage")).toBeDefined();
     const retry = task(record("it-callback-outage"));
     await handler(retry.input);
@@ -157,7 +170,11 @@ describe("recorder from the built archive against dynalite", () => {
       await handler(input);
       const error = (await outcome) as TaskFailedError;
       expect(error.name).toBe("DynamoDBError");
-      expect(JSON.parse(error.message)).toMatchObject({ statusCode: 500, error: "DynamoDBError", message: expect.stringMatching(/^ResourceNotFoundException/) });
+      expect(JSON.parse(error.message)).toMatchObject({
+        statusCode: 500,
+        error: "DynamoDBError",
+        message: expect.stringMatching(/^ResourceNotFoundException/),
+      });
     } finally {
       await createTable(dynamodb.client, { name: TABLE, hash_key: MESSAGE_KEY.name, attribute: [{ ...MESSAGE_KEY }] });
     }

@@ -58,7 +58,7 @@ describe("recorder tracing", () => {
     ["in Lambda with tracing on", "true", IN_LAMBDA],
   ])("%s, loading the bundle loads the X-Ray SDK (and its process-wide async hook): %s", async (_case, loaded, env) => {
     // cls-hooked, which the X-Ray SDK loads, marks the process with `process.namespaces`.
-    const { stdout, stderr } = await inBundle(env, "process.stdout.write(String(\"namespaces\" in process));");
+    const { stdout, stderr } = await inBundle(env, 'process.stdout.write(String("namespaces" in process));');
     expect(stdout).toBe(loaded);
     expect(stderr).toBe("");
   });
@@ -86,23 +86,28 @@ describe("recorder tracing", () => {
       const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
       const input = { MyTaskToken: "token", Record: { messageId: "m-1", createdAt: "2022-04-16T12:20:00Z", event: {} } };
       // The Node.js runtime sets _X_AMZN_TRACE_ID in process.env for each invocation; the first one has none.
-      const { stderr } = await inBundle({
-        ...IN_LAMBDA,
-        AWS_LAMBDA_LOG_LEVEL: "FATAL",
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-        AWS_ENDPOINT_URL_DYNAMODB: url,
-        AWS_ENDPOINT_URL_SFN: url,
-        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
-      }, `(async () => {
+      const { stderr } = await inBundle(
+        {
+          ...IN_LAMBDA,
+          AWS_LAMBDA_LOG_LEVEL: "FATAL",
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local",
+          AWS_ENDPOINT_URL_DYNAMODB: url,
+          AWS_ENDPOINT_URL_SFN: url,
+          AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+        },
+        `(async () => {
         await bundle.handler(${JSON.stringify(input)});
         process.env._X_AMZN_TRACE_ID = ${JSON.stringify(SAMPLED_TRACE)};
         await bundle.handler(${JSON.stringify(input)});
-      })();`);
+      })();`,
+      );
       expect(stderr).toBe("");
       for (let waited = 0; datagrams.length < 2 && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       // Each datagram is the daemon header line, then one subsegment as JSON.
-      const subsegments = datagrams.map((d) => JSON.parse(d.split("\n")[1]) as { name: string; trace_id: string; aws: { operation: string } });
+      const subsegments = datagrams.map(
+        (d) => JSON.parse(d.split("\n")[1]) as { name: string; trace_id: string; aws: { operation: string } },
+      );
       expect(subsegments.map((s) => [s.name, s.aws.operation, s.trace_id])).toEqual([
         ["DynamoDB", "PutItem", "1-5759e988-bd862e3fe1be46a994272793"],
         ["SFN", "SendTaskSuccess", "1-5759e988-bd862e3fe1be46a994272793"],

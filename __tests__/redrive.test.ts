@@ -13,8 +13,16 @@ import { synthAppToDisk } from "./support/synth";
  * and list its executions (which run the real recorder), and read its table.
  */
 const event = (id: string, extra: Record<string, unknown> = {}) => ({
-  version: "0", id, "detail-type": "message", source: "com.devpost.commonevent", account: "000000000000",
-  time: "2022-04-16T12:20:00Z", region: "us-east-1", resources: [], detail: { message: "{\"hello\":\"redrive\"}" }, ...extra,
+  version: "0",
+  id,
+  "detail-type": "message",
+  source: "com.devpost.commonevent",
+  account: "000000000000",
+  time: "2022-04-16T12:20:00Z",
+  region: "us-east-1",
+  resources: [],
+  detail: { message: '{"hello":"redrive"}' },
+  ...extra,
 });
 
 let pipeline: LocalPipeline;
@@ -40,7 +48,12 @@ function options(overrides: Partial<RedriveOptions> & { sources?: RedriveSource[
     sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs, maxAttempts: 1 }),
     sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, maxAttempts: 1 }),
     dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
-    target: { stateMachineArn: pipeline.stateMachineArn, tableName: pipeline.tableName, deadLetterQueueUrl: pipeline.queues.url(dlq), failedExecutionsQueueUrl: pipeline.queues.url(failed) },
+    target: {
+      stateMachineArn: pipeline.stateMachineArn,
+      tableName: pipeline.tableName,
+      deadLetterQueueUrl: pipeline.queues.url(dlq),
+      failedExecutionsQueueUrl: pipeline.queues.url(failed),
+    },
     sources: ["dlq", "failed"],
     dryRun: false,
     maxItems: 100,
@@ -52,7 +65,9 @@ function options(overrides: Partial<RedriveOptions> & { sources?: RedriveSource[
 }
 
 const executionNames = async () =>
-  ((await options().sfn.send(new ListExecutionsCommand({ stateMachineArn: pipeline.stateMachineArn }))).executions ?? []).map((e) => e.name);
+  ((await options().sfn.send(new ListExecutionsCommand({ stateMachineArn: pipeline.stateMachineArn }))).executions ?? []).map(
+    (e) => e.name,
+  );
 
 describe("redrive", () => {
   test("a dead-lettered event is started under its hashed name with the original event, waited for, and deleted once recorded", async () => {
@@ -66,7 +81,9 @@ describe("redrive", () => {
   });
 
   test("the state machine comes from the outputs, never from the message's TARGET_ARN", async () => {
-    pipeline.queues.send(dlq, JSON.stringify(event("r-forged")), { TARGET_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:Elsewhere" });
+    pipeline.queues.send(dlq, JSON.stringify(event("r-forged")), {
+      TARGET_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:Elsewhere",
+    });
     expect(await redrive(options())).toMatchObject({ recorded: 1, kept: 0 });
     expect(await pipeline.storedItem("r-forged")).toBeDefined();
   });
@@ -84,7 +101,13 @@ describe("redrive", () => {
     await pipeline.publish(event("r-invalid", { time: "yesterday" }));
     const before = (await executionNames()).length;
     const summary = await redrive(options());
-    expect(summary).toMatchObject({ recorded: 0, kept: 1, keptReasons: { "InvalidRecord, not redriven: Record.createdAt: \"yesterday\" is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z": 1 } });
+    expect(summary).toMatchObject({
+      recorded: 0,
+      kept: 1,
+      keptReasons: {
+        'InvalidRecord, not redriven: Record.createdAt: "yesterday" is not an RFC 3339 date-time such as 2022-04-16T12:20:00Z': 1,
+      },
+    });
     expect((await executionNames()).length).toBe(before);
     expect(pipeline.queues.messages(failed)).toHaveLength(1);
     expect(await pipeline.storedItem("r-invalid")).toBeUndefined();
@@ -94,25 +117,37 @@ describe("redrive", () => {
     pipeline.queues.send(dlq, JSON.stringify(event("r-impossible", { time: "2022-02-30T00:00:00Z" })));
     const before = (await executionNames()).length;
     const summary = await redrive(options());
-    expect(summary).toMatchObject({ recorded: 0, kept: 1, keptReasons: { 'InvalidRecord, not redriven: Record.createdAt: "2022-02-30T00:00:00Z" is not a date that exists': 1 } });
+    expect(summary).toMatchObject({
+      recorded: 0,
+      kept: 1,
+      keptReasons: { 'InvalidRecord, not redriven: Record.createdAt: "2022-02-30T00:00:00Z" is not a date that exists': 1 },
+    });
     expect((await executionNames()).length).toBe(before);
     expect(pipeline.queues.messages(dlq)).toHaveLength(1);
   });
 
   test("a conflict (another message under a recorded id) is kept with its reason, and the stored message stays", async () => {
     await pipeline.publish(event("r-conflict"));
-    await pipeline.publish(event("r-conflict", { detail: { message: "{\"hello\":\"someone else\"}" } }));
+    await pipeline.publish(event("r-conflict", { detail: { message: '{"hello":"someone else"}' } }));
     const summary = await redrive(options());
     expect(summary).toMatchObject({ recorded: 0, alreadyRecorded: 0, kept: 1 });
-    expect(Object.keys(summary.keptReasons)).toEqual([expect.stringMatching(/^MessageConflict, not redriven: <id> is already recorded with another message/)]);
+    expect(Object.keys(summary.keptReasons)).toEqual([
+      expect.stringMatching(/^MessageConflict, not redriven: <id> is already recorded with another message/),
+    ]);
     expect(log.join("\n")).toMatch(/kept: MessageConflict, not redriven: r-conflict is already recorded with another message/);
     expect(JSON.stringify(await pipeline.storedItem("r-conflict"))).toContain("redrive");
   });
 
   test("a source that cannot be read is reported on its own line, not counted as a kept message", async () => {
     pipeline.queues.send(dlq, JSON.stringify(event("r-reachable")));
-    const summary = await redrive(options({ target: { ...options().target, failedExecutionsQueueUrl: `${pipeline.queues.endpoint}/000000000000/no-such-queue` } }));
-    expect(summary).toMatchObject({ recorded: 1, kept: 0, unreachable: [expect.stringMatching(/^failed queue: .*no queue no-such-queue/)] });
+    const summary = await redrive(
+      options({ target: { ...options().target, failedExecutionsQueueUrl: `${pipeline.queues.endpoint}/000000000000/no-such-queue` } }),
+    );
+    expect(summary).toMatchObject({
+      recorded: 1,
+      kept: 0,
+      unreachable: [expect.stringMatching(/^failed queue: .*no queue no-such-queue/)],
+    });
     expect(formatSummary(summary, false)).toMatch(/^recorded 1, already recorded 0, kept 0 message\(s\)\nunreachable: failed queue: /);
   });
 
@@ -121,9 +156,13 @@ describe("redrive", () => {
     pipeline.queues.declare(dlq, 1_048_576);
     try {
       await pipeline.putEvent(big);
-      expect(pipeline.queues.messages(dlq).map((m) => m.attributes.ERROR_MESSAGE)).toEqual([expect.stringMatching(/^1 validation error detected: Value at 'input'/)]);
+      expect(pipeline.queues.messages(dlq).map((m) => m.attributes.ERROR_MESSAGE)).toEqual([
+        expect.stringMatching(/^1 validation error detected: Value at 'input'/),
+      ]);
       const summary = await redrive(options());
-      expect(Object.keys(summary.keptReasons)).toEqual([expect.stringMatching(/^the event is over Step Functions' 256 KiB input and can never start an execution/)]);
+      expect(Object.keys(summary.keptReasons)).toEqual([
+        expect.stringMatching(/^the event is over Step Functions' 256 KiB input and can never start an execution/),
+      ]);
     } finally {
       pipeline.queues.declare(dlq, 262_144);
     }
@@ -189,7 +228,9 @@ describe("redrive", () => {
     expect(await redrive(options({ dryRun: true }))).toMatchObject({ wouldRedrive: 1, recorded: 0 });
     expect((await executionNames()).length).toBe(before);
     expect(pipeline.queues.messages(dlq)).toHaveLength(1);
-    expect(log).toContain(`dlq message ${pipeline.queues.messages(dlq)[0].MessageId}: would redrive event r-dry as ${executionName("r-dry")}`);
+    expect(log).toContain(
+      `dlq message ${pipeline.queues.messages(dlq)[0].MessageId}: would redrive event r-dry as ${executionName("r-dry")}`,
+    );
   });
 
   test("--dry-run lists every kept message, not only the first ten, and leaves them all visible to other readers", async () => {

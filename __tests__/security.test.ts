@@ -36,56 +36,92 @@ interface Rule {
   readonly needsKey?: boolean;
 }
 
-const of = (stack: Stack, type: string) => Object.entries(stack.resource[type] ?? {}).map(([name, body]) => [`${type}.${name}`, body] as [string, Body]);
+const of = (stack: Stack, type: string) =>
+  Object.entries(stack.resource[type] ?? {}).map(([name, body]) => [`${type}.${name}`, body] as [string, Body]);
 const refersTo = (value: unknown, address: string) => typeof value === "string" && value.startsWith(`\${${address}.`);
 const statementsOf = (policy: string): Body[] => JSON.parse(policy).Statement;
-const denyWithoutTls = (statements: Body[]) => statements.some((s) => s.Effect === "Deny" && s.Principal === "*" && s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+const denyWithoutTls = (statements: Body[]) =>
+  statements.some((s) => s.Effect === "Deny" && s.Principal === "*" && s.Condition?.Bool?.["aws:SecureTransport"] === "false");
 
 const RULES: Rule[] = [
   {
-    id: "AVD-AWS-0135", needsKey: true, description: "SQS queue encrypted with a customer-managed KMS key, not SQS-managed keys (checkov passes SSE-SQS)",
+    id: "AVD-AWS-0135",
+    needsKey: true,
+    description: "SQS queue encrypted with a customer-managed KMS key, not SQS-managed keys (checkov passes SSE-SQS)",
     check: (s) => of(s, "aws_sqs_queue").filter(([, b]) => !b.kms_master_key_id || String(b.kms_master_key_id).startsWith("alias/aws/")),
   },
   {
-    id: "SFN-CMK", needsKey: true, description: "Step Functions state machine (logging ALL with execution data) encrypted with a customer-managed key (no checkov rule)",
-    check: (s) => of(s, "aws_sfn_state_machine").filter(([, b]) => !(b.encryption_configuration?.type === "CUSTOMER_MANAGED_KMS_KEY" && b.encryption_configuration?.kms_key_id)),
+    id: "SFN-CMK",
+    needsKey: true,
+    description: "Step Functions state machine (logging ALL with execution data) encrypted with a customer-managed key (no checkov rule)",
+    check: (s) =>
+      of(s, "aws_sfn_state_machine").filter(
+        ([, b]) => !(b.encryption_configuration?.type === "CUSTOMER_MANAGED_KMS_KEY" && b.encryption_configuration?.kms_key_id),
+      ),
   },
   {
-    id: "CKV_AWS_173", needsKey: true, description: "Lambda environment variables encrypted with a KMS key (checkov's rule passes a planned null kms_key_arn)",
+    id: "CKV_AWS_173",
+    needsKey: true,
+    description: "Lambda environment variables encrypted with a KMS key (checkov's rule passes a planned null kms_key_arn)",
     check: (s) => of(s, "aws_lambda_function").filter(([, b]) => b.environment && !b.kms_key_arn),
   },
   {
     id: "iam_role_cross_service_confused_deputy_prevention",
     description: "A role a service assumes carries the confused-deputy conditions that service documents (TRUST_CONDITIONS), and no others",
-    check: (s) => of(s, "aws_iam_role").filter(([, b]) => statementsOf(b.assume_role_policy).some((st) => {
-      const documented = TRUST_CONDITIONS[st.Principal?.Service as string];
-      if (st.Effect !== "Allow" || !st.Principal?.Service) return false;
-      const keys = Object.values((st.Condition ?? {}) as Record<string, Body>).flatMap((operator) => Object.keys(operator));
-      const expected = [...(documented?.sourceAccount ? ["aws:SourceAccount"] : [])];
-      return !expected.every((key) => keys.includes(key)) || keys.some((key) => key === "aws:SourceArn" ? !documented?.sourceArn : !expected.includes(key));
-    })),
+    check: (s) =>
+      of(s, "aws_iam_role").filter(([, b]) =>
+        statementsOf(b.assume_role_policy).some((st) => {
+          const documented = TRUST_CONDITIONS[st.Principal?.Service as string];
+          if (st.Effect !== "Allow" || !st.Principal?.Service) return false;
+          const keys = Object.values((st.Condition ?? {}) as Record<string, Body>).flatMap((operator) => Object.keys(operator));
+          const expected = [...(documented?.sourceAccount ? ["aws:SourceAccount"] : [])];
+          return (
+            !expected.every((key) => keys.includes(key)) ||
+            keys.some((key) => (key === "aws:SourceArn" ? !documented?.sourceArn : !expected.includes(key)))
+          );
+        }),
+      ),
   },
   {
-    id: "AwsSolutions-SQS4", description: "SQS queue policy denies requests without TLS",
-    check: (s) => of(s, "aws_sqs_queue").filter(([address]) => !of(s, "aws_sqs_queue_policy").some(([, p]) => refersTo(p.queue_url, address) && denyWithoutTls(statementsOf(p.policy)))),
+    id: "AwsSolutions-SQS4",
+    description: "SQS queue policy denies requests without TLS",
+    check: (s) =>
+      of(s, "aws_sqs_queue").filter(
+        ([address]) =>
+          !of(s, "aws_sqs_queue_policy").some(([, p]) => refersTo(p.queue_url, address) && denyWithoutTls(statementsOf(p.policy))),
+      ),
   },
   {
-    id: "AwsSolutions-SNS3", description: "SNS topic policy denies publishing without TLS",
-    check: (s) => of(s, "aws_sns_topic").filter(([address]) => !of(s, "aws_sns_topic_policy").some(([, p]) => refersTo(p.arn, address) && denyWithoutTls(statementsOf(p.policy)))),
+    id: "AwsSolutions-SNS3",
+    description: "SNS topic policy denies publishing without TLS",
+    check: (s) =>
+      of(s, "aws_sns_topic").filter(
+        ([address]) => !of(s, "aws_sns_topic_policy").some(([, p]) => refersTo(p.arn, address) && denyWithoutTls(statementsOf(p.policy))),
+      ),
   },
   {
-    id: "AwsSolutions-S1/S10", description: "S3 bucket policy denies requests without TLS",
-    check: (s) => of(s, "aws_s3_bucket").filter(([address]) => !of(s, "aws_s3_bucket_policy").some(([, p]) => refersTo(p.bucket, address) && denyWithoutTls(statementsOf(p.policy)))),
+    id: "AwsSolutions-S1/S10",
+    description: "S3 bucket policy denies requests without TLS",
+    check: (s) =>
+      of(s, "aws_s3_bucket").filter(
+        ([address]) =>
+          !of(s, "aws_s3_bucket_policy").some(([, p]) => refersTo(p.bucket, address) && denyWithoutTls(statementsOf(p.policy))),
+      ),
   },
 ];
 
 function synthesizedStacks(sources: Parameters<typeof synthAppToDisk>[0]): Stack[] {
   const stacksDir = path.join(synthAppToDisk(sources), "stacks");
-  return readdirSync(stacksDir).map((name) => ({ name, resource: JSON.parse(readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8")).resource }));
+  return readdirSync(stacksDir).map((name) => ({
+    name,
+    resource: JSON.parse(readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8")).resource,
+  }));
 }
 
 function findingsOf(stacks: Stack[]): Finding[] {
-  return stacks.flatMap((stack) => RULES.flatMap((rule) => rule.check(stack).map(([address, body]) => ({ rule: rule.id, stack: stack.name, address, body }))));
+  return stacks.flatMap((stack) =>
+    RULES.flatMap((rule) => rule.check(stack).map(([address, body]) => ({ rule: rule.id, stack: stack.name, address, body }))),
+  );
 }
 
 const describeFinding = (f: Finding) => `${f.rule} ${f.stack} ${f.address}`;
@@ -118,15 +154,24 @@ describe("security rules with encryption = aws-managed", () => {
   });
 
   test("the confused-deputy guards and the TLS denies do not depend on the key", () => {
-    const independent = ["iam_role_cross_service_confused_deputy_prevention", "AwsSolutions-SQS4", "AwsSolutions-SNS3", "AwsSolutions-S1/S10"];
+    const independent = [
+      "iam_role_cross_service_confused_deputy_prevention",
+      "AwsSolutions-SQS4",
+      "AwsSolutions-SNS3",
+      "AwsSolutions-S1/S10",
+    ];
     expect(findings.filter((f) => independent.includes(f.rule)).map(describeFinding)).toEqual([]);
   });
 });
 
 describe("the checks themselves", () => {
   test("flag an unconditional service trust, a queue, a topic and a bucket without a TLS deny, and an SQS-managed queue", () => {
-    const trust = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }] });
-    const allowOnly = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "*" }] });
+    const trust = JSON.stringify({
+      Statement: [{ Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+    const allowOnly = JSON.stringify({
+      Statement: [{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "*" }],
+    });
     const stack: Stack = {
       name: "crafted",
       resource: {
@@ -138,7 +183,13 @@ describe("the checks themselves", () => {
       },
     };
     const rules = new Set(findingsOf([stack]).map((f) => f.rule));
-    for (const rule of ["iam_role_cross_service_confused_deputy_prevention", "AwsSolutions-SQS4", "AwsSolutions-SNS3", "AVD-AWS-0135", "AwsSolutions-S1/S10"]) {
+    for (const rule of [
+      "iam_role_cross_service_confused_deputy_prevention",
+      "AwsSolutions-SQS4",
+      "AwsSolutions-SNS3",
+      "AVD-AWS-0135",
+      "AwsSolutions-S1/S10",
+    ]) {
       expect(rules).toContain(rule);
     }
   });

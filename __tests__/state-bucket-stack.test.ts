@@ -6,7 +6,9 @@ import { onlyResource, testArchive, TerraformJson } from "./support/synth";
 
 function synthBootstrap(bucketName?: string): TerraformJson {
   const app = Testing.app();
-  return JSON.parse(Testing.synth(new StateBucketStack(app, "message-recorder-state", { region: "eu-west-1", bucketName }))) as TerraformJson;
+  return JSON.parse(
+    Testing.synth(new StateBucketStack(app, "message-recorder-state", { region: "eu-west-1", bucketName })),
+  ) as TerraformJson;
 }
 
 const tf = synthBootstrap();
@@ -25,7 +27,14 @@ describe("state bucket (bootstrap) stack", () => {
   test("once the bucket is configured, keeps its own state in that bucket, under its own key, encrypted with the state key, with S3 locking", () => {
     // kms_key_id: with encrypt alone, Terraform would write every state object with SSE-S3, not under the state key.
     expect(synthBootstrap("acme-tf-state").terraform.backend).toEqual({
-      s3: { bucket: "acme-tf-state", key: "message-recorder-state/terraform.tfstate", region: "eu-west-1", encrypt: true, kms_key_id: "alias/message-recorder-tfstate", use_lockfile: true },
+      s3: {
+        bucket: "acme-tf-state",
+        key: "message-recorder-state/terraform.tfstate",
+        region: "eu-west-1",
+        encrypt: true,
+        kms_key_id: "alias/message-recorder-tfstate",
+        use_lockfile: true,
+      },
     });
   });
 
@@ -48,13 +57,19 @@ describe("state bucket (bootstrap) stack", () => {
   });
 
   test("versioning is on", () => {
-    expect(onlyResource(tf, "aws_s3_bucket_versioning").body).toMatchObject({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
+    expect(onlyResource(tf, "aws_s3_bucket_versioning").body).toMatchObject({
+      bucket: bucketRef,
+      versioning_configuration: { status: "Enabled" },
+    });
   });
 
   test("objects are encrypted by default with the stack's own KMS key and a bucket key", () => {
     const key = onlyResource(tf, "aws_kms_key");
     expect(onlyResource(tf, "aws_s3_bucket_server_side_encryption_configuration").body.rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${key.name}.arn}` }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${key.name}.arn}` },
+        bucket_key_enabled: true,
+      },
     ]);
   });
 
@@ -62,26 +77,39 @@ describe("state bucket (bootstrap) stack", () => {
     const key = onlyResource(tf, "aws_kms_key");
     expect(key.body).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
     expect(onlyResource(tf, "aws_kms_alias").body.name).toBe("alias/message-recorder-tfstate");
-    expect(JSON.parse(key.body.policy).Statement).toEqual([{
-      Sid: "EnableIamPoliciesOfThisAccount",
-      Effect: "Allow",
-      Principal: { AWS: "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller-identity.account_id}:root" },
-      Action: "kms:*",
-      Resource: "*",
-    }]);
+    expect(JSON.parse(key.body.policy).Statement).toEqual([
+      {
+        Sid: "EnableIamPoliciesOfThisAccount",
+        Effect: "Allow",
+        Principal: {
+          AWS: "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller-identity.account_id}:root",
+        },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ]);
   });
 
   test("all public access is blocked", () => {
     expect(onlyResource(tf, "aws_s3_bucket_public_access_block").body).toMatchObject({
-      bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
+      bucket: bucketRef,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
     });
   });
 
   test("the bucket policy denies every request not made over TLS", () => {
     const statements = JSON.parse(onlyResource(tf, "aws_s3_bucket_policy").body.policy).Statement;
-    expect(statements).toEqual([expect.objectContaining({
-      Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } },
-    })]);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    ]);
   });
 
   test("old state versions expire after 90 days, once versioning is on", () => {

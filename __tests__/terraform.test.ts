@@ -84,9 +84,14 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
     const rule = byType("aws_cloudwatch_event_rule").find((r) => r.values.name === "MessageRecorder-dev-failed")!.values;
     expect(rule.event_bus_name).toBe("default");
     // The pattern names the state machine's ARN, known only after apply; the synth tier pins its content.
-    expect(byType("aws_cloudwatch_event_target").find((t) => t.values.target_id === "failed-executions-queue")!.values.retry_policy)
-      .toEqual([{ maximum_retry_attempts: 185, maximum_event_age_in_seconds: 86400 }]);
-    expect(byType("aws_sqs_queue").map((q) => q.values.name).sort()).toEqual(["MessageRecorder-dev-failed-executions", "commonbus-dev-reconcile", "sfnCommonEventProcessorDLQ-dev"]);
+    expect(
+      byType("aws_cloudwatch_event_target").find((t) => t.values.target_id === "failed-executions-queue")!.values.retry_policy,
+    ).toEqual([{ maximum_retry_attempts: 185, maximum_event_age_in_seconds: 86400 }]);
+    expect(
+      byType("aws_sqs_queue")
+        .map((q) => q.values.name)
+        .sort(),
+    ).toEqual(["MessageRecorder-dev-failed-executions", "commonbus-dev-reconcile", "sfnCommonEventProcessorDLQ-dev"]);
   });
 
   test("the planned table is protected from deletion", () => {
@@ -100,7 +105,11 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   });
 
   test("the log groups are the design's, with one week retention", () => {
-    expect(byType("aws_cloudwatch_log_group").map((g) => [g.values.name, g.values.retention_in_days]).sort()).toEqual([
+    expect(
+      byType("aws_cloudwatch_log_group")
+        .map((g) => [g.values.name, g.values.retention_in_days])
+        .sort(),
+    ).toEqual([
       ["/aws/lambda/recorder-dev", 7],
       ["/aws/vendedlogs/apigateway/message-recorder-dev-messages", 7],
       ["/aws/vendedlogs/states/MessageRecorder-dev", 7],
@@ -110,9 +119,20 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   test("the planned alarms all notify through the topic and treat missing data as fine", () => {
     const alarms = byType("aws_cloudwatch_metric_alarm");
     expect(alarms.map((a) => a.values.metric_name).sort()).toEqual([
-      "5XXError", "ApproximateAgeOfOldestMessage", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible",
-      "ApproximateNumberOfMessagesVisible", "Errors", "ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut",
-      "FailedInvocations", "FailedInvocations", "InvocationsFailedToBeSentToDLQ", "InvocationsFailedToBeSentToDLQ", "Throttles",
+      "5XXError",
+      "ApproximateAgeOfOldestMessage",
+      "ApproximateAgeOfOldestMessage",
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
+      "ExecutionsAborted",
+      "ExecutionsFailed",
+      "ExecutionsTimedOut",
+      "FailedInvocations",
+      "FailedInvocations",
+      "InvocationsFailedToBeSentToDLQ",
+      "InvocationsFailedToBeSentToDLQ",
+      "Throttles",
     ]);
     for (const a of alarms) expect(a.values).toMatchObject({ treat_missing_data: "notBreaching" });
   });
@@ -129,7 +149,10 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
   });
 
   test("the planned key policy is known at plan time: it names only this account's log groups and rules", () => {
-    const statements = JSON.parse(one("aws_kms_key").policy).Statement as Array<{ Sid: string; Condition?: Record<string, Record<string, string[]>> }>;
+    const statements = JSON.parse(one("aws_kms_key").policy).Statement as Array<{
+      Sid: string;
+      Condition?: Record<string, Record<string, string[]>>;
+    }>;
     const condition = (sid: string) => statements.find((s) => s.Sid === sid)!.Condition!;
     expect(condition("CloudWatchLogsUsesTheKeyForTheseLogGroups").ArnEquals["kms:EncryptionContext:aws:logs:arn"]).toEqual([
       `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/lambda/recorder-dev`,
@@ -137,7 +160,12 @@ describeTerraform("Terraform tier: the synthesized pipeline stack validates and 
       `arn:aws:logs:us-east-1:${OFFLINE_ACCOUNT_ID}:log-group:/aws/vendedlogs/apigateway/message-recorder-dev-messages`,
     ]);
     // Built from names, and equal to the ARNs the rules get: a rule on a custom bus is `rule/<bus>/<name>`.
-    const ruleArns = plan.resources.filter((r) => r.type === "aws_cloudwatch_event_rule").map((r) => `arn:aws:events:us-east-1:${OFFLINE_ACCOUNT_ID}:rule/${r.values.event_bus_name && r.values.event_bus_name !== "default" ? `${r.values.event_bus_name}/` : ""}${r.values.name}`);
+    const ruleArns = plan.resources
+      .filter((r) => r.type === "aws_cloudwatch_event_rule")
+      .map(
+        (r) =>
+          `arn:aws:events:us-east-1:${OFFLINE_ACCOUNT_ID}:rule/${r.values.event_bus_name && r.values.event_bus_name !== "default" ? `${r.values.event_bus_name}/` : ""}${r.values.name}`,
+      );
     expect([...condition("EventBridgeSendsToEncryptedQueues").ArnEquals["aws:SourceArn"]].sort()).toEqual([...ruleArns].sort());
   });
 

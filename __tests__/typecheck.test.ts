@@ -9,9 +9,22 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "..");
 
 test("the project type-checks: tsc --noEmit over everything tsconfig.json includes", () => {
-  const result = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "--incremental", "--tsBuildInfoFile", path.join(ROOT, ".build", "tsc.tsbuildinfo"), "-p", ROOT], {
-    cwd: ROOT, encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    [
+      require.resolve("typescript/bin/tsc"),
+      "--noEmit",
+      "--incremental",
+      "--tsBuildInfoFile",
+      path.join(ROOT, ".build", "tsc.tsbuildinfo"),
+      "-p",
+      ROOT,
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
   expect(`${result.stdout}${result.stderr}`).toBe("");
   expect(result.status).toBe(0);
 }, 120_000);

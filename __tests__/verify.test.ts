@@ -26,14 +26,23 @@ afterAll(async () => pipeline?.close());
 
 function run(script: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--require", path.join(__dirname, "support", "record-aws-calls.js"), "--import", "tsx", script, ...args], {
-      cwd: root,
-      env: {
-        ...process.env, ...pipeline.endpointEnvironment, RECORD_AWS_CALLS: callsFile,
-        AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "offline-test", AWS_SECRET_ACCESS_KEY: "offline-test", AWS_PROFILE: "",
+    const child = spawn(
+      process.execPath,
+      ["--require", path.join(__dirname, "support", "record-aws-calls.js"), "--import", "tsx", script, ...args],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...pipeline.endpointEnvironment,
+          RECORD_AWS_CALLS: callsFile,
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "offline-test",
+          AWS_SECRET_ACCESS_KEY: "offline-test",
+          AWS_PROFILE: "",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -48,7 +57,14 @@ describe("npm run verify against the offline pipeline", () => {
     expect(result.stderr).toBe("");
     const lines = result.stdout.trim().split("\n");
     expect(lines.map((l) => l.split(":")[0])).toEqual([
-      "PASS api", "PASS put-events", "PASS recorded", "PASS executions", "PASS logs", "PASS dead-letter-queue", "PASS failed-executions-queue", "PASS alarms",
+      "PASS api",
+      "PASS put-events",
+      "PASS recorded",
+      "PASS executions",
+      "PASS logs",
+      "PASS dead-letter-queue",
+      "PASS failed-executions-queue",
+      "PASS alarms",
       expect.stringMatching(/^verified; run [0-9a-f-]{36} left 2 item\(s\) marked \{"verify"/),
     ]);
     expect(result.status).toBe(0);
@@ -62,7 +78,9 @@ describe("npm run verify against the offline pipeline", () => {
     pipeline.alarmStates.set("message-recorder-dev-dlq-messages-visible", "ALARM");
     try {
       const result = await run("scripts/ops/verify.ts", ["--outputs", outputsFile, "--timeout", "30"]);
-      expect(result.stdout).toMatch(/^FAIL alarms: in ALARM: message-recorder-dev-dlq-messages-visible \(.*\); see README, Operating it \(Alarms\)$/m);
+      expect(result.stdout).toMatch(
+        /^FAIL alarms: in ALARM: message-recorder-dev-dlq-messages-visible \(.*\); see README, Operating it \(Alarms\)$/m,
+      );
       expect(result.stdout).toMatch(/^1 hop failed; run /m);
       expect(result.status).toBe(1);
     } finally {
@@ -72,7 +90,9 @@ describe("npm run verify against the offline pipeline", () => {
 
   test("rejects a missing --outputs in one line, exit 2", async () => {
     const result = await run("scripts/ops/verify.ts", []);
-    expect(result.stderr).toBe("--outputs is required (`terraform output -json > outputs.json`, or cdktf deploy --outputs-file); usage: npm run verify -- --outputs FILE [--stack NAME] [--timeout SECONDS]\n");
+    expect(result.stderr).toBe(
+      "--outputs is required (`terraform output -json > outputs.json`, or cdktf deploy --outputs-file); usage: npm run verify -- --outputs FILE [--stack NAME] [--timeout SECONDS]\n",
+    );
     expect(result.status).toBe(2);
   });
 });
@@ -94,7 +114,12 @@ const REGION = "us-east-1";
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${LOCAL_ACCOUNT}:${resource}`;
 const KEY_ARN = arn("kms", "key/local");
 const PREFIX: Record<string, string> = {
-  EventBridgeClient: "events", SFNClient: "states", DynamoDBClient: "dynamodb", SQSClient: "sqs", CloudWatchLogsClient: "logs", CloudWatchClient: "cloudwatch",
+  EventBridgeClient: "events",
+  SFNClient: "states",
+  DynamoDBClient: "dynamodb",
+  SQSClient: "sqs",
+  CloudWatchLogsClient: "logs",
+  CloudWatchClient: "cloudwatch",
 };
 
 /**
@@ -102,42 +127,76 @@ const PREFIX: Record<string, string> = {
  * customer-managed key (the pages cited in the constructs' grant methods say which calls need which).
  */
 function requestsOf(call: Call): Request[] {
-  if (call.client === "fetch") return [{ action: "execute-api:Invoke", resource: arn("execute-api", `local/v1/POST/${new URL(call.input.url).pathname.split("/").pop()}`) }];
+  if (call.client === "fetch")
+    return [
+      { action: "execute-api:Invoke", resource: arn("execute-api", `local/v1/POST/${new URL(call.input.url).pathname.split("/").pop()}`) },
+    ];
   const action = `${PREFIX[call.client]}:${call.command}`;
   const i = call.input;
   const decrypt = (context: Record<string, string>): Request => ({ action: "kms:Decrypt", resource: KEY_ARN, context });
   const via = (service: string) => decrypt({ "kms:ViaService": `${service}.${REGION}.amazonaws.com` });
   switch (call.client) {
     case "EventBridgeClient": {
-      if (call.command === "PutEvents") return (i.Entries as Array<{ EventBusName: string }>).map((e) => ({ action, resource: arn("events", `event-bus/${e.EventBusName}`) }));
+      if (call.command === "PutEvents")
+        return (i.Entries as Array<{ EventBusName: string }>).map((e) => ({
+          action,
+          resource: arn("events", `event-bus/${e.EventBusName}`),
+        }));
       if (call.command === "ListReplays") return [{ action, resource: "*" }];
       const replay = arn("events", `replay/${i.ReplayName}`);
       // StartReplay is authorized on the archive, the destination bus and the replay.
-      return call.command === "StartReplay" ? [i.EventSourceArn, i.Destination.Arn, replay].map((resource: string) => ({ action, resource })) : [{ action, resource: replay }];
+      return call.command === "StartReplay"
+        ? [i.EventSourceArn, i.Destination.Arn, replay].map((resource: string) => ({ action, resource }))
+        : [{ action, resource: replay }];
     }
-    case "DynamoDBClient": return [{ action, resource: arn("dynamodb", `table/${i.TableName}`) }, via("dynamodb")];
-    case "SQSClient": return [{ action, resource: arn("sqs", String(i.QueueUrl).split("/").pop()!) }, ...(call.command === "ReceiveMessage" ? [via("sqs")] : [])];
-    case "CloudWatchLogsClient": return [{ action, resource: arn("logs", `log-group:${i.logGroupName}`) }, via("logs")];
-    case "CloudWatchClient": return [{ action, resource: arn("cloudwatch", `alarm:${i.AlarmNamePrefix ?? ""}x`) }];
+    case "DynamoDBClient":
+      return [{ action, resource: arn("dynamodb", `table/${i.TableName}`) }, via("dynamodb")];
+    case "SQSClient":
+      return [
+        { action, resource: arn("sqs", String(i.QueueUrl).split("/").pop()!) },
+        ...(call.command === "ReceiveMessage" ? [via("sqs")] : []),
+      ];
+    case "CloudWatchLogsClient":
+      return [{ action, resource: arn("logs", `log-group:${i.logGroupName}`) }, via("logs")];
+    case "CloudWatchClient":
+      return [{ action, resource: arn("cloudwatch", `alarm:${i.AlarmNamePrefix ?? ""}x`) }];
     case "SFNClient": {
-      const stateMachineArn = String(i.stateMachineArn ?? String(i.executionArn).replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, ""));
+      const stateMachineArn = String(
+        i.stateMachineArn ??
+          String(i.executionArn)
+            .replace(":execution:", ":stateMachine:")
+            .replace(/:[^:]+$/, ""),
+      );
       const context = { "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn };
       const needsKey = ["DescribeExecution", "StartSyncExecution"].includes(call.command);
       return [{ action, resource: String(i.executionArn ?? i.stateMachineArn) }, ...(needsKey ? [decrypt(context)] : [])];
     }
-    default: throw new Error(`no IAM mapping for ${call.client}`);
+    default:
+      throw new Error(`no IAM mapping for ${call.client}`);
   }
 }
 
-const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
+const glob = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(value);
 
 /** The synthesized operator policy, its references resolved the way the offline pipeline names things. */
-function operatorPolicy(): Array<{ Sid: string; Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string>> }> {
+function operatorPolicy(): Array<{
+  Sid: string;
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string>>;
+}> {
   const stack = readStack(stackDir);
   const refs = new StackReferences(stack, (type, name, attribute) => {
     if (type === "aws_kms_key" && attribute === "arn") return KEY_ARN;
     if (type === "aws_api_gateway_rest_api" && attribute === "execution_arn") return arn("execute-api", "local");
-    if (type === "aws_cloudwatch_log_group" && attribute === "arn") return arn("logs", `log-group:${stack.resource.aws_cloudwatch_log_group[name].name}`);
+    if (type === "aws_cloudwatch_log_group" && attribute === "arn")
+      return arn("logs", `log-group:${stack.resource.aws_cloudwatch_log_group[name].name}`);
     return undefined;
   });
   const text = String(Object.values(stack.resource.aws_iam_policy)[0].policy)
@@ -148,8 +207,14 @@ function operatorPolicy(): Array<{ Sid: string; Action: string[]; Resource: stri
 }
 
 function allowedBy(policy: ReturnType<typeof operatorPolicy>, request: Request): string | undefined {
-  return policy.find((s) => s.Action.some((a) => glob(a, request.action)) && s.Resource.some((r) => glob(r, request.resource))
-    && Object.entries(s.Condition ?? {}).every(([operator, keys]) => operator === "StringEquals" && Object.entries(keys).every(([key, value]) => request.context?.[key] === value)))?.Sid;
+  return policy.find(
+    (s) =>
+      s.Action.some((a) => glob(a, request.action)) &&
+      s.Resource.some((r) => glob(r, request.resource)) &&
+      Object.entries(s.Condition ?? {}).every(
+        ([operator, keys]) => operator === "StringEquals" && Object.entries(keys).every(([key, value]) => request.context?.[key] === value),
+      ),
+  )?.Sid;
 }
 
 describe("the operator policy", () => {
@@ -157,28 +222,80 @@ describe("the operator policy", () => {
     // send puts a message; a dead-lettered event gives redrive a queue message to record, describe and delete.
     expect((await run("scripts/ops/send.ts", ["--message", '{"operator":"policy"}'])).status).toBe(0);
     pipeline.faults.add("failStartExecution", "op-dlq", 4);
-    await pipeline.publish({ version: "0", id: "op-dlq", "detail-type": "message", source: "com.devpost.commonevent", account: LOCAL_ACCOUNT, time: "2022-04-16T12:20:00Z", region: REGION, resources: [], detail: { message: "{\"a\":1}" } });
+    await pipeline.publish({
+      version: "0",
+      id: "op-dlq",
+      "detail-type": "message",
+      source: "com.devpost.commonevent",
+      account: LOCAL_ACCOUNT,
+      time: "2022-04-16T12:20:00Z",
+      region: REGION,
+      resources: [],
+      detail: { message: '{"a":1}' },
+    });
     const redrive = await run("scripts/ops/redrive.ts", ["--outputs", outputsFile, "--since", "1h", "--wait-seconds", "20"]);
     expect(redrive.stdout).toMatch(/recorded 1/);
     // A dry run over a kept message lists it and gives it back (ChangeMessageVisibility).
-    pipeline.queues.send(pipeline.queueNames.deadLetter!, JSON.stringify({ version: "0", id: "op-dry", "detail-type": "message", source: "com.devpost.commonevent", account: LOCAL_ACCOUNT, time: "2022-04-16T12:20:00Z", region: REGION, resources: [], detail: { message: "{}" } }));
+    pipeline.queues.send(
+      pipeline.queueNames.deadLetter!,
+      JSON.stringify({
+        version: "0",
+        id: "op-dry",
+        "detail-type": "message",
+        source: "com.devpost.commonevent",
+        account: LOCAL_ACCOUNT,
+        time: "2022-04-16T12:20:00Z",
+        region: REGION,
+        resources: [],
+        detail: { message: "{}" },
+      }),
+    );
     expect((await run("scripts/ops/redrive.ts", ["--outputs", outputsFile, "--dry-run"])).stdout).toMatch(/would redrive event op-dry/);
-    const reconcile = await run("scripts/ops/reconcile.ts", ["--outputs", outputsFile, "--since", "1h", "--until", new Date(Date.now() + 60_000).toISOString(), "--wait-seconds", "20"]);
+    const reconcile = await run("scripts/ops/reconcile.ts", [
+      "--outputs",
+      outputsFile,
+      "--since",
+      "1h",
+      "--until",
+      new Date(Date.now() + 60_000).toISOString(),
+      "--wait-seconds",
+      "20",
+    ]);
     expect(reconcile.stdout).toMatch(/^archived in the window \d+, recorded \d+, recorded now \d+, kept 0$/m);
-    const calls = readFileSync(callsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call);
+    const calls = readFileSync(callsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Call);
     // Every kind of call the three commands make was seen, so the check below covers them.
-    expect(new Set(calls.map((c) => `${c.client}.${c.command}`))).toEqual(new Set([
-      "fetch.POST", "EventBridgeClient.PutEvents", "DynamoDBClient.GetItem", "SFNClient.ListExecutions", "SFNClient.DescribeExecution", "SFNClient.StartExecution",
-      "CloudWatchLogsClient.FilterLogEvents", "SQSClient.GetQueueAttributes", "SQSClient.ReceiveMessage", "SQSClient.DeleteMessage", "SQSClient.ChangeMessageVisibility", "CloudWatchClient.DescribeAlarms",
-      "EventBridgeClient.ListReplays", "EventBridgeClient.StartReplay", "EventBridgeClient.DescribeReplay",
-    ]));
+    expect(new Set(calls.map((c) => `${c.client}.${c.command}`))).toEqual(
+      new Set([
+        "fetch.POST",
+        "EventBridgeClient.PutEvents",
+        "DynamoDBClient.GetItem",
+        "SFNClient.ListExecutions",
+        "SFNClient.DescribeExecution",
+        "SFNClient.StartExecution",
+        "CloudWatchLogsClient.FilterLogEvents",
+        "SQSClient.GetQueueAttributes",
+        "SQSClient.ReceiveMessage",
+        "SQSClient.DeleteMessage",
+        "SQSClient.ChangeMessageVisibility",
+        "CloudWatchClient.DescribeAlarms",
+        "EventBridgeClient.ListReplays",
+        "EventBridgeClient.StartReplay",
+        "EventBridgeClient.DescribeReplay",
+      ]),
+    );
     const policy = operatorPolicy();
     const denied = calls.flatMap(requestsOf).filter((request) => !allowedBy(policy, request));
     expect(denied).toEqual([]);
   });
 
   test("grants nothing the commands do not use: every statement allows at least one of their calls", () => {
-    const calls = readFileSync(callsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call);
+    const calls = readFileSync(callsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Call);
     const policy = operatorPolicy();
     const used = new Set(calls.flatMap(requestsOf).map((request) => allowedBy(policy, request)));
     // ListExecutions is redrive's --since source; StartSyncExecution only exists in an EXPRESS environment's policy.
@@ -186,7 +303,9 @@ describe("the operator policy", () => {
   });
 
   test("the checks catch a call the policy does not allow", () => {
-    expect(allowedBy(operatorPolicy(), { action: "sqs:SendMessage", resource: arn("sqs", "sfnCommonEventProcessorDLQ-dev") })).toBeUndefined();
+    expect(
+      allowedBy(operatorPolicy(), { action: "sqs:SendMessage", resource: arn("sqs", "sfnCommonEventProcessorDLQ-dev") }),
+    ).toBeUndefined();
     expect(allowedBy(operatorPolicy(), { action: "dynamodb:GetItem", resource: arn("dynamodb", "table/SomeOtherTable") })).toBeUndefined();
   });
 });

@@ -32,7 +32,9 @@ beforeAll(async () => {
 afterAll(async () => pipeline?.close());
 
 const itemsWithId = async (messageId: string) =>
-  (await pipeline.dynamoDBClient.send(new ScanCommand({ TableName: pipeline.tableName }))).Items!.filter((i) => i.messageId.S === messageId);
+  (await pipeline.dynamoDBClient.send(new ScanCommand({ TableName: pipeline.tableName }))).Items!.filter(
+    (i) => i.messageId.S === messageId,
+  );
 
 /** The original events kept in a queue: the body itself (DLQ) or the input of a status-change event. */
 const capturedEventIds = (p: LocalPipeline, queue: string | undefined) =>
@@ -45,17 +47,23 @@ describe("workflow scenarios against the synthesized stack", () => {
   test("a valid event ends in Job Succeed with the item stored", async () => {
     const result = await pipeline.publish(sampleEvent("evt-valid"));
     expect(result.matched).toBe(true);
-    expect(result.execution).toMatchObject({ status: "SUCCEEDED", states: ["Record Message", "Check Status?", "Job Succeed"], attempts: 1 });
+    expect(result.execution).toMatchObject({
+      status: "SUCCEEDED",
+      states: ["Record Message", "Check Status?", "Job Succeed"],
+      attempts: 1,
+    });
     expect(result.execution!.output).toMatchObject({
       recordResult: { StatusCode: 200, Payload: { statusCode: 200, putStatus: { messageId: "evt-valid", duplicate: false } } },
     });
     expect(await pipeline.storedItem("evt-valid")).toEqual({
-      messageId: { S: "evt-valid" }, createdAt: { N: "1650111600000" }, event: { S: "{\"hello\":\"world\"}" },
+      messageId: { S: "evt-valid" },
+      createdAt: { N: "1650111600000" },
+      event: { S: '{"hello":"world"}' },
     });
   });
 
   test("the message is stored exactly as published: a 20-digit number is not rounded", async () => {
-    const raw = "{\"amount\": 12345678901234567890, \"note\": \"caf\u00e9\"}";
+    const raw = '{"amount": 12345678901234567890, "note": "caf\u00e9"}';
     expect((await pipeline.publish(sampleEvent("evt-big-number", raw))).execution!.status).toBe("SUCCEEDED");
     expect((await pipeline.storedItem("evt-big-number"))?.event).toEqual({ S: raw });
   });
@@ -89,12 +97,26 @@ describe("workflow scenarios against the synthesized stack", () => {
     const result = await pipeline.publish(sampleEvent("evt-not-json", "{not json"));
     // The workflow passes the raw message; the recorder parses it, so this is a catchable InvalidRecord, not the
     // States.Runtime that States.StringToJson would raise where no Catch sees it.
-    expect(result.execution).toMatchObject({ status: "FAILED", states: ["Record Message", "Job Failed"], error: { name: "InvalidRecord" } });
-    expect(JSON.parse(result.execution!.error!.cause)).toMatchObject({ error: "InvalidRecord", message: "Record.message: not JSON", messageId: "evt-not-json" });
+    expect(result.execution).toMatchObject({
+      status: "FAILED",
+      states: ["Record Message", "Job Failed"],
+      error: { name: "InvalidRecord" },
+    });
+    expect(JSON.parse(result.execution!.error!.cause)).toMatchObject({
+      error: "InvalidRecord",
+      message: "Record.message: not JSON",
+      messageId: "evt-not-json",
+    });
     expect(await pipeline.storedItem("evt-not-json")).toBeUndefined();
-    const captured = pipeline.queues.messages(pipeline.queueNames.failedExecutions!).map((m) => JSON.parse(m.Body))
+    const captured = pipeline.queues
+      .messages(pipeline.queueNames.failedExecutions!)
+      .map((m) => JSON.parse(m.Body))
       .find((e) => JSON.parse(e.detail.input).id === "evt-not-json");
-    expect(captured).toMatchObject({ source: "aws.states", "detail-type": "Step Functions Execution Status Change", detail: { status: "FAILED", stateMachineArn: pipeline.stateMachineArn } });
+    expect(captured).toMatchObject({
+      source: "aws.states",
+      "detail-type": "Step Functions Execution Status Change",
+      detail: { status: "FAILED", stateMachineArn: pipeline.stateMachineArn },
+    });
     expect(JSON.parse(captured.detail.input)).toEqual(sampleEvent("evt-not-json", "{not json"));
   });
 
@@ -102,24 +124,44 @@ describe("workflow scenarios against the synthesized stack", () => {
     await pipeline.dynamoDBClient.send(new DeleteTableCommand({ TableName: pipeline.tableName }));
     try {
       const result = await pipeline.publish(sampleEvent("evt-db-down"));
-      expect(result.execution).toMatchObject({ status: "FAILED", states: ["Record Message", "Job Failed"], error: { name: "DynamoDBError" }, attempts: 1 });
-      expect(JSON.parse(result.execution!.error!.cause)).toMatchObject({ statusCode: 500, error: "DynamoDBError", messageId: "evt-db-down" });
+      expect(result.execution).toMatchObject({
+        status: "FAILED",
+        states: ["Record Message", "Job Failed"],
+        error: { name: "DynamoDBError" },
+        attempts: 1,
+      });
+      expect(JSON.parse(result.execution!.error!.cause)).toMatchObject({
+        statusCode: 500,
+        error: "DynamoDBError",
+        messageId: "evt-db-down",
+      });
       expect(capturedEventIds(pipeline, pipeline.queueNames.failedExecutions)).toContain("evt-db-down");
     } finally {
-      await createTable(pipeline.dynamoDBClient, { name: pipeline.tableName, hash_key: "messageId", attribute: [{ name: "messageId", type: "S" }] });
+      await createTable(pipeline.dynamoDBClient, {
+        name: pipeline.tableName,
+        hash_key: "messageId",
+        attribute: [{ name: "messageId", type: "S" }],
+      });
     }
   });
 });
 
 describe("POST /messages through the REST API's model and mapping templates", () => {
   test("a posted message is published and recorded; the caller gets 200 with the event id", async () => {
-    const result = await pipeline.postMessage(JSON.stringify({ message: JSON.stringify({ from: "api", n: 12345678901234567890n.toString() }) }));
-    expect(result).toMatchObject({ status: 200, body: { accepted: true, eventId: result.eventId }, matched: true, execution: { status: "SUCCEEDED" } });
-    expect((await pipeline.storedItem(result.eventId!))?.event).toEqual({ S: "{\"from\":\"api\",\"n\":\"12345678901234567890\"}" });
+    const result = await pipeline.postMessage(
+      JSON.stringify({ message: JSON.stringify({ from: "api", n: 12345678901234567890n.toString() }) }),
+    );
+    expect(result).toMatchObject({
+      status: 200,
+      body: { accepted: true, eventId: result.eventId },
+      matched: true,
+      execution: { status: "SUCCEEDED" },
+    });
+    expect((await pipeline.storedItem(result.eventId!))?.event).toEqual({ S: '{"from":"api","n":"12345678901234567890"}' });
   });
 
   test("a message with quotes, slashes and non-ASCII characters is stored as it was sent", async () => {
-    const message = "{\"text\": \"it's a/b \\\"quoted\\\" caf\u00e9 \ud83d\ude00\"}";
+    const message = '{"text": "it\'s a/b \\"quoted\\" caf\u00e9 \ud83d\ude00"}';
     const result = await pipeline.postMessage(JSON.stringify({ message }));
     expect(result.status).toBe(200);
     expect((await pipeline.storedItem(result.eventId!))?.event).toEqual({ S: message });
@@ -131,7 +173,11 @@ describe("POST /messages through the REST API's model and mapping templates", ()
     ["a message that is not a string", JSON.stringify({ message: { hello: "world" } }), "must be string"],
     ["a message that is not a JSON object or array", JSON.stringify({ message: "hello" }), "must match pattern"],
     ["an extra property", JSON.stringify({ message: "{}", other: 1 }), "must NOT have additional properties"],
-    ["a message over 32,768 characters", JSON.stringify({ message: `[${"1,".repeat(16_384)}1]` }), "must NOT have more than 32768 characters"],
+    [
+      "a message over 32,768 characters",
+      JSON.stringify({ message: `[${"1,".repeat(16_384)}1]` }),
+      "must NOT have more than 32768 characters",
+    ],
   ])("rejects %s with 400 before anything is published", async (_case, body, reason) => {
     const before = pipeline.queues.messages(pipeline.queueNames.failedExecutions!).length;
     const result = await pipeline.postMessage(body);
@@ -142,12 +188,12 @@ describe("POST /messages through the REST API's model and mapping templates", ()
   });
 
   test("rejects a body that is not application/json with 415", async () => {
-    expect(await pipeline.postMessage("{\"message\": \"{}\"}", "text/plain")).toMatchObject({ status: 415, matched: false });
+    expect(await pipeline.postMessage('{"message": "{}"}', "text/plain")).toMatchObject({ status: 415, matched: false });
   });
 
   test("a PutEvents that rejects the entry (throttled) answers 503 with EventBridge's error code, and nothing is published", async () => {
     pipeline.faults.add("throttlePutEvents", "*", 1);
-    const result = await pipeline.postMessage(JSON.stringify({ message: "{\"x\": 1}" }));
+    const result = await pipeline.postMessage(JSON.stringify({ message: '{"x": 1}' }));
     expect(result).toMatchObject({ status: 503, matched: false, body: { accepted: false, errorCode: "ThrottlingException" } });
     expect(result.eventId).toBeUndefined();
   });
@@ -178,7 +224,9 @@ describe("faults injected at the endpoints: recorded exactly once, or captured",
     faulty.faults.add("failSendTaskSuccess", "f-callback", 3);
     const result = await publish("f-callback");
     expect(result.execution).toMatchObject({ status: "SUCCEEDED", attempts: 2 });
-    expect(result.execution!.output).toMatchObject({ recordResult: { Payload: { putStatus: { messageId: "f-callback", duplicate: true } } } });
+    expect(result.execution!.output).toMatchObject({
+      recordResult: { Payload: { putStatus: { messageId: "f-callback", duplicate: true } } },
+    });
   });
 
   test("a recorder that dies after its write: retried as Lambda.Unknown, recorded once, SUCCEEDED", async () => {
@@ -192,7 +240,12 @@ describe("faults injected at the endpoints: recorded exactly once, or captured",
     faulty.faults.add("recorderCrash", "f-dead", Number.POSITIVE_INFINITY);
     const started = Date.now();
     const result = await publish("f-dead");
-    expect(result.execution).toMatchObject({ status: "FAILED", error: { name: "Lambda.Unknown" }, attempts: 4, states: ["Record Message", "Job Failed"] });
+    expect(result.execution).toMatchObject({
+      status: "FAILED",
+      error: { name: "Lambda.Unknown" },
+      attempts: 4,
+      states: ["Record Message", "Job Failed"],
+    });
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(await faulty.storedItem("f-dead")).toBeUndefined();
     expect(capturedEventIds(faulty, faulty.queueNames.failedExecutions)).toContain("f-dead");
@@ -208,7 +261,10 @@ describe("faults injected at the endpoints: recorded exactly once, or captured",
 
   test("in every case, recorded + captured equals published", async () => {
     const recorded = (await Promise.all(published.map((id) => faulty.storedItem(id)))).filter(Boolean).length;
-    const captured = new Set([...capturedEventIds(faulty, faulty.queueNames.failedExecutions), ...capturedEventIds(faulty, faulty.queueNames.deadLetter)]);
+    const captured = new Set([
+      ...capturedEventIds(faulty, faulty.queueNames.failedExecutions),
+      ...capturedEventIds(faulty, faulty.queueNames.deadLetter),
+    ]);
     expect(published).toHaveLength(5);
     expect(recorded + captured.size).toBe(published.length);
     expect(recorded).toBe(3);
@@ -223,14 +279,21 @@ describe("a recorder that never calls back", () => {
       env: { RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "13", RECORDER_TASK_TIMEOUT_SECONDS: "2", RECORDER_LAMBDA_TIMEOUT_SECONDS: "1" },
     });
     // The function "dies" before its callback: it is invoked and returns without answering the token.
-    shortPipeline = await LocalPipeline.start({ stackDir: path.join(outdir, "stacks", "message-recorder-dev"), invokeFunction: async () => undefined });
+    shortPipeline = await LocalPipeline.start({
+      stackDir: path.join(outdir, "stacks", "message-recorder-dev"),
+      invokeFunction: async () => undefined,
+    });
   });
   afterAll(async () => shortPipeline?.close());
 
   test("ends failed by the task timeout through Job Failed, not stuck and not by the machine timeout", async () => {
     const result = await shortPipeline.publish(sampleEvent("evt-silent"));
     // TIMED_OUT would mean the whole execution hit its own timeout: the task timeout must fire first.
-    expect(result.execution).toMatchObject({ status: "FAILED", states: ["Record Message", "Job Failed"], error: { name: "States.Timeout" } });
+    expect(result.execution).toMatchObject({
+      status: "FAILED",
+      states: ["Record Message", "Job Failed"],
+      error: { name: "States.Timeout" },
+    });
     expect(await shortPipeline.storedItem("evt-silent")).toBeUndefined();
     expect(capturedEventIds(shortPipeline, shortPipeline.queueNames.failedExecutions)).toEqual(["evt-silent"]);
   });

@@ -32,7 +32,16 @@ const CDKTF_OPTIONS: Record<Command, { flags: string[]; valued: string[] }> = {
     valued: ["--terraform-parallelism", "--var", "--var-file"],
   },
   deploy: {
-    flags: ["--auto-approve", "--refresh-only", "--no-color", "--migrate-state", "--skip-synth", "--skip-provider-lock", "--ignore-missing-stack-dependencies", "--outputs-file-include-sensitive-outputs"],
+    flags: [
+      "--auto-approve",
+      "--refresh-only",
+      "--no-color",
+      "--migrate-state",
+      "--skip-synth",
+      "--skip-provider-lock",
+      "--ignore-missing-stack-dependencies",
+      "--outputs-file-include-sensitive-outputs",
+    ],
     valued: ["--outputs-file", "--parallelism", "--terraform-parallelism", "--var", "--var-file"],
   },
   output: { flags: ["--skip-synth", "--skip-provider-lock", "--outputs-file-include-sensitive-outputs"], valued: ["--outputs-file"] },
@@ -40,13 +49,14 @@ const CDKTF_OPTIONS: Record<Command, { flags: string[]; valued: string[] }> = {
 /** Options that may be given more than once. */
 const REPEATABLE = ["--var", "--var-file", "--backend-config"];
 
-const usage = (command: string) => command === "synth"
-  ? "usage: npm run synth -- [--output DIR] [--hcl]"
-  : [
-    `usage: npm run ${command} -- <stack> [--state-bucket NAME] [--backend-config KEY=VALUE|FILE]...`,
-    ...(CDKTF_OPTIONS[command as Command]?.flags ?? []).map((flag) => `[${flag}]`),
-    ...(CDKTF_OPTIONS[command as Command]?.valued ?? []).map((option) => `[${option} VALUE]`),
-  ].join(" ");
+const usage = (command: string) =>
+  command === "synth"
+    ? "usage: npm run synth -- [--output DIR] [--hcl]"
+    : [
+        `usage: npm run ${command} -- <stack> [--state-bucket NAME] [--backend-config KEY=VALUE|FILE]...`,
+        ...(CDKTF_OPTIONS[command as Command]?.flags ?? []).map((flag) => `[${flag}]`),
+        ...(CDKTF_OPTIONS[command as Command]?.valued ?? []).map((option) => `[${option} VALUE]`),
+      ].join(" ");
 
 interface Invocation {
   readonly command: Command;
@@ -59,7 +69,8 @@ interface Invocation {
 
 export function parseInvocation(argv: readonly string[]): Invocation {
   const [command, ...rest] = argv;
-  if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}`);
+  if (!COMMANDS.includes(command as Command))
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}`);
   const cdktf = CDKTF_OPTIONS[command as Command];
   const ours = command === "synth" ? [] : ["--state-bucket", "--backend-config"];
   const valued = [...cdktf.valued, ...ours];
@@ -96,10 +107,20 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     return { command, backendConfig, passThrough };
   }
   if (stacks.length !== 1) {
-    throw new UsageError(stacks.length === 0 ? "the stack is required" : `one stack at a time, so that backend settings reach only it; got ${stacks.join(", ")}`);
+    throw new UsageError(
+      stacks.length === 0
+        ? "the stack is required"
+        : `one stack at a time, so that backend settings reach only it; got ${stacks.join(", ")}`,
+    );
   }
   if (stateBucket !== undefined && backendConfig.length > 0) throw new UsageError("--state-bucket and --backend-config: give one of them");
-  return { command: command as Command, stack: stacks[0], ...(stateBucket !== undefined ? { stateBucket } : {}), backendConfig, passThrough };
+  return {
+    command: command as Command,
+    stack: stacks[0],
+    ...(stateBucket !== undefined ? { stateBucket } : {}),
+    backendConfig,
+    passThrough,
+  };
 }
 
 class HelpFor extends Error {
@@ -109,7 +130,10 @@ class HelpFor extends Error {
 }
 
 /** How the chosen stack keeps its state, from the configuration the synth will use. */
-type StackBackend = { kind: "bootstrap"; bucket?: string } | { kind: "s3"; environment: EnvironmentConfig } | { kind: "cloud"; environment: EnvironmentConfig };
+type StackBackend =
+  | { kind: "bootstrap"; bucket?: string }
+  | { kind: "s3"; environment: EnvironmentConfig }
+  | { kind: "cloud"; environment: EnvironmentConfig };
 
 function stackBackend(config: AppConfig, stack: string): StackBackend {
   const usesS3 = config.environments.some((e) => e.backend.type === "s3");
@@ -123,12 +147,18 @@ function stackBackend(config: AppConfig, stack: string): StackBackend {
 }
 
 /** The child's environment: the version check off, and backend arguments only where they apply. */
-export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interactive = process.stdin.isTTY === true): { env: NodeJS.ProcessEnv; notes: string[] } {
+export function planRun(
+  invocation: Invocation,
+  env: NodeJS.ProcessEnv,
+  interactive = process.stdin.isTTY === true,
+): { env: NodeJS.ProcessEnv; notes: string[] } {
   const childEnv: NodeJS.ProcessEnv = { ...env, CHECKPOINT_DISABLE: "1" };
   const notes: string[] = [];
   if (invocation.command === "deploy" && !interactive && !invocation.passThrough.includes("--auto-approve")) {
     // cdktf asks for approval before it applies; with no terminal nobody can answer.
-    throw new MissingSettingError("deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)");
+    throw new MissingSettingError(
+      "deploy: stdin is not a terminal, so nobody can approve the plan; pass --auto-approve (after reviewing npm run diff)",
+    );
   }
   if (invocation.stateBucket !== undefined) childEnv.RECORDER_STATE_BUCKET = invocation.stateBucket;
   // Checks cdktf.json and every setting (with --state-bucket applied) before the CLI starts: one line each.
@@ -139,11 +169,26 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
   const backend = stackBackend(config, invocation.stack);
   const inherited = env.TF_CLI_ARGS_init;
   if (backend.kind !== "s3") {
-    const where = backend.kind === "cloud" ? "in Terraform Cloud (backend cloud)" : backend.bucket ? `in the bucket ${backend.bucket}` : "locally, in its own folder";
-    if (invocation.backendConfig.length > 0) throw new UsageError(`--backend-config: ${invocation.stack} keeps its state ${where}; backend arguments apply only to a pipeline stack with a partial S3 backend`);
-    if (backend.kind === "cloud" && backend.environment.backend.type === "cloud" && backend.environment.backend.workspaceTags && !env.TF_WORKSPACE) {
+    const where =
+      backend.kind === "cloud"
+        ? "in Terraform Cloud (backend cloud)"
+        : backend.bucket
+          ? `in the bucket ${backend.bucket}`
+          : "locally, in its own folder";
+    if (invocation.backendConfig.length > 0)
+      throw new UsageError(
+        `--backend-config: ${invocation.stack} keeps its state ${where}; backend arguments apply only to a pipeline stack with a partial S3 backend`,
+      );
+    if (
+      backend.kind === "cloud" &&
+      backend.environment.backend.type === "cloud" &&
+      backend.environment.backend.workspaceTags &&
+      !env.TF_WORKSPACE
+    ) {
       // Tags select several workspaces; terraform init would ask which one to use.
-      throw new MissingSettingError(`${invocation.stack} selects Terraform Cloud workspaces by tag (${backend.environment.backend.workspaceTags.join(", ")}); set TF_WORKSPACE to the workspace to use`);
+      throw new MissingSettingError(
+        `${invocation.stack} selects Terraform Cloud workspaces by tag (${backend.environment.backend.workspaceTags.join(", ")}); set TF_WORKSPACE to the workspace to use`,
+      );
     }
     if (inherited) {
       delete childEnv.TF_CLI_ARGS_init;
@@ -152,7 +197,10 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
     return { env: childEnv, notes };
   }
   if (backend.environment.backend.type === "s3" && backend.environment.backend.bucket) {
-    if (invocation.backendConfig.length > 0) throw new UsageError(`--backend-config: ${invocation.stack} already has its bucket (${backend.environment.backend.bucket}) from the configuration; drop one of them`);
+    if (invocation.backendConfig.length > 0)
+      throw new UsageError(
+        `--backend-config: ${invocation.stack} already has its bucket (${backend.environment.backend.bucket}) from the configuration; drop one of them`,
+      );
     return { env: childEnv, notes };
   }
   if (invocation.backendConfig.length > 0) {
@@ -162,7 +210,7 @@ export function planRun(invocation: Invocation, env: NodeJS.ProcessEnv, interact
   if (inherited && inherited.includes("-backend-config")) return { env: childEnv, notes };
   throw new MissingSettingError(
     `${invocation.stack} keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) ` +
-    `or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of ${STATE_BUCKET_STACK}), or --backend-config bucket=<name> for a partial backend`,
+      `or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of ${STATE_BUCKET_STACK}), or --backend-config bucket=<name> for a partial backend`,
   );
 }
 
@@ -179,7 +227,7 @@ function guardBootstrapState(invocation: Invocation, config: AppConfig): void {
   if (existsSync(state)) {
     throw new MissingSettingError(
       `${path.relative(process.cwd(), state) || state} holds the state bucket's state, and this synth (no environment keeps its state in S3) would delete it; ` +
-      `migrate it into the bucket first (README, "Bootstrap the state bucket") or move it elsewhere`,
+        `migrate it into the bucket first (README, "Bootstrap the state bucket") or move it elsewhere`,
     );
   }
 }
@@ -197,7 +245,10 @@ class MissingSettingError extends Error {
   }
 }
 
-const CDKTF_BIN = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf);
+const CDKTF_BIN = path.join(
+  path.dirname(require.resolve("cdktf-cli/package.json")),
+  (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf,
+);
 
 function runCdktf(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -217,7 +268,8 @@ export async function synthDirectly(outdir: string, env: NodeJS.ProcessEnv): Pro
   const [command, ...args] = String(cdktfJson.app).split(" ");
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(command, args, {
-      stdio: "inherit", cwd: ROOT,
+      stdio: "inherit",
+      cwd: ROOT,
       env: { ...env, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(cdktfJson.context ?? {}) },
     });
     child.on("error", reject);
@@ -245,13 +297,15 @@ async function main(argv: string[]): Promise<void> {
   const code = await runCdktf([invocation.command, ...(invocation.stack ? [invocation.stack] : []), ...invocation.passThrough], env);
   process.exitCode = code;
   if (code === 0 && invocation.command === "deploy" && invocation.stack === STATE_BUCKET_STACK && !loadProjectConfig(env).stateBucket) {
-    process.stdout.write([
-      "",
-      "Next, so that every clone finds this stack's state (README, \"Bootstrap the state bucket\"):",
-      "  1. set \"stateBucket\" in cdktf.json (context.recorder.defaults) to the state_bucket_name above, and commit it;",
-      `  2. npm run synth && (cd cdktf.out/stacks/${STATE_BUCKET_STACK} && terraform init -migrate-state -force-copy)`,
-      "",
-    ].join("\n"));
+    process.stdout.write(
+      [
+        "",
+        'Next, so that every clone finds this stack\'s state (README, "Bootstrap the state bucket"):',
+        '  1. set "stateBucket" in cdktf.json (context.recorder.defaults) to the state_bucket_name above, and commit it;',
+        `  2. npm run synth && (cd cdktf.out/stacks/${STATE_BUCKET_STACK} && terraform init -migrate-state -force-copy)`,
+        "",
+      ].join("\n"),
+    );
   }
 }
 

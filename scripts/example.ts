@@ -19,7 +19,9 @@ if (name === "--help" || name === "-h") {
 } else {
   const outdir = path.join("cdktf.out", "examples", name);
   const run = spawnSync(process.execPath, ["--import", "tsx", path.join("examples", name, "main.ts")], {
-    cwd: ROOT, stdio: "inherit", env: { ...process.env, EXAMPLE_OUTDIR: outdir },
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, EXAMPLE_OUTDIR: outdir },
   });
   if (run.status === 0) process.stdout.write(`synthesized ${outdir}/stacks\n`);
   process.exitCode = run.status ?? 1;

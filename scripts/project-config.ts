@@ -24,7 +24,8 @@ export function readCdktfJson(file: string = CDKTF_JSON): { app?: unknown; conte
   } catch (error) {
     throw new ConfigError(`${shownPath(file)}: not valid JSON (${(error as Error).message})`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${shownPath(file)}: expected a JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`${shownPath(file)}: expected a JSON object`);
   return parsed as { app?: unknown; context?: { recorder?: unknown } };
 }
 

@@ -20,7 +20,13 @@ const DONE_MARKER = ".installed";
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 export type PythonTools =
-  | { readonly available: true; readonly venv: string; readonly bin: (name: string) => string; readonly installedNow: boolean; readonly installSeconds: number }
+  | {
+      readonly available: true;
+      readonly venv: string;
+      readonly bin: (name: string) => string;
+      readonly installedNow: boolean;
+      readonly installSeconds: number;
+    }
   | { readonly available: false; readonly reason: string; readonly offline: boolean };
 
 /** The environment for the current requirements file. */
@@ -74,13 +80,15 @@ function lock(venv: string): () => void {
       rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`waited ${INSTALL_TIMEOUT_MS / 60_000} min for the install of ${venv} held by process ${pid}`);
+    if (Date.now() > deadline)
+      throw new Error(`waited ${INSTALL_TIMEOUT_MS / 60_000} min for the install of ${venv} held by process ${pid}`);
     sleep(500);
   }
 }
 
 /** pip's words when the package index cannot be reached (DNS, connection, proxy), as opposed to a broken lock file. */
-const OFFLINE = /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|Max retries exceeded|ProxyError|ConnectTimeoutError|ReadTimeoutError|No matching distribution found for/;
+const OFFLINE =
+  /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|Max retries exceeded|ProxyError|ConnectTimeoutError|ReadTimeoutError|No matching distribution found for/;
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): { ok: boolean; output: string } {
   const result = spawnSync(command, args, { encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024, timeout: INSTALL_TIMEOUT_MS });
@@ -104,17 +112,32 @@ export function pythonTools(): PythonTools {
   try {
     if (existsSync(path.join(venv, DONE_MARKER))) return { available: true, venv, bin, installedNow: false, installSeconds: 0 };
     rmSync(venv, { recursive: true, force: true });
-    const env: NodeJS.ProcessEnv = { ...process.env, PIP_CONFIG_FILE: "/dev/null", PIP_DISABLE_PIP_VERSION_CHECK: "1", };
+    const env: NodeJS.ProcessEnv = { ...process.env, PIP_CONFIG_FILE: "/dev/null", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
     delete env.PYTHONDONTWRITEBYTECODE;
-    for (const key of Object.keys(env)) if (key.startsWith("PIP_") && !["PIP_CONFIG_FILE", "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_CERT", "PIP_DEFAULT_TIMEOUT"].includes(key)) delete env[key];
+    for (const key of Object.keys(env))
+      if (key.startsWith("PIP_") && !["PIP_CONFIG_FILE", "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_CERT", "PIP_DEFAULT_TIMEOUT"].includes(key))
+        delete env[key];
     const created = run(python, ["-m", "venv", venv], env);
     if (!created.ok) throw new Error(`python3 -m venv ${venv} failed:\n${created.output}`);
-    const installed = run(bin("python"), ["-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--only-binary=:all:", "--no-input", "-r", REQUIREMENTS_FILE], env);
+    const installed = run(
+      bin("python"),
+      ["-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--only-binary=:all:", "--no-input", "-r", REQUIREMENTS_FILE],
+      env,
+    );
     if (!installed.ok) {
       rmSync(venv, { recursive: true, force: true });
       if (OFFLINE.test(installed.output)) {
-        const line = installed.output.split("\n").map((l) => l.trim()).filter((l) => OFFLINE.test(l)).pop() ?? "";
-        return { available: false, offline: true, reason: `the Python package index could not be reached to install requirements/tools.txt (pip: ${line.slice(0, 200)})` };
+        const line =
+          installed.output
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => OFFLINE.test(l))
+            .pop() ?? "";
+        return {
+          available: false,
+          offline: true,
+          reason: `the Python package index could not be reached to install requirements/tools.txt (pip: ${line.slice(0, 200)})`,
+        };
       }
       throw new Error(`pip install -r requirements/tools.txt failed:\n${installed.output}`);
     }
@@ -129,7 +152,7 @@ export function pythonTools(): PythonTools {
  * Whether a tier that needs the Python tools runs. Without Python 3 or the package index it is skipped with one
  * line saying why, except under CI=true, where that fails the run (as the Terraform tier does without terraform).
  */
-export function pythonToolsTierEnabled(tier: string): PythonTools & { available: true } | undefined {
+export function pythonToolsTierEnabled(tier: string): (PythonTools & { available: true }) | undefined {
   const tools = pythonTools();
   if (tools.available) return tools;
   if (process.env.CI) throw new Error(`CI is set but the ${tier} cannot run: ${tools.reason}`);

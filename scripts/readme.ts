@@ -23,7 +23,11 @@ interface AslState {
 }
 
 const COMPARATORS: Record<string, string> = {
-  NumericEquals: "==", NumericGreaterThan: ">", NumericLessThan: "<", StringEquals: "==", BooleanEquals: "==",
+  NumericEquals: "==",
+  NumericGreaterThan: ">",
+  NumericLessThan: "<",
+  StringEquals: "==",
+  BooleanEquals: "==",
 };
 
 /** A Mermaid state diagram of an ASL definition: transitions, choices, catches and retries. */
@@ -82,7 +86,10 @@ export function costTable(): string {
   return [
     `| events / month | STANDARD + callback, logs ${facts.logLevel} (deployed) | of which state transitions | EXPRESS + synchronous invoke, logs ERROR | EXPRESS, logs ALL |`,
     "| --- | --- | --- | --- | --- |",
-    ...volumes.map((events, i) => `| ${(events / 1e6).toLocaleString("en-US")}M | ${usd(total(columns[i].standardAll))} | ${usd(line(columns[i].standardAll, "Step Functions state transitions"))} | ${usd(total(columns[i].expressError))} | ${usd(total(columns[i].expressAll))} |`),
+    ...volumes.map(
+      (events, i) =>
+        `| ${(events / 1e6).toLocaleString("en-US")}M | ${usd(total(columns[i].standardAll))} | ${usd(line(columns[i].standardAll, "Step Functions state transitions"))} | ${usd(total(columns[i].expressError))} | ${usd(total(columns[i].expressAll))} |`,
+    ),
     "",
     `Biggest cost driver: **${driver.component}** (${((driver.monthlyUsd / total(columns[0].standardAll)) * 100).toFixed(0)}%): ${facts.stateTransitionsPerExecution} transitions per execution. ` +
       `EXPRESS at ERROR costs $${perMillionEvents(columns[0].expressError, 1e6).toFixed(2)} per million events plus $${total(columns[0].expressError.filter(isFixed)).toFixed(2)} a month fixed (alarms, key); ` +
@@ -93,7 +100,8 @@ export function costTable(): string {
 
 /** What X-Ray would add to EXPRESS at ERROR, per million events at 1M a month. */
 function expressXrayPerMillion(byType: FactsByType, prices: Prices): number {
-  const at = (tracing: boolean) => perMillionEvents(expressSyncCost(1e6, { ...byType.express, tracing }, prices, { logLevel: "ERROR" }), 1e6);
+  const at = (tracing: boolean) =>
+    perMillionEvents(expressSyncCost(1e6, { ...byType.express, tracing }, prices, { logLevel: "ERROR" }), 1e6);
   return at(true) - at(false);
 }
 

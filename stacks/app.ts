@@ -25,7 +25,11 @@ export function defineStacks(app: App, config: AppConfig, recorderArchive?: Lamb
     ? new StateBucketStack(app, STATE_BUCKET_STACK, { region: config.stateRegion, bucketName: config.stateBucket })
     : undefined;
   const pipelines = config.environments.map(
-    (environment) => new PipelineStack(app, pipelineStackName(environment.environment), { config: environment, ...(recorderArchive ? { recorderArchive } : {}) }),
+    (environment) =>
+      new PipelineStack(app, pipelineStackName(environment.environment), {
+        config: environment,
+        ...(recorderArchive ? { recorderArchive } : {}),
+      }),
   );
   return { ...(stateBucket ? { stateBucket } : {}), pipelines };
 }

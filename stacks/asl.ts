@@ -78,10 +78,14 @@ export function renderRecordMessageExpressDefinition(substitutions: RecordMessag
  * The "Record Message" definition of a workflow type: the one place that knows which template serves which type.
  * EXPRESS needs the queue it sends its failures to; STANDARD takes none.
  */
-export function renderWorkflowDefinition(type: WorkflowType, substitutions: RecordMessageSubstitutions & { readonly FailedExecutionsQueueUrl?: string }): string {
+export function renderWorkflowDefinition(
+  type: WorkflowType,
+  substitutions: RecordMessageSubstitutions & { readonly FailedExecutionsQueueUrl?: string },
+): string {
   const { FailedExecutionsQueueUrl, ...common } = substitutions;
   if (type === "STANDARD") return renderRecordMessageDefinition(common);
-  if (FailedExecutionsQueueUrl === undefined) throw new AslRenderError("asl/record-message-express.asl.json: no value for placeholder(s) ${FailedExecutionsQueueUrl}");
+  if (FailedExecutionsQueueUrl === undefined)
+    throw new AslRenderError("asl/record-message-express.asl.json: no value for placeholder(s) ${FailedExecutionsQueueUrl}");
   return renderRecordMessageExpressDefinition({ ...common, FailedExecutionsQueueUrl });
 }
 
@@ -117,7 +121,10 @@ export function retryBudget(definition: string, timeouts: { readonly lambdaTimeo
  * The worst case of the retries of a workflow type's definition for these timeouts, straight from its template:
  * the budget depends on the shape and the timeouts only, not on the function or queue it names.
  */
-export function workflowRetryBudget(type: WorkflowType, timeouts: { readonly stateMachineTimeoutSeconds: number; readonly taskTimeoutSeconds: number; readonly lambdaTimeoutSeconds: number }): RetryBudget {
+export function workflowRetryBudget(
+  type: WorkflowType,
+  timeouts: { readonly stateMachineTimeoutSeconds: number; readonly taskTimeoutSeconds: number; readonly lambdaTimeoutSeconds: number },
+): RetryBudget {
   const template = type === "STANDARD" ? recordMessageTemplate : recordMessageExpressTemplate;
   const shape = walkStrings(template, (text) => {
     const whole = WHOLE_PLACEHOLDER.exec(text);
@@ -159,7 +166,13 @@ function resolvePaths(template: unknown, input: unknown): unknown {
 
 /** A plain reference path (`$.detail.message`); nothing else appears in the recorder's payload. */
 function readPath(input: unknown, path: string): unknown {
-  return path.split(".").slice(1).reduce<unknown>((value, field) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[field] : undefined), input);
+  return path
+    .split(".")
+    .slice(1)
+    .reduce<unknown>(
+      (value, field) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[field] : undefined),
+      input,
+    );
 }
 
 /** Callback tasks, at any depth, that do not pass the token (see WorkflowModel.callbackTaskProblems). */

@@ -125,11 +125,38 @@ export interface AppConfig {
 
 /** Regions of the `aws` partition (the ASL and IAM ARNs assume it). */
 export const AWS_REGIONS = [
-  "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
-  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
-  "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-  "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
-  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+  "af-south-1",
+  "ap-east-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-7",
+  "ca-central-1",
+  "ca-west-1",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
 ] as const;
 
 /** The values CloudWatch Logs accepts for retention_in_days (0 = never expire). */
@@ -187,9 +214,13 @@ function boolean(name: string, value: unknown): boolean {
 
 function stringMap(name: string, value: unknown): Record<string, string> {
   const parsed = typeof value === "string" ? parseJson(name, value) : value;
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
-    || !Object.values(parsed).every((v) => typeof v === "string")) {
-    fail(name, value, "an object of string values, e.g. {\"team\":\"payments\"}");
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === "string")
+  ) {
+    fail(name, value, 'an object of string values, e.g. {"team":"payments"}');
   }
   return parsed as Record<string, string>;
 }
@@ -212,52 +243,239 @@ const BUCKET_NAME_RULE = "an S3 bucket name: 3-63 lower-case letters, digits, '.
  * Names are validated after the environment suffix is added (see `withSuffix`), since that is what AWS sees.
  */
 const SETTINGS = {
-  region: { doc: "AWS region of the stack (aws partition).", env: "RECORDER_REGION", defaultValue: "us-east-1", parse: oneOf(AWS_REGIONS) as (n: string, v: unknown) => string },
-  busName: { doc: "Custom event bus; the environment is appended.", env: "RECORDER_BUS_NAME", defaultValue: "commonbus", parse: matching(/^[A-Za-z0-9._-]{1,200}$/, "1-200 characters of letters, digits, '.', '_' and '-'") },
-  ruleName: { doc: "Rule on the bus; the environment is appended. The target role is named after it.", env: "RECORDER_RULE_NAME", defaultValue: "sfnCommonEventProcessorRule", parse: matching(/^[A-Za-z0-9._-]{1,47}$/, "1-47 characters of letters, digits, '.', '_' and '-'") },
-  eventSource: { doc: "The event `source` the rule matches.", env: "RECORDER_EVENT_SOURCE", defaultValue: "com.devpost.commonevent", parse: matching(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, "1-256 characters of letters, digits, '.', '_', '/' and '-', not starting with 'aws.'") },
-  tableName: { doc: "DynamoDB table of recorded messages; the environment is appended.", env: "RECORDER_TABLE_NAME", defaultValue: "MessagesTable", parse: matching(/^[A-Za-z0-9._-]{3,200}$/, "3-200 characters of letters, digits, '.', '_' and '-'") },
-  functionName: { doc: "Recorder Lambda; the environment is appended.", env: "RECORDER_FUNCTION_NAME", defaultValue: "recorder", parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'") },
-  stateMachineName: { doc: "State machine; the environment is appended.", env: "RECORDER_STATE_MACHINE_NAME", defaultValue: "MessageRecorder", parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'") },
-  deadLetterQueueName: { doc: "SQS dead-letter queue of the rule target; the environment is appended.", env: "RECORDER_DLQ_NAME", defaultValue: "sfnCommonEventProcessorDLQ", parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'") },
-  logRetentionInDays: { doc: "Retention of every log group; a value CloudWatch Logs allows (0 = never expire).", env: "RECORDER_LOG_RETENTION_DAYS", defaultValue: 7, parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number },
-  retryAttempts: { doc: "EventBridge delivery retries before the DLQ, 0-185.", env: "RECORDER_RETRY_ATTEMPTS", defaultValue: 3, parse: integer(0, 185) },
-  maxEventAgeInSeconds: { doc: "How long EventBridge retries an event, 60-86400.", env: "RECORDER_MAX_EVENT_AGE_SECONDS", defaultValue: 3600, parse: integer(60, 86400) },
-  stateMachineTimeoutSeconds: { doc: "Timeout of a whole execution; 60 for an EXPRESS workflow unless given (at most 300 there).", env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS", defaultValue: 30, parse: integer(3, 31536000) },
-  taskTimeoutSeconds: { doc: "Timeout of one attempt of the Record Message task, callback included; with the retries it must fit the machine timeout.", env: "RECORDER_TASK_TIMEOUT_SECONDS", defaultValue: 7, parse: integer(2, 31535999) },
-  lambdaTimeoutSeconds: { doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.", env: "RECORDER_LAMBDA_TIMEOUT_SECONDS", defaultValue: 5, parse: integer(1, 900) },
-  workflowType: { doc: "`standard` (callback task, exactly-once, 90-day history) or `express` (synchronous invoke, at-least-once, logs only, far cheaper); see Choosing STANDARD or EXPRESS.", env: "RECORDER_WORKFLOW_TYPE", defaultValue: "standard", parse: oneOf(["standard", "express"] as const) as (n: string, v: unknown) => "standard" | "express" },
-  logLevel: { doc: "Execution log level, with execution data: `ALL`, `ERROR`, `FATAL` or `OFF`; empty means ALL for standard, ERROR for express.", env: "RECORDER_LOG_LEVEL", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(["ALL", "ERROR", "FATAL", "OFF"] as const)(n, v)) },
-  archiveRetentionDays: { doc: "Days the bus archive keeps every event the rule matches, an independent copy for replaying and reconciling; 0 keeps them for ever.", env: "RECORDER_ARCHIVE_RETENTION_DAYS", defaultValue: 7, parse: integer(0, 2147483647) },
-  tableProtection: { doc: "Deletion protection and `prevent_destroy` on the table; `false` only for throwaway environments.", env: "RECORDER_TABLE_PROTECTION", defaultValue: true, parse: boolean },
-  lambdaMemoryMb: { doc: "Memory of the recorder, 128-10240.", env: "RECORDER_LAMBDA_MEMORY_MB", defaultValue: 256, parse: integer(128, 10240) },
+  region: {
+    doc: "AWS region of the stack (aws partition).",
+    env: "RECORDER_REGION",
+    defaultValue: "us-east-1",
+    parse: oneOf(AWS_REGIONS) as (n: string, v: unknown) => string,
+  },
+  busName: {
+    doc: "Custom event bus; the environment is appended.",
+    env: "RECORDER_BUS_NAME",
+    defaultValue: "commonbus",
+    parse: matching(/^[A-Za-z0-9._-]{1,200}$/, "1-200 characters of letters, digits, '.', '_' and '-'"),
+  },
+  ruleName: {
+    doc: "Rule on the bus; the environment is appended. The target role is named after it.",
+    env: "RECORDER_RULE_NAME",
+    defaultValue: "sfnCommonEventProcessorRule",
+    parse: matching(/^[A-Za-z0-9._-]{1,47}$/, "1-47 characters of letters, digits, '.', '_' and '-'"),
+  },
+  eventSource: {
+    doc: "The event `source` the rule matches.",
+    env: "RECORDER_EVENT_SOURCE",
+    defaultValue: "com.devpost.commonevent",
+    parse: matching(
+      /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/,
+      "1-256 characters of letters, digits, '.', '_', '/' and '-', not starting with 'aws.'",
+    ),
+  },
+  tableName: {
+    doc: "DynamoDB table of recorded messages; the environment is appended.",
+    env: "RECORDER_TABLE_NAME",
+    defaultValue: "MessagesTable",
+    parse: matching(/^[A-Za-z0-9._-]{3,200}$/, "3-200 characters of letters, digits, '.', '_' and '-'"),
+  },
+  functionName: {
+    doc: "Recorder Lambda; the environment is appended.",
+    env: "RECORDER_FUNCTION_NAME",
+    defaultValue: "recorder",
+    parse: matching(/^[A-Za-z0-9_-]{1,40}$/, "1-40 characters of letters, digits, '_' and '-'"),
+  },
+  stateMachineName: {
+    doc: "State machine; the environment is appended.",
+    env: "RECORDER_STATE_MACHINE_NAME",
+    defaultValue: "MessageRecorder",
+    parse: matching(/^[A-Za-z0-9_-]{1,50}$/, "1-50 characters of letters, digits, '_' and '-'"),
+  },
+  deadLetterQueueName: {
+    doc: "SQS dead-letter queue of the rule target; the environment is appended.",
+    env: "RECORDER_DLQ_NAME",
+    defaultValue: "sfnCommonEventProcessorDLQ",
+    parse: matching(/^[A-Za-z0-9_-]{1,60}$/, "1-60 characters of letters, digits, '_' and '-'"),
+  },
+  logRetentionInDays: {
+    doc: "Retention of every log group; a value CloudWatch Logs allows (0 = never expire).",
+    env: "RECORDER_LOG_RETENTION_DAYS",
+    defaultValue: 7,
+    parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number,
+  },
+  retryAttempts: {
+    doc: "EventBridge delivery retries before the DLQ, 0-185.",
+    env: "RECORDER_RETRY_ATTEMPTS",
+    defaultValue: 3,
+    parse: integer(0, 185),
+  },
+  maxEventAgeInSeconds: {
+    doc: "How long EventBridge retries an event, 60-86400.",
+    env: "RECORDER_MAX_EVENT_AGE_SECONDS",
+    defaultValue: 3600,
+    parse: integer(60, 86400),
+  },
+  stateMachineTimeoutSeconds: {
+    doc: "Timeout of a whole execution; 60 for an EXPRESS workflow unless given (at most 300 there).",
+    env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS",
+    defaultValue: 30,
+    parse: integer(3, 31536000),
+  },
+  taskTimeoutSeconds: {
+    doc: "Timeout of one attempt of the Record Message task, callback included; with the retries it must fit the machine timeout.",
+    env: "RECORDER_TASK_TIMEOUT_SECONDS",
+    defaultValue: 7,
+    parse: integer(2, 31535999),
+  },
+  lambdaTimeoutSeconds: {
+    doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.",
+    env: "RECORDER_LAMBDA_TIMEOUT_SECONDS",
+    defaultValue: 5,
+    parse: integer(1, 900),
+  },
+  workflowType: {
+    doc: "`standard` (callback task, exactly-once, 90-day history) or `express` (synchronous invoke, at-least-once, logs only, far cheaper); see Choosing STANDARD or EXPRESS.",
+    env: "RECORDER_WORKFLOW_TYPE",
+    defaultValue: "standard",
+    parse: oneOf(["standard", "express"] as const) as (n: string, v: unknown) => "standard" | "express",
+  },
+  logLevel: {
+    doc: "Execution log level, with execution data: `ALL`, `ERROR`, `FATAL` or `OFF`; empty means ALL for standard, ERROR for express.",
+    env: "RECORDER_LOG_LEVEL",
+    defaultValue: "",
+    parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(["ALL", "ERROR", "FATAL", "OFF"] as const)(n, v)),
+  },
+  archiveRetentionDays: {
+    doc: "Days the bus archive keeps every event the rule matches, an independent copy for replaying and reconciling; 0 keeps them for ever.",
+    env: "RECORDER_ARCHIVE_RETENTION_DAYS",
+    defaultValue: 7,
+    parse: integer(0, 2147483647),
+  },
+  tableProtection: {
+    doc: "Deletion protection and `prevent_destroy` on the table; `false` only for throwaway environments.",
+    env: "RECORDER_TABLE_PROTECTION",
+    defaultValue: true,
+    parse: boolean,
+  },
+  lambdaMemoryMb: {
+    doc: "Memory of the recorder, 128-10240.",
+    env: "RECORDER_LAMBDA_MEMORY_MB",
+    defaultValue: 256,
+    parse: integer(128, 10240),
+  },
   // X-Ray's default sampling records every event below one a second: $5.50 per million, more than the rest of an
   // EXPRESS pipeline together, so EXPRESS leaves it off unless asked.
-  tracing: { doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`); empty means true for standard, false for express (X-Ray would cost more than the rest of an EXPRESS pipeline).", env: "RECORDER_TRACING", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : boolean(n, v)) },
-  lambdaLogLevel: { doc: "The recorder's application log level: `DEBUG`, `INFO`, `WARN` or `ERROR`; empty means INFO for standard, WARN for express (its one line per message would be most of EXPRESS's log cost).", env: "RECORDER_LAMBDA_LOG_LEVEL", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(LAMBDA_LOG_LEVELS)(n, v)) },
-  alarmEmail: { doc: "E-mail address subscribed to the alarm topic; empty subscribes nobody.", env: "RECORDER_ALARM_EMAIL", defaultValue: "", parse: matching(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address") },
-  apiAuthorization: { doc: "Authorization of `POST /messages`: `iam` (SigV4 with `execute-api:Invoke`).", env: "RECORDER_API_AUTHORIZATION", defaultValue: "iam", parse: oneOf(["iam"] as const) as (n: string, v: unknown) => "iam" },
-  apiAccountLogRole: { doc: "Set API Gateway's account-level CloudWatch Logs role (needed for access logs; one per account and region: `false` in all environments of an account but one).", env: "RECORDER_API_ACCOUNT_LOG_ROLE", defaultValue: true, parse: boolean },
-  apiThrottlingRateLimit: { doc: "Steady requests per second the API accepts, 1-10000.", env: "RECORDER_API_RATE_LIMIT", defaultValue: 50, parse: integer(1, 10000) },
-  apiThrottlingBurstLimit: { doc: "Burst of requests the API accepts, 1-5000.", env: "RECORDER_API_BURST_LIMIT", defaultValue: 100, parse: integer(1, 5000) },
-  encryption: { doc: "`customer-managed`: one KMS key per environment encrypts all data at rest; `aws-managed`: AWS's keys, no key to pay for.", env: "RECORDER_ENCRYPTION", defaultValue: "customer-managed", parse: oneOf(ENCRYPTION_MODES) as (n: string, v: unknown) => EncryptionMode },
-  keyDeletionWindowInDays: { doc: "Days a scheduled deletion of the key can still be cancelled, 7-30.", env: "RECORDER_KEY_DELETION_WINDOW_DAYS", defaultValue: 30, parse: integer(7, 30) },
-  tags: { doc: "Extra default tags, a JSON object of strings.", env: "RECORDER_TAGS", defaultValue: {} as Record<string, string>, parse: stringMap },
-  backend: { doc: "Where state lives: `s3` or `cloud` (Terraform Cloud).", env: "RECORDER_BACKEND", defaultValue: "s3", parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud" },
-  stateBucket: { doc: "S3 bucket of the state, made by the bootstrap stack, which then keeps its own state in it too; empty: the bootstrap names it `message-recorder-tfstate-<account>-<region>`, and `npm run deploy` needs `--state-bucket`.", env: "RECORDER_STATE_BUCKET", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)) },
-  stateRegion: { doc: "Region of the state bucket; empty means `region`.", env: "RECORDER_STATE_REGION", defaultValue: "", parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(AWS_REGIONS)(n, v)) },
-  tfcOrganization: { doc: "Terraform Cloud organization (backend `cloud`).", env: "RECORDER_TFC_ORGANIZATION", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,40}$/, "a Terraform Cloud organization name") },
-  tfcWorkspace: { doc: "Terraform Cloud workspace name; `-<environment>` is appended.", env: "RECORDER_TFC_WORKSPACE", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9_-]{1,90}$/, "a workspace name (letters, digits, '_' and '-'); '{env}' is not needed, the environment is appended") },
-  tfcWorkspaceTags: { doc: "Terraform Cloud workspace tags, comma-separated (instead of a name).", env: "RECORDER_TFC_WORKSPACE_TAGS", defaultValue: "", parse: matching(/^$|^[A-Za-z0-9:_-]+(,[A-Za-z0-9:_-]+)*$/, "a comma-separated list of workspace tags") },
-  tfcHostname: { doc: "Terraform Cloud / Enterprise host; empty means app.terraform.io.", env: "RECORDER_TFC_HOSTNAME", defaultValue: "", parse: matching(/^$|^[a-z0-9.-]+$/, "a host name such as app.terraform.io") },
+  tracing: {
+    doc: "X-Ray tracing of the state machine and the Lambda (`true` or `false`); empty means true for standard, false for express (X-Ray would cost more than the rest of an EXPRESS pipeline).",
+    env: "RECORDER_TRACING",
+    defaultValue: "",
+    parse: (n: string, v: unknown) => (v === "" ? "" : boolean(n, v)),
+  },
+  lambdaLogLevel: {
+    doc: "The recorder's application log level: `DEBUG`, `INFO`, `WARN` or `ERROR`; empty means INFO for standard, WARN for express (its one line per message would be most of EXPRESS's log cost).",
+    env: "RECORDER_LAMBDA_LOG_LEVEL",
+    defaultValue: "",
+    parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(LAMBDA_LOG_LEVELS)(n, v)),
+  },
+  alarmEmail: {
+    doc: "E-mail address subscribed to the alarm topic; empty subscribes nobody.",
+    env: "RECORDER_ALARM_EMAIL",
+    defaultValue: "",
+    parse: matching(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address"),
+  },
+  apiAuthorization: {
+    doc: "Authorization of `POST /messages`: `iam` (SigV4 with `execute-api:Invoke`).",
+    env: "RECORDER_API_AUTHORIZATION",
+    defaultValue: "iam",
+    parse: oneOf(["iam"] as const) as (n: string, v: unknown) => "iam",
+  },
+  apiAccountLogRole: {
+    doc: "Set API Gateway's account-level CloudWatch Logs role (needed for access logs; one per account and region: `false` in all environments of an account but one).",
+    env: "RECORDER_API_ACCOUNT_LOG_ROLE",
+    defaultValue: true,
+    parse: boolean,
+  },
+  apiThrottlingRateLimit: {
+    doc: "Steady requests per second the API accepts, 1-10000.",
+    env: "RECORDER_API_RATE_LIMIT",
+    defaultValue: 50,
+    parse: integer(1, 10000),
+  },
+  apiThrottlingBurstLimit: {
+    doc: "Burst of requests the API accepts, 1-5000.",
+    env: "RECORDER_API_BURST_LIMIT",
+    defaultValue: 100,
+    parse: integer(1, 5000),
+  },
+  encryption: {
+    doc: "`customer-managed`: one KMS key per environment encrypts all data at rest; `aws-managed`: AWS's keys, no key to pay for.",
+    env: "RECORDER_ENCRYPTION",
+    defaultValue: "customer-managed",
+    parse: oneOf(ENCRYPTION_MODES) as (n: string, v: unknown) => EncryptionMode,
+  },
+  keyDeletionWindowInDays: {
+    doc: "Days a scheduled deletion of the key can still be cancelled, 7-30.",
+    env: "RECORDER_KEY_DELETION_WINDOW_DAYS",
+    defaultValue: 30,
+    parse: integer(7, 30),
+  },
+  tags: {
+    doc: "Extra default tags, a JSON object of strings.",
+    env: "RECORDER_TAGS",
+    defaultValue: {} as Record<string, string>,
+    parse: stringMap,
+  },
+  backend: {
+    doc: "Where state lives: `s3` or `cloud` (Terraform Cloud).",
+    env: "RECORDER_BACKEND",
+    defaultValue: "s3",
+    parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud",
+  },
+  stateBucket: {
+    doc: "S3 bucket of the state, made by the bootstrap stack, which then keeps its own state in it too; empty: the bootstrap names it `message-recorder-tfstate-<account>-<region>`, and `npm run deploy` needs `--state-bucket`.",
+    env: "RECORDER_STATE_BUCKET",
+    defaultValue: "",
+    parse: (n: string, v: unknown) => (v === "" ? "" : matching(BUCKET_NAME, BUCKET_NAME_RULE)(n, v)),
+  },
+  stateRegion: {
+    doc: "Region of the state bucket; empty means `region`.",
+    env: "RECORDER_STATE_REGION",
+    defaultValue: "",
+    parse: (n: string, v: unknown) => (v === "" ? "" : oneOf(AWS_REGIONS)(n, v)),
+  },
+  tfcOrganization: {
+    doc: "Terraform Cloud organization (backend `cloud`).",
+    env: "RECORDER_TFC_ORGANIZATION",
+    defaultValue: "",
+    parse: matching(/^$|^[A-Za-z0-9_-]{1,40}$/, "a Terraform Cloud organization name"),
+  },
+  tfcWorkspace: {
+    doc: "Terraform Cloud workspace name; `-<environment>` is appended.",
+    env: "RECORDER_TFC_WORKSPACE",
+    defaultValue: "",
+    parse: matching(
+      /^$|^[A-Za-z0-9_-]{1,90}$/,
+      "a workspace name (letters, digits, '_' and '-'); '{env}' is not needed, the environment is appended",
+    ),
+  },
+  tfcWorkspaceTags: {
+    doc: "Terraform Cloud workspace tags, comma-separated (instead of a name).",
+    env: "RECORDER_TFC_WORKSPACE_TAGS",
+    defaultValue: "",
+    parse: matching(/^$|^[A-Za-z0-9:_-]+(,[A-Za-z0-9:_-]+)*$/, "a comma-separated list of workspace tags"),
+  },
+  tfcHostname: {
+    doc: "Terraform Cloud / Enterprise host; empty means app.terraform.io.",
+    env: "RECORDER_TFC_HOSTNAME",
+    defaultValue: "",
+    parse: matching(/^$|^[a-z0-9.-]+$/, "a host name such as app.terraform.io"),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
 type Settings = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]["parse"]> };
 
 /** The documented settings: name, environment variable and default, for README and error messages. */
-export const SETTING_DOCS: ReadonlyArray<{ name: SettingName; env: string; defaultValue: unknown; doc: string }> =
-  (Object.keys(SETTINGS) as SettingName[]).map((name) => ({ name, env: SETTINGS[name].env, defaultValue: SETTINGS[name].defaultValue, doc: SETTINGS[name].doc }));
+export const SETTING_DOCS: ReadonlyArray<{ name: SettingName; env: string; defaultValue: unknown; doc: string }> = (
+  Object.keys(SETTINGS) as SettingName[]
+).map((name) => ({ name, env: SETTINGS[name].env, defaultValue: SETTINGS[name].defaultValue, doc: SETTINGS[name].doc }));
 
 export interface ConfigSources {
   /** The `recorder` object of cdktf.json's context, or undefined. */
@@ -282,11 +500,12 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   const selected = env.RECORDER_ENVIRONMENTS?.trim()
     ? env.RECORDER_ENVIRONMENTS.split(",").map((name) => name.trim())
     : Object.keys(declared);
-  if (selected.length === 0) fail("context.recorder.environments", declared, "at least one environment, e.g. {\"dev\": {}}");
+  if (selected.length === 0) fail("context.recorder.environments", declared, 'at least one environment, e.g. {"dev": {}}');
   for (const name of selected) {
     if (!ENVIRONMENT_NAME.test(name)) fail("RECORDER_ENVIRONMENTS", name, `environment names of ${ENVIRONMENT_NAME_RULE}`);
     // A typo must not quietly create a new environment with default settings.
-    if (!(name in declared)) fail("RECORDER_ENVIRONMENTS", name, `one of the environments in cdktf.json: ${Object.keys(declared).join(", ")}`);
+    if (!(name in declared))
+      fail("RECORDER_ENVIRONMENTS", name, `one of the environments in cdktf.json: ${Object.keys(declared).join(", ")}`);
   }
   if (new Set(selected).size !== selected.length) fail("RECORDER_ENVIRONMENTS", selected.join(","), "each environment once");
 
@@ -295,7 +514,11 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
     const where = `context.recorder.environments.${name}`;
     const own = normalizeLayer(where, asObject(where, declared[name] ?? {}));
     for (const key of APP_WIDE_SETTINGS.filter((setting) => setting in own)) {
-      fail(pathOf(own, where, key), own[key], `no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults`);
+      fail(
+        pathOf(own, where, key),
+        own[key],
+        `no per-environment value: the state bucket serves every environment, so set it in context.recorder.defaults`,
+      );
     }
     return resolveEnvironment(name, defaults, own, env);
   });
@@ -309,7 +532,12 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   };
 }
 
-function resolveSettings(where: string, layer: RawSettings, env: Readonly<Record<string, string | undefined>>, base: RawSettings = {}): Settings {
+function resolveSettings(
+  where: string,
+  layer: RawSettings,
+  env: Readonly<Record<string, string | undefined>>,
+  base: RawSettings = {},
+): Settings {
   const result: Record<string, unknown> = {};
   for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const setting: Setting<unknown> = SETTINGS[name];
@@ -338,15 +566,18 @@ function resolveEnvironment(
   const express = resolved.workflowType === "express";
   // An EXPRESS execution also sends its failures to the queue itself, a step whose retries need time too: its
   // default execution timeout is 60 s (Express allows 5 minutes), unless one is given.
-  const timeoutGiven = Boolean(env.RECORDER_STATE_MACHINE_TIMEOUT_SECONDS) || "stateMachineTimeoutSeconds" in own || "stateMachineTimeoutSeconds" in defaults;
-  const s = { ...resolved, stateMachineTimeoutSeconds: express && !timeoutGiven ? EXECUTION_TIMEOUT_SECONDS.EXPRESS.default : resolved.stateMachineTimeoutSeconds };
+  const timeoutGiven =
+    Boolean(env.RECORDER_STATE_MACHINE_TIMEOUT_SECONDS) || "stateMachineTimeoutSeconds" in own || "stateMachineTimeoutSeconds" in defaults;
+  const s = {
+    ...resolved,
+    stateMachineTimeoutSeconds: express && !timeoutGiven ? EXECUTION_TIMEOUT_SECONDS.EXPRESS.default : resolved.stateMachineTimeoutSeconds,
+  };
   if (express && s.stateMachineTimeoutSeconds > EXECUTION_TIMEOUT_SECONDS.EXPRESS.max) {
     throw new ConfigError(
       `stateMachineTimeoutSeconds (${environment}): ${s.stateMachineTimeoutSeconds} is not allowed for workflowType express; expected at most ${EXECUTION_TIMEOUT_SECONDS.EXPRESS.max}, since an EXPRESS execution stops at 5 minutes, unseen`,
     );
   }
-  const suffixed = (setting: SettingName, value: string) =>
-    withSuffix(where, setting, value, environment);
+  const suffixed = (setting: SettingName, value: string) => withSuffix(where, setting, value, environment);
 
   if (s.taskTimeoutSeconds >= s.stateMachineTimeoutSeconds) {
     throw new ConfigError(
@@ -361,7 +592,9 @@ function resolveEnvironment(
   // Retries must never push an execution past its timeout: a message whose retries are cut short by it is
   // failed while a retry could still have recorded it.
   const budget = workflowRetryBudget(express ? "EXPRESS" : "STANDARD", {
-    stateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds, taskTimeoutSeconds: s.taskTimeoutSeconds, lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
+    stateMachineTimeoutSeconds: s.stateMachineTimeoutSeconds,
+    taskTimeoutSeconds: s.taskTimeoutSeconds,
+    lambdaTimeoutSeconds: s.lambdaTimeoutSeconds,
   });
   if (budget.totalSeconds >= s.stateMachineTimeoutSeconds) {
     throw new ConfigError(
@@ -413,7 +646,9 @@ function apiFor(s: Settings): ApiConfig {
 function backendFor(environment: string, s: Settings): StateBackendConfig {
   if (s.backend === "cloud") {
     if (!s.tfcOrganization) {
-      throw new ConfigError(`tfcOrganization (${environment}): required when backend is "cloud"; set RECORDER_TFC_ORGANIZATION or context.recorder.defaults.tfcOrganization`);
+      throw new ConfigError(
+        `tfcOrganization (${environment}): required when backend is "cloud"; set RECORDER_TFC_ORGANIZATION or context.recorder.defaults.tfcOrganization`,
+      );
     }
     if (Boolean(s.tfcWorkspace) === Boolean(s.tfcWorkspaceTags)) {
       throw new ConfigError(`tfcWorkspace / tfcWorkspaceTags (${environment}): set exactly one of them when backend is "cloud"`);
@@ -452,7 +687,9 @@ const APP_WIDE_SETTINGS: readonly SettingName[] = ["stateBucket", "stateRegion"]
 /** A RECORDER_* variable that is no setting is a typo that would otherwise be ignored, as an unknown key is refused. */
 function checkKnownVariables(env: Readonly<Record<string, string | undefined>>): void {
   const known = ["RECORDER_ENVIRONMENTS", ...Object.values(SETTINGS).map((s) => s.env)];
-  for (const name of Object.keys(env).filter((n) => n.startsWith("RECORDER_")).sort()) {
+  for (const name of Object.keys(env)
+    .filter((n) => n.startsWith("RECORDER_"))
+    .sort()) {
     if (!known.includes(name)) fail(name, env[name], `a known variable: ${known.join(", ")}`);
   }
 }
@@ -467,14 +704,38 @@ export const SECTIONS: Readonly<Record<string, Readonly<Record<string, SettingNa
   rule: { ruleName: "ruleName", eventSource: "eventSource", retryAttempts: "retryAttempts", maxEventAgeInSeconds: "maxEventAgeInSeconds" },
   deadLetterQueue: { queueName: "deadLetterQueueName" },
   table: { tableName: "tableName", protectFromDeletion: "tableProtection" },
-  recorder: { functionName: "functionName", timeoutSeconds: "lambdaTimeoutSeconds", memoryMb: "lambdaMemoryMb", logLevel: "lambdaLogLevel" },
-  workflow: { stateMachineName: "stateMachineName", workflowType: "workflowType", logLevel: "logLevel", stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds", taskTimeoutSeconds: "taskTimeoutSeconds" },
+  recorder: {
+    functionName: "functionName",
+    timeoutSeconds: "lambdaTimeoutSeconds",
+    memoryMb: "lambdaMemoryMb",
+    logLevel: "lambdaLogLevel",
+  },
+  workflow: {
+    stateMachineName: "stateMachineName",
+    workflowType: "workflowType",
+    logLevel: "logLevel",
+    stateMachineTimeoutSeconds: "stateMachineTimeoutSeconds",
+    taskTimeoutSeconds: "taskTimeoutSeconds",
+  },
   logs: { retentionInDays: "logRetentionInDays" },
   archive: { retentionDays: "archiveRetentionDays" },
   alarms: { email: "alarmEmail" },
-  api: { authorization: "apiAuthorization", accountLogRole: "apiAccountLogRole", throttlingRateLimit: "apiThrottlingRateLimit", throttlingBurstLimit: "apiThrottlingBurstLimit" },
+  api: {
+    authorization: "apiAuthorization",
+    accountLogRole: "apiAccountLogRole",
+    throttlingRateLimit: "apiThrottlingRateLimit",
+    throttlingBurstLimit: "apiThrottlingBurstLimit",
+  },
   key: { encryption: "encryption", deletionWindowInDays: "keyDeletionWindowInDays" },
-  state: { backend: "backend", bucket: "stateBucket", region: "stateRegion", tfcOrganization: "tfcOrganization", tfcWorkspace: "tfcWorkspace", tfcWorkspaceTags: "tfcWorkspaceTags", tfcHostname: "tfcHostname" },
+  state: {
+    backend: "backend",
+    bucket: "stateBucket",
+    region: "stateRegion",
+    tfcOrganization: "tfcOrganization",
+    tfcWorkspace: "tfcWorkspace",
+    tfcWorkspaceTags: "tfcWorkspaceTags",
+    tfcHostname: "tfcHostname",
+  },
 };
 
 /** Where in cdktf.json each setting of a layer was given, for messages that name it as the user wrote it. */
@@ -501,11 +762,11 @@ function normalizeLayer(where: string, raw: RawSettings): RawSettings {
         put(section[prop], item, `${where}.${key}.${prop}`);
       }
     } else {
-      if (!(key in SETTINGS)) fail(`${where}.${key}`, value, `a known setting or section: ${[...Object.keys(SETTINGS), ...Object.keys(SECTIONS)].join(", ")}`);
+      if (!(key in SETTINGS))
+        fail(`${where}.${key}`, value, `a known setting or section: ${[...Object.keys(SETTINGS), ...Object.keys(SECTIONS)].join(", ")}`);
       put(key, value, `${where}.${key}`);
     }
   }
   GIVEN_AT.set(flat, givenAt);
   return flat;
 }
-

@@ -54,11 +54,20 @@ export class PipelineStack extends TerraformStack {
     });
     configureStateBackend(this, config);
 
-    const encryptionKey = this.encryptionKey = config.encryption === "customer-managed"
-      ? new EncryptionKey(this, "key", { aliasName: id, description: `Encrypts the data of ${id} at rest`, deletionWindowInDays: config.keyDeletionWindowInDays })
-      : undefined;
-    const table = this.table = new MessagesTable(this, "messages", { tableName: config.tableName, protectFromDeletion: config.tableProtection, encryptionKey });
-    const recorder = this.recorder = new RecorderFunction(this, "recorder", {
+    const encryptionKey = (this.encryptionKey =
+      config.encryption === "customer-managed"
+        ? new EncryptionKey(this, "key", {
+            aliasName: id,
+            description: `Encrypts the data of ${id} at rest`,
+            deletionWindowInDays: config.keyDeletionWindowInDays,
+          })
+        : undefined);
+    const table = (this.table = new MessagesTable(this, "messages", {
+      tableName: config.tableName,
+      protectFromDeletion: config.tableProtection,
+      encryptionKey,
+    }));
+    const recorder = (this.recorder = new RecorderFunction(this, "recorder", {
       functionName: config.functionName,
       ...(props.recorderArchive ? { archive: props.recorderArchive } : {}),
       table,
@@ -68,12 +77,12 @@ export class PipelineStack extends TerraformStack {
       tracing: config.tracing,
       logLevel: config.lambdaLogLevel,
       encryptionKey,
-    });
-    const failedExecutions = this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
+    }));
+    const failedExecutions = (this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
       queueName: `${config.stateMachineName}-failed-executions`,
       encryptionKey,
-    });
-    const workflow = this.workflow = new MessageWorkflow(this, "workflow", {
+    }));
+    const workflow = (this.workflow = new MessageWorkflow(this, "workflow", {
       stateMachineName: config.stateMachineName,
       workflowType: config.workflowType,
       recorder,
@@ -84,7 +93,7 @@ export class PipelineStack extends TerraformStack {
       encryptionKey,
       failedExecutionsQueue: failedExecutions.queue,
       ...(config.logLevel ? { logLevel: config.logLevel } : {}),
-    });
+    }));
     if (config.workflowType === "STANDARD") {
       // The callback: only a STANDARD workflow's recorder answers task tokens.
       workflow.grantTaskResponse(recorder.role);
@@ -93,13 +102,13 @@ export class PipelineStack extends TerraformStack {
     // Ingress: the bus, the rule on `source`, and its target with retries and a dead-letter queue. The "ingress"
     // scope keeps the Terraform addresses these resources had before they were constructs of their own.
     const ingress = new Construct(this, "ingress");
-    const bus = this.bus = new EventBus(ingress, "bus", { eventBusName: config.busName });
-    const rule = this.rule = new Rule(ingress, "rule", {
+    const bus = (this.bus = new EventBus(ingress, "bus", { eventBusName: config.busName }));
+    const rule = (this.rule = new Rule(ingress, "rule", {
       ruleName: config.ruleName,
       eventBus: bus,
       eventPattern: { source: [config.eventSource] },
       description: `Starts the message recorder workflow for events from ${config.eventSource}`,
-    });
+    }));
     // Every event the rule matches is also archived: the independent copy npm run reconcile replays against the table.
     this.archive = new EventArchive(ingress, "archive", {
       archiveName: `${config.busName}-archive`,
@@ -108,7 +117,10 @@ export class PipelineStack extends TerraformStack {
       retentionDays: config.archiveRetentionDays,
       description: `Every event of ${config.eventSource}, for reconciling the table`,
     });
-    const deadLetterQueue = this.deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", { queueName: config.deadLetterQueueName, encryptionKey });
+    const deadLetterQueue = (this.deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", {
+      queueName: config.deadLetterQueueName,
+      encryptionKey,
+    }));
     const targetRole = new ServiceRole(ingress, "target-role", {
       roleName: `${config.ruleName}-target-role`,
       assumedBy: "events.amazonaws.com",
@@ -117,13 +129,15 @@ export class PipelineStack extends TerraformStack {
       // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html (confused deputy)
       sourceArn: rule.ruleArn,
     });
-    const target = rule.addTarget(new StateMachineTarget(workflow, {
-      targetId: "message-recorder-workflow",
-      retryAttempts: config.retryAttempts,
-      maxEventAgeInSeconds: config.maxEventAgeInSeconds,
-      deadLetterQueue,
-      role: targetRole,
-    }));
+    const target = rule.addTarget(
+      new StateMachineTarget(workflow, {
+        targetId: "message-recorder-workflow",
+        retryAttempts: config.retryAttempts,
+        maxEventAgeInSeconds: config.maxEventAgeInSeconds,
+        deadLetterQueue,
+        role: targetRole,
+      }),
+    );
     // Where these two lived before the event constructs existed: moved, not replaced, for a deployed stack.
     target.moveFromId("aws_cloudwatch_event_target.ingress_target_F16B49E0");
     deadLetterQueue.policy.moveFromId("aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA");
@@ -134,14 +148,19 @@ export class PipelineStack extends TerraformStack {
     }
     // Reconciliation: replays of the archive reach this rule only (StartReplay's FilterArns), and it matches only
     // replayed events, so a replay never starts an execution by itself; npm run reconcile reads the queue.
-    const reconciliationQueue = this.reconciliationQueue = new EventQueue(ingress, "reconciliation-queue", { queueName: `${config.busName}-reconcile`, encryptionKey });
-    const reconciliationRule = this.reconciliationRule = new Rule(ingress, "reconciliation-rule", {
+    const reconciliationQueue = (this.reconciliationQueue = new EventQueue(ingress, "reconciliation-queue", {
+      queueName: `${config.busName}-reconcile`,
+      encryptionKey,
+    }));
+    const reconciliationRule = (this.reconciliationRule = new Rule(ingress, "reconciliation-rule", {
       ruleName: `${config.ruleName}-reconcile`,
       eventBus: bus,
       eventPattern: { source: [config.eventSource], "replay-name": [{ exists: true }] },
       description: "Sends replays of the archive to the reconciliation queue, for npm run reconcile",
-    });
-    reconciliationRule.addTarget(new SqsQueueTarget(reconciliationQueue, { targetId: "reconciliation-queue", policySid: "AcceptReplayedEvents", deadLetterQueue }));
+    }));
+    reconciliationRule.addTarget(
+      new SqsQueueTarget(reconciliationQueue, { targetId: "reconciliation-queue", policySid: "AcceptReplayedEvents", deadLetterQueue }),
+    );
 
     const api = new IngestionApi(this, "api", {
       apiName: `${id}-messages`,
@@ -155,26 +174,80 @@ export class PipelineStack extends TerraformStack {
       logRetentionInDays: config.logRetentionInDays,
       encryptionKey,
     });
-    const alarms = this.alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarmEmail, encryptionKey });
+    const alarms = (this.alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarmEmail, encryptionKey }));
     const oldestMessageAge = { threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS };
     const failedQueue = failedExecutions.queue;
     [
-      { id: "dlq-messages-visible", description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them", metric: deadLetterQueue.metricMessagesVisible() },
-      { id: "dlq-oldest-message-age", description: "A dead-lettered event is 10 days old and expires in 4: redrive it now", metric: deadLetterQueue.metricOldestMessageAge(), ...oldestMessageAge },
-      { id: "failed-executions-visible", description: "Executions that did not record their message wait in the failed-executions queue: fix the cause, then redrive them", metric: failedQueue.metricMessagesVisible() },
-      { id: "failed-executions-oldest-message-age", description: "A captured failed execution is 10 days old and expires in 4: redrive it now", metric: failedQueue.metricOldestMessageAge(), ...oldestMessageAge },
-      { id: "api-rejected-requests", description: "POST /messages answered 5xx: EventBridge refused or throttled the event, and the caller was told to retry", metric: api.metricServerErrors() },
-      { id: "executions-failed", description: "Executions ended in Job Failed or another failure: a message was not recorded", metric: workflow.metricFailed() },
+      {
+        id: "dlq-messages-visible",
+        description: "Events that EventBridge could not deliver wait in the dead-letter queue: redrive them",
+        metric: deadLetterQueue.metricMessagesVisible(),
+      },
+      {
+        id: "dlq-oldest-message-age",
+        description: "A dead-lettered event is 10 days old and expires in 4: redrive it now",
+        metric: deadLetterQueue.metricOldestMessageAge(),
+        ...oldestMessageAge,
+      },
+      {
+        id: "failed-executions-visible",
+        description: "Executions that did not record their message wait in the failed-executions queue: fix the cause, then redrive them",
+        metric: failedQueue.metricMessagesVisible(),
+      },
+      {
+        id: "failed-executions-oldest-message-age",
+        description: "A captured failed execution is 10 days old and expires in 4: redrive it now",
+        metric: failedQueue.metricOldestMessageAge(),
+        ...oldestMessageAge,
+      },
+      {
+        id: "api-rejected-requests",
+        description: "POST /messages answered 5xx: EventBridge refused or throttled the event, and the caller was told to retry",
+        metric: api.metricServerErrors(),
+      },
+      {
+        id: "executions-failed",
+        description: "Executions ended in Job Failed or another failure: a message was not recorded",
+        metric: workflow.metricFailed(),
+      },
       { id: "executions-timed-out", description: "Executions hit the state machine timeout", metric: workflow.metricTimedOut() },
       { id: "executions-aborted", description: "Executions were stopped by hand or by a redeploy", metric: workflow.metricAborted() },
-      { id: "recorder-errors", description: "The recorder failed an invocation: a transient fault, retried by the workflow", metric: recorder.metricErrors() },
-      { id: "recorder-throttles", description: "The recorder was throttled; Step Functions retries, but check concurrency", metric: recorder.metricThrottles() },
-      { id: "rule-failed-invocations", description: "The rule could not start the state machine (after retries the event goes to the DLQ)", metric: rule.metricFailedInvocations() },
-      { id: "rule-dlq-failures", description: "Events could not even be written to the dead-letter queue: they are lost", metric: rule.metricInvocationsFailedToBeSentToDlq() },
-      ...(failedExecutions.rule ? [
-        { id: "capture-failed-invocations", description: "A failed execution could not be written to the failed-executions queue; after retries it goes to the dead-letter queue", metric: failedExecutions.rule.metricFailedInvocations() },
-        { id: "capture-dlq-failures", description: "A failed execution could not be written to either queue: only the execution history keeps it (redrive --source executions)", metric: failedExecutions.rule.metricInvocationsFailedToBeSentToDlq() },
-      ] : []),
+      {
+        id: "recorder-errors",
+        description: "The recorder failed an invocation: a transient fault, retried by the workflow",
+        metric: recorder.metricErrors(),
+      },
+      {
+        id: "recorder-throttles",
+        description: "The recorder was throttled; Step Functions retries, but check concurrency",
+        metric: recorder.metricThrottles(),
+      },
+      {
+        id: "rule-failed-invocations",
+        description: "The rule could not start the state machine (after retries the event goes to the DLQ)",
+        metric: rule.metricFailedInvocations(),
+      },
+      {
+        id: "rule-dlq-failures",
+        description: "Events could not even be written to the dead-letter queue: they are lost",
+        metric: rule.metricInvocationsFailedToBeSentToDlq(),
+      },
+      ...(failedExecutions.rule
+        ? [
+            {
+              id: "capture-failed-invocations",
+              description:
+                "A failed execution could not be written to the failed-executions queue; after retries it goes to the dead-letter queue",
+              metric: failedExecutions.rule.metricFailedInvocations(),
+            },
+            {
+              id: "capture-dlq-failures",
+              description:
+                "A failed execution could not be written to either queue: only the execution history keeps it (redrive --source executions)",
+              metric: failedExecutions.rule.metricInvocationsFailedToBeSentToDlq(),
+            },
+          ]
+        : []),
     ].forEach((alarm) => alarms.addAlarm(alarm));
 
     // The flow left to right, every metric from the construct that owns it, and every alarm on a graph of its own.
@@ -183,22 +256,37 @@ export class PipelineStack extends TerraformStack {
       region: config.region,
       graphs: [
         { title: "POST /messages: requests, 4xx, 5xx", metrics: [api.metricCount(), api.metricClientErrors(), api.metricServerErrors()] },
-        { title: "Rule: events matched, failed invocations, not dead-lettered", metrics: [rule.metricMatchedEvents(), rule.metricFailedInvocations(), rule.metricInvocationsFailedToBeSentToDlq()] },
-        { title: "Executions: started, succeeded, failed, timed out", metrics: [workflow.metricStarted(), workflow.metricSucceeded(), workflow.metricFailed(), workflow.metricTimedOut()] },
-        { title: "Recorder duration p50 and p99 (ms)", metrics: [recorder.metricDuration({ statistic: "p50" }), recorder.metricDuration({ statistic: "p99" })] },
+        {
+          title: "Rule: events matched, failed invocations, not dead-lettered",
+          metrics: [rule.metricMatchedEvents(), rule.metricFailedInvocations(), rule.metricInvocationsFailedToBeSentToDlq()],
+        },
+        {
+          title: "Executions: started, succeeded, failed, timed out",
+          metrics: [workflow.metricStarted(), workflow.metricSucceeded(), workflow.metricFailed(), workflow.metricTimedOut()],
+        },
+        {
+          title: "Recorder duration p50 and p99 (ms)",
+          metrics: [recorder.metricDuration({ statistic: "p50" }), recorder.metricDuration({ statistic: "p99" })],
+        },
         { title: "Recorder errors and throttles", metrics: [recorder.metricErrors(), recorder.metricThrottles()] },
         { title: "DynamoDB writes and throttles", metrics: [table.metricConsumedWriteCapacityUnits(), table.metricWriteThrottleEvents()] },
-        { title: "Kept for redrive: messages waiting", metrics: [deadLetterQueue.metricMessagesVisible(), failedQueue.metricMessagesVisible()] },
-        { title: "Kept for redrive: oldest message age (s)", metrics: [deadLetterQueue.metricOldestMessageAge(), failedQueue.metricOldestMessageAge()] },
+        {
+          title: "Kept for redrive: messages waiting",
+          metrics: [deadLetterQueue.metricMessagesVisible(), failedQueue.metricMessagesVisible()],
+        },
+        {
+          title: "Kept for redrive: oldest message age (s)",
+          metrics: [deadLetterQueue.metricOldestMessageAge(), failedQueue.metricOldestMessageAge()],
+        },
       ],
       alarms: alarms.alarms.map((alarm) => ({ title: `Alarm ${alarm.id}`, alarmArn: alarm.alarmArn, metric: alarm.metric })),
     });
 
     // What `npm run send`, `redrive` and `verify` call, on this environment's resources only: attach it to operators.
-    const operator = this.operatorPolicy = new OperatorPolicy(this, "operator-policy", {
+    const operator = (this.operatorPolicy = new OperatorPolicy(this, "operator-policy", {
       policyName: `${id}-operator`,
       description: `Lets an operator send to, redrive and verify the message recorder ${id}`,
-    });
+    }));
     bus.grantPutEvents(operator);
     api.grantInvokePostMessages(operator);
     workflow.grantOperate(operator);

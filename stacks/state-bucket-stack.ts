@@ -48,7 +48,13 @@ export class StateBucketStack extends TerraformStack {
     let bucketName: string;
     if (props.bucketName) {
       bucketName = props.bucketName;
-      new S3Backend(this, { bucket: bucketName, key: BOOTSTRAP_STATE_KEY, region: props.region, encrypt: true, kmsKeyId: `alias/${STATE_KEY_ALIAS_NAME}` });
+      new S3Backend(this, {
+        bucket: bucketName,
+        key: BOOTSTRAP_STATE_KEY,
+        region: props.region,
+        encrypt: true,
+        kmsKeyId: `alias/${STATE_KEY_ALIAS_NAME}`,
+      });
       // S3-native locking (Terraform 1.10+), as for the pipeline stacks; cdktf 0.21's S3Backend has no property for it.
       this.addOverride("terraform.backend.s3.use_lockfile", true);
     } else {
@@ -68,7 +74,10 @@ export class StateBucketStack extends TerraformStack {
     // IAM principals of the account that are granted kms:Decrypt/GenerateDataKey on it can read or write state;
     // the bucket key keeps KMS requests to about one per object per hour.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
-    const stateKey = new EncryptionKey(this, "state-key", { aliasName: STATE_KEY_ALIAS_NAME, description: "Encrypts the Terraform state of the message recorder" });
+    const stateKey = new EncryptionKey(this, "state-key", {
+      aliasName: STATE_KEY_ALIAS_NAME,
+      description: "Encrypts the Terraform state of the message recorder",
+    });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: stateKey.keyArn }, bucketKeyEnabled: true }],
@@ -85,25 +94,29 @@ export class StateBucketStack extends TerraformStack {
       bucket: bucket.id,
       policy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "s3:*",
-          Resource: [bucket.arn, `${bucket.arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        }],
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucket.arn, `${bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
       }),
     });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: bucket.id,
-      rule: [{
-        id: "expire-old-state-versions",
-        status: "Enabled",
-        filter: [{ prefix: "" }],
-        noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      rule: [
+        {
+          id: "expire-old-state-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
       // Noncurrent-version rules only mean something once versioning is on.
       dependsOn: [versioning],
     });

@@ -74,12 +74,18 @@ export class WorkflowModel {
 
   /** The model of a rendered definition (JSON text or parsed). */
   static of(definition: string | object): WorkflowModel {
-    return new WorkflowModel((typeof definition === "string" ? JSON.parse(definition) : definition) as { States: Record<string, StateJson> });
+    return new WorkflowModel(
+      (typeof definition === "string" ? JSON.parse(definition) : definition) as { States: Record<string, StateJson> },
+    );
   }
 
   /** The functions the Lambda tasks invoke (Parameters.FunctionName), each once. */
   get invokedFunctions(): string[] {
-    return [...new Set(this.tasks.filter((t) => t.resource.startsWith(LAMBDA_INVOKE) && t.functionName !== undefined).map((t) => t.functionName!))];
+    return [
+      ...new Set(
+        this.tasks.filter((t) => t.resource.startsWith(LAMBDA_INVOKE) && t.functionName !== undefined).map((t) => t.functionName!),
+      ),
+    ];
   }
 
   /**
@@ -88,7 +94,7 @@ export class WorkflowModel {
    */
   get callbackTaskProblems(): string[] {
     return this.tasks
-      .filter((t) => t.resource.endsWith(".waitForTaskToken") && !JSON.stringify(t.parameters).includes("\"$$.Task.Token\""))
+      .filter((t) => t.resource.endsWith(".waitForTaskToken") && !JSON.stringify(t.parameters).includes('"$$.Task.Token"'))
       .map((t) => `Task "${label(t)}" waits for a task token but its Parameters do not pass "$$.Task.Token": nothing could ever answer it`);
   }
 
@@ -96,7 +102,10 @@ export class WorkflowModel {
   taskTimeoutProblems(lambdaTimeoutSeconds: number): string[] {
     return this.tasks
       .filter((t) => t.resource.startsWith(LAMBDA_INVOKE) && t.timeoutSeconds <= lambdaTimeoutSeconds)
-      .map((t) => `Task "${label(t)}" times out after ${t.timeoutSeconds} s, not after the function's ${lambdaTimeoutSeconds} s: a slow answer would be cut off`);
+      .map(
+        (t) =>
+          `Task "${label(t)}" times out after ${t.timeoutSeconds} s, not after the function's ${lambdaTimeoutSeconds} s: a slow answer would be cut off`,
+      );
   }
 
   /**
@@ -123,7 +132,12 @@ export class WorkflowModel {
         }
       }
     }
-    return { retriedAttemptsSeconds, backoffSeconds, finalAttemptsSeconds, totalSeconds: retriedAttemptsSeconds + backoffSeconds + finalAttemptsSeconds };
+    return {
+      retriedAttemptsSeconds,
+      backoffSeconds,
+      finalAttemptsSeconds,
+      totalSeconds: retriedAttemptsSeconds + backoffSeconds + finalAttemptsSeconds,
+    };
   }
 
   /** The budget against the execution timeout: a problem when the worst case does not fit. */
@@ -136,15 +150,20 @@ export class WorkflowModel {
 
 function collectTasks(states: Record<string, StateJson>, within: readonly string[]): TaskModel[] {
   return Object.entries(states).flatMap(([name, state]) => {
-    const own: TaskModel[] = state.Type === "Task" ? [{
-      name,
-      within,
-      resource: String(state.Resource ?? ""),
-      parameters: state.Parameters ?? {},
-      ...(typeof state.Parameters?.FunctionName === "string" ? { functionName: state.Parameters.FunctionName } : {}),
-      timeoutSeconds: state.TimeoutSeconds ?? 60,
-      retry: state.Retry ?? [],
-    }] : [];
+    const own: TaskModel[] =
+      state.Type === "Task"
+        ? [
+            {
+              name,
+              within,
+              resource: String(state.Resource ?? ""),
+              parameters: state.Parameters ?? {},
+              ...(typeof state.Parameters?.FunctionName === "string" ? { functionName: state.Parameters.FunctionName } : {}),
+              timeoutSeconds: state.TimeoutSeconds ?? 60,
+              retry: state.Retry ?? [],
+            },
+          ]
+        : [];
     const branches = (state.Branches ?? []).flatMap((branch, i) => collectTasks(branch.States, [...within, name, `branch ${i + 1}`]));
     const iterator = state.ItemProcessor ?? state.Iterator;
     const items = iterator ? collectTasks(iterator.States, [...within, name, "iterator"]) : [];

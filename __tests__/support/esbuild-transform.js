@@ -8,7 +8,14 @@ const SELF = createHash("sha256").update(readFileSync(__filename)).digest("hex")
 
 module.exports = {
   process(source, filename) {
-    const { code, map } = transformSync(source, { loader: "ts", format: "cjs", target: "node20", sourcemap: "external", sourcefile: filename, sourcesContent: false });
+    const { code, map } = transformSync(source, {
+      loader: "ts",
+      format: "cjs",
+      target: "node20",
+      sourcemap: "external",
+      sourcefile: filename,
+      sourcesContent: false,
+    });
     return { code, map };
   },
   // Jest's own key would cover the config and coverage instrumentation; a custom one must name them itself, and this

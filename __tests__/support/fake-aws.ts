@@ -27,7 +27,10 @@ export class FakeAws {
   readonly queue: QueuedMessage[] = [];
   /** StartExecution answers with this error for inputs whose event id is listed. */
   readonly failStartFor = new Set<string>();
-  private constructor(private readonly server: Server, readonly endpoint: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly endpoint: string,
+  ) {}
 
   static async start(): Promise<FakeAws> {
     let fake: FakeAws | undefined;
@@ -35,7 +38,10 @@ export class FakeAws {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const operation = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+        const operation =
+          String(req.headers["x-amz-target"] ?? "")
+            .split(".")
+            .pop() ?? "";
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
         const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
         fake!.calls.push({ operation, body, ...(region ? { region } : {}) });
@@ -72,15 +78,20 @@ export class FakeAws {
           m.receiptHandle = randomUUID();
           m.invisibleUntil = now + (body.VisibilityTimeout ?? 30) * 1000;
         }
-        return [200, {
-          Messages: visible.map((m) => ({
-            MessageId: m.MessageId,
-            ReceiptHandle: m.receiptHandle,
-            Body: m.Body,
-            MD5OfBody: createHash("md5").update(m.Body).digest("hex"),
-            MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }])),
-          })),
-        }];
+        return [
+          200,
+          {
+            Messages: visible.map((m) => ({
+              MessageId: m.MessageId,
+              ReceiptHandle: m.receiptHandle,
+              Body: m.Body,
+              MD5OfBody: createHash("md5").update(m.Body).digest("hex"),
+              MessageAttributes: Object.fromEntries(
+                Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+              ),
+            })),
+          },
+        ];
       }
       case "DeleteMessage": {
         const index = this.queue.findIndex((m) => m.receiptHandle === body.ReceiptHandle);
@@ -91,7 +102,10 @@ export class FakeAws {
       case "StartExecution": {
         const id = JSON.parse(body.input).id;
         if (this.failStartFor.has(id)) return [400, { __type: "StateMachineDoesNotExist", message: "State Machine Does Not Exist" }];
-        return [200, { executionArn: `${body.stateMachineArn.replace(":stateMachine:", ":execution:")}:${body.name}`, startDate: Date.now() / 1000 }];
+        return [
+          200,
+          { executionArn: `${body.stateMachineArn.replace(":stateMachine:", ":execution:")}:${body.name}`, startDate: Date.now() / 1000 },
+        ];
       }
       case "PutEvents":
         return [200, { FailedEntryCount: 0, Entries: body.Entries.map(() => ({ EventId: randomUUID() })) }];

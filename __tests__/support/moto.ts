@@ -17,7 +17,21 @@ import { sharedInit, terraformEnv } from "./terraform";
  */
 
 /** Every service the stacks' resources and data sources call, by the provider's `endpoints` names. */
-export const MOTO_SERVICES = ["apigateway", "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "s3", "sfn", "sns", "sqs", "sts"] as const;
+export const MOTO_SERVICES = [
+  "apigateway",
+  "cloudwatch",
+  "dynamodb",
+  "events",
+  "iam",
+  "kms",
+  "lambda",
+  "logs",
+  "s3",
+  "sfn",
+  "sns",
+  "sqs",
+  "sts",
+] as const;
 
 /**
  * What moto does not implement that the stacks need, in one place: each entry says how the tier works around
@@ -45,11 +59,12 @@ export const MOTO_GAPS: MotoGap[] = [
     id: "sfn-validate-definition",
     operation: "states:ValidateStateMachineDefinition",
     motoError: "The validate_state_machine_definition action has not been implemented",
-    workaround: "aws_sfn_state_machine validates its definition with this call once the definition is known (during apply, and in every later plan); moto answers 500 and the provider retries for minutes. A shim in front of moto answers it with {\"result\":\"OK\"}; the definitions are validated for real by asl-validator and amazon-states-language-service (asl-definition.test.ts), and everything else of the state machine goes to moto.",
+    workaround:
+      'aws_sfn_state_machine validates its definition with this call once the definition is known (during apply, and in every later plan); moto answers 500 and the provider retries for minutes. A shim in front of moto answers it with {"result":"OK"}; the definitions are validated for real by asl-validator and amazon-states-language-service (asl-definition.test.ts), and everything else of the state machine goes to moto.',
     probe: {
       target: "AWSStepFunctions.ValidateStateMachineDefinition",
       contentType: "application/x-amz-json-1.0",
-      body: { definition: "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"End\":true}}}", type: "STANDARD" },
+      body: { definition: '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}', type: "STANDARD" },
     },
     matches: (headers) => headers["x-amz-target"] === "AWSStepFunctions.ValidateStateMachineDefinition",
     answer: { status: 200, contentType: "application/x-amz-json-1.0", body: { result: "OK", diagnostics: [] } },
@@ -58,7 +73,8 @@ export const MOTO_GAPS: MotoGap[] = [
     id: "sfn-list-versions",
     operation: "states:ListStateMachineVersions",
     motoError: "The list_state_machine_versions action has not been implemented",
-    workaround: "aws_sfn_state_machine lists the machine's published versions on every read (after create, in every plan); moto answers 500 and the provider retries for minutes. The stacks never publish a version (no `publish` argument), so the shim answers with the true answer for them, an empty list.",
+    workaround:
+      "aws_sfn_state_machine lists the machine's published versions on every read (after create, in every plan); moto answers 500 and the provider retries for minutes. The stacks never publish a version (no `publish` argument), so the shim answers with the true answer for them, an empty list.",
     probe: {
       target: "AWSStepFunctions.ListStateMachineVersions",
       contentType: "application/x-amz-json-1.0",
@@ -73,7 +89,12 @@ export const MOTO_GAPS: MotoGap[] = [
 export interface ResourceChange {
   readonly address: string;
   readonly type: string;
-  readonly change: { readonly actions: string[]; readonly before: Record<string, unknown> | null; readonly after: Record<string, unknown> | null; readonly after_unknown?: Record<string, unknown> };
+  readonly change: {
+    readonly actions: string[];
+    readonly before: Record<string, unknown> | null;
+    readonly after: Record<string, unknown> | null;
+    readonly after_unknown?: Record<string, unknown>;
+  };
 }
 
 /** The top-level attributes a change changes (known or not). */
@@ -82,7 +103,14 @@ export function changedAttributes(change: ResourceChange): string[] {
   const after = change.change.after ?? {};
   const unknown = change.change.after_unknown ?? {};
   const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-  return [...keys].filter((k) => unknown[k] === true || (typeof unknown[k] === "object" && JSON.stringify(unknown[k]).includes("true")) || JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
+  return [...keys]
+    .filter(
+      (k) =>
+        unknown[k] === true ||
+        (typeof unknown[k] === "object" && JSON.stringify(unknown[k]).includes("true")) ||
+        JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null),
+    )
+    .sort();
 }
 
 /**
@@ -101,7 +129,8 @@ const only = (change: ResourceChange, allowed: string[]) => changedAttributes(ch
 export const MOTO_DIFF_GAPS: MotoDiffGap[] = [
   {
     id: "lambda-logging-config",
-    motoBehaviour: "GetFunction does not return the function's LoggingConfig (moto stores the other arguments), so every plan adds logging_config back to aws_lambda_function.",
+    motoBehaviour:
+      "GetFunction does not return the function's LoggingConfig (moto stores the other arguments), so every plan adds logging_config back to aws_lambda_function.",
     explains: (c) => c.type === "aws_lambda_function" && only(c, ["logging_config"]),
   },
 ];
@@ -123,7 +152,10 @@ interface HttpAnswer {
 }
 
 /** One HTTP request to the local server (signed requests are not needed: moto does not check signatures). */
-export function httpRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
+export function httpRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -171,8 +203,12 @@ export async function startMoto(motoServerBin: string): Promise<MotoServer> {
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true", PYTHONUNBUFFERED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout!.on("data", (c: Buffer) => { output += c.toString("utf8"); });
-  child.stderr!.on("data", (c: Buffer) => { output += c.toString("utf8"); });
+  child.stdout!.on("data", (c: Buffer) => {
+    output += c.toString("utf8");
+  });
+  child.stderr!.on("data", (c: Buffer) => {
+    output += c.toString("utf8");
+  });
   const motoEndpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -251,7 +287,10 @@ export function replaceConfiguration(workdir: string, stackDir: string, endpoint
 }
 
 function writeConfiguration(workdir: string, synthesized: string, endpoint: string): void {
-  const tf = JSON.parse(readFileSync(synthesized, "utf8")) as { provider?: { aws?: Array<{ alias?: string }> }; terraform: { cloud?: unknown } };
+  const tf = JSON.parse(readFileSync(synthesized, "utf8")) as {
+    provider?: { aws?: Array<{ alias?: string }> };
+    terraform: { cloud?: unknown };
+  };
   if (tf.terraform.cloud) {
     delete tf.terraform.cloud;
     writeFileSync(path.join(workdir, "cdk.tf.json"), JSON.stringify(tf, null, 2));
@@ -267,10 +306,17 @@ function writeConfiguration(workdir: string, synthesized: string, endpoint: stri
     s3_use_path_style: true,
     endpoints: [Object.fromEntries(MOTO_SERVICES.map((service) => [service, endpoint]))],
   }));
-  writeFileSync(path.join(workdir, "moto_override.tf.json"), JSON.stringify({
-    terraform: { backend: { local: { path: "terraform.tfstate" } } },
-    provider: { aws: providers },
-  }, null, 2));
+  writeFileSync(
+    path.join(workdir, "moto_override.tf.json"),
+    JSON.stringify(
+      {
+        terraform: { backend: { local: { path: "terraform.tfstate" } } },
+        provider: { aws: providers },
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 export interface CommandResult {
@@ -291,8 +337,12 @@ export function terraformAsync(cwd: string, args: string[], env: NodeJS.ProcessE
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (c: Buffer) => { stdout += c.toString("utf8"); });
-    child.stderr.on("data", (c: Buffer) => { stderr += c.toString("utf8"); });
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString("utf8");
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString("utf8");
+    });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
   });
@@ -303,7 +353,9 @@ export async function terraformOk(cwd: string, args: string[], env: NodeJS.Proce
   const result = await terraformAsync(cwd, args, env);
   if (result.code !== 0) {
     const motoTail = moto ? `\n--- moto (last lines) ---\n${moto.log().split("\n").slice(-40).join("\n")}` : "";
-    throw new Error(`terraform ${args.join(" ")} failed (exit ${result.code}) in ${cwd}:\n${result.stderr}${result.stdout.split("\n").slice(-60).join("\n")}${motoTail}`);
+    throw new Error(
+      `terraform ${args.join(" ")} failed (exit ${result.code}) in ${cwd}:\n${result.stderr}${result.stdout.split("\n").slice(-60).join("\n")}${motoTail}`,
+    );
   }
   return result;
 }
@@ -334,14 +386,24 @@ function synthExample(env: Record<string, string>): string {
 export function tierStacks(options: { unprotected?: boolean } = {}): TierStack[] {
   const defaults = synthAppToDisk();
   const prod = synthAppToDisk({ context: { environments: { dev: {}, prod: PROD } } });
-  const off = options.unprotected ? {
-    dev: synthAppToDisk({ env: { RECORDER_TABLE_PROTECTION: "false" } }),
-    prod: synthAppToDisk({ context: { environments: { dev: {}, prod: { ...PROD, tableProtection: false } } } }),
-    example: synthExample({ RECORDER_TABLE_PROTECTION: "false" }),
-  } : undefined;
+  const off = options.unprotected
+    ? {
+        dev: synthAppToDisk({ env: { RECORDER_TABLE_PROTECTION: "false" } }),
+        prod: synthAppToDisk({ context: { environments: { dev: {}, prod: { ...PROD, tableProtection: false } } } }),
+        example: synthExample({ RECORDER_TABLE_PROTECTION: "false" }),
+      }
+    : undefined;
   return [
-    { name: "dev", dir: path.join(defaults, "stacks", "message-recorder-dev"), unprotectedDir: off && path.join(off.dev, "stacks", "message-recorder-dev") },
-    { name: "prod-express-aws-managed", dir: path.join(prod, "stacks", "message-recorder-prod"), unprotectedDir: off && path.join(off.prod, "stacks", "message-recorder-prod") },
+    {
+      name: "dev",
+      dir: path.join(defaults, "stacks", "message-recorder-dev"),
+      unprotectedDir: off && path.join(off.dev, "stacks", "message-recorder-dev"),
+    },
+    {
+      name: "prod-express-aws-managed",
+      dir: path.join(prod, "stacks", "message-recorder-prod"),
+      unprotectedDir: off && path.join(off.prod, "stacks", "message-recorder-prod"),
+    },
     { name: "bootstrap", dir: path.join(defaults, "stacks", "message-recorder-state") },
     { name: "example-two-sources", dir: synthExample({}), unprotectedDir: off?.example },
   ];

@@ -46,7 +46,8 @@ export function policiesOf(stackName: string, tf: TerraformJson): PolicyDocument
   return found;
 }
 
-export const asList = (value: string | readonly string[] | undefined): string[] => (value === undefined ? [] : typeof value === "string" ? [value] : [...value]);
+export const asList = (value: string | readonly string[] | undefined): string[] =>
+  value === undefined ? [] : typeof value === "string" ? [value] : [...value];
 
 /**
  * Every stack a user can synthesize, by name: both workflow types under both `encryption` settings, the state

@@ -5,7 +5,8 @@ const Sequencer = require("@jest/test-sequencer").default;
 
 class SlowFirstSequencer extends Sequencer {
   sort(tests) {
-    const weight = (test) => (/moto\.test\.ts$/.test(test.path) ? 0 : /(terraform[^/]*|checkov|quick-start|typecheck)\.test\.ts$/.test(test.path) ? 1 : 2);
+    const weight = (test) =>
+      /moto\.test\.ts$/.test(test.path) ? 0 : /(terraform[^/]*|checkov|quick-start|typecheck)\.test\.ts$/.test(test.path) ? 1 : 2;
     return [...tests].sort((a, b) => weight(a) - weight(b) || a.path.localeCompare(b.path));
   }
 }

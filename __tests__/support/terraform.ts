@@ -42,12 +42,10 @@ function cliConfig(): string | undefined {
   if (!mirror) return undefined;
   if (!cliConfigFile) {
     cliConfigFile = path.join(temporaryDirectory("tfrc"), "terraformrc");
-    writeFileSync(cliConfigFile, [
-      "provider_installation {",
-      `  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }`,
-      "}",
-      "",
-    ].join("\n"));
+    writeFileSync(
+      cliConfigFile,
+      ["provider_installation {", `  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n  }`, "}", ""].join("\n"),
+    );
   }
   return cliConfigFile;
 }
@@ -99,7 +97,8 @@ let stsEndpoint: string | undefined;
 export function offlineStsEndpoint(): string {
   if (stsEndpoint) return stsEndpoint;
   const port = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(`
+  const worker = new Worker(
+    `
     const { createServer } = require("node:http");
     const { workerData } = require("node:worker_threads");
     const body = '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
@@ -113,7 +112,9 @@ export function offlineStsEndpoint(): string {
       Atomics.store(workerData, 0, server.address().port);
       Atomics.notify(workerData, 0);
     });
-  `, { eval: true, workerData: port });
+  `,
+    { eval: true, workerData: port },
+  );
   worker.unref();
   Atomics.wait(port, 0, 0, 10_000);
   if (port[0] === 0) throw new Error("the offline STS endpoint did not start within 10 s");
@@ -184,9 +185,16 @@ export function sharedInit(workdir: string): { dataDir: string; lockFile: string
   let init = sharedInits.get(key);
   if (!init) {
     const dir = temporaryDirectory("tf-init");
-    writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({
-      terraform: { required_providers: requirements, backend: { local: { path: "terraform.tfstate" } } },
-    }, null, 2));
+    writeFileSync(
+      path.join(dir, "main.tf.json"),
+      JSON.stringify(
+        {
+          terraform: { required_providers: requirements, backend: { local: { path: "terraform.tfstate" } } },
+        },
+        null,
+        2,
+      ),
+    );
     terraform(dir, ["init", "-input=false", "-backend=true"]);
     init = { dataDir: path.join(dir, ".terraform"), lockFile: path.join(dir, ".terraform.lock.hcl") };
     sharedInits.set(key, init);

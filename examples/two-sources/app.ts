@@ -22,13 +22,30 @@ export function defineTwoSources(app: App, config: EnvironmentConfig, props: Omi
   const key = pipeline.encryptionKey ? { encryptionKey: pipeline.encryptionKey } : {};
 
   // 1. Orders: one rule on the same bus, one target into the same workflow, sharing its dead-letter queue.
-  new Rule(pipeline, "orders-rule", { ruleName: `ordersRule-${env}`, eventBus: pipeline.bus, eventPattern: { source: [ORDERS_SOURCE] } })
-    .addTarget(new StateMachineTarget(pipeline.workflow, { deadLetterQueue: pipeline.deadLetterQueue, retryAttempts: 3, maxEventAgeInSeconds: 3600 }));
+  new Rule(pipeline, "orders-rule", {
+    ruleName: `ordersRule-${env}`,
+    eventBus: pipeline.bus,
+    eventPattern: { source: [ORDERS_SOURCE] },
+  }).addTarget(
+    new StateMachineTarget(pipeline.workflow, { deadLetterQueue: pipeline.deadLetterQueue, retryAttempts: 3, maxEventAgeInSeconds: 3600 }),
+  );
 
   // 2. Audit: a second recorder and its own table, behind its own workflow, as a second target of the first rule.
-  const auditTable = new MessagesTable(pipeline, "audit-table", { tableName: `AuditTable-${env}`, protectFromDeletion: config.tableProtection, ...key });
-  const auditRecorder = new RecorderFunction(pipeline, "audit-recorder", { functionName: `audit-recorder-${env}`, table: auditTable, ...key });
-  const auditWorkflow = new MessageWorkflow(pipeline, "audit-workflow", { stateMachineName: `AuditRecorder-${env}`, recorder: auditRecorder, ...key });
+  const auditTable = new MessagesTable(pipeline, "audit-table", {
+    tableName: `AuditTable-${env}`,
+    protectFromDeletion: config.tableProtection,
+    ...key,
+  });
+  const auditRecorder = new RecorderFunction(pipeline, "audit-recorder", {
+    functionName: `audit-recorder-${env}`,
+    table: auditTable,
+    ...key,
+  });
+  const auditWorkflow = new MessageWorkflow(pipeline, "audit-workflow", {
+    stateMachineName: `AuditRecorder-${env}`,
+    recorder: auditRecorder,
+    ...key,
+  });
   auditWorkflow.grantTaskResponse(auditRecorder);
   pipeline.rule.addTarget(new StateMachineTarget(auditWorkflow, { targetId: "audit-workflow", deadLetterQueue: pipeline.deadLetterQueue }));
   return pipeline;

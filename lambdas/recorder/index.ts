@@ -25,7 +25,10 @@ import { createTracer, traced } from "./tracing";
  * and `throwOnRequestTimeout`, without which the handler only warns when a request outlasts requestTimeout. What
  * outlasts the SDK's retries is retried by the state machine.
  */
-const CLIENT_CONFIG = { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true } } as const;
+const CLIENT_CONFIG = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
+} as const;
 
 // Read once per cold start and reused by every invocation of this execution environment.
 const settings = loadSettings(process.env);
@@ -74,24 +77,34 @@ async function recordMessage(input: unknown): Promise<DirectAnswer> {
 
   let duplicate = false;
   try {
-    await dynamodb.send(new PutItemCommand({
-      TableName: settings.tableName,
-      Item: { ...toItem(record) },
-      // EventBridge delivers at least once and tasks are retried: the first write wins and a repeat changes nothing.
-      ConditionExpression: "attribute_not_exists(messageId)",
-      // On a clash DynamoDB returns what is stored, so a repeat (same bytes) is told from a conflict (other bytes).
-      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-    }));
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: settings.tableName,
+        Item: { ...toItem(record) },
+        // EventBridge delivers at least once and tasks are retried: the first write wins and a repeat changes nothing.
+        ConditionExpression: "attribute_not_exists(messageId)",
+        // On a clash DynamoDB returns what is stored, so a repeat (same bytes) is told from a conflict (other bytes).
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       const stored = error.Item?.event?.S;
       if (stored === undefined) {
         logger.error("the conditional put failed but DynamoDB returned no item to compare", { messageId });
-        return failureCause("DynamoDBError", `ConditionalCheckFailed without the stored item for ${record.messageId}: cannot tell a duplicate from a conflict`, messageId);
+        return failureCause(
+          "DynamoDBError",
+          `ConditionalCheckFailed without the stored item for ${record.messageId}: cannot tell a duplicate from a conflict`,
+          messageId,
+        );
       }
       if (stored !== record.message) {
         logger.error("another message is already recorded under this id", { messageId });
-        return failureCause("MessageConflict", `${record.messageId} is already recorded with another message (${Buffer.byteLength(stored, "utf8")} bytes stored, ${Buffer.byteLength(record.message, "utf8")} bytes received); nothing was overwritten`, messageId);
+        return failureCause(
+          "MessageConflict",
+          `${record.messageId} is already recorded with another message (${Buffer.byteLength(stored, "utf8")} bytes stored, ${Buffer.byteLength(record.message, "utf8")} bytes received); nothing was overwritten`,
+          messageId,
+        );
       }
       duplicate = true;
     } else if (classifyFailure(error) === "transient") {
@@ -108,13 +121,15 @@ async function recordMessage(input: unknown): Promise<DirectAnswer> {
 
 async function succeed(token: string, output: SuccessOutput): Promise<RecorderResult> {
   const delivered = await answer(output.putStatus.messageId, "SendTaskSuccess", () =>
-    stepFunctions.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })));
+    stepFunctions.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })),
+  );
   return { callback: "SendTaskSuccess", output, delivered };
 }
 
 async function fail(token: string, cause: FailureCause): Promise<RecorderResult> {
   const delivered = await answer(cause.messageId, "SendTaskFailure", () =>
-    stepFunctions.send(new SendTaskFailureCommand({ taskToken: token, error: cause.error, cause: JSON.stringify(cause) })));
+    stepFunctions.send(new SendTaskFailureCommand({ taskToken: token, error: cause.error, cause: JSON.stringify(cause) })),
+  );
   return { callback: "SendTaskFailure", error: cause.error, cause, delivered };
 }
 

@@ -47,7 +47,8 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
  * its id otherwise. Redrive and reconcile look events up by it.
  */
 export function recordIdOf(event: { id?: unknown; detail?: unknown }): string | undefined {
-  const key = typeof event.detail === "object" && event.detail !== null ? (event.detail as { idempotencyKey?: unknown }).idempotencyKey : undefined;
+  const key =
+    typeof event.detail === "object" && event.detail !== null ? (event.detail as { idempotencyKey?: unknown }).idempotencyKey : undefined;
   if (typeof key === "string") return `${IDEMPOTENCY_KEY_PREFIX}${key}`;
   return typeof event.id === "string" ? event.id : undefined;
 }
@@ -152,7 +153,8 @@ export function parseRecord(input: unknown): MessageRecord {
   // the raw message) may still be running during a deploy: it is recorded as that definition recorded it.
   const raw = typeof message === "string" ? message : JSON.stringify(event);
   const parsedEvent = typeof message === "string" ? parseMessage(message) : event;
-  if (parsedEvent === null || typeof parsedEvent !== "object") throw new InvalidRecordError("Record.event: missing or not a JSON object or array");
+  if (parsedEvent === null || typeof parsedEvent !== "object")
+    throw new InvalidRecordError("Record.event: missing or not a JSON object or array");
   const recordId = typeof key === "string" ? `${IDEMPOTENCY_KEY_PREFIX}${key}` : messageId;
   const parsed = { messageId: recordId, eventId: messageId, createdAt, createdAtMillis, event: parsedEvent, message: raw };
   const size = itemBytes(toItem(parsed));
@@ -186,7 +188,8 @@ export function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // a backslash escapes the next character
+      if (c === 92)
+        i++; // a backslash escapes the next character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) deepest = Math.max(deepest, ++depth);

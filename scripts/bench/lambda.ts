@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   if (tracing) {
     xrayDaemon.on("message", () => segmentsSent++);
     await new Promise<void>((resolve) => xrayDaemon.bind(0, "127.0.0.1", resolve));
-    Object.assign(environment, { AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x", AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${xrayDaemon.address().port}` });
+    Object.assign(environment, {
+      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${xrayDaemon.address().port}`,
+    });
   }
 
   // Cold module load: unzip to a new task root and require the bundle, as a new execution environment would.
@@ -84,20 +87,31 @@ async function main(): Promise<void> {
     const messageId = `bench-${++counter}`;
     const token = `token-${counter}`;
     void callbacks.waitFor(token).catch(() => undefined);
-    return { token, messageId, input: { MyTaskToken: token, Record: { messageId, createdAt: "2022-04-16T12:20:00Z", event: { hello: "world", n: counter } } } };
+    return {
+      token,
+      messageId,
+      input: { MyTaskToken: token, Record: { messageId, createdAt: "2022-04-16T12:20:00Z", event: { hello: "world", n: counter } } },
+    };
   };
   const viaHandler = async () => {
     const { input } = nextInput();
     // As the Node.js runtime does for each invocation of a traced function.
-    if (tracing) process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=1`;
+    if (tracing)
+      process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=1`;
     await handler(input);
   };
   const bare = async () => {
     const { token, messageId } = nextInput();
-    await bareDynamoDB.send(new PutItemCommand({
-      TableName: table,
-      Item: { messageId: { S: messageId }, createdAt: { N: "1650111600000" }, event: { S: JSON.stringify({ hello: "world", n: counter }) } },
-    }));
+    await bareDynamoDB.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          messageId: { S: messageId },
+          createdAt: { N: "1650111600000" },
+          event: { S: JSON.stringify({ hello: "world", n: counter }) },
+        },
+      }),
+    );
     await bareSfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ statusCode: 200 }) }));
   };
 
@@ -108,9 +122,8 @@ async function main(): Promise<void> {
   const handlerTimes: number[] = [];
   const bareTimes: number[] = [];
   for (let i = 0; i < records; i++) {
-    const [first, second, firstTimes, secondTimes] = i % 2 === 0
-      ? [viaHandler, bare, handlerTimes, bareTimes] as const
-      : [bare, viaHandler, bareTimes, handlerTimes] as const;
+    const [first, second, firstTimes, secondTimes] =
+      i % 2 === 0 ? ([viaHandler, bare, handlerTimes, bareTimes] as const) : ([bare, viaHandler, bareTimes, handlerTimes] as const);
     let started = nowMs();
     await first();
     firstTimes.push(nowMs() - started);
@@ -128,11 +141,17 @@ async function main(): Promise<void> {
   const out = process.stdout;
   out.write(`${machineLine()}\n`);
   if (tracing) out.write(`tracing on: ${segmentsSent} subsegments sent to the local X-Ray daemon (2 per handler call)\n`);
-  out.write(`bundle: index.js ${(bundle.length / 1024).toFixed(0)} KiB, archive.zip ${(statSync(archive.zipPath).size / 1024).toFixed(0)} KiB\n`);
+  out.write(
+    `bundle: index.js ${(bundle.length / 1024).toFixed(0)} KiB, archive.zip ${(statSync(archive.zipPath).size / 1024).toFixed(0)} KiB\n`,
+  );
   if (!tracing) out.write(`cold module load (unzip + require of the bundle), median of 10: ${ms(percentile(coldLoads, 50))}\n`);
   out.write(`warm latency over ${records} records each, against dynalite + local callback endpoint:\n`);
-  out.write(`  handler:            mean ${ms(mean(handlerTimes))}  p50 ${ms(percentile(handlerTimes, 50))}  p99 ${ms(percentile(handlerTimes, 99))}\n`);
-  out.write(`  bare Put+Callback:  mean ${ms(mean(bareTimes))}  p50 ${ms(percentile(bareTimes, 50))}  p99 ${ms(percentile(bareTimes, 99))}\n`);
+  out.write(
+    `  handler:            mean ${ms(mean(handlerTimes))}  p50 ${ms(percentile(handlerTimes, 50))}  p99 ${ms(percentile(handlerTimes, 99))}\n`,
+  );
+  out.write(
+    `  bare Put+Callback:  mean ${ms(mean(bareTimes))}  p50 ${ms(percentile(bareTimes, 50))}  p99 ${ms(percentile(bareTimes, 99))}\n`,
+  );
   const ratio = `  ratio handler / bare: mean ${(mean(handlerTimes) / mean(bareTimes)).toFixed(3)}x, p50 ${(percentile(handlerTimes, 50) / percentile(bareTimes, 50)).toFixed(3)}x (target <= 1.2x)\n`;
   if (tracing) {
     out.write(ratio);
@@ -156,7 +175,9 @@ async function main(): Promise<void> {
   out.write(`results: ${path.relative(process.cwd(), resultsFile)}\n`);
   if (args.save === true) {
     writeFileSync(LAMBDA_BENCH_INPUT_PATH, `${JSON.stringify(saved, null, 2)}\n`);
-    out.write(`saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw README's cost table\n`);
+    out.write(
+      `saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw README's cost table\n`,
+    );
   }
 }
 

@@ -21,7 +21,6 @@ async function main(): Promise<void> {
   const concurrency = args.concurrency === undefined ? 1 : wholeNumber("--concurrency", args.concurrency);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-
   const stages = { ruleAndStart: [] as number[], recorder: [] as number[], completion: [] as number[], total: [] as number[] };
   const marks = new Map<string, { published: number; invoked?: number; returned?: number }>();
   const pipeline = await LocalPipeline.start({
@@ -41,7 +40,10 @@ async function main(): Promise<void> {
     const mark = { published: nowMs() } as { published: number; invoked?: number; returned?: number };
     marks.set(id, mark);
     const result = await pipeline.publish({
-      id, source: "com.devpost.commonevent", "detail-type": "message", time: "2022-04-16T12:20:00Z",
+      id,
+      source: "com.devpost.commonevent",
+      "detail-type": "message",
+      time: "2022-04-16T12:20:00Z",
       detail: { message: JSON.stringify({ n }) },
     });
     const ended = nowMs();
@@ -57,9 +59,11 @@ async function main(): Promise<void> {
 
   let next = 0;
   const started = nowMs();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < events) await publishOne(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < events) await publishOne(next++);
+    }),
+  );
   const seconds = (nowMs() - started) / 1000;
   await pipeline.close();
 
@@ -67,7 +71,9 @@ async function main(): Promise<void> {
   out.write(`${machineLine()}\n`);
   out.write(`${events} events, concurrency ${concurrency}: ${(events / seconds).toFixed(1)} events/s (${seconds.toFixed(2)} s)\n`);
   for (const [name, samples] of Object.entries(stages)) {
-    out.write(`  ${name.padEnd(13)} p50 ${ms(percentile(samples, 50))}  p99 ${ms(percentile(samples, 99))}  mean ${ms(mean(samples))}  share of total ${((mean(samples) / mean(stages.total)) * 100).toFixed(0)}%\n`);
+    out.write(
+      `  ${name.padEnd(13)} p50 ${ms(percentile(samples, 50))}  p99 ${ms(percentile(samples, 99))}  mean ${ms(mean(samples))}  share of total ${((mean(samples) / mean(stages.total)) * 100).toFixed(0)}%\n`,
+    );
   }
 }
 

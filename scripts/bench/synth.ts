@@ -40,26 +40,27 @@ function prepare(): { slowApp: string; floorDir: string } {
   mkdirSync(BENCH_DIR, { recursive: true });
   // The common slow way: ts-node type-checks everything, and the provider comes in from its package root.
   const slowApp = path.join(BENCH_DIR, "slow-main.ts");
-  writeFileSync(slowApp, [
-    "import * as aws from \"@cdktf/provider-aws\";",
-    "void aws.provider.AwsProvider;",
-    "import \"../../main\";",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    slowApp,
+    ['import * as aws from "@cdktf/provider-aws";', "void aws.provider.AwsProvider;", 'import "../../main";', ""].join("\n"),
+  );
   // The floor: one resource, plain JavaScript, deep import, `node` as the app command.
   const floorDir = path.join(BENCH_DIR, "floor");
   mkdirSync(floorDir, { recursive: true });
-  writeFileSync(path.join(floorDir, "main.js"), [
-    "const { App, TerraformStack } = require(\"cdktf\");",
-    "const { AwsProvider } = require(\"@cdktf/provider-aws/lib/provider\");",
-    "const { SqsQueue } = require(\"@cdktf/provider-aws/lib/sqs-queue\");",
-    "const app = new App();",
-    "const stack = new TerraformStack(app, \"floor\");",
-    "new AwsProvider(stack, \"aws\", { region: \"us-east-1\" });",
-    "new SqsQueue(stack, \"queue\", { name: \"floor\" });",
-    "app.synth();",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    path.join(floorDir, "main.js"),
+    [
+      'const { App, TerraformStack } = require("cdktf");',
+      'const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");',
+      'const { SqsQueue } = require("@cdktf/provider-aws/lib/sqs-queue");',
+      "const app = new App();",
+      'const stack = new TerraformStack(app, "floor");',
+      'new AwsProvider(stack, "aws", { region: "us-east-1" });',
+      'new SqsQueue(stack, "queue", { name: "floor" });',
+      "app.synth();",
+      "",
+    ].join("\n"),
+  );
   writeFileSync(path.join(floorDir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", terraformProviders: [] }));
   return { slowApp, floorDir };
 }
@@ -73,13 +74,21 @@ function prepareAwsCdkSeed(): string | { dir: string } {
   // The lock file of the last install that succeeded: a failed or interrupted one is tried again next time.
   const installedLock = path.join(SEED_DIR, ".installed-lock.json");
   const lock = readFileSync(path.join(SEED_SOURCE, "package-lock.json"));
-  const installed = existsSync(installedLock) && readFileSync(installedLock).equals(lock) && existsSync(path.join(SEED_DIR, "node_modules", ".bin", "cdk"));
+  const installed =
+    existsSync(installedLock) && readFileSync(installedLock).equals(lock) && existsSync(path.join(SEED_DIR, "node_modules", ".bin", "cdk"));
   for (const file of SEED_FILES) copyFileSync(path.join(SEED_SOURCE, file), path.join(SEED_DIR, file));
   if (!installed) {
     process.stdout.write("installing the AWS CDK seed app into .bench/aws-cdk-seed (npm ci, once) ...\n");
-    const install = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: SEED_DIR, env, encoding: "utf8", timeout: 300_000 });
+    const install = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: SEED_DIR,
+      env,
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     if (install.status !== 0) {
-      const reason = (install.stderr || install.stdout || String(install.error ?? "")).split("\n").find((l) => l.trim()) ?? `npm ci exited with ${install.status}`;
+      const reason =
+        (install.stderr || install.stdout || String(install.error ?? "")).split("\n").find((l) => l.trim()) ??
+        `npm ci exited with ${install.status}`;
       return `npm ci failed: ${reason.trim()}`;
     }
     writeFileSync(installedLock, lock);
@@ -102,7 +111,8 @@ function main(): void {
     "ours, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--output", outdir()], ROOT),
     "ours, app only": () => timed("node", ["--import", "tsx", "main.ts"], ROOT, { CDKTF_OUTDIR: outdir() }),
     "slow way, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--app", slowAppCommand, "--output", outdir()], ROOT),
-    "slow way, app only": () => timed("npx", ["ts-node", "--project", path.join(ROOT, "tsconfig.json"), slowApp], ROOT, { CDKTF_OUTDIR: outdir() }),
+    "slow way, app only": () =>
+      timed("npx", ["ts-node", "--project", path.join(ROOT, "tsconfig.json"), slowApp], ROOT, { CDKTF_OUTDIR: outdir() }),
     // Invoked the same way as ours (npx), so the ratio compares the apps, not the launchers.
     "floor, one resource, full cdktf synth": () => timed("npx", ["cdktf", "synth", "--output", outdir()], floorDir),
   };
@@ -127,18 +137,28 @@ function main(): void {
   if (typeof seed === "string") {
     out.write(`  AWS CDK seed: not measured, ${seed}\n`);
   } else {
-    out.write(`  AWS CDK seed cdk synth / ours npm run synth:   ${(median("AWS CDK seed, full cdk synth") / median("ours, npm run synth")).toFixed(2)}x\n`);
-    out.write(`  AWS CDK seed cdk synth / ours cdktf synth:     ${(median("AWS CDK seed, full cdk synth") / median("ours, full cdktf synth")).toFixed(2)}x\n`);
-    out.write(`  AWS CDK seed app only / ours app only:         ${(median("AWS CDK seed, app only") / median("ours, app only")).toFixed(2)}x\n`);
+    out.write(
+      `  AWS CDK seed cdk synth / ours npm run synth:   ${(median("AWS CDK seed, full cdk synth") / median("ours, npm run synth")).toFixed(2)}x\n`,
+    );
+    out.write(
+      `  AWS CDK seed cdk synth / ours cdktf synth:     ${(median("AWS CDK seed, full cdk synth") / median("ours, full cdktf synth")).toFixed(2)}x\n`,
+    );
+    out.write(
+      `  AWS CDK seed app only / ours app only:         ${(median("AWS CDK seed, app only") / median("ours, app only")).toFixed(2)}x\n`,
+    );
   }
-  out.write(`  ours full / floor:            ${(median("ours, full cdktf synth") / median("floor, one resource, full cdktf synth")).toFixed(2)}x (target <= 1.3x)\n`);
+  out.write(
+    `  ours full / floor:            ${(median("ours, full cdktf synth") / median("floor, one resource, full cdktf synth")).toFixed(2)}x (target <= 1.3x)\n`,
+  );
   out.write(`  ours app only:                ${median("ours, app only").toFixed(2)} s (target < 1.5 s)\n`);
   out.write(`  slow way / ours, full synth:  ${(median("slow way, full cdktf synth") / median("ours, full cdktf synth")).toFixed(2)}x\n`);
   out.write(`  slow way / ours, app only:    ${(median("slow way, app only") / median("ours, app only")).toFixed(2)}x\n`);
 
   if (args["skip-tests"] !== true) {
     const testSeconds = timed("npm", ["test", "--silent"], ROOT) / 1000;
-    out.write(`npm test (whole suite, Terraform tier included, warm caches): ${testSeconds.toFixed(1)} s (target <= 45 s cold: npm run bench:test measures a cold fresh clone)\n`);
+    out.write(
+      `npm test (whole suite, Terraform tier included, warm caches): ${testSeconds.toFixed(1)} s (target <= 45 s cold: npm run bench:test measures a cold fresh clone)\n`,
+    );
   }
   rmSync(BENCH_DIR, { recursive: true, force: true });
 }

@@ -27,7 +27,9 @@ function timed(label: string, cwd: string, command: string): Timing {
   const load = loadavg()[0];
   // bash's `time` reports the CPU of the command and all its children; TIMEFORMAT makes it parseable.
   const result = spawnSync("bash", ["-c", `TIMEFORMAT='BENCH %R %U %S'; time (${command} > /dev/null 2>&1)`], {
-    cwd, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0" },
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0" },
   });
   const match = /BENCH ([\d.]+) ([\d.]+) ([\d.]+)/.exec(result.stderr);
   if (!match) throw new Error(`could not time ${label}: ${result.stderr}`);
@@ -71,7 +73,9 @@ function main(argv: string[]): number {
   process.stdout.write(`npm test and test:fast at ${head}, ${new Date().toISOString()}\n`);
   process.stdout.write(`  ${"command".padEnd(30)} ${"wall".padStart(8)} ${"CPU".padStart(8)} ${"load avg".padStart(9)}  result\n`);
   for (const t of timings) {
-    process.stdout.write(`  ${t.label.padEnd(30)} ${`${t.wallSeconds.toFixed(1)} s`.padStart(8)} ${`${t.cpuSeconds.toFixed(1)} s`.padStart(8)} ${t.load.toFixed(1).padStart(9)}  ${t.ok ? "passed" : "FAILED"}\n`);
+    process.stdout.write(
+      `  ${t.label.padEnd(30)} ${`${t.wallSeconds.toFixed(1)} s`.padStart(8)} ${`${t.cpuSeconds.toFixed(1)} s`.padStart(8)} ${t.load.toFixed(1).padStart(9)}  ${t.ok ? "passed" : "FAILED"}\n`,
+    );
   }
   process.stdout.write("  targets: npm test <= 45 s cold, test:fast < 10 s (wall, on an otherwise idle 2-core machine)\n");
   return timings.every((t) => t.ok) ? 0 : 1;

@@ -4,11 +4,20 @@ import { loadLambdaBench } from "../cost/facts";
 import { synthesizeFirstEnvironment } from "../local/synth";
 import { loadLimits, pathFactsFromStack } from "./facts";
 import {
-  BurstOutcome, firstThrottle, LimitsTable, limitsOnPath, longestBurstWithoutDeadLetter, PathFacts, regionValue, ResolvedLimit,
-  simulateBurst, WorkflowType,
+  BurstOutcome,
+  firstThrottle,
+  LimitsTable,
+  limitsOnPath,
+  longestBurstWithoutDeadLetter,
+  PathFacts,
+  regionValue,
+  ResolvedLimit,
+  simulateBurst,
+  WorkflowType,
 } from "./model";
 
-export const USAGE = "usage: npm run capacity -- --events-per-second N [--region R] [--burst-seconds S] [--workflow-type standard|express] [--stack-dir <synthesized stack folder>]";
+export const USAGE =
+  "usage: npm run capacity -- --events-per-second N [--region R] [--burst-seconds S] [--workflow-type standard|express] [--stack-dir <synthesized stack folder>]";
 
 const HELP = `${USAGE}
 
@@ -67,7 +76,9 @@ export function parseCapacityArgs(argv: readonly string[], regions: readonly str
   if (raw["--events-per-second"] === undefined) throw new CapacityUsageError("--events-per-second is required");
   const region = raw["--region"];
   if (region !== undefined && !regions.includes(region)) {
-    throw new CapacityUsageError(`--region must be one of ${regions.join(", ")} (the regions scripts/capacity/limits.json documents), got "${region}"`);
+    throw new CapacityUsageError(
+      `--region must be one of ${regions.join(", ")} (the regions scripts/capacity/limits.json documents), got "${region}"`,
+    );
   }
   const workflowType = raw["--workflow-type"];
   if (workflowType !== undefined && workflowType !== "standard" && workflowType !== "express") {
@@ -99,7 +110,13 @@ export interface CapacityReport {
   readonly ratio: number;
 }
 
-function burstFor(table: LimitsTable, facts: PathFacts, workflow: WorkflowType, rate: number, seconds: number): { outcome: BurstOutcome; longest: number } {
+function burstFor(
+  table: LimitsTable,
+  facts: PathFacts,
+  workflow: WorkflowType,
+  rate: number,
+  seconds: number,
+): { outcome: BurstOutcome; longest: number } {
   const id = workflow === "standard" ? "startExecutionStandard" : "startExecutionExpress";
   const limit = table.limits[id];
   const input = {
@@ -114,7 +131,13 @@ function burstFor(table: LimitsTable, facts: PathFacts, workflow: WorkflowType, 
 }
 
 /** The whole report: limits side by side, the first throttle of each type, the ratio, and the burst. */
-export function capacityReport(table: LimitsTable, facts: PathFacts, rate: number, burstSeconds: number, headline: WorkflowType): CapacityReport {
+export function capacityReport(
+  table: LimitsTable,
+  facts: PathFacts,
+  rate: number,
+  burstSeconds: number,
+  headline: WorkflowType,
+): CapacityReport {
   const standard = limitsOnPath(table, facts, "standard");
   const express = limitsOnPath(table, facts, "express");
   // STANDARD's limits in path order, each EXPRESS-only one after the STANDARD limit it replaces.
@@ -135,13 +158,18 @@ export function capacityReport(table: LimitsTable, facts: PathFacts, rate: numbe
   const standardFirstNewTable = firstThrottle(standard, { includeInitial: true });
   const ratio = expressFirst.eventsPerSecond / standardFirst.eventsPerSecond;
   const ratioNewTable = expressFirstNewTable.eventsPerSecond / standardFirstNewTable.eventsPerSecond;
-  const describe = (type: string, first: ResolvedLimit) => rate > first.eventsPerSecond
-    ? `  ${type}: ${first.service} ${first.name} at ${count(first.eventsPerSecond)} events/s (${count(rate)}/s is ${((rate / first.eventsPerSecond) * 100).toFixed(0)}% of it): ${first.whenExceeded}`
-    : `  ${type}: none; the lowest is ${first.service} ${first.name} at ${count(first.eventsPerSecond)} events/s (${((rate / first.eventsPerSecond) * 100).toFixed(0)}% used)`;
-  const burst = { standard: burstFor(table, facts, "standard", rate, burstSeconds), express: burstFor(table, facts, "express", rate, burstSeconds) };
-  const cell = (f: (b: { outcome: BurstOutcome; longest: number }) => string) => `${f(burst.standard).padStart(14)} ${f(burst.express).padStart(14)}`;
+  const describe = (type: string, first: ResolvedLimit) =>
+    rate > first.eventsPerSecond
+      ? `  ${type}: ${first.service} ${first.name} at ${count(first.eventsPerSecond)} events/s (${count(rate)}/s is ${((rate / first.eventsPerSecond) * 100).toFixed(0)}% of it): ${first.whenExceeded}`
+      : `  ${type}: none; the lowest is ${first.service} ${first.name} at ${count(first.eventsPerSecond)} events/s (${((rate / first.eventsPerSecond) * 100).toFixed(0)}% used)`;
+  const burst = {
+    standard: burstFor(table, facts, "standard", rate, burstSeconds),
+    express: burstFor(table, facts, "express", rate, burstSeconds),
+  };
+  const cell = (f: (b: { outcome: BurstOutcome; longest: number }) => string) =>
+    `${f(burst.standard).padStart(14)} ${f(burst.express).padStart(14)}`;
   const seconds = (n: number) => (Number.isFinite(n) ? `${count(n)} s` : "unlimited");
-  const order = headline === "standard" ? ["STANDARD", standardFirst] as const : ["EXPRESS", expressFirst] as const;
+  const order = headline === "standard" ? (["STANDARD", standardFirst] as const) : (["EXPRESS", expressFirst] as const);
   const verdict = ratio >= 20 ? "meets the 20x target" : `does NOT reach the 20x target: the documented defaults give ${ratio.toFixed(1)}x`;
   const text = [
     `Capacity at ${count(rate)} events/s in ${facts.region} (${table.regions[facts.region] ?? ""}); the stack deploys ${facts.deployedWorkflowType.toUpperCase()}; limits read ${table.dateRead} (scripts/capacity/limits.json)`,
@@ -196,10 +224,18 @@ export function main(argv: readonly string[], io: Io): number {
     const facts = pathFactsFromStack(stack, loadLambdaBench().handlerMeanMs);
     const region = options.region ?? facts.region;
     if (!(region in table.regions)) {
-      io.err(`the stack's region ${region} is not in scripts/capacity/limits.json; pass --region with one of ${Object.keys(table.regions).join(", ")}\n`);
+      io.err(
+        `the stack's region ${region} is not in scripts/capacity/limits.json; pass --region with one of ${Object.keys(table.regions).join(", ")}\n`,
+      );
       return 2;
     }
-    const report = capacityReport(table, { ...facts, region }, options.eventsPerSecond!, options.burstSeconds, options.workflowType ?? facts.deployedWorkflowType);
+    const report = capacityReport(
+      table,
+      { ...facts, region },
+      options.eventsPerSecond!,
+      options.burstSeconds,
+      options.workflowType ?? facts.deployedWorkflowType,
+    );
     io.out(`${report.text}\n`);
     return 0;
   } catch (error) {

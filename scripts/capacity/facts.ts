@@ -14,7 +14,9 @@ type CapacityStack = StackJson & { provider?: { aws?: Array<{ region?: string }>
 
 /** The rule target that starts the workflow: its `arn` is the state machine's. */
 function workflowTarget(stack: StackJson): Resource {
-  const targets = Object.values(stack.resource.aws_cloudwatch_event_target ?? {}).filter((t) => String(t.arn).startsWith("${aws_sfn_state_machine."));
+  const targets = Object.values(stack.resource.aws_cloudwatch_event_target ?? {}).filter((t) =>
+    String(t.arn).startsWith("${aws_sfn_state_machine."),
+  );
   if (targets.length !== 1) throw new Error(`expected one rule target starting the state machine, found ${targets.length}`);
   return targets[0];
 }

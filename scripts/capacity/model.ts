@@ -87,17 +87,31 @@ export function limitsOnPath(table: LimitsTable, facts: PathFacts, workflow: Wor
     return found;
   };
   const perEvent = (limit: LimitEntry): number =>
-    limit.perEvent === "stateTransitionsPerExecution" ? facts.stateTransitionsPerExecution
-      : limit.perEvent === "writeUnitsPerEvent" ? facts.writeUnitsPerEvent
-        : limit.perEvent ?? 1;
-  const resolve = (id: string, kind: ResolvedLimit["kind"] = "quota", path: ResolvedLimit["path"] = "all", eventsPerSecond?: number): ResolvedLimit => {
+    limit.perEvent === "stateTransitionsPerExecution"
+      ? facts.stateTransitionsPerExecution
+      : limit.perEvent === "writeUnitsPerEvent"
+        ? facts.writeUnitsPerEvent
+        : (limit.perEvent ?? 1);
+  const resolve = (
+    id: string,
+    kind: ResolvedLimit["kind"] = "quota",
+    path: ResolvedLimit["path"] = "all",
+    eventsPerSecond?: number,
+  ): ResolvedLimit => {
     const limit = entry(id);
     const rate = regionValue(limit.byRegion, region, `${limit.service} ${limit.name}`);
     return {
-      id, service: limit.service, name: limit.name, unit: limit.unit, rate,
+      id,
+      service: limit.service,
+      name: limit.name,
+      unit: limit.unit,
+      rate,
       bucket: limit.bucket ? regionValue(limit.bucket, region, `${limit.service} ${limit.name} bucket`) : undefined,
       eventsPerSecond: eventsPerSecond ?? rate / perEvent(limit),
-      kind, path, whenExceeded: limit.whenExceeded, source: limit.source,
+      kind,
+      path,
+      whenExceeded: limit.whenExceeded,
+      source: limit.source,
     };
   };
   const concurrency = entry("lambdaConcurrency");
@@ -120,9 +134,16 @@ export function limitsOnPath(table: LimitsTable, facts: PathFacts, workflow: Wor
   ];
   if (facts.apiStageRateLimit !== undefined) {
     limits.push({
-      id: "apiStage", service: "API Gateway", name: "stage throttling of POST /messages", unit: "requests/s",
-      rate: facts.apiStageRateLimit, bucket: facts.apiStageBurstLimit, eventsPerSecond: facts.apiStageRateLimit,
-      kind: "quota", path: "api", whenExceeded: "the caller gets 429 and must retry; nothing was published",
+      id: "apiStage",
+      service: "API Gateway",
+      name: "stage throttling of POST /messages",
+      unit: "requests/s",
+      rate: facts.apiStageRateLimit,
+      bucket: facts.apiStageBurstLimit,
+      eventsPerSecond: facts.apiStageRateLimit,
+      kind: "quota",
+      path: "api",
+      whenExceeded: "the caller gets 429 and must retry; nothing was published",
       source: "apiThrottlingRateLimit / apiThrottlingBurstLimit in the synthesized aws_api_gateway_method_settings",
     });
   }
@@ -130,9 +151,14 @@ export function limitsOnPath(table: LimitsTable, facts: PathFacts, workflow: Wor
 }
 
 /** The limit a steadily rising rate meets first: the lowest sustained rate among those that count. */
-export function firstThrottle(limits: readonly ResolvedLimit[], options: { path?: "all" | "api"; includeInitial?: boolean } = {}): ResolvedLimit {
+export function firstThrottle(
+  limits: readonly ResolvedLimit[],
+  options: { path?: "all" | "api"; includeInitial?: boolean } = {},
+): ResolvedLimit {
   const path = options.path ?? "all";
-  const counted = limits.filter((l) => (l.kind === "quota" || (options.includeInitial && l.kind === "initial")) && (l.path === "all" || path === "api"));
+  const counted = limits.filter(
+    (l) => (l.kind === "quota" || (options.includeInitial && l.kind === "initial")) && (l.path === "all" || path === "api"),
+  );
   return counted.reduce((lowest, l) => (l.eventsPerSecond < lowest.eventsPerSecond ? l : lowest));
 }
 
@@ -210,7 +236,10 @@ export function simulateBurst(input: BurstInput): BurstOutcome {
   }
   return {
     events: input.rate * input.seconds,
-    startedFirstTry, startedOnRetry, deadLettered, firstDeadLetterSecond,
+    startedFirstTry,
+    startedOnRetry,
+    deadLettered,
+    firstDeadLetterSecond,
     absorbedByBucket: Math.min(input.bucket, Math.max(0, (input.rate - input.refill) * input.seconds)),
   };
 }

@@ -14,7 +14,8 @@ import { FactsByType, formatCostReport, scenarioOptions } from "./report";
  * with its defaults; --stack-dir prices one synthesized stack's own settings under both (so a STANDARD stack's
  * X-Ray and INFO logging show in its EXPRESS columns too).
  */
-const USAGE = "usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]";
+const USAGE =
+  "usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]";
 
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ["--events-per-month", "--message-bytes", "--api-share", "--failure-rate", "--stack-dir"]);
@@ -38,7 +39,9 @@ async function main(argv: string[]): Promise<void> {
   }
   process.stdout.write(`${formatCostReport(events, facts, prices, scenario)}\n`);
   process.stdout.write(`\ninputs, STANDARD: ${JSON.stringify(facts.standard)}\ninputs, EXPRESS: ${JSON.stringify(facts.express)}\n`);
-  process.stdout.write(`unit prices: ${prices.region}, ${prices.date} (scripts/cost/prices.json); handler duration measured ${bench.date} on ${bench.machine}\n`);
+  process.stdout.write(
+    `unit prices: ${prices.region}, ${prices.date} (scripts/cost/prices.json); handler duration measured ${bench.date} on ${bench.machine}\n`,
+  );
 }
 
 if (require.main === module) runCli(USAGE, () => main(process.argv.slice(2)));

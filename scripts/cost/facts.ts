@@ -59,9 +59,11 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
     alarms: Object.keys(stackJson.resource.aws_cloudwatch_metric_alarm ?? {}).length,
     customerManagedKeys: Object.keys(stackJson.resource.aws_kms_key ?? {}).length,
     keyUsers: countKeyUsers(stackJson),
-    alarmEmailSubscriptions: Object.values(stackJson.resource.aws_sns_topic_subscription ?? {}).filter((s) => s.protocol === "email").length,
+    alarmEmailSubscriptions: Object.values(stackJson.resource.aws_sns_topic_subscription ?? {}).filter((s) => s.protocol === "email")
+      .length,
     // The recorder logs one line per record at INFO; the platform's START/END/REPORT lines are INFO system logs.
-    lambdaLogLinesPerInvocation: (quietLevels.includes(lambdaLogging.application_log_level) ? 0 : 1) + (quietLevels.includes(lambdaLogging.system_log_level) ? 0 : 3),
+    lambdaLogLinesPerInvocation:
+      (quietLevels.includes(lambdaLogging.application_log_level) ? 0 : 1) + (quietLevels.includes(lambdaLogging.system_log_level) ? 0 : 3),
     ...(archive ? { archiveRetentionDays: Number(archive.retention_days ?? 0) } : {}),
   };
 }
@@ -69,10 +71,18 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
 /** Resources whose KMS attribute points at a key of the stack. */
 function countKeyUsers(stackJson: StackJson): number {
   const usesKey = (value: unknown): boolean => typeof value === "string" && value.startsWith("${aws_kms_key.");
-  return Object.values(stackJson.resource).flatMap((byName) => Object.values(byName)).filter((body) => {
-    const b = body as Record<string, any>;
-    return [b.kms_key_id, b.kms_master_key_id, b.kms_key_arn, b.server_side_encryption?.kms_key_arn, b.encryption_configuration?.kms_key_id].some(usesKey);
-  }).length;
+  return Object.values(stackJson.resource)
+    .flatMap((byName) => Object.values(byName))
+    .filter((body) => {
+      const b = body as Record<string, any>;
+      return [
+        b.kms_key_id,
+        b.kms_master_key_id,
+        b.kms_key_arn,
+        b.server_side_encryption?.kms_key_arn,
+        b.encryption_configuration?.kms_key_id,
+      ].some(usesKey);
+    }).length;
 }
 
 /**
@@ -99,8 +109,17 @@ export function factsByWorkflowType(
   const express = facts("express");
   if (standard instanceof ConfigError) {
     if (express instanceof ConfigError) throw standard;
-    return { standard: express, express, note: `STANDARD priced with the EXPRESS stack's settings, since this configuration is not valid for STANDARD: ${standard.message}` };
+    return {
+      standard: express,
+      express,
+      note: `STANDARD priced with the EXPRESS stack's settings, since this configuration is not valid for STANDARD: ${standard.message}`,
+    };
   }
-  if (express instanceof ConfigError) return { standard, express: standard, note: `EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: ${express.message}` };
+  if (express instanceof ConfigError)
+    return {
+      standard,
+      express: standard,
+      note: `EXPRESS priced with the STANDARD stack's settings, since this configuration is not valid for EXPRESS: ${express.message}`,
+    };
   return { standard, express };
 }

@@ -9,8 +9,18 @@ export interface Prices {
   readonly eventbridge: { readonly customEventsPerMillion: number };
   readonly eventbridgeArchive: { readonly perGbArchived: number; readonly storagePerGbMonth: number };
   readonly stepFunctionsStandard: { readonly perThousandStateTransitions: number };
-  readonly stepFunctionsExpress: { readonly perMillionRequests: number; readonly perGbSecond: number; readonly minimumBilledMemoryMb: number; readonly billingIncrementMs: number };
-  readonly lambda: { readonly perMillionRequests: number; readonly perGbSecondArm64: number; readonly perGbSecondX86_64: number; readonly billingIncrementMs: number };
+  readonly stepFunctionsExpress: {
+    readonly perMillionRequests: number;
+    readonly perGbSecond: number;
+    readonly minimumBilledMemoryMb: number;
+    readonly billingIncrementMs: number;
+  };
+  readonly lambda: {
+    readonly perMillionRequests: number;
+    readonly perGbSecondArm64: number;
+    readonly perGbSecondX86_64: number;
+    readonly billingIncrementMs: number;
+  };
   readonly dynamodbOnDemand: { readonly perMillionWriteRequestUnits: number };
   readonly cloudwatchLogs: { readonly ingestionPerGb: number; readonly storagePerGbMonth: number };
   readonly cloudwatchAlarms: { readonly perStandardAlarmMonth: number };
@@ -147,7 +157,11 @@ function logIngestion(bytesPerExecution: number, events: number, retentionDays: 
 }
 
 /** Execution-history events logged per execution at a level (failed executions counted at their rate). */
-export function loggedEventsPerExecution(facts: Pick<DesignFacts, "stateTransitionsPerExecution" | "tasksPerExecution">, level: LogLevel, failureRate: number): number {
+export function loggedEventsPerExecution(
+  facts: Pick<DesignFacts, "stateTransitionsPerExecution" | "tasksPerExecution">,
+  level: LogLevel,
+  failureRate: number,
+): number {
   // At level ALL: execution started/ended, entered/exited per state, and scheduled/started/submitted/succeeded per task.
   if (level === "ALL") return 2 + 2 * facts.stateTransitionsPerExecution + 4 * facts.tasksPerExecution;
   return failureRate * FAILED_EXECUTION_LOG_EVENTS[level];
@@ -165,26 +179,59 @@ export function costLines(events: number, facts: DesignFacts, prices: Prices, sc
   const gbSecondPrice = facts.lambdaArchitecture === "arm64" ? prices.lambda.perGbSecondArm64 : prices.lambda.perGbSecondX86_64;
   const lambdaGbSeconds = (billedMs(facts.handlerDurationMs, prices.lambda.billingIncrementMs) / 1000) * (facts.lambdaMemoryMb / 1024);
   const executionData = facts.includeExecutionData ? facts.messageBytes * 2 : 0;
-  const stateLogBytes = loggedEventsPerExecution(facts, scenario.logLevel, scenario.failureRate) * (LOG_EVENT_OVERHEAD_BYTES + executionData);
-  const logBytesPerEvent = stateLogBytes + facts.lambdaLogLinesPerInvocation * LAMBDA_LOG_LINE_BYTES + scenario.apiShare * API_ACCESS_LOG_BYTES;
+  const stateLogBytes =
+    loggedEventsPerExecution(facts, scenario.logLevel, scenario.failureRate) * (LOG_EVENT_OVERHEAD_BYTES + executionData);
+  const logBytesPerEvent =
+    stateLogBytes + facts.lambdaLogLinesPerInvocation * LAMBDA_LOG_LINE_BYTES + scenario.apiShare * API_ACCESS_LOG_BYTES;
   const express = prices.stepFunctionsExpress;
-  const expressGbSeconds = (billedMs(facts.handlerDurationMs + EXPRESS_OVERHEAD_MS, express.billingIncrementMs) / 1000) * (express.minimumBilledMemoryMb / 1024);
+  const expressGbSeconds =
+    (billedMs(facts.handlerDurationMs + EXPRESS_OVERHEAD_MS, express.billingIncrementMs) / 1000) * (express.minimumBilledMemoryMb / 1024);
   const failures = events * scenario.failureRate;
   const traces = facts.tracing ? tracesRecorded(events) : 0;
   return [
     { component: "EventBridge custom events", monthlyUsd: millions * prices.eventbridge.customEventsPerMillion },
     ...(facts.archiveRetentionDays !== undefined
-      ? [{ component: `EventBridge archive (${facts.archiveRetentionDays === 0 ? "kept for ever: a year's storage" : `${facts.archiveRetentionDays} days`})`, monthlyUsd: archiveMonthlyCost(events, facts, prices) }]
+      ? [
+          {
+            component: `EventBridge archive (${facts.archiveRetentionDays === 0 ? "kept for ever: a year's storage" : `${facts.archiveRetentionDays} days`})`,
+            monthlyUsd: archiveMonthlyCost(events, facts, prices),
+          },
+        ]
       : []),
     { component: "API Gateway REST requests", monthlyUsd: millions * scenario.apiShare * prices.apiGatewayRest.perMillionRequests },
     scenario.workflowType === "standard"
-      ? { component: "Step Functions state transitions", monthlyUsd: (events * facts.stateTransitionsPerExecution / 1000) * prices.stepFunctionsStandard.perThousandStateTransitions }
-      : { component: "Step Functions Express requests + duration", monthlyUsd: millions * express.perMillionRequests + events * expressGbSeconds * express.perGbSecond },
-    { component: "Lambda requests + duration", monthlyUsd: millions * prices.lambda.perMillionRequests + events * lambdaGbSeconds * gbSecondPrice },
-    { component: "DynamoDB writes", monthlyUsd: millions * writeUnitsPerItem(facts.messageBytes + 100) * prices.dynamodbOnDemand.perMillionWriteRequestUnits },
-    { component: `CloudWatch Logs (state machine at ${scenario.logLevel} + Lambda)`, monthlyUsd: logIngestion(logBytesPerEvent, events, facts.logRetentionInDays, prices) },
-    { component: "X-Ray traces recorded + retrieved", monthlyUsd: (traces / 1e6) * (prices.xray.perMillionTracesRecorded + XRAY_RETRIEVALS_PER_TRACE * prices.xray.perMillionTracesRetrieved) },
-    { component: "SQS + SNS on failures", monthlyUsd: (failures * SQS_REQUESTS_PER_FAILURE / 1e6) * prices.sqs.perMillionRequests + (failures / 1e6) * prices.sns.perMillionPublishes + (failures * facts.alarmEmailSubscriptions / 1e5) * prices.sns.perHundredThousandEmails },
+      ? {
+          component: "Step Functions state transitions",
+          monthlyUsd: ((events * facts.stateTransitionsPerExecution) / 1000) * prices.stepFunctionsStandard.perThousandStateTransitions,
+        }
+      : {
+          component: "Step Functions Express requests + duration",
+          monthlyUsd: millions * express.perMillionRequests + events * expressGbSeconds * express.perGbSecond,
+        },
+    {
+      component: "Lambda requests + duration",
+      monthlyUsd: millions * prices.lambda.perMillionRequests + events * lambdaGbSeconds * gbSecondPrice,
+    },
+    {
+      component: "DynamoDB writes",
+      monthlyUsd: millions * writeUnitsPerItem(facts.messageBytes + 100) * prices.dynamodbOnDemand.perMillionWriteRequestUnits,
+    },
+    {
+      component: `CloudWatch Logs (state machine at ${scenario.logLevel} + Lambda)`,
+      monthlyUsd: logIngestion(logBytesPerEvent, events, facts.logRetentionInDays, prices),
+    },
+    {
+      component: "X-Ray traces recorded + retrieved",
+      monthlyUsd:
+        (traces / 1e6) * (prices.xray.perMillionTracesRecorded + XRAY_RETRIEVALS_PER_TRACE * prices.xray.perMillionTracesRetrieved),
+    },
+    {
+      component: "SQS + SNS on failures",
+      monthlyUsd:
+        ((failures * SQS_REQUESTS_PER_FAILURE) / 1e6) * prices.sqs.perMillionRequests +
+        (failures / 1e6) * prices.sns.perMillionPublishes +
+        ((failures * facts.alarmEmailSubscriptions) / 1e5) * prices.sns.perHundredThousandEmails,
+    },
     { component: "CloudWatch alarms (fixed)", monthlyUsd: facts.alarms * prices.cloudwatchAlarms.perStandardAlarmMonth },
     { component: "KMS key + data-key requests (fixed)", monthlyUsd: kmsMonthlyCost(facts, prices) },
   ];
@@ -192,7 +239,13 @@ export function costLines(events: number, facts: DesignFacts, prices: Prices, sc
 
 /** The deployed design: STANDARD state machine, Lambda answering a task token, logging at the stack's level. */
 export function standardCallbackCost(events: number, facts: DesignFacts, prices: Prices, scenario: Partial<Scenario> = {}): CostLine[] {
-  return costLines(events, facts, prices, { workflowType: "standard", logLevel: facts.logLevel, apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE, ...scenario });
+  return costLines(events, facts, prices, {
+    workflowType: "standard",
+    logLevel: facts.logLevel,
+    apiShare: DEFAULT_API_SHARE,
+    failureRate: DEFAULT_FAILURE_RATE,
+    ...scenario,
+  });
 }
 
 /**
@@ -201,7 +254,13 @@ export function standardCallbackCost(events: number, facts: DesignFacts, prices:
  * ALL its logs, its only history, cost more than the rest together.
  */
 export function expressSyncCost(events: number, facts: DesignFacts, prices: Prices, scenario: Partial<Scenario> = {}): CostLine[] {
-  return costLines(events, facts, prices, { workflowType: "express", logLevel: "ERROR", apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE, ...scenario });
+  return costLines(events, facts, prices, {
+    workflowType: "express",
+    logLevel: "ERROR",
+    apiShare: DEFAULT_API_SHARE,
+    failureRate: DEFAULT_FAILURE_RATE,
+    ...scenario,
+  });
 }
 
 /** Lines whose cost does not depend on the volume. */
@@ -218,7 +277,10 @@ export function total(lines: readonly CostLine[]): number {
   return lines.reduce((sum, line) => sum + line.monthlyUsd, 0);
 }
 
-type AslDefinition = { StartAt: string; States: Record<string, { Type: string; Next?: string; End?: boolean; Choices?: Array<{ Next: string }> }> };
+type AslDefinition = {
+  StartAt: string;
+  States: Record<string, { Type: string; Next?: string; End?: boolean; Choices?: Array<{ Next: string }> }>;
+};
 
 /** Types of the states entered on the success path: StartAt, then Next, a Choice's first rule, until an end. */
 export function successPathStateTypes(definition: AslDefinition): string[] {

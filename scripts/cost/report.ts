@@ -1,4 +1,16 @@
-import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, DesignFacts, expressSyncCost, isFixed, perMillionEvents, Prices, Scenario, standardCallbackCost, total } from "./model";
+import {
+  CostLine,
+  DEFAULT_API_SHARE,
+  DEFAULT_FAILURE_RATE,
+  DesignFacts,
+  expressSyncCost,
+  isFixed,
+  perMillionEvents,
+  Prices,
+  Scenario,
+  standardCallbackCost,
+  total,
+} from "./model";
 
 /** The issue's target for EXPRESS at ERROR logging, per million events. */
 export const EXPRESS_ERROR_TARGET_PER_MILLION = 3;
@@ -62,14 +74,20 @@ export function formatCostReport(events: number, byType: FactsByType, prices: Pr
   const facts = byType.standard;
   const usd = (n: number) => `$${n.toFixed(2)}`.padStart(14);
   const order = [columns.standardAll, columns.expressError, columns.expressAll];
-  const rows = columns.standardAll.map((line, i) => `  ${rowLabel(line).padEnd(48)} ${order.map((lines) => usd(lines[i].monthlyUsd)).join(" ")}`);
+  const rows = columns.standardAll.map(
+    (line, i) => `  ${rowLabel(line).padEnd(48)} ${order.map((lines) => usd(lines[i].monthlyUsd)).join(" ")}`,
+  );
   const driver = [...columns.standardAll].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
   const expressPerMillion = perMillionEvents(columns.expressError, events);
   const withApi = costColumns(events, byType, prices, { ...options, apiShare: 1 });
   const fixed = total(columns.expressError.filter(isFixed));
   const target = `the target of at most $${EXPRESS_ERROR_TARGET_PER_MILLION.toFixed(2)}`;
-  const otherTracing = perMillionEvents(expressSyncCost(events, { ...byType.express, tracing: !byType.express.tracing }, prices, { ...options, logLevel: "ERROR" }), events);
-  const verdict = `${expressPerMillion <= EXPRESS_ERROR_TARGET_PER_MILLION ? "meets" : "does NOT meet"} ${target}; ` +
+  const otherTracing = perMillionEvents(
+    expressSyncCost(events, { ...byType.express, tracing: !byType.express.tracing }, prices, { ...options, logLevel: "ERROR" }),
+    events,
+  );
+  const verdict =
+    `${expressPerMillion <= EXPRESS_ERROR_TARGET_PER_MILLION ? "meets" : "does NOT meet"} ${target}; ` +
     `with tracing: ${!byType.express.tracing} it is $${otherTracing.toFixed(2)}`;
   return [
     `${events.toLocaleString("en-US")} events per month; ${(options.apiShare * 100).toFixed(0)}% through POST /messages (--api-share), ${(options.failureRate * 100).toFixed(1)}% failing (--failure-rate)`,

@@ -41,7 +41,12 @@ export class LocalRestMethod {
   }
 
   /** @param headers the request's headers, by name as sent (what `$input.params(name)` reads) */
-  async call(body: string, backend: Backend, contentType = "application/json", headers: Readonly<Record<string, string>> = {}): Promise<ApiAnswer> {
+  async call(
+    body: string,
+    backend: Backend,
+    contentType = "application/json",
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<ApiAnswer> {
     // passthrough_behavior NEVER: only the content types with a template are let through.
     if (contentType !== "application/json") return { status: 415, body: { message: "Unsupported Media Type" } };
     let parsed: unknown;
@@ -56,8 +61,10 @@ export class LocalRestMethod {
     }
     const request = JSON.parse(renderTemplate(this.declaration.requestTemplate, parsed, {}, headers));
     const [backendStatus, answer] = await backend(request);
-    const selected = this.declaration.integrationResponses.find((r) => r.selectionPattern && new RegExp(`^${r.selectionPattern}$`).test(String(backendStatus)))
-      ?? this.declaration.integrationResponses.find((r) => !r.selectionPattern);
+    const selected =
+      this.declaration.integrationResponses.find(
+        (r) => r.selectionPattern && new RegExp(`^${r.selectionPattern}$`).test(String(backendStatus)),
+      ) ?? this.declaration.integrationResponses.find((r) => !r.selectionPattern);
     if (!selected) return { status: 500, body: { message: "Internal server error" } };
     const context: { responseOverride: { status?: number } } = { responseOverride: {} };
     const rendered = renderTemplate(selected.template, answer, context, headers);
@@ -74,14 +81,24 @@ export class LocalRestMethod {
 }
 
 /** Renders a mapping template against a JSON payload, with the variables API Gateway gives templates. */
-export function renderTemplate(template: string, payload: unknown, context: object, headers: Readonly<Record<string, string>> = {}): string {
+export function renderTemplate(
+  template: string,
+  payload: unknown,
+  context: object,
+  headers: Readonly<Record<string, string>> = {},
+): string {
   const input = {
     json: (path: string) => JSON.stringify(jsonPath(payload, path)),
     path: (path: string) => jsonPath(payload, path),
     // A method request parameter by name (here only headers, matched without regard to case); "" when absent.
-    params: (name: string) => new JavaString(Object.entries(headers).find(([header]) => header.toLowerCase() === name.toLowerCase())?.[1] ?? ""),
+    params: (name: string) =>
+      new JavaString(Object.entries(headers).find(([header]) => header.toLowerCase() === name.toLowerCase())?.[1] ?? ""),
   };
-  return render(template, { input, util: { escapeJavaScript: (value: unknown) => new JavaString(escapeJavaScript(String(value ?? ""))) }, context });
+  return render(template, {
+    input,
+    util: { escapeJavaScript: (value: unknown) => new JavaString(escapeJavaScript(String(value ?? ""))) },
+    context,
+  });
 }
 
 /** `$`, `$.a.b`, `$.a[0]`: the subset of JSONPath the templates use. */
@@ -123,7 +140,17 @@ class JavaString {
  * character outside printable ASCII as \uXXXX.
  */
 export function escapeJavaScript(text: string): string {
-  const named: Record<string, string> = { "\b": "\\b", "\n": "\\n", "\t": "\\t", "\f": "\\f", "\r": "\\r", "'": "\\'", "\"": "\\\"", "\\": "\\\\", "/": "\\/" };
+  const named: Record<string, string> = {
+    "\b": "\\b",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\f": "\\f",
+    "\r": "\\r",
+    "'": "\\'",
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+  };
   let out = "";
   for (const char of text) {
     if (named[char]) {

@@ -37,14 +37,26 @@ const FORBIDDEN_IN_EXECUTION_NAMES = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u
 export const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
 
 /** The size EventBridge counts for a PutEvents entry. */
-export function putEventsEntryBytes(entry: { Time?: unknown; Source?: string; DetailType?: string; Detail?: string; Resources?: readonly string[] }): number {
-  return (entry.Time !== undefined ? 14 : 0) + utf8Bytes(entry.Source ?? "") + utf8Bytes(entry.DetailType ?? "") + utf8Bytes(entry.Detail ?? "")
-    + (entry.Resources ?? []).reduce((total, resource) => total + utf8Bytes(resource), 0);
+export function putEventsEntryBytes(entry: {
+  Time?: unknown;
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  Resources?: readonly string[];
+}): number {
+  return (
+    (entry.Time !== undefined ? 14 : 0) +
+    utf8Bytes(entry.Source ?? "") +
+    utf8Bytes(entry.DetailType ?? "") +
+    utf8Bytes(entry.Detail ?? "") +
+    (entry.Resources ?? []).reduce((total, resource) => total + utf8Bytes(resource), 0)
+  );
 }
 
 /** Why Step Functions refuses an execution name, or undefined when it accepts it. */
 export function executionNameProblem(name: string): string | undefined {
-  if (name.length < 1 || name.length > AWS_LIMITS.executionNameLength) return `must be 1 to ${AWS_LIMITS.executionNameLength} characters, has ${name.length}`;
+  if (name.length < 1 || name.length > AWS_LIMITS.executionNameLength)
+    return `must be 1 to ${AWS_LIMITS.executionNameLength} characters, has ${name.length}`;
   if (FORBIDDEN_IN_EXECUTION_NAMES.test(name)) return "contains a character execution names must not contain";
   return undefined;
 }
@@ -52,7 +64,9 @@ export function executionNameProblem(name: string): string | undefined {
 /** What a payload over Step Functions' limit raises, as the service words it. */
 export class DataLimitExceeded extends Error {
   constructor(what: string, bytes: number) {
-    super(`The ${what} size of ${bytes} bytes exceeds the maximum number of bytes service limit (${AWS_LIMITS.stepFunctionsPayloadBytes}).`);
+    super(
+      `The ${what} size of ${bytes} bytes exceeds the maximum number of bytes service limit (${AWS_LIMITS.stepFunctionsPayloadBytes}).`,
+    );
     this.name = "States.DataLimitExceeded";
   }
 }

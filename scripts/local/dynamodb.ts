@@ -2,7 +2,11 @@ import { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 // dynalite has no type declarations; its factory returns an http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require("dynalite") as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => import("node:http").Server;
+const dynalite = require("dynalite") as (options: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => import("node:http").Server;
 
 /** Credentials and region for talking to local endpoints; nothing here reaches AWS. */
 export const LOCAL_AWS = { region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } } as const;
@@ -52,28 +56,39 @@ export async function createTable(client: DynamoDBClient, table: TableDeclaratio
     ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
   ];
   const indexes = table.global_secondary_index ?? [];
-  await client.send(new CreateTableCommand({
-    TableName: name,
-    KeySchema: keys(table.hash_key, table.range_key),
-    AttributeDefinitions: table.attribute.map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
-    BillingMode: "PAY_PER_REQUEST",
-    ...(indexes.length > 0 ? {
-      GlobalSecondaryIndexes: indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: keys(index.hash_key, index.range_key),
-        Projection: { ProjectionType: index.projection_type as "ALL" | "KEYS_ONLY" | "INCLUDE", ...(index.non_key_attributes ? { NonKeyAttributes: [...index.non_key_attributes] } : {}) },
-      })),
-    } : {}),
-  }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: keys(table.hash_key, table.range_key),
+      AttributeDefinitions: table.attribute.map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
+      BillingMode: "PAY_PER_REQUEST",
+      ...(indexes.length > 0
+        ? {
+            GlobalSecondaryIndexes: indexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: keys(index.hash_key, index.range_key),
+              Projection: {
+                ProjectionType: index.projection_type as "ALL" | "KEYS_ONLY" | "INCLUDE",
+                ...(index.non_key_attributes ? { NonKeyAttributes: [...index.non_key_attributes] } : {}),
+              },
+            })),
+          }
+        : {}),
+    }),
+  );
 }
 
 /** The item whose hash key (a string) is `key`, read consistently; undefined when there is none. */
 export async function getItem(client: DynamoDBClient, table: TableDeclaration, key: string) {
-  const { Item } = await client.send(new GetItemCommand({ TableName: table.name, Key: { [table.hash_key]: { S: key } }, ConsistentRead: true }));
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: table.name, Key: { [table.hash_key]: { S: key } }, ConsistentRead: true }),
+  );
   return Item;
 }
 
 export async function getMessage(client: DynamoDBClient, tableName: string, messageId: string) {
-  const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { messageId: { S: messageId } }, ConsistentRead: true }));
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { messageId: { S: messageId } }, ConsistentRead: true }),
+  );
   return Item;
 }

@@ -59,7 +59,12 @@ export function readRules(refs: StackReferences): LocalRule[] {
         const kind = arn.includes(":states:") ? "state-machine" : arn.includes(":sqs:") ? "queue" : undefined;
         if (!kind) throw new Error(`rule target ${id} is ${target.arn}; only state machines and queues run locally`);
         const dlq = target.dead_letter_config?.arn ? queueNameOf(refs.resolve(String(target.dead_letter_config.arn))) : undefined;
-        return { kind, arn, retryAttempts: target.retry_policy?.maximum_retry_attempts ?? DEFAULT_TARGET_RETRIES, ...(dlq ? { deadLetterQueue: dlq } : {}) };
+        return {
+          kind,
+          arn,
+          retryAttempts: target.retry_policy?.maximum_retry_attempts ?? DEFAULT_TARGET_RETRIES,
+          ...(dlq ? { deadLetterQueue: dlq } : {}),
+        };
       }),
   }));
 }
@@ -92,7 +97,9 @@ export class EventRouter {
    * only the rules its StartReplay named (FilterArns), when it names any.
    */
   async publish(event: unknown, busName: string, onlyRules?: readonly string[]): Promise<TargetDelivery[]> {
-    const matching = this.props.rules.filter((rule) => rule.busName === busName && (!onlyRules || onlyRules.includes(rule.arn)) && matchesPattern(rule.pattern, event));
+    const matching = this.props.rules.filter(
+      (rule) => rule.busName === busName && (!onlyRules || onlyRules.includes(rule.arn)) && matchesPattern(rule.pattern, event),
+    );
     return Promise.all(matching.flatMap((rule) => rule.targets.map((target) => this.deliver(rule, target, event))));
   }
 
@@ -137,7 +144,10 @@ export class EventRouter {
     }
     try {
       this.props.queues.send(target.deadLetterQueue, JSON.stringify(event), {
-        RULE_ARN: rule.arn, TARGET_ARN: target.arn, ERROR_CODE: "SDK_CLIENT_ERROR", ERROR_MESSAGE: errorMessage,
+        RULE_ARN: rule.arn,
+        TARGET_ARN: target.arn,
+        ERROR_CODE: "SDK_CLIENT_ERROR",
+        ERROR_MESSAGE: errorMessage,
       });
     } catch (error) {
       if (!(error instanceof MessageTooLong)) throw error;

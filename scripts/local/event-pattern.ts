@@ -96,7 +96,8 @@ function matchNumeric(argument: Json, value: Json, path: string): boolean {
   for (let i = 0; i < argument.length; i += 2) {
     const compare = COMPARISONS[String(argument[i])];
     const bound = argument[i + 1];
-    if (!compare || typeof bound !== "number") throw new UnsupportedPatternError(`${path}: bad numeric comparison ${JSON.stringify(argument.slice(i, i + 2))}`);
+    if (!compare || typeof bound !== "number")
+      throw new UnsupportedPatternError(`${path}: bad numeric comparison ${JSON.stringify(argument.slice(i, i + 2))}`);
     if (!compare(value, bound)) return false;
   }
   return true;

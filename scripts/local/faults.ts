@@ -29,12 +29,30 @@ export type FaultKind =
   /** A DynamoDB request answered with InternalServerError (HTTP 500, retryable): a PutItem of the message, or ("*") any request. */
   | "failDynamoDB";
 
-export const FAULT_KINDS: readonly FaultKind[] = ["throttlePutItem", "crashAfterWrite", "failSendTaskSuccess", "recorderCrash", "failStartExecution", "throttlePutEvents", "failDynamoDB", "failDeadLetter"];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "throttlePutItem",
+  "crashAfterWrite",
+  "failSendTaskSuccess",
+  "recorderCrash",
+  "failStartExecution",
+  "throttlePutEvents",
+  "failDynamoDB",
+  "failDeadLetter",
+];
 
 export class FaultPlan {
   private readonly remaining = new Map<string, number>();
   /** How many faults of each kind were injected. */
-  readonly injected: Record<FaultKind, number> = { throttlePutItem: 0, crashAfterWrite: 0, failSendTaskSuccess: 0, recorderCrash: 0, failStartExecution: 0, throttlePutEvents: 0, failDynamoDB: 0, failDeadLetter: 0 };
+  readonly injected: Record<FaultKind, number> = {
+    throttlePutItem: 0,
+    crashAfterWrite: 0,
+    failSendTaskSuccess: 0,
+    recorderCrash: 0,
+    failStartExecution: 0,
+    throttlePutEvents: 0,
+    failDynamoDB: 0,
+    failDeadLetter: 0,
+  };
 
   /** The next `count` occasions of `kind` for this message fail (Infinity: every one). */
   add(kind: FaultKind, messageId: string, count: number): void {
@@ -74,7 +92,10 @@ export const NO_FAULT_KEYS: FaultKeys = { ofPayload: () => undefined, ofPutItem:
 export class DynamoDBFaultProxy {
   onCrash: (messageId: string) => void = () => undefined;
 
-  private constructor(private readonly server: Server, readonly endpoint: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly endpoint: string,
+  ) {}
 
   static async start(target: string, faults: FaultPlan, keys: FaultKeys = NO_FAULT_KEYS): Promise<DynamoDBFaultProxy> {
     const { hostname, port } = new URL(target);
@@ -87,15 +108,19 @@ export class DynamoDBFaultProxy {
         const messageId = String(req.headers["x-amz-target"]).endsWith(".PutItem") ? putItemKey(body, keys) : undefined;
         if (faults.take("throttlePutItem", messageId)) {
           res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
-          res.end(JSON.stringify({
-            __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-            message: "The level of configured provisioned throughput for the table was exceeded (injected)",
-          }));
+          res.end(
+            JSON.stringify({
+              __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+              message: "The level of configured provisioned throughput for the table was exceeded (injected)",
+            }),
+          );
           return;
         }
         if (faults.take("failDynamoDB", messageId) || faults.take("failDynamoDB", "*")) {
           res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
-          res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected transient failure" }));
+          res.end(
+            JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "injected transient failure" }),
+          );
           return;
         }
         const crash = faults.take("crashAfterWrite", messageId);
@@ -135,7 +160,10 @@ export class DynamoDBFaultProxy {
 
 function wantsOldItem(body: Buffer): boolean {
   try {
-    return (JSON.parse(body.toString("utf8")) as { ReturnValuesOnConditionCheckFailure?: string }).ReturnValuesOnConditionCheckFailure === "ALL_OLD";
+    return (
+      (JSON.parse(body.toString("utf8")) as { ReturnValuesOnConditionCheckFailure?: string }).ReturnValuesOnConditionCheckFailure ===
+      "ALL_OLD"
+    );
   } catch {
     return false;
   }
@@ -146,7 +174,11 @@ function wantsOldItem(body: Buffer): boolean {
  * DynamoDB answers it (`Item` beside `__type` and `message`), read from dynalite with a consistent GetItem.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
  */
-async function withStoredItem(answer: IncomingMessage, putBody: Buffer, upstream: { hostname: string; port: number; headers: IncomingMessage["headers"] }): Promise<[number, IncomingMessage["headers"], string]> {
+async function withStoredItem(
+  answer: IncomingMessage,
+  putBody: Buffer,
+  upstream: { hostname: string; port: number; headers: IncomingMessage["headers"] },
+): Promise<[number, IncomingMessage["headers"], string]> {
   const text = await readAll(answer);
   const error = JSON.parse(text) as { __type?: string };
   if (!String(error.__type).endsWith("ConditionalCheckFailedException")) return [400, answer.headers, text];
@@ -155,7 +187,9 @@ async function withStoredItem(answer: IncomingMessage, putBody: Buffer, upstream
   const get = JSON.stringify({ TableName: put.TableName, Key: key, ConsistentRead: true });
   const stored = await new Promise<string>((resolve, reject) => {
     const headers = { ...upstream.headers, "x-amz-target": "DynamoDB_20120810.GetItem", "content-length": String(Buffer.byteLength(get)) };
-    const call = request({ hostname: upstream.hostname, port: upstream.port, path: "/", method: "POST", headers }, (reply) => readAll(reply).then(resolve, reject));
+    const call = request({ hostname: upstream.hostname, port: upstream.port, path: "/", method: "POST", headers }, (reply) =>
+      readAll(reply).then(resolve, reject),
+    );
     call.on("error", reject);
     call.end(get);
   });

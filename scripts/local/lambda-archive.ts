@@ -18,11 +18,21 @@ export function extractArchive(zipPath: string): string {
  * `environment`; the host's process.env is left alone. Each call is a new function with its own cold start. The
  * environment's thread does not keep the process alive while it is idle, so callers need not close it.
  */
-export function loadHandlerFromArchive(zipPath: string, handlerName: string, environment: Record<string, string>, timeoutSeconds = 30): Handler {
+export function loadHandlerFromArchive(
+  zipPath: string,
+  handlerName: string,
+  environment: Record<string, string>,
+  timeoutSeconds = 30,
+): Handler {
   const name = path.basename(zipPath, ".zip");
   const fn = new LocalFunction({
-    functionName: name, functionArn: `arn:aws:lambda:${environment.AWS_REGION ?? "us-east-1"}:000000000000:function:${name}`,
-    taskRoot: extractArchive(zipPath), handler: handlerName, environment, timeoutSeconds, memoryMb: 256,
+    functionName: name,
+    functionArn: `arn:aws:lambda:${environment.AWS_REGION ?? "us-east-1"}:000000000000:function:${name}`,
+    taskRoot: extractArchive(zipPath),
+    handler: handlerName,
+    environment,
+    timeoutSeconds,
+    memoryMb: 256,
   });
   return (event) => fn.invoke(event);
 }

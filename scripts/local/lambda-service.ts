@@ -73,7 +73,12 @@ let workerSource: string | undefined;
 function workerCode(): string {
   workerSource ??= buildSync({
     entryPoints: [path.join(__dirname, "lambda-worker.ts")],
-    bundle: true, platform: "node", format: "cjs", target: "node20", write: false, logLevel: "silent",
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
   }).outputFiles[0].text;
   return workerSource;
 }
@@ -110,14 +115,21 @@ export class LocalFunction {
     await environment.ready;
     const current = environment.current;
     if (current?.requestId === requestId) {
-      current.timer = setTimeout(() => this.discard(environment, new LambdaUnknownError(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
+      current.timer = setTimeout(
+        () => this.discard(environment, new LambdaUnknownError(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)),
+        timeoutSeconds * 1000,
+      );
       const message: InvokeMessage = {
         id: requestId,
         event,
         context: {
-          functionName: this.functionName, functionVersion: "$LATEST", invokedFunctionArn: this.functionArn,
-          memoryLimitInMB: String(this.props.memoryMb ?? 128), awsRequestId: requestId,
-          logGroupName: `/aws/lambda/${this.functionName}`, logStreamName: `local/[$LATEST]${requestId}`,
+          functionName: this.functionName,
+          functionVersion: "$LATEST",
+          invokedFunctionArn: this.functionArn,
+          memoryLimitInMB: String(this.props.memoryMb ?? 128),
+          awsRequestId: requestId,
+          logGroupName: `/aws/lambda/${this.functionName}`,
+          logStreamName: `local/[$LATEST]${requestId}`,
           deadline: Date.now() + timeoutSeconds * 1000,
         },
       };

@@ -75,7 +75,11 @@ if (parentPort) {
   port.postMessage(READY);
   port.on("message", async ({ id, event, context }: InvokeMessage) => {
     if (!handler) return port.postMessage({ id, ok: false, error: initError! } satisfies WorkerAnswer);
-    const lambdaContext = { ...context, callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => Math.max(0, context.deadline - Date.now()) };
+    const lambdaContext = {
+      ...context,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, context.deadline - Date.now()),
+    };
     try {
       const result = await handler(event, lambdaContext);
       port.postMessage({ id, ok: true, payload: JSON.stringify(result ?? null) } satisfies WorkerAnswer);

@@ -51,7 +51,11 @@ export interface PostResult extends PublishResult {
  * How a Task reaches a function; replaceable to measure invocations or to simulate a function that returns
  * without calling back. `invoke` runs the function in its execution environment.
  */
-export type FunctionInvoker = (payload: unknown, invoke: Handler, fn: { readonly functionName: string; readonly functionArn: string }) => Promise<unknown>;
+export type FunctionInvoker = (
+  payload: unknown,
+  invoke: Handler,
+  fn: { readonly functionName: string; readonly functionArn: string },
+) => Promise<unknown>;
 
 export interface LocalPipelineOptions {
   /** A synthesized stack folder: cdktf.out/stacks/<stack>. */
@@ -99,9 +103,28 @@ export class LocalPipeline {
   /** Invocations in flight, by fault key, so a crash signalled by the DynamoDB proxy kills the right one. */
   private readonly running = new Map<string, Set<Running>>();
   /** Every archive of the stack, with the events it kept (those its pattern matched, not replays), and when. */
-  readonly archives = new Map<string, { readonly name: string; readonly busName: string; readonly pattern: unknown; readonly events: Array<{ readonly time: number; readonly event: unknown }> }>();
+  readonly archives = new Map<
+    string,
+    {
+      readonly name: string;
+      readonly busName: string;
+      readonly pattern: unknown;
+      readonly events: Array<{ readonly time: number; readonly event: unknown }>;
+    }
+  >();
   /** Replays started through StartReplay, by name. */
-  readonly replays = new Map<string, { state: "STARTING" | "RUNNING" | "COMPLETED"; readonly archiveArn: string; readonly startTime: number; readonly endTime: number; readonly filterArns: readonly string[]; replayed: number; done: Promise<void> }>();
+  readonly replays = new Map<
+    string,
+    {
+      state: "STARTING" | "RUNNING" | "COMPLETED";
+      readonly archiveArn: string;
+      readonly startTime: number;
+      readonly endTime: number;
+      readonly filterArns: readonly string[];
+      replayed: number;
+      done: Promise<void>;
+    }
+  >();
   /** What each log group received: the execution log lines of the state machines that log to it. */
   readonly logs = new Map<string, Array<{ timestamp: number; message: string }>>();
   /** The state of each alarm of the stack, as DescribeAlarms answers it; every alarm starts OK. */
@@ -131,28 +154,33 @@ export class LocalPipeline {
     for (const [name, fn] of refs.resources("aws_lambda_function")) this.addFunction(refs, name, fn);
     for (const [name, machine] of refs.resources("aws_sfn_state_machine")) {
       const stateMachineArn = refs.arn("aws_sfn_state_machine", name);
-      this.stateMachines.set(stateMachineArn, new LocalStateMachine({
+      this.stateMachines.set(
         stateMachineArn,
-        definition: JSON.parse(refs.resolve(String(machine.definition))) as StateMachineDefinition,
-        callbacks,
-        resolveFunction: (functionName) => this.resolveFunction(functionName),
-        invoke: (functionArn, payload) => this.invokeFunction(functionArn, payload),
-        sendMessage: async (queueUrl, body) => this.queues.send(queueUrl.split("/").pop()!, body),
-        retryIntervalMs: options.retryIntervalMs,
-        // EXPRESS workflows send no status-change events (they report their failures themselves).
-        type: machine.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
-        onEnd: async (record) => {
-          this.logExecution(refs, machine, record);
-          if (machine.type === "EXPRESS") return;
-          // Step Functions sends a status change event for every execution that ends (the default bus).
-          const local = this.stateMachines.get(stateMachineArn)!;
-          await this.router.publish(local.statusChangeEvent(record, this.region, LOCAL_ACCOUNT), DEFAULT_BUS);
-        },
-      }));
+        new LocalStateMachine({
+          stateMachineArn,
+          definition: JSON.parse(refs.resolve(String(machine.definition))) as StateMachineDefinition,
+          callbacks,
+          resolveFunction: (functionName) => this.resolveFunction(functionName),
+          invoke: (functionArn, payload) => this.invokeFunction(functionArn, payload),
+          sendMessage: async (queueUrl, body) => this.queues.send(queueUrl.split("/").pop()!, body),
+          retryIntervalMs: options.retryIntervalMs,
+          // EXPRESS workflows send no status-change events (they report their failures themselves).
+          type: machine.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
+          onEnd: async (record) => {
+            this.logExecution(refs, machine, record);
+            if (machine.type === "EXPRESS") return;
+            // Step Functions sends a status change event for every execution that ends (the default bus).
+            const local = this.stateMachines.get(stateMachineArn)!;
+            await this.router.publish(local.statusChangeEvent(record, this.region, LOCAL_ACCOUNT), DEFAULT_BUS);
+          },
+        }),
+      );
     }
     const rules = readRules(refs);
     this.router = new EventRouter({
-      rules, queues, faults: this.faults,
+      rules,
+      queues,
+      faults: this.faults,
       startExecution: (stateMachineArn, input) => {
         const machine = this.stateMachines.get(stateMachineArn);
         if (!machine) throw new Error(`a rule targets ${stateMachineArn}, which is not a state machine of the stack`);
@@ -164,17 +192,22 @@ export class LocalPipeline {
     const deadLetter = rules.flatMap((r) => r.targets).find((t) => t.kind === "state-machine" && t.deadLetterQueue)?.deadLetterQueue;
     const capture = rules.find((r) => r.busName === DEFAULT_BUS)?.targets.find((t) => t.kind === "queue");
     // An EXPRESS workflow has no capture rule: it sends its failures to the queue named in its own definition.
-    const sentTo = refs.resources("aws_sfn_state_machine")
-      .map(([, m]) => /"QueueUrl":"[^"]*\/([^/"]+)"/.exec(refs.resolve(String(m.definition)))?.[1]).find(Boolean);
+    const sentTo = refs
+      .resources("aws_sfn_state_machine")
+      .map(([, m]) => /"QueueUrl":"[^"]*\/([^/"]+)"/.exec(refs.resolve(String(m.definition)))?.[1])
+      .find(Boolean);
     const failedExecutions = capture ? queueNameOf(capture.arn) : sentTo;
     this.queueNames = { ...(deadLetter ? { deadLetter } : {}), ...(failedExecutions ? { failedExecutions } : {}) };
     this.api = restMethod(refs);
     this.workflowType = refs.resources("aws_sfn_state_machine")[0]?.[1].type === "EXPRESS" ? "EXPRESS" : "STANDARD";
     // The rule that matches only replays, and the queue it feeds (npm run reconcile's).
-    const replayRule = rules.find((r) => JSON.stringify(r.pattern).includes("\"replay-name\""));
+    const replayRule = rules.find((r) => JSON.stringify(r.pattern).includes('"replay-name"'));
     const replayQueue = replayRule?.targets.find((t) => t.kind === "queue");
     if (replayRule && replayQueue) this.reconciliation = { ruleArn: replayRule.arn, queueName: queueNameOf(replayQueue.arn) };
-    const template = refs.resources("aws_api_gateway_integration").map(([, i]) => refs.resolve(String(i.request_templates?.["application/json"] ?? ""))).join("");
+    const template = refs
+      .resources("aws_api_gateway_integration")
+      .map(([, i]) => refs.resolve(String(i.request_templates?.["application/json"] ?? "")))
+      .join("");
     this.apiEventSource = /"Source":\s*"([^"]+)"/.exec(template)?.[1];
     // The log group of each state machine exists before any execution writes to it.
     for (const [, machine] of refs.resources("aws_sfn_state_machine")) {
@@ -184,27 +217,41 @@ export class LocalPipeline {
 
     callbacks.serve("StartExecution", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
-      return machine ? machine.startExecution(body) : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
+      return machine
+        ? machine.startExecution(body)
+        : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
     });
     callbacks.serve("StartSyncExecution", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
-      return machine ? machine.startSyncExecution(body) : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
+      return machine
+        ? machine.startSyncExecution(body)
+        : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
     });
     callbacks.serve("DescribeExecution", async (body) => {
       const described = [...this.stateMachines.values()].map((m) => m.describeExecution(String(body.executionArn))).find(Boolean);
-      return described ? [200, described] : [400, { __type: "ExecutionDoesNotExist", message: `Execution Does Not Exist: '${body.executionArn}'` }];
+      return described
+        ? [200, described]
+        : [400, { __type: "ExecutionDoesNotExist", message: `Execution Does Not Exist: '${body.executionArn}'` }];
     });
-    for (const [, alarm] of refs.resources("aws_cloudwatch_metric_alarm")) this.alarmStates.set(refs.resolve(String(alarm.alarm_name)), "OK");
+    for (const [, alarm] of refs.resources("aws_cloudwatch_metric_alarm"))
+      this.alarmStates.set(refs.resolve(String(alarm.alarm_name)), "OK");
     for (const [name, archive] of refs.resources("aws_cloudwatch_event_archive")) {
       const source = /\$\{aws_cloudwatch_event_bus\.([^.}]+)\.arn\}/.exec(String(archive.event_source_arn));
       const busName = source ? refs.resolve(String(refs.stack.resource.aws_cloudwatch_event_bus?.[source[1]]?.name)) : DEFAULT_BUS;
-      this.archives.set(refs.arn("aws_cloudwatch_event_archive", name), { name: refs.resolve(String(archive.name)), busName, pattern: JSON.parse(String(archive.event_pattern ?? "{}")), events: [] });
+      this.archives.set(refs.arn("aws_cloudwatch_event_archive", name), {
+        name: refs.resolve(String(archive.name)),
+        busName,
+        pattern: JSON.parse(String(archive.event_pattern ?? "{}")),
+        events: [],
+      });
     }
     this.archiveArns = [...this.archives.keys()];
     this.serveOperatorApis();
     callbacks.serve("ListExecutions", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
-      return machine ? machine.listExecutions(body) : [400, { __type: "StateMachineDoesNotExist", message: "State Machine Does Not Exist" }];
+      return machine
+        ? machine.listExecutions(body)
+        : [400, { __type: "StateMachineDoesNotExist", message: "State Machine Does Not Exist" }];
     });
   }
 
@@ -227,7 +274,11 @@ export class LocalPipeline {
     const callbacks = await TaskCallbackEndpoint.start(faults, faultKeys);
     const aws = await new LocalAwsEndpoints().start();
     try {
-      const pipeline = new LocalPipeline(options.stackDir, refs, queues, dynamodb, dynamodbProxy, callbacks, aws, { ...options, faults, faultKeys });
+      const pipeline = new LocalPipeline(options.stackDir, refs, queues, dynamodb, dynamodbProxy, callbacks, aws, {
+        ...options,
+        faults,
+        faultKeys,
+      });
       for (const table of pipeline.tables.values()) await createTable(dynamodb.client, table);
       return pipeline;
     } catch (error) {
@@ -254,7 +305,11 @@ export class LocalPipeline {
   async publish(event: unknown, busName = this.busName): Promise<PublishResult> {
     const delivered = (await this.putEvent(event, busName)).find((d) => d.target.kind === "state-machine");
     if (!delivered) return { matched: false };
-    return { matched: true, ...(delivered.execution ? { execution: delivered.execution } : {}), ...(delivered.deadLettered ? { deadLettered: true } : {}) };
+    return {
+      matched: true,
+      ...(delivered.execution ? { execution: delivered.execution } : {}),
+      ...(delivered.deadLettered ? { deadLettered: true } : {}),
+    };
   }
 
   /**
@@ -264,7 +319,8 @@ export class LocalPipeline {
   putEvent(event: unknown, busName = this.busName): Promise<TargetDelivery[]> {
     if (typeof event === "object" && event !== null && !("replay-name" in event)) {
       for (const archive of this.archives.values()) {
-        if (archive.busName === busName && matchesPattern(archive.pattern as never, event)) archive.events.push({ time: Date.now(), event });
+        if (archive.busName === busName && matchesPattern(archive.pattern as never, event))
+          archive.events.push({ time: Date.now(), event });
       }
     }
     return this.router.publish(event, busName);
@@ -284,8 +340,18 @@ export class LocalPipeline {
     const startTime = Number(body.EventStartTime) * 1000;
     const endTime = Number(body.EventEndTime) * 1000;
     const filterArns = (body.Destination?.FilterArns ?? []) as string[];
-    const busName = String(body.Destination?.Arn ?? "").split("/").pop()!;
-    const replay = { state: "STARTING" as "STARTING" | "RUNNING" | "COMPLETED", archiveArn: String(body.EventSourceArn), startTime, endTime, filterArns, replayed: 0, done: Promise.resolve() };
+    const busName = String(body.Destination?.Arn ?? "")
+      .split("/")
+      .pop()!;
+    const replay = {
+      state: "STARTING" as "STARTING" | "RUNNING" | "COMPLETED",
+      archiveArn: String(body.EventSourceArn),
+      startTime,
+      endTime,
+      filterArns,
+      replayed: 0,
+      done: Promise.resolve(),
+    };
     replay.done = (async () => {
       replay.state = "RUNNING";
       for (const { event } of archive.events.filter((e) => e.time >= startTime && e.time < endTime)) {
@@ -295,18 +361,30 @@ export class LocalPipeline {
       replay.state = "COMPLETED";
     })();
     this.replays.set(name, replay);
-    return [200, { ReplayArn: `arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:replay/${name}`, State: "STARTING", ReplayStartTime: Date.now() / 1000 }];
+    return [
+      200,
+      { ReplayArn: `arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:replay/${name}`, State: "STARTING", ReplayStartTime: Date.now() / 1000 },
+    ];
   }
 
   /** What `POST /messages` does: the REST API's validation and mapping templates around PutEvents on the bus. */
   async postMessage(body: string, contentType = "application/json", headers: Readonly<Record<string, string>> = {}): Promise<PostResult> {
     if (!this.api) throw new Error("the stack has no REST API integration with PutEvents");
     let published: PublishResult & { eventId?: string } = { matched: false };
-    const answer = await this.api.call(body, async (request) => {
-      const [status, response, event] = this.putEvents(request as { Entries: Array<Record<string, string>> });
-      if (event) published = { ...(await this.publish(event, String((request as { Entries: Array<{ EventBusName: string }> }).Entries[0].EventBusName))), eventId: event.id };
-      return [status, response];
-    }, contentType, headers);
+    const answer = await this.api.call(
+      body,
+      async (request) => {
+        const [status, response, event] = this.putEvents(request as { Entries: Array<Record<string, string>> });
+        if (event)
+          published = {
+            ...(await this.publish(event, String((request as { Entries: Array<{ EventBusName: string }> }).Entries[0].EventBusName))),
+            eventId: event.id,
+          };
+        return [status, response];
+      },
+      contentType,
+      headers,
+    );
     return { ...published, status: answer.status, body: answer.body };
   }
 
@@ -327,8 +405,13 @@ export class LocalPipeline {
    */
   get endpoints() {
     return {
-      sfn: this.callbacks.endpoint, sqs: this.queues.endpoint, dynamodb: this.dynamodb.endpoint,
-      events: this.aws.endpoint, logs: this.aws.endpoint, cloudwatch: this.aws.endpoint, api: this.aws.endpoint,
+      sfn: this.callbacks.endpoint,
+      sqs: this.queues.endpoint,
+      dynamodb: this.dynamodb.endpoint,
+      events: this.aws.endpoint,
+      logs: this.aws.endpoint,
+      cloudwatch: this.aws.endpoint,
+      api: this.aws.endpoint,
     };
   }
 
@@ -336,8 +419,12 @@ export class LocalPipeline {
   get endpointEnvironment(): Record<string, string> {
     const e = this.endpoints;
     return {
-      AWS_ENDPOINT_URL_SFN: e.sfn, AWS_ENDPOINT_URL_SQS: e.sqs, AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: e.events, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: e.logs, AWS_ENDPOINT_URL_CLOUDWATCH: e.cloudwatch,
+      AWS_ENDPOINT_URL_SFN: e.sfn,
+      AWS_ENDPOINT_URL_SQS: e.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: e.events,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: e.logs,
+      AWS_ENDPOINT_URL_CLOUDWATCH: e.cloudwatch,
     };
   }
 
@@ -350,8 +437,12 @@ export class LocalPipeline {
       event_bus_name: this.busName,
       event_source: this.eventSource,
       event_bus_arn: `arn:aws:events:${this.region}:${LOCAL_ACCOUNT}:event-bus/${this.busName}`,
-      ...(this.archiveArns[0] ? { event_archive_arn: this.archiveArns[0], event_archive_name: this.archives.get(this.archiveArns[0])!.name } : {}),
-      ...(this.reconciliation ? { reconciliation_rule_arn: this.reconciliation.ruleArn, reconciliation_queue_url: this.queues.url(this.reconciliation.queueName) } : {}),
+      ...(this.archiveArns[0]
+        ? { event_archive_arn: this.archiveArns[0], event_archive_name: this.archives.get(this.archiveArns[0])!.name }
+        : {}),
+      ...(this.reconciliation
+        ? { reconciliation_rule_arn: this.reconciliation.ruleArn, reconciliation_queue_url: this.queues.url(this.reconciliation.queueName) }
+        : {}),
       messages_api_url: `${this.aws.endpoint}/v1/messages`,
       state_machine_log_group_name: this.stateMachineLogGroup ?? "",
       alarm_name_prefix: this.alarmNamePrefix,
@@ -391,25 +482,28 @@ export class LocalPipeline {
     const functionArn = refs.arn("aws_lambda_function", name);
     // NODE_OPTIONS configures the Lambda runtime's node; a worker thread cannot take process-wide flags.
     const { NODE_OPTIONS: _runtimeFlags, ...variables } = (fn.environment?.variables ?? {}) as Record<string, string>;
-    this.functions.set(functionArn, new LocalFunction({
-      functionName: refs.resolve(String(fn.function_name)),
+    this.functions.set(
       functionArn,
-      taskRoot: extractArchive(path.join(this.stackDir, String(fn.filename))),
-      handler: String(fn.handler),
-      timeoutSeconds: fn.timeout ?? 3,
-      memoryMb: fn.memory_size ?? 128,
-      environment: {
-        ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, refs.resolve(String(value))])),
-        AWS_REGION: refs.region,
-        AWS_DEFAULT_REGION: refs.region,
-        AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: this.dynamodbProxy.endpoint,
-        AWS_ENDPOINT_URL_SFN: this.callbacks.endpoint,
-        AWS_ENDPOINT_URL_SQS: this.queues.endpoint,
-        AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL ?? "FATAL",
-      },
-    }));
+      new LocalFunction({
+        functionName: refs.resolve(String(fn.function_name)),
+        functionArn,
+        taskRoot: extractArchive(path.join(this.stackDir, String(fn.filename))),
+        handler: String(fn.handler),
+        timeoutSeconds: fn.timeout ?? 3,
+        memoryMb: fn.memory_size ?? 128,
+        environment: {
+          ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, refs.resolve(String(value))])),
+          AWS_REGION: refs.region,
+          AWS_DEFAULT_REGION: refs.region,
+          AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+          AWS_ENDPOINT_URL_DYNAMODB: this.dynamodbProxy.endpoint,
+          AWS_ENDPOINT_URL_SFN: this.callbacks.endpoint,
+          AWS_ENDPOINT_URL_SQS: this.queues.endpoint,
+          AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL ?? "FATAL",
+        },
+      }),
+    );
   }
 
   /** The ARN of the function a Task names by ARN (qualified or not) or by name. */
@@ -428,7 +522,7 @@ export class LocalPipeline {
     const key = this.faultKeys.ofPayload(payload);
     if (this.faults.take("recorderCrash", key)) throw new LambdaUnknownError("injected: the function crashed before it stored anything");
     const running: Running = { fn, requestId: randomUUID() };
-    const inFlight = key === undefined ? undefined : this.running.get(key) ?? new Set<Running>();
+    const inFlight = key === undefined ? undefined : (this.running.get(key) ?? new Set<Running>());
     if (key !== undefined) this.running.set(key, inFlight!.add(running));
     try {
       return await this.invokeHook(payload, (event) => fn.invoke(event, running.requestId), fn);
@@ -454,7 +548,13 @@ export class LocalPipeline {
         if (status !== 200) return [status, response];
         results.push((response as { Entries: unknown[] }).Entries[0]);
         // PutEvents answers once the event is accepted; the rules deliver it afterwards.
-        if (event) void this.publish(event, String(entry.EventBusName ?? DEFAULT_BUS).split("/").pop()).catch(() => undefined);
+        if (event)
+          void this.publish(
+            event,
+            String(entry.EventBusName ?? DEFAULT_BUS)
+              .split("/")
+              .pop(),
+          ).catch(() => undefined);
       }
       return [200, { FailedEntryCount: results.filter((r) => (r as { ErrorCode?: string }).ErrorCode).length, Entries: results }];
     });
@@ -462,10 +562,21 @@ export class LocalPipeline {
     this.aws.serve("AWSEvents.DescribeReplay", async (body) => {
       const replay = this.replays.get(String(body.ReplayName));
       if (!replay) return [400, { __type: "ResourceNotFoundException", message: `Replay ${body.ReplayName} does not exist.` }];
-      return [200, { ReplayName: body.ReplayName, State: replay.state, EventSourceArn: replay.archiveArn, EventStartTime: replay.startTime / 1000, EventEndTime: replay.endTime / 1000 }];
+      return [
+        200,
+        {
+          ReplayName: body.ReplayName,
+          State: replay.state,
+          EventSourceArn: replay.archiveArn,
+          EventStartTime: replay.startTime / 1000,
+          EventEndTime: replay.endTime / 1000,
+        },
+      ];
     });
     this.aws.serve("AWSEvents.ListReplays", async (body) => {
-      const replays = [...this.replays].filter(([name, r]) => name.startsWith(String(body.NamePrefix ?? "")) && (!body.State || r.state === body.State));
+      const replays = [...this.replays].filter(
+        ([name, r]) => name.startsWith(String(body.NamePrefix ?? "")) && (!body.State || r.state === body.State),
+      );
       return [200, { Replays: replays.map(([name, r]) => ({ ReplayName: name, State: r.state, EventSourceArn: r.archiveArn })) }];
     });
     this.aws.serve("Logs_20140328.FilterLogEvents", async (body) => {
@@ -474,16 +585,25 @@ export class LocalPipeline {
       // A quoted filter pattern matches the text as a phrase; that is the only form the operator commands use.
       const phrase = String(body.filterPattern ?? "").replace(/^"|"$/g, "");
       const events = lines.filter((l) => l.timestamp >= Number(body.startTime ?? 0) && l.message.includes(phrase));
-      return [200, { events: events.map((l, i) => ({ eventId: String(i), logStreamName: "states", timestamp: l.timestamp, message: l.message })) }];
+      return [
+        200,
+        { events: events.map((l, i) => ({ eventId: String(i), logStreamName: "states", timestamp: l.timestamp, message: l.message })) },
+      ];
     });
     this.aws.serve("GraniteServiceVersion20100801.DescribeAlarms", async (body) => {
       const prefix = String(body.AlarmNamePrefix ?? "");
-      const alarms = [...this.alarmStates].filter(([name]) => name.startsWith(prefix)).map(([AlarmName, StateValue]) => ({ AlarmName, StateValue }));
+      const alarms = [...this.alarmStates]
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([AlarmName, StateValue]) => ({ AlarmName, StateValue }));
       return [200, { MetricAlarms: alarms, CompositeAlarms: [] }];
     });
     this.aws.serveRest(async (requestPath, body, headers) => {
       if (!/\/messages$/.test(requestPath)) return [404, { message: "Missing Authentication Token" }];
-      const answer = await this.postMessage(body, String(headers["content-type"] ?? "application/json").split(";")[0], Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+      const answer = await this.postMessage(
+        body,
+        String(headers["content-type"] ?? "application/json").split(";")[0],
+        Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
+      );
       return [answer.status, answer.body];
     });
   }
@@ -511,7 +631,8 @@ export class LocalPipeline {
    * ALL, the execution's start and end with its data; ERROR and FATAL, only an execution that did not succeed.
    */
   private logExecution(refs: StackReferences, machine: Record<string, any>, record: ExecutionRecord): void {
-    const logging = machine.logging_configuration as { level?: string; include_execution_data?: boolean; log_destination?: string } | undefined;
+    const logging = machine.logging_configuration as
+      { level?: string; include_execution_data?: boolean; log_destination?: string } | undefined;
     const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(String(logging?.log_destination ?? ""));
     if (!logging || !reference) return;
     const group = refs.resolve(String(refs.stack.resource.aws_cloudwatch_log_group?.[reference[1]]?.name));
@@ -521,21 +642,50 @@ export class LocalPipeline {
     if (logging.level === "OFF" || (logging.level !== "ALL" && succeeded)) return;
     const data = logging.include_execution_data === true;
     const line = (type: string, details: Record<string, unknown>, timestamp: number) =>
-      lines.push({ timestamp, message: JSON.stringify({ type, details, event_timestamp: String(timestamp), execution_arn: record.executionArn }) });
+      lines.push({
+        timestamp,
+        message: JSON.stringify({ type, details, event_timestamp: String(timestamp), execution_arn: record.executionArn }),
+      });
     if (logging.level === "ALL") line("ExecutionStarted", data ? { input: record.input } : {}, record.startDate);
-    const end = { SUCCEEDED: "ExecutionSucceeded", FAILED: "ExecutionFailed", TIMED_OUT: "ExecutionTimedOut", ABORTED: "ExecutionAborted", RUNNING: "ExecutionFailed" }[record.status];
+    const end = {
+      SUCCEEDED: "ExecutionSucceeded",
+      FAILED: "ExecutionFailed",
+      TIMED_OUT: "ExecutionTimedOut",
+      ABORTED: "ExecutionAborted",
+      RUNNING: "ExecutionFailed",
+    }[record.status];
     line(end, succeeded ? {} : { error: record.error, cause: record.cause }, record.stopDate ?? Date.now());
   }
 
   private putEvents(request: { Entries: Array<Record<string, string>> }): [number, unknown, { id: string } | undefined] {
     const [entry] = request.Entries;
-    if (!entry) return [400, { __type: "ValidationException", message: "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1" }, undefined];
+    if (!entry)
+      return [
+        400,
+        {
+          __type: "ValidationException",
+          message:
+            "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        },
+        undefined,
+      ];
     const bytes = putEventsEntryBytes(entry);
     if (bytes > AWS_LIMITS.putEventsEntryBytes) {
-      return [400, { __type: "ValidationException", message: `Total size of the entries in the request is over the limit (entry of ${bytes} bytes, at most ${AWS_LIMITS.putEventsEntryBytes}).` }, undefined];
+      return [
+        400,
+        {
+          __type: "ValidationException",
+          message: `Total size of the entries in the request is over the limit (entry of ${bytes} bytes, at most ${AWS_LIMITS.putEventsEntryBytes}).`,
+        },
+        undefined,
+      ];
     }
     if (this.faults.take("throttlePutEvents", "*")) {
-      return [200, { FailedEntryCount: 1, Entries: [{ ErrorCode: "ThrottlingException", ErrorMessage: "Rate exceeded (injected)" }] }, undefined];
+      return [
+        200,
+        { FailedEntryCount: 1, Entries: [{ ErrorCode: "ThrottlingException", ErrorMessage: "Rate exceeded (injected)" }] },
+        undefined,
+      ];
     }
     let detail: unknown;
     try {
@@ -547,8 +697,15 @@ export class LocalPipeline {
       return [200, { FailedEntryCount: 1, Entries: [{ ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." }] }, undefined];
     }
     const event = {
-      version: "0", id: randomUUID(), "detail-type": entry.DetailType, source: entry.Source, account: LOCAL_ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), region: this.region, resources: [], detail,
+      version: "0",
+      id: randomUUID(),
+      "detail-type": entry.DetailType,
+      source: entry.Source,
+      account: LOCAL_ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region: this.region,
+      resources: [],
+      detail,
     };
     return [200, { FailedEntryCount: 0, Entries: [{ EventId: event.id }] }, event];
   }
@@ -562,10 +719,16 @@ function first(names: Iterable<string>, type: string): string {
 
 /** The REST API method integrated with EventBridge PutEvents, if the stack has one. */
 function restMethod(refs: StackReferences): LocalRestMethod | undefined {
-  const integration = refs.resources("aws_api_gateway_integration").map(([, i]) => i).find((i) => String(i.uri).endsWith(":events:action/PutEvents"));
+  const integration = refs
+    .resources("aws_api_gateway_integration")
+    .map(([, i]) => i)
+    .find((i) => String(i.uri).endsWith(":events:action/PutEvents"));
   if (!integration) return undefined;
   const [model] = refs.resources("aws_api_gateway_model");
-  const badBody = refs.resources("aws_api_gateway_gateway_response").map(([, r]) => r).find((r) => r.response_type === "BAD_REQUEST_BODY");
+  const badBody = refs
+    .resources("aws_api_gateway_gateway_response")
+    .map(([, r]) => r)
+    .find((r) => r.response_type === "BAD_REQUEST_BODY");
   const declaration: RestMethodDeclaration = {
     ...(model ? { modelSchema: JSON.parse(String(model[1].schema)) } : {}),
     requestTemplate: refs.resolve(String(integration.request_templates["application/json"])),

@@ -51,7 +51,9 @@ export class LocalQueues {
 
   /** Sends a message; throws MessageTooLong over the queue's maximum message size, as SQS refuses it. */
   send(name: string, body: string, attributes: Record<string, string> = {}): string {
-    const bytes = Buffer.byteLength(body, "utf8") + Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key + value + "String", "utf8"), 0);
+    const bytes =
+      Buffer.byteLength(body, "utf8") +
+      Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key + value + "String", "utf8"), 0);
     const limit = this.maximumMessageBytes.get(name) ?? AWS_LIMITS.sqsDefaultMaximumMessageBytes;
     if (bytes > limit) throw new MessageTooLong(bytes, limit);
     const id = randomUUID();
@@ -120,8 +122,13 @@ export class LocalQueues {
           }
           return reply(res, 200, {
             Messages: visible.map((m) => ({
-              MessageId: m.MessageId, ReceiptHandle: m.receiptHandle, Body: m.Body, MD5OfBody: md5(m.Body),
-              MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }])),
+              MessageId: m.MessageId,
+              ReceiptHandle: m.receiptHandle,
+              Body: m.Body,
+              MD5OfBody: md5(m.Body),
+              MessageAttributes: Object.fromEntries(
+                Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+              ),
             })),
           });
         }
@@ -144,7 +151,12 @@ export class LocalQueues {
         case "GetQueueAttributes": {
           const now = Date.now();
           const visible = queue.filter((m) => m.invisibleUntil <= now).length;
-          return reply(res, 200, { Attributes: { ApproximateNumberOfMessages: String(visible), ApproximateNumberOfMessagesNotVisible: String(queue.length - visible) } });
+          return reply(res, 200, {
+            Attributes: {
+              ApproximateNumberOfMessages: String(visible),
+              ApproximateNumberOfMessagesNotVisible: String(queue.length - visible),
+            },
+          });
         }
         default:
           return reply(res, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `not served locally: ${operation}` });
@@ -164,7 +176,10 @@ export function reply(res: ServerResponse, status: number, body: unknown): void 
 
 /** SendMessage's refusal of a message over the queue's maximum size (InvalidParameterValue). */
 export class MessageTooLong extends Error {
-  constructor(readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(`One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes (got ${bytes}).`);
     this.name = "InvalidParameterValue";
   }

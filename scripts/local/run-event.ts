@@ -36,12 +36,17 @@ function readEvent(eventFile: string): Record<string, unknown> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { options, positional } = parseCommandLine(argv, { valued: ["--stack-dir"], maxPositional: 1, positionalName: "argument (one event file only)" });
+  const { options, positional } = parseCommandLine(argv, {
+    valued: ["--stack-dir"],
+    maxPositional: 1,
+    positionalName: "argument (one event file only)",
+  });
   if (positional.length === 0) throw new UsageError("the event file is required");
   const event = readEvent(positional[0]);
 
   // The synth and the pipeline are loaded only when needed: bad arguments are answered without them.
-  const stackDir = typeof options["stack-dir"] === "string" ? path.resolve(options["stack-dir"]) : (await import("./synth")).synthesizeFirstEnvironment();
+  const stackDir =
+    typeof options["stack-dir"] === "string" ? path.resolve(options["stack-dir"]) : (await import("./synth")).synthesizeFirstEnvironment();
   readPipelineStack(stackDir);
 
   const { LocalPipeline: Pipeline } = await import("./pipeline");

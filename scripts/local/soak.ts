@@ -41,7 +41,13 @@ const SOAK_FAULTS: ReadonlyArray<{ kind: SoakKind; count: number; expect: string
   { kind: "lostToDeadLetter", count: 1, expect: "not even dead-lettered: in no queue, only in the archive; recorded by reconcile" },
 ];
 /** The faults planned at the endpoints (the other kinds are shapes of the events themselves). */
-const ENDPOINT_FAULTS = new Set<SoakKind>(["throttlePutItem", "failSendTaskSuccess", "crashAfterWrite", "recorderCrash", "failStartExecution"]);
+const ENDPOINT_FAULTS = new Set<SoakKind>([
+  "throttlePutItem",
+  "failSendTaskSuccess",
+  "crashAfterWrite",
+  "recorderCrash",
+  "failStartExecution",
+]);
 
 async function main(): Promise<number> {
   let parsed: SoakOptions | "help";
@@ -78,19 +84,25 @@ async function main(): Promise<number> {
 
     const started = Date.now();
     let next = 0;
-    await Promise.all(Array.from({ length: options.concurrency }, async () => {
-      while (next < ids.length) {
-        const id = ids[next++];
-        await publish(pipeline, id, planned.get(id));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++];
+          await publish(pipeline, id, planned.get(id));
+        }
+      }),
+    );
     await pipeline.settled();
     const seconds = (Date.now() - started) / 1000;
 
-    out(`soak: ${options.workflowType} workflow, ${ids.length} events, fault rate ${options.faultRate}, concurrency ${options.concurrency}, seed ${options.seed}: ${seconds.toFixed(1)} s`);
+    out(
+      `soak: ${options.workflowType} workflow, ${ids.length} events, fault rate ${options.faultRate}, concurrency ${options.concurrency}, seed ${options.seed}: ${seconds.toFixed(1)} s`,
+    );
     out("faults planned:");
     for (const fault of SOAK_FAULTS) {
-      out(`  ${fault.kind.padEnd(20)} ${String([...planned.values()].filter((k) => k === fault.kind).length).padStart(5)}  expected: ${fault.expect}`);
+      out(
+        `  ${fault.kind.padEnd(20)} ${String([...planned.values()].filter((k) => k === fault.kind).length).padStart(5)}  expected: ${fault.expect}`,
+      );
     }
     const before = await count(pipeline, ids, planned);
     out(`after the run:    ${line(before)}`);
@@ -106,11 +118,18 @@ async function main(): Promise<number> {
       sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, disableHostPrefix: true }),
       dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
       target: {
-        stateMachineArn: pipeline.stateMachineArn, workflowType: pipeline.workflowType, tableName: pipeline.tableName,
+        stateMachineArn: pipeline.stateMachineArn,
+        workflowType: pipeline.workflowType,
+        tableName: pipeline.tableName,
         deadLetterQueueUrl: pipeline.queues.url(pipeline.queueNames.deadLetter!),
         failedExecutionsQueueUrl: pipeline.queues.url(pipeline.queueNames.failedExecutions!),
       },
-      sources: ["dlq", "failed"], dryRun: false, maxItems: options.events * 4, waitSeconds: 60, pollMs: 5, log: () => undefined,
+      sources: ["dlq", "failed"],
+      dryRun: false,
+      maxItems: options.events * 4,
+      waitSeconds: 60,
+      pollMs: 5,
+      log: () => undefined,
     });
     out(`redrive:          ${formatSummary(summary, false)}`);
     const after = await count(pipeline, ids, planned);
@@ -125,18 +144,37 @@ async function main(): Promise<number> {
       sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, disableHostPrefix: true }),
       dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
       target: {
-        archiveArn: outputs.event_archive_arn, archiveName: outputs.event_archive_name, eventBusArn: outputs.event_bus_arn,
-        reconciliationRuleArn: outputs.reconciliation_rule_arn, reconciliationQueueUrl: outputs.reconciliation_queue_url,
-        stateMachineArn: pipeline.stateMachineArn, workflowType: pipeline.workflowType, tableName: pipeline.tableName,
+        archiveArn: outputs.event_archive_arn,
+        archiveName: outputs.event_archive_name,
+        eventBusArn: outputs.event_bus_arn,
+        reconciliationRuleArn: outputs.reconciliation_rule_arn,
+        reconciliationQueueUrl: outputs.reconciliation_queue_url,
+        stateMachineArn: pipeline.stateMachineArn,
+        workflowType: pipeline.workflowType,
+        tableName: pipeline.tableName,
       },
-      since: new Date(started - 1000), until: new Date(Date.now() + 1000), dryRun: false, waitSeconds: 60, pollMs: 5, log: () => undefined,
+      since: new Date(started - 1000),
+      until: new Date(Date.now() + 1000),
+      dryRun: false,
+      waitSeconds: 60,
+      pollMs: 5,
+      log: () => undefined,
     });
     out(`reconcile:        ${formatReconcileSummary(reconciled, false)}`);
     const archive = await againstArchive(pipeline, reconciled.kept);
-    out(`against the archive: archived ${archive.archived}, recorded ${archive.recorded}, conflicts kept ${archive.conflicts}, kept with a reason ${archive.keptWithReason}, lost ${archive.lost}`);
-    const ok = before.lost === 0 && after.lost === 0 && before.duplicates === 0 && after.duplicates === 0 && after.captured === never
-      && after.conflictsKept === conflicts && after.alteredMessages === 0 && archive.lost === 0
-      && reconciled.recorded === [...planned.values()].filter((k) => k === "lostToDeadLetter").length;
+    out(
+      `against the archive: archived ${archive.archived}, recorded ${archive.recorded}, conflicts kept ${archive.conflicts}, kept with a reason ${archive.keptWithReason}, lost ${archive.lost}`,
+    );
+    const ok =
+      before.lost === 0 &&
+      after.lost === 0 &&
+      before.duplicates === 0 &&
+      after.duplicates === 0 &&
+      after.captured === never &&
+      after.conflictsKept === conflicts &&
+      after.alteredMessages === 0 &&
+      archive.lost === 0 &&
+      reconciled.recorded === [...planned.values()].filter((k) => k === "lostToDeadLetter").length;
     out(ok ? "result: nothing lost, nothing stored twice" : "result: FAILED: see the counts above");
     return ok ? 0 : 1;
   } finally {
@@ -148,8 +186,13 @@ async function main(): Promise<number> {
  * Every event the bus archived, against the table after reconcile: recorded (its key holds its bytes), a conflict
  * (its key holds other bytes), or absent; an absent one is lost unless reconcile kept it with a reason.
  */
-async function againstArchive(pipeline: LocalPipeline, reconcileKept: number): Promise<{ archived: number; recorded: number; conflicts: number; keptWithReason: number; lost: number }> {
-  const events = [...pipeline.archives.values()].flatMap((a) => a.events.map((e) => e.event as { id: string; detail: { message: string } }));
+async function againstArchive(
+  pipeline: LocalPipeline,
+  reconcileKept: number,
+): Promise<{ archived: number; recorded: number; conflicts: number; keptWithReason: number; lost: number }> {
+  const events = [...pipeline.archives.values()].flatMap((a) =>
+    a.events.map((e) => e.event as { id: string; detail: { message: string } }),
+  );
   let recorded = 0;
   let conflicts = 0;
   let absent = 0;
@@ -184,7 +227,8 @@ const recordKeyOf = (id: string, kind?: SoakKind) => (kind === "retriedPost" ? `
 async function publish(pipeline: LocalPipeline, id: string, kind?: SoakKind): Promise<void> {
   if (kind === "retriedPost") {
     // The first 200 is lost to the producer, which sends the same request again with the same key.
-    for (let attempt = 0; attempt < 2; attempt++) await pipeline.postMessage(JSON.stringify({ message: messageOf(id, kind) }), "application/json", { "idempotency-key": id });
+    for (let attempt = 0; attempt < 2; attempt++)
+      await pipeline.postMessage(JSON.stringify({ message: messageOf(id, kind) }), "application/json", { "idempotency-key": id });
     return;
   }
   await pipeline.publish(event(id, kind));
@@ -203,15 +247,24 @@ async function count(pipeline: LocalPipeline, ids: readonly string[], planned: R
   const recorded = new Set([...stored.keys()].filter((key) => expected.has(key)));
   // Stored twice: a key written for no published event, or the same event under two keys (never, by design).
   const duplicates = stored.size - recorded.size;
-  const alteredMessages = [...recorded].filter((key) => stored.get(key) !== messageOf(expected.get(key)!, planned.get(expected.get(key)!))).length;
+  const alteredMessages = [...recorded].filter(
+    (key) => stored.get(key) !== messageOf(expected.get(key)!, planned.get(expected.get(key)!)),
+  ).length;
   const kept = new Set<string>();
   let conflictsKept = 0;
   for (const queue of [pipeline.queueNames.deadLetter!, pipeline.queueNames.failedExecutions!]) {
     for (const message of pipeline.queues.messages(queue)) {
-      const body = JSON.parse(message.Body) as { source?: string; id?: string; detail?: { input?: string | { id: string }; error?: string; cause?: string } };
+      const body = JSON.parse(message.Body) as {
+        source?: string;
+        id?: string;
+        detail?: { input?: string | { id: string }; error?: string; cause?: string };
+      };
       // A status-change event carries the input as a string; what an EXPRESS workflow sends, as JSON.
       const input = body.detail?.input;
-      const original = (body.source === "aws.states" ? (typeof input === "string" ? JSON.parse(input) : input) : body) as { id: string; detail?: unknown };
+      const original = (body.source === "aws.states" ? (typeof input === "string" ? JSON.parse(input) : input) : body) as {
+        id: string;
+        detail?: unknown;
+      };
       const key = recordIdOf(original)!;
       if (!recorded.has(key)) kept.add(key);
       else if (permanentFailureOf(body.detail ?? {})?.error === "MessageConflict") conflictsKept++;
@@ -221,7 +274,16 @@ async function count(pipeline: LocalPipeline, ids: readonly string[], planned: R
   const archiveOnly = new Set(ids.filter((id) => planned.get(id) === "lostToDeadLetter").map((id) => recordKeyOf(id)));
   const lost = [...expected.keys()].filter((key) => !recorded.has(key) && !kept.has(key) && !archiveOnly.has(key)).length;
   const inArchiveOnly = [...archiveOnly].filter((key) => !recorded.has(key)).length;
-  return { published: ids.length, recorded: recorded.size, duplicates, captured: kept.size, conflictsKept, alteredMessages, inArchiveOnly, lost };
+  return {
+    published: ids.length,
+    recorded: recorded.size,
+    duplicates,
+    captured: kept.size,
+    conflictsKept,
+    alteredMessages,
+    inArchiveOnly,
+    lost,
+  };
 }
 
 function line(c: Counts): string {
@@ -236,8 +298,15 @@ function messageOf(id: string, kind?: SoakKind): string {
 function event(id: string, kind?: SoakKind, message = messageOf(id, kind)) {
   const time = kind === "invalidRecord" ? "yesterday" : kind === "impossibleDate" ? "2022-02-30T00:00:00Z" : "2022-04-16T12:20:00Z";
   return {
-    version: "0", id, "detail-type": "message", source: "com.devpost.commonevent", account: "000000000000",
-    time, region: "us-east-1", resources: [], detail: { message },
+    version: "0",
+    id,
+    "detail-type": "message",
+    source: "com.devpost.commonevent",
+    account: "000000000000",
+    time,
+    region: "us-east-1",
+    resources: [],
+    detail: { message },
   };
 }
 
@@ -252,7 +321,14 @@ interface SoakOptions {
 function parseOptions(argv: string[]): SoakOptions | "help" {
   const { values } = parseNodeArgs({
     args: argv,
-    options: { events: { type: "string" }, "fault-rate": { type: "string" }, concurrency: { type: "string" }, seed: { type: "string" }, "workflow-type": { type: "string" }, help: { type: "boolean" } },
+    options: {
+      events: { type: "string" },
+      "fault-rate": { type: "string" },
+      concurrency: { type: "string" },
+      seed: { type: "string" },
+      "workflow-type": { type: "string" },
+      help: { type: "boolean" },
+    },
     strict: true,
   });
   if (values.help) return "help";
@@ -265,7 +341,13 @@ function parseOptions(argv: string[]): SoakOptions | "help" {
   return {
     events: number("events", values.events, 2000, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, "a whole number from 1 to 100000"),
     faultRate: number("fault-rate", values["fault-rate"], 0.1, (n) => n >= 0 && n <= 1, "a number from 0 to 1"),
-    concurrency: number("concurrency", values.concurrency, 16, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "a whole number from 1 to 256"),
+    concurrency: number(
+      "concurrency",
+      values.concurrency,
+      16,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 256,
+      "a whole number from 1 to 256",
+    ),
     seed: number("seed", values.seed, 1, (n) => Number.isInteger(n) && n >= 0, "a whole number"),
     workflowType: workflowTypeOf(values["workflow-type"]),
   };
@@ -289,7 +371,9 @@ function seededRandom(seed: number): () => number {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     process.stderr.write(`soak: ${(error as Error).message}\n`);
     process.exitCode = 1;

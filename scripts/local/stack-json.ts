@@ -49,7 +49,10 @@ export type ExtraAttribute = (type: string, name: string, attribute: string) => 
 export class StackReferences {
   readonly region: string;
 
-  constructor(readonly stack: StackJson, private readonly extra: ExtraAttribute = () => undefined) {
+  constructor(
+    readonly stack: StackJson,
+    private readonly extra: ExtraAttribute = () => undefined,
+  ) {
     const providers = (stack as unknown as { provider?: { aws?: Array<{ region?: string }> } }).provider?.aws ?? [];
     this.region = providers[0]?.region ?? "us-east-1";
   }

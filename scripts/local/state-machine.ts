@@ -92,17 +92,30 @@ export class LocalStateMachine {
     this.stateMachineArn = props.stateMachineArn;
     this.name = props.stateMachineArn.split(":").pop()!;
     // The same model of the definition the constructs grant and validate from, nested states included.
-    this.tasks = new Map(WorkflowModel.of(props.definition).tasks.map((task) => [task.name, { Resource: task.resource, Parameters: task.parameters }] as const).map(([name, state]) => {
-      const kind = state.Resource === CALLBACK_RESOURCE ? "callback" : state.Resource === REQUEST_RESPONSE_RESOURCE ? "request-response"
-        : state.Resource === SQS_SEND_RESOURCE && props.sendMessage ? "sqs" : undefined;
-      if (!kind) throw new Error(`${this.name}: Task state "${name}" calls ${state.Resource}; only ${REQUEST_RESPONSE_RESOURCE}, ${CALLBACK_RESOURCE} and ${SQS_SEND_RESOURCE} run locally`);
-      if (kind === "sqs") return [name, kind] as const;
-      const functionName = state.Parameters?.FunctionName;
-      if (typeof functionName === "string" && !props.resolveFunction(functionName)) {
-        throw new Error(`${this.name}: Task state "${name}" invokes ${functionName}, which is not a function of the stack`);
-      }
-      return [name, kind] as const;
-    }));
+    this.tasks = new Map(
+      WorkflowModel.of(props.definition)
+        .tasks.map((task) => [task.name, { Resource: task.resource, Parameters: task.parameters }] as const)
+        .map(([name, state]) => {
+          const kind =
+            state.Resource === CALLBACK_RESOURCE
+              ? "callback"
+              : state.Resource === REQUEST_RESPONSE_RESOURCE
+                ? "request-response"
+                : state.Resource === SQS_SEND_RESOURCE && props.sendMessage
+                  ? "sqs"
+                  : undefined;
+          if (!kind)
+            throw new Error(
+              `${this.name}: Task state "${name}" calls ${state.Resource}; only ${REQUEST_RESPONSE_RESOURCE}, ${CALLBACK_RESOURCE} and ${SQS_SEND_RESOURCE} run locally`,
+            );
+          if (kind === "sqs") return [name, kind] as const;
+          const functionName = state.Parameters?.FunctionName;
+          if (typeof functionName === "string" && !props.resolveFunction(functionName)) {
+            throw new Error(`${this.name}: Task state "${name}" invokes ${functionName}, which is not a function of the stack`);
+          }
+          return [name, kind] as const;
+        }),
+    );
     // Validated once here (asl-validator with ARN and path checks), then reused by every execution.
     this.machine = new StateMachine(props.definition, { validationOptions: { checkArn: true, checkPaths: true } });
   }
@@ -121,7 +134,11 @@ export class LocalStateMachine {
     if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes) throw new InputTooLarge(bytes);
     const executionArn = `${this.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     const record: ExecutionRecord = {
-      executionArn, name, input, startDate: Date.now(), status: "RUNNING",
+      executionArn,
+      name,
+      input,
+      startDate: Date.now(),
+      status: "RUNNING",
       done: Promise.resolve().then(async () => {
         const result = await this.execute(JSON.parse(input), executionArn, name);
         Object.assign(record, { status: result.status, stopDate: Date.now(), error: result.error?.name, cause: result.error?.cause });
@@ -138,17 +155,26 @@ export class LocalStateMachine {
    * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html
    */
   async startSyncExecution(body: Record<string, any>): Promise<[number, unknown]> {
-    if (this.props.type !== "EXPRESS") return [400, { __type: "StateMachineTypeNotSupported", message: "This operation is only supported by EXPRESS state machines" }];
+    if (this.props.type !== "EXPRESS")
+      return [400, { __type: "StateMachineTypeNotSupported", message: "This operation is only supported by EXPRESS state machines" }];
     const refused = this.refusal(body);
     if (refused) return refused;
     const record = this.start(String(body.input ?? "{}"), String(body.name ?? randomUUID()));
     const result = await record.done;
-    return [200, {
-      executionArn: record.executionArn, stateMachineArn: this.stateMachineArn, name: record.name, status: result.status,
-      startDate: record.startDate / 1000, stopDate: Date.now() / 1000, input: record.input,
-      ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
-      ...(result.error ? { error: result.error.name, cause: result.error.cause } : {}),
-    }];
+    return [
+      200,
+      {
+        executionArn: record.executionArn,
+        stateMachineArn: this.stateMachineArn,
+        name: record.name,
+        status: result.status,
+        startDate: record.startDate / 1000,
+        stopDate: Date.now() / 1000,
+        input: record.input,
+        ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
+        ...(result.error ? { error: result.error.name, cause: result.error.cause } : {}),
+      },
+    ];
   }
 
   /** StartExecution as the service answers it: STANDARD refuses a name in use, EXPRESS does not check names. */
@@ -166,7 +192,8 @@ export class LocalStateMachine {
     const existing = this.executions.get(name);
     if (existing) {
       // STANDARD: the same name and input as a running execution returns it; anything else is refused.
-      if (existing.status === "RUNNING" && existing.input === input) return [200, { executionArn: existing.executionArn, startDate: existing.startDate / 1000 }];
+      if (existing.status === "RUNNING" && existing.input === input)
+        return [200, { executionArn: existing.executionArn, startDate: existing.startDate / 1000 }];
       return [400, { __type: "ExecutionAlreadyExists", message: `Execution Already Exists: '${existing.executionArn}'` }];
     }
     const record = this.start(input, name);
@@ -181,7 +208,8 @@ export class LocalStateMachine {
       if (problem) return [400, { __type: "InvalidName", message: `Invalid Name: '${body.name}' (${problem})` }];
     }
     const bytes = utf8Bytes(String(body.input ?? "{}"));
-    if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes) return [400, { __type: "ValidationException", message: new InputTooLarge(bytes).message }];
+    if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes)
+      return [400, { __type: "ValidationException", message: new InputTooLarge(bytes).message }];
     return undefined;
   }
 
@@ -190,10 +218,16 @@ export class LocalStateMachine {
     const record = this.props.type === "EXPRESS" ? undefined : this.all.find((e) => e.executionArn === executionArn);
     if (!record) return undefined;
     return {
-      executionArn: record.executionArn, stateMachineArn: this.stateMachineArn, name: record.name, status: record.status,
-      startDate: record.startDate / 1000, ...(record.stopDate ? { stopDate: record.stopDate / 1000 } : {}),
-      input: record.input, inputDetails: { included: true },
-      ...(record.error ? { error: record.error } : {}), ...(record.cause ? { cause: record.cause } : {}),
+      executionArn: record.executionArn,
+      stateMachineArn: this.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: record.startDate / 1000,
+      ...(record.stopDate ? { stopDate: record.stopDate / 1000 } : {}),
+      input: record.input,
+      inputDetails: { included: true },
+      ...(record.error ? { error: record.error } : {}),
+      ...(record.cause ? { cause: record.cause } : {}),
     };
   }
 
@@ -202,10 +236,20 @@ export class LocalStateMachine {
     const from = Number(body.nextToken ?? 0);
     const size = Number(body.maxResults || 100);
     const page = all.slice(from, from + size);
-    return [200, {
-      executions: page.map((e) => ({ executionArn: e.executionArn, stateMachineArn: this.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate / 1000, ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}) })),
-      ...(from + size < all.length ? { nextToken: String(from + size) } : {}),
-    }];
+    return [
+      200,
+      {
+        executions: page.map((e) => ({
+          executionArn: e.executionArn,
+          stateMachineArn: this.stateMachineArn,
+          name: e.name,
+          status: e.status,
+          startDate: e.startDate / 1000,
+          ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}),
+        })),
+        ...(from + size < all.length ? { nextToken: String(from + size) } : {}),
+      },
+    ];
   }
 
   /** What Step Functions puts on the default bus when an execution ends. */
@@ -221,13 +265,27 @@ export class LocalStateMachine {
 
   private statusChange(record: ExecutionRecord, region: string, account: string) {
     return {
-      version: "0", id: randomUUID(), "detail-type": "Step Functions Execution Status Change", source: "aws.states",
-      account, time: new Date(record.stopDate ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z"), region,
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "Step Functions Execution Status Change",
+      source: "aws.states",
+      account,
+      time: new Date(record.stopDate ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region,
       resources: [record.executionArn],
       detail: {
-        executionArn: record.executionArn, stateMachineArn: this.stateMachineArn, name: record.name, status: record.status,
-        startDate: record.startDate, stopDate: record.stopDate, input: record.input, inputDetails: { included: true },
-        output: null, outputDetails: null, error: record.error ?? null, cause: record.cause ?? null,
+        executionArn: record.executionArn,
+        stateMachineArn: this.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: record.startDate,
+        stopDate: record.stopDate,
+        input: record.input,
+        inputDetails: { included: true },
+        output: null,
+        outputDetails: null,
+        error: record.error ?? null,
+        cause: record.cause ?? null,
       },
     };
   }
@@ -288,7 +346,9 @@ export class LocalStateMachine {
       const requestId = randomUUID();
       const payload = await invoke(taskInput);
       return {
-        ExecutedVersion: "$LATEST", Payload: payload as JSONValue, StatusCode: 200,
+        ExecutedVersion: "$LATEST",
+        Payload: payload as JSONValue,
+        StatusCode: 200,
         SdkHttpMetadata: { HttpStatusCode: 200, HttpHeaders: { "X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": requestId } },
         SdkResponseMetadata: { RequestId: requestId },
       };
@@ -297,20 +357,30 @@ export class LocalStateMachine {
     const sqsTask: LocalTaskHandler = async (taskInput) => {
       const { QueueUrl, MessageBody } = taskInput as { QueueUrl: string; MessageBody: unknown };
       try {
-        const messageId = await this.props.sendMessage!(QueueUrl, typeof MessageBody === "string" ? MessageBody : JSON.stringify(MessageBody));
+        const messageId = await this.props.sendMessage!(
+          QueueUrl,
+          typeof MessageBody === "string" ? MessageBody : JSON.stringify(MessageBody),
+        );
         return { MessageId: messageId, MD5OfMessageBody: "" };
       } catch (error) {
         // SQS refused the message (over its maximum size): the task fails with the integration's SQS error.
-        if (error instanceof Error && error.name === "InvalidParameterValue") throw new TaskFailedError("SQS.InvalidParameterValueException", error.message);
+        if (error instanceof Error && error.name === "InvalidParameterValue")
+          throw new TaskFailedError("SQS.InvalidParameterValueException", error.message);
         throw error;
       }
     };
     const handlers = { callback: callbackTask, "request-response": requestResponseTask, sqs: sqsTask };
     const run = this.machine.run(input as JSONValue, {
-      context: { Task: { Token: TOKEN_PLACEHOLDER }, Execution: { Id: executionArn, Name: name, Input: input as JSONValue }, StateMachine: { Id: this.stateMachineArn, Name: this.name } },
+      context: {
+        Task: { Token: TOKEN_PLACEHOLDER },
+        Execution: { Id: executionArn, Name: name, Input: input as JSONValue },
+        StateMachine: { Id: this.stateMachineArn, Name: this.name },
+      },
       overrides: {
         taskResourceLocalHandlers: Object.fromEntries([...this.tasks].map(([state, kind]) => [state, handlers[kind]])),
-        ...(this.props.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries([...this.tasks.keys()].map((state) => [state, this.props.retryIntervalMs!])) } : {}),
+        ...(this.props.retryIntervalMs !== undefined
+          ? { retryIntervalOverrides: Object.fromEntries([...this.tasks.keys()].map((state) => [state, this.props.retryIntervalMs!])) }
+          : {}),
       },
     });
     abort = () => run.abort();
@@ -322,8 +392,16 @@ export class LocalStateMachine {
         // is a States.Runtime error on AWS, which no Catch sees; the engine raises the JavaScript error instead,
         // which a Catch of States.ALL would take. The execution fails there, as on AWS.
         const failed = event as ExecutionEvent;
-        if ((failed.type === "StateFailed" || failed.type === "StateCaught") && failed.Error && JAVASCRIPT_ERRORS.has(failed.Error) && !runtimeError) {
-          runtimeError = { name: "States.Runtime", cause: `An error occurred while executing the state '${failed.state?.name}': ${failed.Error}: ${failed.Cause ?? ""}` };
+        if (
+          (failed.type === "StateFailed" || failed.type === "StateCaught") &&
+          failed.Error &&
+          JAVASCRIPT_ERRORS.has(failed.Error) &&
+          !runtimeError
+        ) {
+          runtimeError = {
+            name: "States.Runtime",
+            cause: `An error occurred while executing the state '${failed.state?.name}': ${failed.Error}: ${failed.Cause ?? ""}`,
+          };
           abort();
         }
         // A state's input or output over the limit fails the execution there (checked as the state exits).
@@ -359,10 +437,19 @@ export class LocalStateMachine {
     }
     await collecting;
     // A state whose output passed the limit as the run ended: AWS fails the execution there.
-    if (dataLimit && result.status === "SUCCEEDED") result = { status: "FAILED", error: { name: dataLimit.name, cause: dataLimit.message } };
+    if (dataLimit && result.status === "SUCCEEDED")
+      result = { status: "FAILED", error: { name: dataLimit.name, cause: dataLimit.message } };
     if (runtimeError && result.error?.name !== "States.Runtime") result = { status: "FAILED", error: runtimeError };
     const entered = events.filter((e) => e.type === "StateEntered");
-    return { ...result, executionArn, name, states: entered.map((e) => e.state!.name), events, finalStateInput: entered.at(-1)?.state?.input, attempts };
+    return {
+      ...result,
+      executionArn,
+      name,
+      states: entered.map((e) => e.state!.name),
+      events,
+      finalStateInput: entered.at(-1)?.state?.input,
+      attempts,
+    };
   }
 }
 
@@ -381,7 +468,9 @@ const JAVASCRIPT_ERRORS = new Set(["SyntaxError", "RangeError", "TypeError", "Re
 /** StartExecution's refusal of an input over Step Functions' limit (the API's length constraint on `input`). */
 export class InputTooLarge extends Error {
   constructor(readonly bytes: number) {
-    super(`1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.stepFunctionsPayloadBytes} (got ${bytes} bytes)`);
+    super(
+      `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.stepFunctionsPayloadBytes} (got ${bytes} bytes)`,
+    );
     this.name = "ValidationException";
   }
 }

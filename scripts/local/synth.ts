@@ -18,4 +18,3 @@ export function synthesizeFirstEnvironment(env: NodeJS.ProcessEnv = process.env)
   app.synth();
   return path.join(outdir, "stacks", pipelineStackName(config.environments[0].environment));
 }
-

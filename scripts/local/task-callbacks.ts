@@ -39,7 +39,12 @@ export class TaskCallbackEndpoint {
   private injectedServerErrors = 0;
   private readonly operations = new Map<string, OperationHandler>();
 
-  private constructor(private readonly server: Server, public readonly endpoint: string, private readonly faults: FaultPlan, private readonly keys: FaultKeys) {}
+  private constructor(
+    private readonly server: Server,
+    public readonly endpoint: string,
+    private readonly faults: FaultPlan,
+    private readonly keys: FaultKeys,
+  ) {}
 
   static async start(faults: FaultPlan = new FaultPlan(), keys: FaultKeys = NO_FAULT_KEYS): Promise<TaskCallbackEndpoint> {
     let instance: TaskCallbackEndpoint | undefined;
@@ -85,21 +90,28 @@ export class TaskCallbackEndpoint {
       const operation = target.replace(/^AWSStepFunctions\./, "");
       const served = this.operations.get(operation);
       if (served) {
-        served(body).then(([status, answer]) => reply(res, status, answer), (error: Error) => reply(res, 500, { __type: "InternalFailure", message: error.message }));
+        served(body).then(
+          ([status, answer]) => reply(res, status, answer),
+          (error: Error) => reply(res, 500, { __type: "InternalFailure", message: error.message }),
+        );
         return;
       }
       if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
         return reply(res, 400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
       }
       if (operation === "SendTaskSuccess" && Buffer.byteLength(String(body.output ?? ""), "utf8") > AWS_LIMITS.sendTaskSuccessOutputBytes) {
-        return reply(res, 400, { __type: "ValidationException", message: `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.sendTaskSuccessOutputBytes}` });
+        return reply(res, 400, {
+          __type: "ValidationException",
+          message: `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.sendTaskSuccessOutputBytes}`,
+        });
       }
       if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", this.keys.ofTaskOutput(String(body.output)))) {
         return reply(res, 503, { __type: "ServiceUnavailable", message: "injected: the callback endpoint is unavailable" });
       }
-      const callback: TaskCallback = operation === "SendTaskSuccess"
-        ? { kind: operation, taskToken: body.taskToken, output: body.output }
-        : { kind: operation, taskToken: body.taskToken, error: body.error, cause: body.cause };
+      const callback: TaskCallback =
+        operation === "SendTaskSuccess"
+          ? { kind: operation, taskToken: body.taskToken, output: body.output }
+          : { kind: operation, taskToken: body.taskToken, error: body.error, cause: body.cause };
       this.received.push(callback);
 
       const waiter = this.waiting.get(body.taskToken);

@@ -67,7 +67,11 @@ export function parseCommandLine(argv: readonly string[], spec: CommandLineSpec)
 }
 
 /** Options only: `--name value` for each of `valued`, `--flag` for each of `flags`. */
-export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[] = []): Record<string, string | true> {
+export function parseArgs(
+  argv: readonly string[],
+  valued: readonly string[],
+  flags: readonly string[] = [],
+): Record<string, string | true> {
   return parseCommandLine(argv, { valued, flags }).options;
 }
 
@@ -75,7 +79,9 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
 export function wholeNumber(option: string, value: string | true | undefined, min = 1): number {
   const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${option}: ${JSON.stringify(value === true ? "" : value)} is not allowed; expected a whole number of at least ${min}`);
+    throw new UsageError(
+      `${option}: ${JSON.stringify(value === true ? "" : value)} is not allowed; expected a whole number of at least ${min}`,
+    );
   }
   return n;
 }
@@ -115,10 +121,13 @@ export function oneLine(error: unknown): string {
 /** A time option: an ISO date-time (2026-11-01T00:00:00Z), or a duration back from now (30m, 24h, 7d). */
 export function parseTime(flag: string, value: string): Date {
   const relative = /^(\d+)([mhd])$/.exec(value);
-  if (relative) return new Date(Date.now() - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"]);
+  if (relative)
+    return new Date(Date.now() - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"]);
   const date = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw new UsageError(`--${flag}: "${value}" is not allowed; expected an ISO date-time (2026-11-01T00:00:00Z) or a duration (30m, 24h, 7d)`);
+    throw new UsageError(
+      `--${flag}: "${value}" is not allowed; expected an ISO date-time (2026-11-01T00:00:00Z) or a duration (30m, 24h, 7d)`,
+    );
   }
   return date;
 }

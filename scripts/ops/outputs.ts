@@ -15,16 +15,18 @@ export function readOutputs(file: string, stack?: string): Record<string, string
   const stacks = Object.keys(parsed).filter((name) => typeof parsed[name]?.state_machine_arn === "string");
   const chosen = stack ?? (stacks.length === 1 ? stacks[0] : undefined);
   if (!chosen || !stacks.includes(chosen)) {
-    throw new UsageError(`--outputs ${file}: ${stack ? `no stack ${stack}` : "name the stack with --stack"}; stacks with pipeline outputs: ${stacks.join(", ") || "none"}`);
+    throw new UsageError(
+      `--outputs ${file}: ${stack ? `no stack ${stack}` : "name the stack with --stack"}; stacks with pipeline outputs: ${stacks.join(", ") || "none"}`,
+    );
   }
   return parsed[chosen] as Record<string, string>;
 }
 
-
 /** Every named output, or a UsageError naming those the file lacks (an environment deployed by an older version). */
 export function requireOutputs(outputs: Record<string, string>, file: string, names: readonly string[]): void {
   const absent = names.filter((name) => !outputs[name]);
-  if (absent.length > 0) throw new UsageError(`--outputs ${file}: missing ${absent.join(", ")}; redeploy with this version to get every output`);
+  if (absent.length > 0)
+    throw new UsageError(`--outputs ${file}: missing ${absent.join(", ")}; redeploy with this version to get every output`);
 }
 
 /** The deployment's region, read from its state machine's ARN, unless the environment names one. */
@@ -32,6 +34,9 @@ export function deploymentRegion(stateMachineArn: string): string {
   const fromEnvironment = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
   if (fromEnvironment) return fromEnvironment;
   const region = stateMachineArn.split(":")[3];
-  if (!region) throw new UsageError(`--state-machine-arn: ${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`);
+  if (!region)
+    throw new UsageError(
+      `--state-machine-arn: ${JSON.stringify(stateMachineArn)} is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`,
+    );
   return region;
 }

@@ -63,21 +63,27 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     if (Replays[0]) throw new ReconcileBusy(String(Replays[0].ReplayName));
   }
   const replayName = `${prefix}${Date.now().toString(36)}`;
-  await options.events.send(new StartReplayCommand({
-    ReplayName: replayName,
-    EventSourceArn: target.archiveArn,
-    EventStartTime: options.since,
-    EventEndTime: options.until,
-    Destination: { Arn: target.eventBusArn, FilterArns: [target.reconciliationRuleArn] },
-  }));
+  await options.events.send(
+    new StartReplayCommand({
+      ReplayName: replayName,
+      EventSourceArn: target.archiveArn,
+      EventStartTime: options.since,
+      EventEndTime: options.until,
+      Destination: { Arn: target.eventBusArn, FilterArns: [target.reconciliationRuleArn] },
+    }),
+  );
   const started = Date.now();
   let lastReport = started;
   options.log(`replay ${replayName}: ${options.since.toISOString()} to ${options.until.toISOString()}`);
   for (;;) {
     const { State, StateReason } = await options.events.send(new DescribeReplayCommand({ ReplayName: replayName }));
     if (State === "COMPLETED") break;
-    if (State === "FAILED" || State === "CANCELLED") throw new Error(`replay ${replayName} ended ${State}${StateReason ? `: ${StateReason}` : ""}`);
-    if (Date.now() - started > options.waitSeconds * 1000) throw new Error(`replay ${replayName} still ${State} after ${options.waitSeconds} s; run again later (it goes on, and the next run waits for it)`);
+    if (State === "FAILED" || State === "CANCELLED")
+      throw new Error(`replay ${replayName} ended ${State}${StateReason ? `: ${StateReason}` : ""}`);
+    if (Date.now() - started > options.waitSeconds * 1000)
+      throw new Error(
+        `replay ${replayName} still ${State} after ${options.waitSeconds} s; run again later (it goes on, and the next run waits for it)`,
+      );
     if (Date.now() - lastReport >= 5000) {
       options.log(`replay ${replayName}: ${State} after ${Math.round((Date.now() - started) / 1000)} s`);
       lastReport = Date.now();
@@ -87,16 +93,32 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
 
   const summary: ReconcileSummary = { ...emptySummary(), replayName, archived: 0 };
   const redriveOptions: RedriveOptions = {
-    sqs: options.sqs, sfn: options.sfn, dynamodb: options.dynamodb,
-    target: { stateMachineArn: target.stateMachineArn, tableName: target.tableName, ...(target.workflowType ? { workflowType: target.workflowType } : {}) },
-    sources: [], dryRun: options.dryRun, maxItems: Number.MAX_SAFE_INTEGER, waitSeconds: options.waitSeconds, pollMs, log: options.log,
+    sqs: options.sqs,
+    sfn: options.sfn,
+    dynamodb: options.dynamodb,
+    target: {
+      stateMachineArn: target.stateMachineArn,
+      tableName: target.tableName,
+      ...(target.workflowType ? { workflowType: target.workflowType } : {}),
+    },
+    sources: [],
+    dryRun: options.dryRun,
+    maxItems: Number.MAX_SAFE_INTEGER,
+    waitSeconds: options.waitSeconds,
+    pollMs,
+    log: options.log,
   };
   const seen = new Set<string>();
   // The replayed events reach the queue shortly after the replay completes: read until two rounds bring nothing new.
   for (let quiet = 0; quiet < 2;) {
-    const { Messages = [] } = await options.sqs.send(new ReceiveMessageCommand({
-      QueueUrl: target.reconciliationQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300, WaitTimeSeconds: 1,
-    }));
+    const { Messages = [] } = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: target.reconciliationQueueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: 1,
+      }),
+    );
     const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
     if (fresh.length === 0) {
       quiet++;
@@ -109,7 +131,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       const event = JSON.parse(message.Body ?? "{}") as Record<string, unknown>;
       if (event["replay-name"] !== replayName) {
         // Another run's replay: not ours to delete. Given back at once.
-        await options.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.reconciliationQueueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
+        await options.sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: target.reconciliationQueueUrl,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        );
         continue;
       }
       summary.archived++;
@@ -125,7 +153,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
 
 /** The counts for people: what the archive held, what the table already had, what was recorded now, and what is kept, why. */
 export function formatReconcileSummary(summary: ReconcileSummary, dryRun: boolean): string {
-  const reasons = Object.entries(summary.keptReasons).map(([reason, n]) => `${n} × ${reason}`).join("; ");
+  const reasons = Object.entries(summary.keptReasons)
+    .map(([reason, n]) => `${n} × ${reason}`)
+    .join("; ");
   const counts = dryRun
     ? `archived in the window ${summary.archived}, recorded ${summary.alreadyRecorded}, missing ${summary.wouldRedrive} (dry run: nothing started), kept ${summary.kept}`
     : `archived in the window ${summary.archived}, recorded ${summary.alreadyRecorded}, recorded now ${summary.recorded}, kept ${summary.kept}`;

@@ -1,9 +1,23 @@
 import { createHash } from "node:crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { InvalidRecordError, parseRecord, recordIdOf } from "../../lambdas/recorder/record";
 import { recorderPayloadOf } from "../../stacks/asl";
-import { DescribeExecutionCommand, ExecutionStatus, ListExecutionsCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  ExecutionStatus,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import type { WorkflowType } from "../../stacks/workflow-model";
 
 /**
@@ -96,7 +110,10 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
   const summary = emptySummary();
   /** What became of each event this run, so a second copy of it (or the capture of a failed redrive) is not redriven again. */
   const handled = new Map<string, "done" | "kept">();
-  const queues: Array<[RedriveSource, string | undefined]> = [["dlq", options.target.deadLetterQueueUrl], ["failed", options.target.failedExecutionsQueueUrl]];
+  const queues: Array<[RedriveSource, string | undefined]> = [
+    ["dlq", options.target.deadLetterQueueUrl],
+    ["failed", options.target.failedExecutionsQueueUrl],
+  ];
   for (const [source, queueUrl] of queues) {
     if (!options.sources.includes(source)) continue;
     if (!queueUrl) throw new Error(`no queue URL for source ${source}: give the stack outputs or the queue URL`);
@@ -104,14 +121,21 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
     await reachable(`${source} queue`, summary, options, () => redriveQueue(source, queueUrl, options, summary, handled));
   }
   if (options.sources.includes("executions")) {
-    if (options.target.workflowType === "EXPRESS") throw new Error("the execution history of an EXPRESS workflow cannot be listed; its failures are in the failed-executions queue");
+    if (options.target.workflowType === "EXPRESS")
+      throw new Error("the execution history of an EXPRESS workflow cannot be listed; its failures are in the failed-executions queue");
     if (!options.since) throw new Error("the executions source needs --since");
     await reachable("execution history", summary, options, () => redriveHistory(options, summary, handled));
   }
   return summary;
 }
 
-async function redriveQueue(source: RedriveSource, queueUrl: string, options: RedriveOptions, summary: RedriveSummary, handled: Map<string, "done" | "kept">): Promise<void> {
+async function redriveQueue(
+  source: RedriveSource,
+  queueUrl: string,
+  options: RedriveOptions,
+  summary: RedriveSummary,
+  handled: Map<string, "done" | "kept">,
+): Promise<void> {
   const seen = new Set<string>();
   const listed: Message[] = [];
   try {
@@ -119,24 +143,39 @@ async function redriveQueue(source: RedriveSource, queueUrl: string, options: Re
   } finally {
     // A dry run gives back at once what it held to page through the queue: other readers see it all again.
     for (const message of listed) {
-      await options.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+      await options.sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }))
+        .catch(() => undefined);
     }
   }
-  const left = await options.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] })).catch(() => undefined);
+  const left = await options.sqs
+    .send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }))
+    .catch(() => undefined);
   const waiting = Number(left?.Attributes?.ApproximateNumberOfMessages ?? 0);
-  if (seen.size >= options.maxItems && waiting > 0) options.log(`${source} queue: --max ${options.maxItems} reached; about ${waiting} more message(s) wait for the next run`);
+  if (seen.size >= options.maxItems && waiting > 0)
+    options.log(`${source} queue: --max ${options.maxItems} reached; about ${waiting} more message(s) wait for the next run`);
 }
 
-async function readQueue(source: RedriveSource, queueUrl: string, options: RedriveOptions, summary: RedriveSummary, handled: Map<string, "done" | "kept">, seen: Set<string>, listed: Message[]): Promise<void> {
+async function readQueue(
+  source: RedriveSource,
+  queueUrl: string,
+  options: RedriveOptions,
+  summary: RedriveSummary,
+  handled: Map<string, "done" | "kept">,
+  seen: Set<string>,
+  listed: Message[],
+): Promise<void> {
   while (seen.size < options.maxItems) {
-    const { Messages = [] } = await options.sqs.send(new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: Math.min(10, options.maxItems - seen.size),
-      // A real run keeps a message to itself while it works on it; a dry run only long enough to page through.
-      VisibilityTimeout: options.dryRun ? DRY_RUN_VISIBILITY_SECONDS : VISIBILITY_TIMEOUT_SECONDS,
-      WaitTimeSeconds: 0,
-      MessageAttributeNames: ["All"],
-    }));
+    const { Messages = [] } = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, options.maxItems - seen.size),
+        // A real run keeps a message to itself while it works on it; a dry run only long enough to page through.
+        VisibilityTimeout: options.dryRun ? DRY_RUN_VISIBILITY_SECONDS : VISIBILITY_TIMEOUT_SECONDS,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+      }),
+    );
     const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
     if (fresh.length === 0) break;
     if (options.dryRun) listed.push(...fresh);
@@ -155,13 +194,20 @@ async function readQueue(source: RedriveSource, queueUrl: string, options: Redri
           // which the message kept for the event already stands for.
           outcome = earlier === "done" ? "done" : item.fromRedrive ? "echo" : "kept";
           if (outcome === "kept") return;
-          options.log(`${label}: event ${item.eventId} was ${earlier === "done" ? "recorded" : "kept"} earlier in this run; this copy is removed`);
+          options.log(
+            `${label}: event ${item.eventId} was ${earlier === "done" ? "recorded" : "kept"} earlier in this run; this copy is removed`,
+          );
         }
         if (outcome !== "kept" && !options.dryRun) {
           try {
             await options.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
           } catch (error) {
-            keep(summary, options, label, `recorded, but the message could not be deleted (${describe(error)}); the next redrive finds it recorded`);
+            keep(
+              summary,
+              options,
+              label,
+              `recorded, but the message could not be deleted (${describe(error)}); the next redrive finds it recorded`,
+            );
           }
         }
       });
@@ -175,7 +221,9 @@ async function redriveHistory(options: RedriveOptions, summary: RedriveSummary, 
   for (const status of UNSUCCESSFUL) {
     let nextToken: string | undefined;
     do {
-      const page = await options.sfn.send(new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, statusFilter: status, maxResults: 100, nextToken }));
+      const page = await options.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, statusFilter: status, maxResults: 100, nextToken }),
+      );
       nextToken = page.nextToken;
       for (const execution of page.executions ?? []) {
         // Newest first: the rest of this status is older than the window.
@@ -204,7 +252,12 @@ async function redriveHistory(options: RedriveOptions, summary: RedriveSummary, 
  * Records one event as redrive does (npm run reconcile's missing events): the table first (recorded, or another
  * message under its key: a conflict, kept), then an execution with the event as input, waited for.
  */
-export async function recordEvent(input: string, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
+export async function recordEvent(
+  input: string,
+  label: string,
+  options: RedriveOptions,
+  summary: RedriveSummary,
+): Promise<"done" | "kept"> {
   let outcome: "done" | "kept" = "kept";
   // As redrive does: an AWS error on one event keeps that event (the archive still holds it) and the run goes on.
   await guarded(label, summary, options, async () => {
@@ -251,7 +304,8 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
     options.log(`${label}: would redrive event ${item.eventId} as ${executionName(item.eventId)}`);
     return "kept";
   }
-  if (options.target.workflowType === "EXPRESS") return redriveExpress(item as Required<Pick<KeptItem, "input" | "eventId">>, label, options, summary);
+  if (options.target.workflowType === "EXPRESS")
+    return redriveExpress(item as Required<Pick<KeptItem, "input" | "eventId">>, label, options, summary);
   const base = executionName(item.eventId);
   // No cap: an event whose earlier redrives failed gets the next free name, however many there were.
   for (let attempt = 1; ; attempt++) {
@@ -275,9 +329,16 @@ async function redriveItem(item: KeptItem, label: string, options: RedriveOption
 }
 
 /** One synchronous execution per event: done when it SUCCEEDED or the table holds the item. */
-async function redriveExpress(item: { input: string; eventId: string }, label: string, options: RedriveOptions, summary: RedriveSummary): Promise<"done" | "kept"> {
+async function redriveExpress(
+  item: { input: string; eventId: string },
+  label: string,
+  options: RedriveOptions,
+  summary: RedriveSummary,
+): Promise<"done" | "kept"> {
   const name = executionName(item.eventId);
-  const result = await options.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: options.target.stateMachineArn, name, input: item.input }));
+  const result = await options.sfn.send(
+    new StartSyncExecutionCommand({ stateMachineArn: options.target.stateMachineArn, name, input: item.input }),
+  );
   if (result.status === "SUCCEEDED" || (await isRecorded(recordKeyOf(item), options))) {
     summary.recorded++;
     options.log(`${label}: event ${item.eventId} recorded by ${name}`);
@@ -316,9 +377,14 @@ async function runExecution(name: string, input: string, options: RedriveOptions
  * a conflict, which deleting the kept copy would lose), or nothing.
  */
 async function storedState(item: KeptItem, options: RedriveOptions): Promise<"same" | "other" | "absent"> {
-  const { Item } = await options.dynamodb.send(new GetItemCommand({
-    TableName: options.target.tableName, Key: { messageId: { S: recordKeyOf(item) } }, ConsistentRead: true, ProjectionExpression: "messageId, event",
-  }));
+  const { Item } = await options.dynamodb.send(
+    new GetItemCommand({
+      TableName: options.target.tableName,
+      Key: { messageId: { S: recordKeyOf(item) } },
+      ConsistentRead: true,
+      ProjectionExpression: "messageId, event",
+    }),
+  );
   if (!Item) return "absent";
   const message = messageOf(item.input!);
   return message === undefined || Item.event?.S === message ? "same" : "other";
@@ -344,9 +410,14 @@ function messageOf(input: string): string | undefined {
 }
 
 async function isRecorded(messageId: string, options: RedriveOptions): Promise<boolean> {
-  const { Item } = await options.dynamodb.send(new GetItemCommand({
-    TableName: options.target.tableName, Key: { messageId: { S: messageId } }, ConsistentRead: true, ProjectionExpression: "messageId",
-  }));
+  const { Item } = await options.dynamodb.send(
+    new GetItemCommand({
+      TableName: options.target.tableName,
+      Key: { messageId: { S: messageId } },
+      ConsistentRead: true,
+      ProjectionExpression: "messageId",
+    }),
+  );
   return Item !== undefined;
 }
 
@@ -363,13 +434,17 @@ async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
     const permanent = permanentFailureOf(body.detail);
     // An EXPRESS workflow whose input was too large for the queue sent the event's id only.
     if (body.detail.dropped) {
-      return { problem: `the input of event ${String(body.detail.dropped.id)} was too large for the queue and was dropped; npm run reconcile records it from the archive` };
+      return {
+        problem: `the input of event ${String(body.detail.dropped.id)} was too large for the queue and was dropped; npm run reconcile records it from the archive`,
+      };
     }
     // Status-change events carry the input unless it was too large for the event; then it is read back.
     const extra = { fromRedrive, ...(permanent ? { permanent } : {}) };
-    if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false) return { ...itemFromInput(body.detail.input), ...extra };
+    if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false)
+      return { ...itemFromInput(body.detail.input), ...extra };
     // What an EXPRESS workflow sends for itself carries the input as JSON.
-    if (typeof body.detail.input === "object" && body.detail.input !== null) return { ...itemFromInput(JSON.stringify(body.detail.input)), ...extra };
+    if (typeof body.detail.input === "object" && body.detail.input !== null)
+      return { ...itemFromInput(JSON.stringify(body.detail.input)), ...extra };
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: String(body.detail.executionArn) }));
     return { ...itemFromInput(described.input), ...extra };
   }
@@ -386,7 +461,10 @@ async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
  * (STANDARD: SendTaskFailure's error; States.DataLimitExceeded), or the recorder's answer an EXPRESS workflow
  * keeps as RecordMessageFailed with the answer as its cause.
  */
-export function permanentFailureOf(detail: { error?: unknown; cause?: unknown }): { readonly error: string; readonly reason: string } | undefined {
+export function permanentFailureOf(detail: {
+  error?: unknown;
+  cause?: unknown;
+}): { readonly error: string; readonly reason: string } | undefined {
   let cause: { message?: unknown; error?: unknown; Payload?: { error?: unknown; message?: unknown } } | undefined;
   try {
     cause = JSON.parse(String(detail.cause ?? "")) as typeof cause;
@@ -398,9 +476,11 @@ export function permanentFailureOf(detail: { error?: unknown; cause?: unknown })
     const message = /"message":"(.*?)","messageId"/.exec(text)?.[1];
     cause = error ? { Payload: { error, ...(message !== undefined ? { message } : {}) } } : undefined;
   }
-  const isPermanent = (error: unknown): error is (typeof PERMANENT_ERRORS)[number] => PERMANENT_ERRORS.includes(error as (typeof PERMANENT_ERRORS)[number]);
+  const isPermanent = (error: unknown): error is (typeof PERMANENT_ERRORS)[number] =>
+    PERMANENT_ERRORS.includes(error as (typeof PERMANENT_ERRORS)[number]);
   if (isPermanent(detail.error)) return { error: detail.error, reason: String(cause?.message ?? detail.cause ?? "") };
-  if (detail.error === "RecordMessageFailed" && isPermanent(cause?.Payload?.error)) return { error: cause!.Payload!.error as string, reason: String(cause?.Payload?.message ?? "") };
+  if (detail.error === "RecordMessageFailed" && isPermanent(cause?.Payload?.error))
+    return { error: cause!.Payload!.error as string, reason: String(cause?.Payload?.message ?? "") };
   return undefined;
 }
 
@@ -447,7 +527,9 @@ async function guarded(label: string, summary: RedriveSummary, options: RedriveO
 function keep(summary: RedriveSummary, options: RedriveOptions, label: string, reason: string, eventId?: string): void {
   summary.kept++;
   // One line per kind of reason in the summary: ids and sizes vary from message to message.
-  const key = (eventId ? reason.split(eventId).join("<id>") : reason).replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, "<id>").replace(/\b\d+ bytes\b/g, "N bytes");
+  const key = (eventId ? reason.split(eventId).join("<id>") : reason)
+    .replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, "<id>")
+    .replace(/\b\d+ bytes\b/g, "N bytes");
   summary.keptReasons[key] = (summary.keptReasons[key] ?? 0) + 1;
   options.log(`${label}: kept: ${reason}`);
 }
@@ -472,7 +554,9 @@ const REDRIVE_PREFIX = "redrive-";
 
 /** A one-line summary for people. */
 export function formatSummary(summary: RedriveSummary, dryRun: boolean): string {
-  const reasons = Object.entries(summary.keptReasons).map(([reason, n]) => `${n} × ${reason}`).join("; ");
+  const reasons = Object.entries(summary.keptReasons)
+    .map(([reason, n]) => `${n} × ${reason}`)
+    .join("; ");
   const counts = dryRun
     ? `dry run: would redrive ${summary.wouldRedrive}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept} message(s)`
     : `recorded ${summary.recorded}, already recorded ${summary.alreadyRecorded}, kept ${summary.kept} message(s)`;

@@ -14,12 +14,24 @@ import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget }
  * --outputs-file <file>` or `terraform output -json > <file>`), or from the flags that name them; never from a
  * message. Region and credentials come from the standard AWS environment.
  */
-const USAGE = "usage: npm run redrive -- (--outputs FILE [--stack NAME] | --state-machine-arn ARN --table-name NAME [--dlq-url URL] [--failed-queue-url URL]) [--source dlq|failed|executions|all] [--since TIME] [--max N] [--wait-seconds N] [--dry-run]";
+const USAGE =
+  "usage: npm run redrive -- (--outputs FILE [--stack NAME] | --state-machine-arn ARN --table-name NAME [--dlq-url URL] [--failed-queue-url URL]) [--source dlq|failed|executions|all] [--since TIME] [--max N] [--wait-seconds N] [--dry-run]";
 
 runCli(USAGE, async () => {
   const args = parseArgs(
     process.argv.slice(2),
-    ["--outputs", "--stack", "--state-machine-arn", "--table-name", "--dlq-url", "--failed-queue-url", "--source", "--since", "--max", "--wait-seconds"],
+    [
+      "--outputs",
+      "--stack",
+      "--state-machine-arn",
+      "--table-name",
+      "--dlq-url",
+      "--failed-queue-url",
+      "--source",
+      "--since",
+      "--max",
+      "--wait-seconds",
+    ],
     ["--dry-run"],
   );
   const text = (name: string) => (typeof args[name] === "string" ? (args[name] as string) : undefined);
@@ -34,15 +46,22 @@ runCli(USAGE, async () => {
   // Express executions cannot be listed (ListExecutions supports STANDARD only): their failures are in the queue.
   const express = fromOutputs.workflow_type === "EXPRESS";
   const sourceArg = text("source") ?? (text("since") && !express ? "all" : "dlq,failed");
-  const sources = sourceArg === "all" ? [...REDRIVE_SOURCES] : sourceArg.split(",").map((s) => {
-    if (!REDRIVE_SOURCES.includes(s as RedriveSource)) throw new UsageError(`--source: "${s}" is not allowed; expected dlq, failed, executions or all`);
-    return s as RedriveSource;
-  });
+  const sources =
+    sourceArg === "all"
+      ? [...REDRIVE_SOURCES]
+      : sourceArg.split(",").map((s) => {
+          if (!REDRIVE_SOURCES.includes(s as RedriveSource))
+            throw new UsageError(`--source: "${s}" is not allowed; expected dlq, failed, executions or all`);
+          return s as RedriveSource;
+        });
   if (express && sources.includes("executions")) {
-    throw new UsageError("--source executions: the execution history of an EXPRESS workflow cannot be listed; its failures are all in the failed-executions queue (--source failed)");
+    throw new UsageError(
+      "--source executions: the execution history of an EXPRESS workflow cannot be listed; its failures are all in the failed-executions queue (--source failed)",
+    );
   }
   const since = text("since") ? parseTime("since", text("since")!) : undefined;
-  if (sources.includes("executions") && !since) throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
+  if (sources.includes("executions") && !since)
+    throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args["dry-run"] === true;
   const config = { region: deploymentRegion(target.stateMachineArn) };
   const summary = await redrive({

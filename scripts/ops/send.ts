@@ -15,7 +15,8 @@ import { parseArgs, runCli, UsageError } from "./args";
  * project's configuration deploys them (cdktf.json, RECORDER_*); AWS_REGION, when set, wins over the configured
  * region. Credentials come from the standard AWS environment (AWS_PROFILE, keys, SSO, ...).
  */
-const USAGE = "usage: npm run send -- --message '<json>' [--idempotency-key KEY] [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]";
+const USAGE =
+  "usage: npm run send -- --message '<json>' [--idempotency-key KEY] [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]";
 
 runCli(USAGE, async () => {
   const args = parseArgs(process.argv.slice(2), ["--message", "--idempotency-key", "--environment", "--bus", "--source", "--region"]);
@@ -34,9 +35,13 @@ runCli(USAGE, async () => {
   // Loaded only now: a refused argument or --help is answered without the SDK.
   const { EventBridgeClient, PutEventsCommand } = await import("@aws-sdk/client-eventbridge");
   const client = new EventBridgeClient({ region });
-  const response = await client.send(new PutEventsCommand({
-    Entries: [{ EventBusName: busName, Source: source, DetailType: API_DETAIL_TYPE, Detail: JSON.stringify({ message, idempotencyKey: key }) }],
-  }));
+  const response = await client.send(
+    new PutEventsCommand({
+      Entries: [
+        { EventBusName: busName, Source: source, DetailType: API_DETAIL_TYPE, Detail: JSON.stringify({ message, idempotencyKey: key }) },
+      ],
+    }),
+  );
   const entry = response.Entries?.[0];
   if ((response.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
     throw new Error(`the event was not accepted: ${entry?.ErrorCode ?? "unknown"} ${entry?.ErrorMessage ?? ""}`.trim());
@@ -48,6 +53,9 @@ runCli(USAGE, async () => {
 function chosenEnvironment(environment?: string): EnvironmentConfig {
   const config = loadProjectConfig();
   const chosen = environment ? config.environments.find((e) => e.environment === environment) : config.environments[0];
-  if (!chosen) throw new UsageError(`--environment: ${JSON.stringify(environment)} is not configured; expected one of ${config.environments.map((e) => e.environment).join(", ")}`);
+  if (!chosen)
+    throw new UsageError(
+      `--environment: ${JSON.stringify(environment)} is not configured; expected one of ${config.environments.map((e) => e.environment).join(", ")}`,
+    );
   return chosen;
 }

@@ -87,7 +87,12 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
       ids.api = eventId;
       report("api", "PASS", `POST /messages accepted event ${eventId}`);
     } else {
-      report("api", "FAIL", `POST /messages answered ${answer.status} ${JSON.stringify(answer.body)}; likely cause: ${answer.status === 403 ? "the caller lacks execute-api:Invoke (attach the operator policy)" : "the API's role cannot assume or put events"}`, README.api);
+      report(
+        "api",
+        "FAIL",
+        `POST /messages answered ${answer.status} ${JSON.stringify(answer.body)}; likely cause: ${answer.status === 403 ? "the caller lacks execute-api:Invoke (attach the operator policy)" : "the API's role cannot assume or put events"}`,
+        README.api,
+      );
     }
   } catch (error) {
     report("api", "FAIL", `POST /messages could not be sent: ${(error as Error).message}`, README.api);
@@ -95,15 +100,29 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
 
   // 2. PutEvents with the configured source.
   try {
-    const response = await clients.events.send(new PutEventsCommand({
-      Entries: [{ EventBusName: target.eventBusName, Source: target.eventSource, DetailType: "message", Detail: JSON.stringify({ message: message("put-events") }) }],
-    }));
+    const response = await clients.events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: target.eventBusName,
+            Source: target.eventSource,
+            DetailType: "message",
+            Detail: JSON.stringify({ message: message("put-events") }),
+          },
+        ],
+      }),
+    );
     const entry = response.Entries?.[0];
     if ((response.FailedEntryCount ?? 0) === 0 && entry?.EventId) {
       ids.putEvents = entry.EventId;
       report("put-events", "PASS", `PutEvents accepted event ${entry.EventId} on ${target.eventBusName}`);
     } else {
-      report("put-events", "FAIL", `PutEvents refused the entry: ${entry?.ErrorCode ?? "unknown"} ${entry?.ErrorMessage ?? ""}`.trim(), README.putEvents);
+      report(
+        "put-events",
+        "FAIL",
+        `PutEvents refused the entry: ${entry?.ErrorCode ?? "unknown"} ${entry?.ErrorMessage ?? ""}`.trim(),
+        README.putEvents,
+      );
     }
   } catch (error) {
     report("put-events", "FAIL", `PutEvents failed: ${errorLine(error)}`, README.putEvents);
@@ -117,39 +136,101 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
     const missing = new Set(published.map(([, id]) => id));
     while (missing.size > 0 && Date.now() < deadline) {
       for (const id of [...missing]) {
-        const item = await clients.dynamodb.send(new GetItemCommand({ TableName: target.tableName, Key: { messageId: { S: id } }, ConsistentRead: true })).catch(() => undefined);
+        const item = await clients.dynamodb
+          .send(new GetItemCommand({ TableName: target.tableName, Key: { messageId: { S: id } }, ConsistentRead: true }))
+          .catch(() => undefined);
         if (item?.Item) missing.delete(id);
       }
       if (missing.size > 0) await sleep(pollMs);
     }
-    if (missing.size === 0) report("recorded", "PASS", `${published.length} of ${published.length} messages are in ${target.tableName} (${published.map(([, id]) => id).join(", ")})`);
-    else report("recorded", "FAIL", `not in ${target.tableName} after ${options.timeoutSeconds} s: ${[...missing].join(", ")}; likely cause: the rule, its target role or the recorder (check the dead-letter and failed-executions queues)`, README.recorded);
+    if (missing.size === 0)
+      report(
+        "recorded",
+        "PASS",
+        `${published.length} of ${published.length} messages are in ${target.tableName} (${published.map(([, id]) => id).join(", ")})`,
+      );
+    else
+      report(
+        "recorded",
+        "FAIL",
+        `not in ${target.tableName} after ${options.timeoutSeconds} s: ${[...missing].join(", ")}; likely cause: the rule, its target role or the recorder (check the dead-letter and failed-executions queues)`,
+        README.recorded,
+      );
 
     // 4 and 5. Their executions succeeded, and the log group received their lines.
-    const lines = await logLinesOf(options, published.map(([, id]) => id), deadline, pollMs);
+    const lines = await logLinesOf(
+      options,
+      published.map(([, id]) => id),
+      deadline,
+      pollMs,
+    );
     if (target.workflowType === "STANDARD") {
-      const succeeded = await standardExecutionsOf(options, published.map(([, id]) => id), started);
+      const succeeded = await standardExecutionsOf(
+        options,
+        published.map(([, id]) => id),
+        started,
+      );
       const notSucceeded = published.filter(([, id]) => succeeded.get(id) !== "SUCCEEDED");
       if (notSucceeded.length === 0) report("executions", "PASS", `both executions SUCCEEDED (DescribeExecution)`);
-      else report("executions", "FAIL", notSucceeded.map(([, id]) => `event ${id}: ${succeeded.get(id) ?? "no execution found"}`).join("; "), README.executions);
+      else
+        report(
+          "executions",
+          "FAIL",
+          notSucceeded.map(([, id]) => `event ${id}: ${succeeded.get(id) ?? "no execution found"}`).join("; "),
+          README.executions,
+        );
     } else {
       const ended = published.filter(([, id]) => lines.get(id)?.some((l) => l.includes("ExecutionSucceeded")));
       if (ended.length === published.length) report("executions", "PASS", "both executions logged ExecutionSucceeded");
-      else if ([...lines.values()].every((l) => l.length === 0)) report("executions", "SKIP", "an EXPRESS workflow below log level ALL writes no line for a success; the recorded items show the recorder ran");
-      else report("executions", "FAIL", `no ExecutionSucceeded line for ${published.filter(([, id]) => !ended.some(([, e]) => e === id)).map(([, id]) => id).join(", ")}`, README.executions);
+      else if ([...lines.values()].every((l) => l.length === 0))
+        report(
+          "executions",
+          "SKIP",
+          "an EXPRESS workflow below log level ALL writes no line for a success; the recorded items show the recorder ran",
+        );
+      else
+        report(
+          "executions",
+          "FAIL",
+          `no ExecutionSucceeded line for ${published
+            .filter(([, id]) => !ended.some(([, e]) => e === id))
+            .map(([, id]) => id)
+            .join(", ")}`,
+          README.executions,
+        );
     }
     const logged = published.filter(([, id]) => (lines.get(id)?.length ?? 0) > 0);
-    if (logged.length === published.length) report("logs", "PASS", `${target.logGroupName} received the executions' lines (the key and the log delivery work)`);
-    else if (target.workflowType === "EXPRESS" && logged.length === 0) report("logs", "SKIP", `${target.logGroupName}: a success writes no line below log level ALL`);
-    else report("logs", "FAIL", `${target.logGroupName} has no line for ${published.filter(([, id]) => !logged.some(([, l]) => l === id)).map(([, id]) => id).join(", ")} after ${options.timeoutSeconds} s; likely cause: log delivery cannot use the key, or the role lacks log delivery permissions`, README.logs);
+    if (logged.length === published.length)
+      report("logs", "PASS", `${target.logGroupName} received the executions' lines (the key and the log delivery work)`);
+    else if (target.workflowType === "EXPRESS" && logged.length === 0)
+      report("logs", "SKIP", `${target.logGroupName}: a success writes no line below log level ALL`);
+    else
+      report(
+        "logs",
+        "FAIL",
+        `${target.logGroupName} has no line for ${published
+          .filter(([, id]) => !logged.some(([, l]) => l === id))
+          .map(([, id]) => id)
+          .join(
+            ", ",
+          )} after ${options.timeoutSeconds} s; likely cause: log delivery cannot use the key, or the role lacks log delivery permissions`,
+        README.logs,
+      );
   }
 
   // 6. Both queues readable, with their depth.
-  for (const [hop, url] of [["dead-letter-queue", target.deadLetterQueueUrl], ["failed-executions-queue", target.failedExecutionsQueueUrl]] as const) {
+  for (const [hop, url] of [
+    ["dead-letter-queue", target.deadLetterQueueUrl],
+    ["failed-executions-queue", target.failedExecutionsQueueUrl],
+  ] as const) {
     try {
-      const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }));
+      const attributes = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+      );
       // Visibility 0: a look that hides nothing from redrive; it proves the operator can decrypt what is kept.
-      await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, VisibilityTimeout: 0, WaitTimeSeconds: 0 }));
+      await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, VisibilityTimeout: 0, WaitTimeSeconds: 0 }),
+      );
       const depth = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
       report(hop, "PASS", `readable; ${depth} message${depth === 1 ? "" : "s"} waiting${depth > 0 ? " (npm run redrive)" : ""}`);
     } catch (error) {
@@ -170,7 +251,9 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
   }
 
   const failed = results.filter((r) => r.outcome === "FAIL").length;
-  options.log(`${failed === 0 ? "verified" : `${failed} hop${failed === 1 ? "" : "s"} failed`}; run ${runId} left ${Object.keys(ids).length} item(s) marked {"verify": "${runId}"} in ${target.tableName}: ${Object.values(ids).join(", ") || "none"}`);
+  options.log(
+    `${failed === 0 ? "verified" : `${failed} hop${failed === 1 ? "" : "s"} failed`}; run ${runId} left ${Object.keys(ids).length} item(s) marked {"verify": "${runId}"} in ${target.tableName}: ${Object.values(ids).join(", ") || "none"}`,
+  );
   return results;
 }
 
@@ -179,10 +262,25 @@ async function logLinesOf(options: VerifyOptions, eventIds: string[], deadline: 
   const found = new Map<string, string[]>(eventIds.map((id) => [id, []]));
   do {
     for (const id of eventIds.filter((e) => found.get(e)!.length === 0)) {
-      const { events = [] } = await options.clients.logs.send(new FilterLogEventsCommand({ logGroupName: options.target.logGroupName, filterPattern: `"${id}"`, startTime: Date.now() - 3_600_000 })).catch(() => ({ events: [] }));
-      found.set(id, events.map((e) => String(e.message)));
+      const { events = [] } = await options.clients.logs
+        .send(
+          new FilterLogEventsCommand({
+            logGroupName: options.target.logGroupName,
+            filterPattern: `"${id}"`,
+            startTime: Date.now() - 3_600_000,
+          }),
+        )
+        .catch(() => ({ events: [] }));
+      found.set(
+        id,
+        events.map((e) => String(e.message)),
+      );
     }
-    if ([...found.values()].every((l) => l.length > 0) || options.target.workflowType === "EXPRESS" && [...found.values()].some((l) => l.length > 0)) break;
+    if (
+      [...found.values()].every((l) => l.length > 0) ||
+      (options.target.workflowType === "EXPRESS" && [...found.values()].some((l) => l.length > 0))
+    )
+      break;
     if (Date.now() >= deadline) break;
     await sleep(pollMs);
   } while (Date.now() < deadline);
@@ -196,7 +294,9 @@ async function standardExecutionsOf(options: VerifyOptions, eventIds: string[], 
   // started many others meanwhile).
   let nextToken: string | undefined;
   do {
-    const page = await options.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, maxResults: 100, nextToken }));
+    const page = await options.clients.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: options.target.stateMachineArn, maxResults: 100, nextToken }),
+    );
     nextToken = page.nextToken;
     for (const execution of page.executions ?? []) {
       if (execution.startDate && execution.startDate.getTime() < since - 60_000) {

@@ -37,7 +37,9 @@ function localPlatform(): string {
 /** Refuses an `out` folder that holds anything but a previous package, which is replaced. */
 function checkOut(out: string): void {
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(path.join(out, "cdk.tf.json"))) {
-    throw new UsageError(`--out: ${out} is not empty and holds no cdk.tf.json, so it is not a previous package; choose a new or empty folder`);
+    throw new UsageError(
+      `--out: ${out} is not empty and holds no cdk.tf.json, so it is not a previous package; choose a new or empty folder`,
+    );
   }
 }
 
@@ -52,7 +54,10 @@ function lockProviders(out: string, mirror: string | undefined): string {
     const held = path.join(mirror, "registry.terraform.io", "hashicorp", "aws");
     const available = existsSync(held) ? readdirSync(held).flatMap((version) => readdirSync(path.join(held, version))) : [];
     platforms = platforms.filter((platform) => available.includes(platform));
-    if (platforms.length === 0) throw new UsageError(`--fs-mirror: ${mirror} holds no hashicorp/aws for ${TFC_PLATFORM}; expected a folder laid out as terraform providers mirror writes it`);
+    if (platforms.length === 0)
+      throw new UsageError(
+        `--fs-mirror: ${mirror} holds no hashicorp/aws for ${TFC_PLATFORM}; expected a folder laid out as terraform providers mirror writes it`,
+      );
     mirrorArgs.push(`-fs-mirror=${path.resolve(mirror)}`);
   }
   const result = spawnSync("terraform", ["providers", "lock", "-no-color", ...mirrorArgs, ...platforms.map((p) => `-platform=${p}`)], {
@@ -61,19 +66,29 @@ function lockProviders(out: string, mirror: string | undefined): string {
     env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" },
   });
   if (result.error || result.status !== 0) {
-    const reason = result.error ? "no terraform CLI on PATH" : (result.stderr || result.stdout).split("\n").map((l) => l.trim()).find((l) => l.startsWith("Error:")) ?? `terraform exited with ${result.status}`;
+    const reason = result.error
+      ? "no terraform CLI on PATH"
+      : ((result.stderr || result.stdout)
+          .split("\n")
+          .map((l) => l.trim())
+          .find((l) => l.startsWith("Error:")) ?? `terraform exited with ${result.status}`);
     return `no .terraform.lock.hcl (${reason}); the first terraform init creates one, or run this again with --fs-mirror or registry access`;
   }
   return `.terraform.lock.hcl: hashicorp/aws for ${platforms.join(", ")}${mirror ? ` (from ${mirror})` : ""}`;
 }
 
 runCli(USAGE, async () => {
-  const { options, positional } = parseCommandLine(process.argv.slice(2), { valued: ["--out", "--fs-mirror"], maxPositional: 1, positionalName: "environment (one only)" });
+  const { options, positional } = parseCommandLine(process.argv.slice(2), {
+    valued: ["--out", "--fs-mirror"],
+    maxPositional: 1,
+    positionalName: "environment (one only)",
+  });
   const config = loadProjectConfig();
   const names = config.environments.map((e) => e.environment);
   if (positional.length === 0) throw new UsageError(`the environment is required; configured: ${names.join(", ")}`);
   const environment = config.environments.find((e) => e.environment === positional[0]);
-  if (!environment) throw new UsageError(`environment ${JSON.stringify(positional[0])} is not configured; expected one of ${names.join(", ")}`);
+  if (!environment)
+    throw new UsageError(`environment ${JSON.stringify(positional[0])} is not configured; expected one of ${names.join(", ")}`);
   if (environment.backend.type !== "cloud") {
     throw new UsageError(
       `environment ${environment.environment} keeps its state in S3 (backend s3); package:tfc needs backend cloud: set backend, tfcOrganization and tfcWorkspace or tfcWorkspaceTags (cdktf.json or RECORDER_*)`,
@@ -85,7 +100,11 @@ runCli(USAGE, async () => {
   checkOut(out);
 
   // Loaded only now: the cdktf app and the provider bindings are not needed to refuse bad arguments.
-  const [{ App }, { buildRecorderArchive }, { defineStacks }] = await Promise.all([import("cdktf"), import("../../stacks/constructs/bundling/build"), import("../../stacks/app")]);
+  const [{ App }, { buildRecorderArchive }, { defineStacks }] = await Promise.all([
+    import("cdktf"),
+    import("../../stacks/constructs/bundling/build"),
+    import("../../stacks/app"),
+  ]);
   const synthesized = temporaryDirectory("tfc-synth");
   const app = new App({ outdir: synthesized });
   defineStacks(app, config, buildRecorderArchive({ reuseUnchanged: true }));
@@ -102,10 +121,12 @@ runCli(USAGE, async () => {
   const workspace = backend.workspaceName
     ? `workspace ${backend.workspaceName}`
     : `workspaces tagged ${backend.workspaceTags?.join(", ")} (CLI-driven runs: export TF_WORKSPACE=<workspace name>)`;
-  process.stdout.write([
-    `${shown(out)}: ${stack}, organization ${backend.organization}, ${workspace}`,
-    `  ${locked}`,
-    "  VCS-driven: commit this folder and set it as the workspace's Terraform working directory; CLI-driven: terraform login, then terraform init && terraform apply in it",
-    "",
-  ].join("\n"));
+  process.stdout.write(
+    [
+      `${shown(out)}: ${stack}, organization ${backend.organization}, ${workspace}`,
+      `  ${locked}`,
+      "  VCS-driven: commit this folder and set it as the workspace's Terraform working directory; CLI-driven: terraform login, then terraform init && terraform apply in it",
+      "",
+    ].join("\n"),
+  );
 });

@@ -27,7 +27,12 @@ export interface PipelineDashboardProps {
 
 /** The metric as a dashboard widget takes it: namespace, name, each dimension's name and value, then its options. */
 export function widgetMetric(metric: Metric): unknown[] {
-  return [metric.namespace, metric.metricName, ...Object.entries(metric.dimensions).flat(), { stat: metric.statistic, period: metric.periodSeconds }];
+  return [
+    metric.namespace,
+    metric.metricName,
+    ...Object.entries(metric.dimensions).flat(),
+    { stat: metric.statistic, period: metric.periodSeconds },
+  ];
 }
 
 const WIDTH = 8;
@@ -49,14 +54,30 @@ export class PipelineDashboard extends Construct {
     const flow = props.graphs.map((graph, i) => ({
       type: "metric",
       ...place(i),
-      properties: { title: graph.title, region: props.region, view: "timeSeries", stacked: false, metrics: graph.metrics.map(widgetMetric) },
+      properties: {
+        title: graph.title,
+        region: props.region,
+        view: "timeSeries",
+        stacked: false,
+        metrics: graph.metrics.map(widgetMetric),
+      },
     }));
     const alarms = props.alarms.map((alarm, i) => ({
       type: "metric",
       ...place(props.graphs.length + i),
-      properties: { title: alarm.title, region: props.region, view: "timeSeries", stacked: false, metrics: [widgetMetric(alarm.metric)], annotations: { alarms: [alarm.alarmArn] } },
+      properties: {
+        title: alarm.title,
+        region: props.region,
+        view: "timeSeries",
+        stacked: false,
+        metrics: [widgetMetric(alarm.metric)],
+        annotations: { alarms: [alarm.alarmArn] },
+      },
     }));
-    this.resource = new CloudwatchDashboard(this, "Default", { dashboardName: props.dashboardName, dashboardBody: JSON.stringify({ widgets: [...flow, ...alarms] }) });
+    this.resource = new CloudwatchDashboard(this, "Default", {
+      dashboardName: props.dashboardName,
+      dashboardBody: JSON.stringify({ widgets: [...flow, ...alarms] }),
+    });
     this.dashboardName = this.resource.dashboardName;
   }
 }

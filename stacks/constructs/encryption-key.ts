@@ -57,16 +57,18 @@ export class EncryptionKey extends Construct {
     super(scope, id);
     const window = props.deletionWindowInDays ?? KEY_DELETION_WINDOW_DAYS.max;
     if (!Number.isInteger(window) || window < KEY_DELETION_WINDOW_DAYS.min || window > KEY_DELETION_WINDOW_DAYS.max) {
-      throw new Error(`${this.node.path}: deletionWindowInDays must be an integer from ${KEY_DELETION_WINDOW_DAYS.min} to ${KEY_DELETION_WINDOW_DAYS.max}. Received: ${window}`);
+      throw new Error(
+        `${this.node.path}: deletionWindowInDays must be an integer from ${KEY_DELETION_WINDOW_DAYS.min} to ${KEY_DELETION_WINDOW_DAYS.max}. Received: ${window}`,
+      );
     }
     // Created now: a data source cannot be added while the policy renders at synth.
     this.account = accountContext(this);
-    const key = this.resource = new KmsKey(this, "key", {
+    const key = (this.resource = new KmsKey(this, "key", {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: window,
       policy: Lazy.stringValue({ produce: () => this.renderPolicy() }),
-    });
+    }));
     const alias = new KmsAlias(this, "alias", { name: `alias/${props.aliasName}`, targetKeyId: key.keyId });
     this.keyArn = key.arn;
     this.keyId = key.keyId;
@@ -86,15 +88,25 @@ export class EncryptionKey extends Construct {
       this.statements.push(statement);
       return;
     }
-    const shape = (s: ResourcePolicyStatement) => JSON.stringify([s.Effect, s.Principal, s.Action, s.Resource, Object.entries(s.Condition ?? {}).map(([op, keys]) => [op, Object.keys(keys)])]);
-    if (shape(existing) !== shape(statement)) throw new Error(`${this.node.path}: a different key policy statement already has the Sid ${statement.Sid}`);
+    const shape = (s: ResourcePolicyStatement) =>
+      JSON.stringify([
+        s.Effect,
+        s.Principal,
+        s.Action,
+        s.Resource,
+        Object.entries(s.Condition ?? {}).map(([op, keys]) => [op, Object.keys(keys)]),
+      ]);
+    if (shape(existing) !== shape(statement))
+      throw new Error(`${this.node.path}: a different key policy statement already has the Sid ${statement.Sid}`);
     const merged: Record<string, Record<string, string | readonly string[]>> = {};
     for (const [operator, keys] of Object.entries(existing.Condition ?? {})) {
-      merged[operator] = Object.fromEntries(Object.entries(keys).map(([key, values]) => {
-        const added = statement.Condition![operator][key];
-        const union = [...new Set([...[values].flat(), ...[added].flat()])];
-        return [key, Array.isArray(values) ? union : union.length === 1 ? union[0] : union];
-      }));
+      merged[operator] = Object.fromEntries(
+        Object.entries(keys).map(([key, values]) => {
+          const added = statement.Condition![operator][key];
+          const union = [...new Set([...[values].flat(), ...[added].flat()])];
+          return [key, Array.isArray(values) ? union : union.length === 1 ? union[0] : union];
+        }),
+      );
     }
     this.statements[this.statements.indexOf(existing)] = { ...existing, Condition: merged };
   }
@@ -103,7 +115,12 @@ export class EncryptionKey extends Construct {
    * Gives the role kms:Decrypt and kms:GenerateDataKey on this key only, under the conditions given (an
    * encryption context or kms:ViaService, so the role can use the key only for the resource it works on).
    */
-  public grantEncryptDecrypt(grantee: IGrantable, sid: string, conditions: PolicyStatement["conditions"], actions: readonly string[] = ENCRYPT_DECRYPT): Grant {
+  public grantEncryptDecrypt(
+    grantee: IGrantable,
+    sid: string,
+    conditions: PolicyStatement["conditions"],
+    actions: readonly string[] = ENCRYPT_DECRYPT,
+  ): Grant {
     return Grant.addToPrincipal(grantee, { sid, actions, resources: [this.keyArn], ...(conditions ? { conditions } : {}) });
   }
 
@@ -115,7 +132,18 @@ export class EncryptionKey extends Construct {
    * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
    */
   public grantThroughCloudWatchLogs(grantee: IGrantable, sid: string, access: "write" | "read"): Grant {
-    const actions = access === "write" ? ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"] : ["kms:Decrypt"];
+    const actions =
+      access === "write"
+        ? [
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+          ]
+        : ["kms:Decrypt"];
     return this.grantEncryptDecrypt(grantee, sid, this.viaService("logs"), actions);
   }
 

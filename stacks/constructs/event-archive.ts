@@ -40,8 +40,12 @@ export class EventArchive extends Construct {
     const retention = props.retentionDays ?? 7;
     this.node.addValidation({
       validate: () => [
-        ...(/^[.\-_A-Za-z0-9]{1,48}$/.test(props.archiveName) ? [] : [`archiveName must be 1-48 characters of letters, digits, '.', '-' and '_'. Received: ${props.archiveName}`]),
-        ...(Number.isInteger(retention) && retention >= ARCHIVE_RETENTION_DAYS.min && retention <= ARCHIVE_RETENTION_DAYS.max ? [] : [`retentionDays must be a whole number of days, 0 (for ever) or more. Received: ${retention}`]),
+        ...(/^[.\-_A-Za-z0-9]{1,48}$/.test(props.archiveName)
+          ? []
+          : [`archiveName must be 1-48 characters of letters, digits, '.', '-' and '_'. Received: ${props.archiveName}`]),
+        ...(Number.isInteger(retention) && retention >= ARCHIVE_RETENTION_DAYS.min && retention <= ARCHIVE_RETENTION_DAYS.max
+          ? []
+          : [`retentionDays must be a whole number of days, 0 (for ever) or more. Received: ${retention}`]),
       ],
     });
     this.resource = new CloudwatchEventArchive(this, "Default", {

@@ -39,16 +39,17 @@ export class EventQueue extends Construct {
     super(scope, id);
     const retention = props.retentionSeconds ?? EVENT_QUEUE_RETENTION_SECONDS;
     this.node.addValidation({
-      validate: () => (Number.isInteger(retention) && retention >= 60 && retention <= EVENT_QUEUE_RETENTION_SECONDS
-        ? []
-        : [`retentionSeconds must be an integer from 60 to ${EVENT_QUEUE_RETENTION_SECONDS}. Received: ${retention}`]),
+      validate: () =>
+        Number.isInteger(retention) && retention >= 60 && retention <= EVENT_QUEUE_RETENTION_SECONDS
+          ? []
+          : [`retentionSeconds must be an integer from 60 to ${EVENT_QUEUE_RETENTION_SECONDS}. Received: ${retention}`],
     });
     this.encryptionKey = props.encryptionKey;
-    const queue = this.resource = new SqsQueue(this, "Default", {
+    const queue = (this.resource = new SqsQueue(this, "Default", {
       name: props.queueName,
       ...queueEncryption(props.encryptionKey),
       messageRetentionSeconds: retention,
-    });
+    }));
     this.queueUrl = queue.url;
     this.queueArn = queue.arn;
     this.queueName = queue.name;
@@ -89,7 +90,11 @@ export class EventQueue extends Construct {
    * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
    */
   public grantSendMessages(grantee: IGrantable): Grant {
-    const grant = Grant.addToPrincipal(grantee, { sid: "SendFailuresToTheQueue", actions: ["sqs:SendMessage"], resources: [this.queueArn] });
+    const grant = Grant.addToPrincipal(grantee, {
+      sid: "SendFailuresToTheQueue",
+      actions: ["sqs:SendMessage"],
+      resources: [this.queueArn],
+    });
     const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughSqs", this.encryptionKey.viaService("sqs"));
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
@@ -100,8 +105,14 @@ export class EventQueue extends Construct {
    * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#receive-from-encrypted-queue
    */
   public grantConsumeMessages(grantee: IGrantable): Grant {
-    const grant = Grant.addToPrincipal(grantee, { sid: "ConsumeKeptEvents", actions: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], resources: [this.queueArn] });
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReceiveThroughSqs", this.encryptionKey.viaService("sqs"), ["kms:Decrypt"]);
+    const grant = Grant.addToPrincipal(grantee, {
+      sid: "ConsumeKeptEvents",
+      actions: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+      resources: [this.queueArn],
+    });
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReceiveThroughSqs", this.encryptionKey.viaService("sqs"), [
+      "kms:Decrypt",
+    ]);
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 

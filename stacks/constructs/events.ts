@@ -59,7 +59,7 @@ export class EventBus extends Construct implements IEventBus {
   constructor(scope: Construct, id: string, props: EventBusProps) {
     super(scope, id);
     this.physicalName = props.eventBusName;
-    const bus = this.resource = new CloudwatchEventBus(this, "Default", { name: props.eventBusName });
+    const bus = (this.resource = new CloudwatchEventBus(this, "Default", { name: props.eventBusName }));
     this.eventBusName = bus.name;
     this.eventBusArn = bus.arn;
   }
@@ -117,13 +117,13 @@ export class Rule extends Construct {
     this.eventBus = props.eventBus ?? DEFAULT_EVENT_BUS;
     this.physicalName = props.ruleName;
     this.node.addValidation({ validate: () => validatePattern(props.eventPattern) });
-    const rule = this.resource = new CloudwatchEventRule(this, "Default", {
+    const rule = (this.resource = new CloudwatchEventRule(this, "Default", {
       name: props.ruleName,
       ...(props.description ? { description: props.description } : {}),
       // A custom bus must be named on the rule (and its targets), or the rule lands on the default bus.
       ...(props.eventBus ? { eventBusName: props.eventBus.eventBusName } : {}),
       eventPattern: JSON.stringify(props.eventPattern),
-    });
+    }));
     this.ruleName = rule.name;
     this.ruleArn = rule.arn;
     const busName = this.eventBus.physicalName ?? this.eventBus.eventBusName;
@@ -167,7 +167,14 @@ export class Rule extends Construct {
 
   /** A metric of this rule in AWS/Events, e.g. "Invocations". */
   public metric(metricName: string, options?: MetricOptions): Metric {
-    return serviceMetric("AWS/Events", metricName, { EventBusName: this.eventBus.eventBusName, RuleName: this.ruleName }, "Sum", 60, options);
+    return serviceMetric(
+      "AWS/Events",
+      metricName,
+      { EventBusName: this.eventBus.eventBusName, RuleName: this.ruleName },
+      "Sum",
+      60,
+      options,
+    );
   }
 }
 
@@ -179,10 +186,18 @@ export const TARGET_MAX_EVENT_AGE_SECONDS = { min: 60, max: 86_400 } as const;
 export function validateRetryPolicy(retryAttempts: number, maxEventAgeInSeconds: number): string[] {
   const errors: string[] = [];
   if (!Number.isInteger(retryAttempts) || retryAttempts < TARGET_RETRY_ATTEMPTS.min || retryAttempts > TARGET_RETRY_ATTEMPTS.max) {
-    errors.push(`retryAttempts must be an integer from ${TARGET_RETRY_ATTEMPTS.min} to ${TARGET_RETRY_ATTEMPTS.max}. Received: ${retryAttempts}`);
+    errors.push(
+      `retryAttempts must be an integer from ${TARGET_RETRY_ATTEMPTS.min} to ${TARGET_RETRY_ATTEMPTS.max}. Received: ${retryAttempts}`,
+    );
   }
-  if (!Number.isInteger(maxEventAgeInSeconds) || maxEventAgeInSeconds < TARGET_MAX_EVENT_AGE_SECONDS.min || maxEventAgeInSeconds > TARGET_MAX_EVENT_AGE_SECONDS.max) {
-    errors.push(`maxEventAgeInSeconds must be an integer from ${TARGET_MAX_EVENT_AGE_SECONDS.min} to ${TARGET_MAX_EVENT_AGE_SECONDS.max}. Received: ${maxEventAgeInSeconds}`);
+  if (
+    !Number.isInteger(maxEventAgeInSeconds) ||
+    maxEventAgeInSeconds < TARGET_MAX_EVENT_AGE_SECONDS.min ||
+    maxEventAgeInSeconds > TARGET_MAX_EVENT_AGE_SECONDS.max
+  ) {
+    errors.push(
+      `maxEventAgeInSeconds must be an integer from ${TARGET_MAX_EVENT_AGE_SECONDS.min} to ${TARGET_MAX_EVENT_AGE_SECONDS.max}. Received: ${maxEventAgeInSeconds}`,
+    );
   }
   return errors;
 }
@@ -190,5 +205,7 @@ export function validateRetryPolicy(retryAttempts: number, maxEventAgeInSeconds:
 function validatePattern(pattern: EventPattern): string[] {
   const fields = Object.entries(pattern);
   if (fields.length === 0) return ["eventPattern must match on at least one field. Received: {}"];
-  return fields.filter(([, values]) => Array.isArray(values) && values.length === 0).map(([field]) => `eventPattern.${field} must list at least one value. Received: []`);
+  return fields
+    .filter(([, values]) => Array.isArray(values) && values.length === 0)
+    .map(([field]) => `eventPattern.${field} must list at least one value. Received: []`);
 }

@@ -52,11 +52,13 @@ export class FailedExecutionCapture extends Construct {
       },
     });
     // The longest EventBridge allows: an SQS outage must not drop the only fast record of a failure.
-    this.rule.addTarget(new SqsQueueTarget(this.queue, {
-      targetId: "failed-executions-queue",
-      policySid: "AcceptFailedExecutionsFromTheRule",
-      ...(deadLetterQueue ? { deadLetterQueue } : {}),
-    }));
+    this.rule.addTarget(
+      new SqsQueueTarget(this.queue, {
+        targetId: "failed-executions-queue",
+        policySid: "AcceptFailedExecutionsFromTheRule",
+        ...(deadLetterQueue ? { deadLetterQueue } : {}),
+      }),
+    );
     return this.rule;
   }
 }

@@ -36,7 +36,10 @@ export class Grant {
 
   /** Adds the statements to the grantee's policy. */
   static addToPrincipal(grantee: IGrantable, ...statements: PolicyStatement[]): Grant {
-    return new Grant(grantee.grantPrincipal, statements.map((s) => grantee.grantPrincipal.addToPrincipalPolicy(s)));
+    return new Grant(
+      grantee.grantPrincipal,
+      statements.map((s) => grantee.grantPrincipal.addToPrincipalPolicy(s)),
+    );
   }
 
   /** A grant that added nothing (e.g. a key grant when no key is configured). */
@@ -52,14 +55,23 @@ export class Grant {
 
 /** `lambda:InvokeFunction` -> `LambdaInvokeFunction`. */
 export function sidFromAction(action: string): string {
-  return action.split(/[:*-]/).filter(Boolean).map((part) => part[0].toUpperCase() + part.slice(1)).join("") || "Statement";
+  return (
+    action
+      .split(/[:*-]/)
+      .filter(Boolean)
+      .map((part) => part[0].toUpperCase() + part.slice(1))
+      .join("") || "Statement"
+  );
 }
 
 /**
  * Keeps a list of statements with unique Sids: an identical statement is found instead of added again, and a
  * taken Sid gets the next free number.
  */
-export function addStatement(existing: Array<PolicyStatement & { sid: string }>, statement: PolicyStatement): PolicyStatement & { sid: string } {
+export function addStatement(
+  existing: Array<PolicyStatement & { sid: string }>,
+  statement: PolicyStatement,
+): PolicyStatement & { sid: string } {
   const base = statement.sid ?? sidFromAction(statement.actions[0] ?? "");
   const same = existing.find((s) => (s.sid === base || s.sid.replace(/\d+$/, "") === base) && sameContent(s, statement));
   if (same) return same;

@@ -76,11 +76,11 @@ export class IngestionApi extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestionApiProps) {
     super(scope, id);
-    const api = this.resource = new ApiGatewayRestApi(this, "api", {
+    const api = (this.resource = new ApiGatewayRestApi(this, "api", {
       name: props.apiName,
       description: "Publishes messages to the message recorder's event bus",
       endpointConfiguration: { types: ["REGIONAL"] },
-    });
+    }));
     this.restApiId = api.id;
     this.executionArn = api.executionArn;
     this.apiName = api.name;
@@ -129,7 +129,9 @@ export class IngestionApi extends Construct {
         "integration.request.header.X-Amz-Target": "'AWSEvents.PutEvents'",
         "integration.request.header.Content-Type": "'application/x-amz-json-1.1'",
       },
-      requestTemplates: { "application/json": putEventsRequestTemplate({ eventBusName: props.eventBus.eventBusName, source: props.eventSource }) },
+      requestTemplates: {
+        "application/json": putEventsRequestTemplate({ eventBusName: props.eventBus.eventBusName, source: props.eventSource }),
+      },
       dependsOn: [role.policy],
     });
 
@@ -138,19 +140,30 @@ export class IngestionApi extends Construct {
       { status: "500", selectionPattern: "4\\d{2}", template: PUT_EVENTS_ERROR_TEMPLATE },
       { status: "503", selectionPattern: "5\\d{2}", template: PUT_EVENTS_ERROR_TEMPLATE },
     ];
-    const integrationResponses = ["200", "500", "502", "503"].map((status) => {
-      const methodResponse = new ApiGatewayMethodResponse(this, `response-${status}`, {
-        restApiId: api.id, resourceId: messages.id, httpMethod: method.httpMethod, statusCode: status,
-        responseModels: { "application/json": "Empty" },
-      });
-      const mapping = responses.find((r) => r.status === status);
-      return mapping && new ApiGatewayIntegrationResponse(this, `integration-response-${status}`, {
-        restApiId: api.id, resourceId: messages.id, httpMethod: method.httpMethod, statusCode: status,
-        ...(mapping.selectionPattern ? { selectionPattern: mapping.selectionPattern } : {}),
-        responseTemplates: { "application/json": mapping.template },
-        dependsOn: [integration, methodResponse],
-      });
-    }).filter((r): r is ApiGatewayIntegrationResponse => r !== undefined);
+    const integrationResponses = ["200", "500", "502", "503"]
+      .map((status) => {
+        const methodResponse = new ApiGatewayMethodResponse(this, `response-${status}`, {
+          restApiId: api.id,
+          resourceId: messages.id,
+          httpMethod: method.httpMethod,
+          statusCode: status,
+          responseModels: { "application/json": "Empty" },
+        });
+        const mapping = responses.find((r) => r.status === status);
+        return (
+          mapping &&
+          new ApiGatewayIntegrationResponse(this, `integration-response-${status}`, {
+            restApiId: api.id,
+            resourceId: messages.id,
+            httpMethod: method.httpMethod,
+            statusCode: status,
+            ...(mapping.selectionPattern ? { selectionPattern: mapping.selectionPattern } : {}),
+            responseTemplates: { "application/json": mapping.template },
+            dependsOn: [integration, methodResponse],
+          })
+        );
+      })
+      .filter((r): r is ApiGatewayIntegrationResponse => r !== undefined);
 
     const badBody = new ApiGatewayGatewayResponse(this, "bad-request-body", {
       restApiId: api.id,
@@ -163,12 +176,21 @@ export class IngestionApi extends Construct {
       restApiId: api.id,
       // A new deployment whenever what the stage serves changes; the old one is removed only after the switch.
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([
-          // The model's schema as configured (its hash), not as read back: a service that returns it re-serialized
-          // would otherwise plan a new deployment on every run.
-          messages.id, method.id, method.requestParameters, createHash("sha256").update(JSON.stringify(MESSAGE_REQUEST_MODEL)).digest("hex"), validator.id, integration.id, integration.requestTemplates,
-          ...integrationResponses.map((r) => r.responseTemplates), badBody.responseTemplates,
-        ])),
+        redeployment: Fn.sha1(
+          Fn.jsonencode([
+            // The model's schema as configured (its hash), not as read back: a service that returns it re-serialized
+            // would otherwise plan a new deployment on every run.
+            messages.id,
+            method.id,
+            method.requestParameters,
+            createHash("sha256").update(JSON.stringify(MESSAGE_REQUEST_MODEL)).digest("hex"),
+            validator.id,
+            integration.id,
+            integration.requestTemplates,
+            ...integrationResponses.map((r) => r.responseTemplates),
+            badBody.responseTemplates,
+          ]),
+        ),
       },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: [method, integration, ...integrationResponses, badBody],
@@ -179,7 +201,7 @@ export class IngestionApi extends Construct {
       retentionInDays: props.logRetentionInDays,
       ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
     });
-    const account = props.manageAccountLogRole ?? true ? this.accountLogRole(props.apiName) : undefined;
+    const account = (props.manageAccountLogRole ?? true) ? this.accountLogRole(props.apiName) : undefined;
     const stage = new ApiGatewayStage(this, "stage", {
       restApiId: api.id,
       deploymentId: deployment.id,
@@ -188,11 +210,19 @@ export class IngestionApi extends Construct {
       accessLogSettings: {
         destinationArn: accessLogs.arn,
         format: JSON.stringify({
-          requestId: "$context.requestId", ip: "$context.identity.sourceIp", caller: "$context.identity.caller",
-          user: "$context.identity.user", userArn: "$context.identity.userArn", accountId: "$context.identity.accountId",
-          requestTime: "$context.requestTime", httpMethod: "$context.httpMethod", resourcePath: "$context.resourcePath",
-          status: "$context.status", integrationStatus: "$context.integration.status",
-          error: "$context.error.message", validationError: "$context.error.validationErrorString",
+          requestId: "$context.requestId",
+          ip: "$context.identity.sourceIp",
+          caller: "$context.identity.caller",
+          user: "$context.identity.user",
+          userArn: "$context.identity.userArn",
+          accountId: "$context.identity.accountId",
+          requestTime: "$context.requestTime",
+          httpMethod: "$context.httpMethod",
+          resourcePath: "$context.resourcePath",
+          status: "$context.status",
+          integrationStatus: "$context.integration.status",
+          error: "$context.error.message",
+          validationError: "$context.error.validationErrorString",
         }),
       },
       ...(account ? { dependsOn: [account] } : {}),
@@ -215,7 +245,11 @@ export class IngestionApi extends Construct {
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
    */
   public grantInvokePostMessages(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "PostMessages", actions: ["execute-api:Invoke"], resources: [`${this.executionArn}/${API_STAGE_NAME}/POST/messages`] });
+    return Grant.addToPrincipal(grantee, {
+      sid: "PostMessages",
+      actions: ["execute-api:Invoke"],
+      resources: [`${this.executionArn}/${API_STAGE_NAME}/POST/messages`],
+    });
   }
 
   /** Requests answered 5xx: EventBridge refused or throttled the event, and the caller was told. */
@@ -248,7 +282,10 @@ export class IngestionApi extends Construct {
       name: `${apiName}-apigw-logs`,
       description: "Lets API Gateway write access logs for every REST API of this account and region",
       // The trust policy of the set-up-logging page: no condition, as for every role API Gateway assumes.
-      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trustStatement(this, { assumedBy: "apigateway.amazonaws.com" })] }),
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [trustStatement(this, { assumedBy: "apigateway.amazonaws.com" })],
+      }),
     });
     const attachment = new IamRolePolicyAttachment(this, "account-logs-policy", {
       role: role.name,

@@ -99,14 +99,16 @@ export class MessageWorkflow extends Construct {
     this.logGroupName = logGroup.name;
     this.logGroupArn = logGroup.arn;
 
-    const role = props.role ?? new ServiceRole(this, "role", {
-      roleName: `${props.stateMachineName}-role`,
-      assumedBy: "states.amazonaws.com",
-      description: "Runs the message recorder workflow",
-      // Step Functions assumes the role on behalf of the state machine.
-      // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html (confused deputy)
-      sourceArn: this.knownStateMachineArn,
-    });
+    const role =
+      props.role ??
+      new ServiceRole(this, "role", {
+        roleName: `${props.stateMachineName}-role`,
+        assumedBy: "states.amazonaws.com",
+        description: "Runs the message recorder workflow",
+        // Step Functions assumes the role on behalf of the state machine.
+        // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html (confused deputy)
+        sourceArn: this.knownStateMachineArn,
+      });
     const type = props.workflowType ?? "STANDARD";
     this.workflowType = type;
     const timeouts = {
@@ -115,14 +117,23 @@ export class MessageWorkflow extends Construct {
       TaskTimeoutSeconds: props.taskTimeoutSeconds ?? 7,
     };
     if (type === "EXPRESS" && !props.failedExecutionsQueue) {
-      throw new Error(`${this.node.path}: an EXPRESS workflow needs failedExecutionsQueue: Express workflows emit no status-change events, so it sends its failures there itself`);
+      throw new Error(
+        `${this.node.path}: an EXPRESS workflow needs failedExecutionsQueue: Express workflows emit no status-change events, so it sends its failures there itself`,
+      );
     }
     const definition = props.definition
-      ? renderDefinition(props.definition.template, {
-        ...Object.fromEntries(Object.entries(props.definition.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn])),
-        ...(props.definition.substitutions ?? {}),
-      }, `${this.node.path} definition`)
-      : renderWorkflowDefinition(type, { ...timeouts, ...(type === "EXPRESS" ? { FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl } : {}) });
+      ? renderDefinition(
+          props.definition.template,
+          {
+            ...Object.fromEntries(Object.entries(props.definition.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn])),
+            ...(props.definition.substitutions ?? {}),
+          },
+          `${this.node.path} definition`,
+        )
+      : renderWorkflowDefinition(type, {
+          ...timeouts,
+          ...(type === "EXPRESS" ? { FailedExecutionsQueueUrl: props.failedExecutionsQueue!.queueUrl } : {}),
+        });
     if (type === "EXPRESS" && !props.definition) props.failedExecutionsQueue!.grantSendMessages(role);
     // One model of the definition, nested states included: invoke permission for exactly the functions its tasks
     // call (a Parallel branch or a Map iterator too), and nothing else.
@@ -138,7 +149,9 @@ export class MessageWorkflow extends Construct {
         ...model.callbackTaskProblems,
         ...model.taskTimeoutProblems(lambdaTimeoutSeconds),
         ...model.retryBudgetProblems(lambdaTimeoutSeconds),
-        ...(timeouts.StateMachineTimeoutSeconds > maxTimeout ? [`stateMachineTimeoutSeconds must be at most ${maxTimeout} for ${type}. Received: ${timeouts.StateMachineTimeoutSeconds}`] : []),
+        ...(timeouts.StateMachineTimeoutSeconds > maxTimeout
+          ? [`stateMachineTimeoutSeconds must be at most ${maxTimeout} for ${type}. Received: ${timeouts.StateMachineTimeoutSeconds}`]
+          : []),
       ],
     });
     role.addToPolicy({
@@ -176,9 +189,14 @@ export class MessageWorkflow extends Construct {
       // matches only if the context holds that literal value (as the EventBridge logs page shows it does).
       // StringLike matches that value and any concrete log ARN of the account and region, so it holds either way.
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
-      key.grantEncryptDecrypt(role, "EncryptVendedLogs", {
-        StringLike: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
-      }, ["kms:GenerateDataKey"]);
+      key.grantEncryptDecrypt(
+        role,
+        "EncryptVendedLogs",
+        {
+          StringLike: { "kms:EncryptionContext:SourceArn": arnOf(this, "logs", "*") },
+        },
+        ["kms:GenerateDataKey"],
+      );
       // The log delivery service decrypts what the state machine vends before CloudWatch Logs re-encrypts it for
       // the log group; only for deliveries of this account and region. The Step Functions page shows the statement
       // without a condition; the condition is the one EventBridge's page documents for the same service and
@@ -195,7 +213,7 @@ export class MessageWorkflow extends Construct {
       });
     }
 
-    const stateMachine = this.resource = new SfnStateMachine(this, "state-machine", {
+    const stateMachine = (this.resource = new SfnStateMachine(this, "state-machine", {
       name: props.stateMachineName,
       type,
       roleArn: role.roleArn,
@@ -208,11 +226,17 @@ export class MessageWorkflow extends Construct {
       },
       tracingConfiguration: { enabled: tracing },
       ...(key
-        ? { encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: key.keyArn, kmsDataKeyReusePeriodSeconds: KMS_DATA_KEY_REUSE_PERIOD_SECONDS } }
+        ? {
+            encryptionConfiguration: {
+              type: "CUSTOMER_MANAGED_KMS_KEY",
+              kmsKeyId: key.keyArn,
+              kmsDataKeyReusePeriodSeconds: KMS_DATA_KEY_REUSE_PERIOD_SECONDS,
+            },
+          }
         : {}),
       // Step Functions checks at create time that the role can invoke the function and deliver logs.
       dependsOn: [role.policy],
-    });
+    }));
     this.stateMachineArn = stateMachine.arn;
     this.stateMachineName = stateMachine.name;
   }
@@ -253,7 +277,11 @@ export class MessageWorkflow extends Construct {
    * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
    */
   public grantStartExecution(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [this.stateMachineArn] });
+    return Grant.addToPrincipal(grantee, {
+      sid: "StartRecorderWorkflow",
+      actions: ["states:StartExecution"],
+      resources: [this.stateMachineArn],
+    });
   }
 
   /**
@@ -263,7 +291,11 @@ export class MessageWorkflow extends Construct {
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
    */
   public grantTaskResponse(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "AnswerTaskTokens", actions: ["states:SendTaskFailure", "states:SendTaskSuccess"], resources: ["*"] });
+    return Grant.addToPrincipal(grantee, {
+      sid: "AnswerTaskTokens",
+      actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
+      resources: ["*"],
+    });
   }
 
   /**
@@ -277,10 +309,16 @@ export class MessageWorkflow extends Construct {
     const express = this.workflowType === "EXPRESS";
     const grant = Grant.addToPrincipal(
       grantee,
-      { sid: "RedriveExecutions", actions: [express ? "states:StartSyncExecution" : "states:StartExecution", ...(express ? [] : ["states:ListExecutions"])], resources: [this.stateMachineArn] },
+      {
+        sid: "RedriveExecutions",
+        actions: [express ? "states:StartSyncExecution" : "states:StartExecution", ...(express ? [] : ["states:ListExecutions"])],
+        resources: [this.stateMachineArn],
+      },
       ...(express ? [] : [{ sid: "DescribeExecutions", actions: ["states:DescribeExecution"], resources: [this.executionArnPattern()] }]),
     );
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadExecutionData", this.executionEncryptionContext(), ["kms:Decrypt"]);
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadExecutionData", this.executionEncryptionContext(), [
+      "kms:Decrypt",
+    ]);
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
@@ -289,7 +327,11 @@ export class MessageWorkflow extends Construct {
    * covers its streams). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
    */
   public grantReadLogs(grantee: IGrantable): Grant {
-    const grant = Grant.addToPrincipal(grantee, { sid: "ReadExecutionLogs", actions: ["logs:FilterLogEvents"], resources: [this.logGroupArn, `${this.logGroupArn}:*`] });
+    const grant = Grant.addToPrincipal(grantee, {
+      sid: "ReadExecutionLogs",
+      actions: ["logs:FilterLogEvents"],
+      resources: [this.logGroupArn, `${this.logGroupArn}:*`],
+    });
     const keyGrant = this.encryptionKey?.grantThroughCloudWatchLogs(grantee, "ReadLogsThroughCloudWatchLogs", "read");
     return keyGrant ? grant.combine(keyGrant) : grant;
   }

@@ -33,7 +33,7 @@ export class MessagesTable extends Construct {
 
   constructor(scope: Construct, id: string, props: MessagesTableProps) {
     super(scope, id);
-    const table = this.resource = new DynamodbTable(this, "table", {
+    const table = (this.resource = new DynamodbTable(this, "table", {
       name: props.tableName,
       billingMode: "PAY_PER_REQUEST",
       hashKey: MESSAGE_KEY.name,
@@ -42,7 +42,7 @@ export class MessagesTable extends Construct {
       pointInTimeRecovery: { enabled: true },
       deletionProtectionEnabled: props.protectFromDeletion ?? true,
       lifecycle: { preventDestroy: props.protectFromDeletion ?? true },
-    });
+    }));
     this.tableName = table.name;
     this.tableArn = table.arn;
     this.encryptionKey = props.encryptionKey;
@@ -55,7 +55,12 @@ export class MessagesTable extends Construct {
    */
   public grantReadItems(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal(grantee, { sid: "ReadMessageItems", actions: ["dynamodb:GetItem"], resources: [this.tableArn] });
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "ReadItemsThroughDynamoDB", this.encryptionKey.viaService("dynamodb"), ["kms:Decrypt"]);
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(
+      grantee,
+      "ReadItemsThroughDynamoDB",
+      this.encryptionKey.viaService("dynamodb"),
+      ["kms:Decrypt"],
+    );
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 
@@ -82,7 +87,11 @@ export class MessagesTable extends Construct {
     const grant = Grant.addToPrincipal(grantee, { sid: "PutMessageItems", actions: ["dynamodb:PutItem"], resources: [this.tableArn] });
     // With a customer-managed key the caller of DynamoDB needs key use itself, through DynamoDB only.
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html (customer managed keys)
-    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(grantee, "UseTheKeyThroughDynamoDB", this.encryptionKey.viaService("dynamodb"));
+    const keyGrant = this.encryptionKey?.grantEncryptDecrypt(
+      grantee,
+      "UseTheKeyThroughDynamoDB",
+      this.encryptionKey.viaService("dynamodb"),
+    );
     return keyGrant ? grant.combine(keyGrant) : grant;
   }
 }

@@ -21,6 +21,19 @@ export interface MetricOptions {
 }
 
 /** A metric of an AWS service: counted (Sum) per minute unless its owner or the caller says otherwise. */
-export function serviceMetric(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>, statistic: Metric["statistic"] = "Sum", periodSeconds = 60, options: MetricOptions = {}): Metric {
-  return { namespace, metricName, dimensions, statistic: options.statistic ?? statistic, periodSeconds: options.periodSeconds ?? periodSeconds };
+export function serviceMetric(
+  namespace: string,
+  metricName: string,
+  dimensions: Readonly<Record<string, string>>,
+  statistic: Metric["statistic"] = "Sum",
+  periodSeconds = 60,
+  options: MetricOptions = {},
+): Metric {
+  return {
+    namespace,
+    metricName,
+    dimensions,
+    statistic: options.statistic ?? statistic,
+    periodSeconds: options.periodSeconds ?? periodSeconds,
+  };
 }

@@ -62,8 +62,12 @@ export class NodejsFunction extends Construct implements IGrantable {
     const memory = props.memoryMb ?? 128;
     this.node.addValidation({
       validate: () => [
-        ...(Number.isInteger(timeout) && timeout >= 1 && timeout <= 900 ? [] : [`timeoutSeconds must be an integer from 1 to 900. Received: ${timeout}`]),
-        ...(Number.isInteger(memory) && memory >= 128 && memory <= 10240 ? [] : [`memoryMb must be an integer from 128 to 10240. Received: ${memory}`]),
+        ...(Number.isInteger(timeout) && timeout >= 1 && timeout <= 900
+          ? []
+          : [`timeoutSeconds must be an integer from 1 to 900. Received: ${timeout}`]),
+        ...(Number.isInteger(memory) && memory >= 128 && memory <= 10240
+          ? []
+          : [`memoryMb must be an integer from 128 to 10240. Received: ${memory}`]),
       ],
     });
 
@@ -75,18 +79,24 @@ export class NodejsFunction extends Construct implements IGrantable {
     });
     this.logGroupName = logGroup.name;
 
-    this.role = props.role ?? new ServiceRole(this, "role", {
-      roleName: `${props.functionName}-role`,
-      assumedBy: "lambda.amazonaws.com",
-      description: props.roleDescription ?? `Runs ${props.functionName}`,
-      // No aws:SourceArn: in Lambda it applies only to policies where the function is the target; the execution
-      // role's sessions carry lambda:SourceFunctionArn instead.
-      // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
-    });
+    this.role =
+      props.role ??
+      new ServiceRole(this, "role", {
+        roleName: `${props.functionName}-role`,
+        assumedBy: "lambda.amazonaws.com",
+        description: props.roleDescription ?? `Runs ${props.functionName}`,
+        // No aws:SourceArn: in Lambda it applies only to policies where the function is the target; the execution
+        // role's sessions carry lambda:SourceFunctionArn instead.
+        // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html
+      });
     this.grantPrincipal = this.role;
     // The execution role's own log group only (AWSLambdaBasicExecutionRole's actions, without CreateLogGroup: the
     // group exists). https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
-    this.role.addToPolicy({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup.arn}:*`] });
+    this.role.addToPolicy({
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [`${logGroup.arn}:*`],
+    });
     key?.grantThroughCloudWatchLogs(this.role, "WriteLogsThroughCloudWatchLogs", "write");
     // No key statement for the environment variables: Lambda decrypts them under a grant it creates on the key
     // when the function is created with kms_key_arn, not with the execution role's permissions.
@@ -103,7 +113,7 @@ export class NodejsFunction extends Construct implements IGrantable {
 
     const archive = props.archive ?? buildNodejsArchive(props.entry, { reuseUnchanged: true });
     const asset = new TerraformAsset(this, "archive", { path: archive.zipPath, type: AssetType.FILE });
-    const fn = this.resource = new LambdaFunction(this, "function", {
+    const fn = (this.resource = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       ...(props.description ? { description: props.description } : {}),
       role: this.role.roleArn,
@@ -116,10 +126,15 @@ export class NodejsFunction extends Construct implements IGrantable {
       memorySize: memory,
       ...(key ? { kmsKeyArn: key.keyArn } : {}),
       environment: { variables: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" } },
-      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: props.applicationLogLevel ?? "INFO", systemLogLevel: "WARN" },
+      loggingConfig: {
+        logFormat: "JSON",
+        logGroup: logGroup.name,
+        applicationLogLevel: props.applicationLogLevel ?? "INFO",
+        systemLogLevel: "WARN",
+      },
       tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
       dependsOn: [logGroup],
-    });
+    }));
     this.functionArn = fn.arn;
     this.functionName = fn.functionName;
   }
@@ -129,7 +144,11 @@ export class NodejsFunction extends Construct implements IGrantable {
    * Functions documents for a Lambda task's role. https://docs.aws.amazon.com/step-functions/latest/dg/lambda-iam.html
    */
   public grantInvoke(grantee: IGrantable, sid = "InvokeFunction"): Grant {
-    return Grant.addToPrincipal(grantee, { sid, actions: ["lambda:InvokeFunction"], resources: [this.functionArn, `${this.functionArn}:*`] });
+    return Grant.addToPrincipal(grantee, {
+      sid,
+      actions: ["lambda:InvokeFunction"],
+      resources: [this.functionArn, `${this.functionArn}:*`],
+    });
   }
 
   /** A metric of this function in AWS/Lambda, e.g. "Duration" (with another statistic). */

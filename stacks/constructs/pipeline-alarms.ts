@@ -46,7 +46,8 @@ export class PipelineAlarms extends Construct {
   public readonly topicArn: string;
   public readonly alarmNames: string[] = [];
   /** Every alarm added, with its ARN and the metric it watches (for the dashboard). */
-  public readonly alarms: Array<{ readonly id: string; readonly alarmArn: string; readonly metric: Metric; readonly threshold: number }> = [];
+  public readonly alarms: Array<{ readonly id: string; readonly alarmArn: string; readonly metric: Metric; readonly threshold: number }> =
+    [];
   private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
@@ -65,7 +66,10 @@ export class PipelineAlarms extends Construct {
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": key.account.accountId }, ArnLike: { "aws:SourceArn": [arnOf(this, "cloudwatch", `alarm:${alarmNames}`)] } },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": key.account.accountId },
+        ArnLike: { "aws:SourceArn": [arnOf(this, "cloudwatch", `alarm:${alarmNames}`)] },
+      },
     });
     const topic = new SnsTopic(this, "topic", {
       name: `${props.namePrefix}-alarms`,
@@ -106,7 +110,11 @@ export class PipelineAlarms extends Construct {
    * the alarm resource type). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
    */
   public grantReadAlarms(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "ReadAlarmStates", actions: ["cloudwatch:DescribeAlarms"], resources: [arnOf(this, "cloudwatch", `alarm:${this.namePrefix}-*`)] });
+    return Grant.addToPrincipal(grantee, {
+      sid: "ReadAlarmStates",
+      actions: ["cloudwatch:DescribeAlarms"],
+      resources: [arnOf(this, "cloudwatch", `alarm:${this.namePrefix}-*`)],
+    });
   }
 
   /** One alarm on a construct's metric, named `<prefix>-<id>`, notifying the topic when it fires and clears. */

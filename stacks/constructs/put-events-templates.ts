@@ -44,10 +44,12 @@ export function messageRefusal(message: string): string | undefined {
   } catch {
     return `must be JSON, got ${JSON.stringify(message.length > 80 ? `${message.slice(0, 80)}...` : message)}`;
   }
-  if (!new RegExp(MESSAGE_REQUEST_MODEL.properties.message.pattern).test(message)) return "must be a JSON object or array, as POST /messages accepts";
+  if (!new RegExp(MESSAGE_REQUEST_MODEL.properties.message.pattern).test(message))
+    return "must be a JSON object or array, as POST /messages accepts";
   // Characters as the model's maxLength counts them (code points), not UTF-16 units: an emoji is one.
   const characters = [...message].length;
-  if (characters > MAX_MESSAGE_CHARACTERS) return `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${characters}`;
+  if (characters > MAX_MESSAGE_CHARACTERS)
+    return `must be at most ${MAX_MESSAGE_CHARACTERS} characters, as POST /messages accepts; got ${characters}`;
   return undefined;
 }
 
@@ -55,11 +57,17 @@ export function messageRefusal(message: string): string | undefined {
  * A producer's idempotency key (header `Idempotency-Key`, `npm run send --idempotency-key`): 1 to 128 of the
  * characters A-Z a-z 0-9 _ . : -. The recorder stores one item per key, however often it was sent.
  */
-export const IDEMPOTENCY_KEY = { header: "Idempotency-Key", pattern: "^[A-Za-z0-9_.:-]{1,128}$", rule: "1 to 128 characters of A-Z a-z 0-9 _ . : -" } as const;
+export const IDEMPOTENCY_KEY = {
+  header: "Idempotency-Key",
+  pattern: "^[A-Za-z0-9_.:-]{1,128}$",
+  rule: "1 to 128 characters of A-Z a-z 0-9 _ . : -",
+} as const;
 
 /** Why a key would be refused, or undefined when it is valid. */
 export function idempotencyKeyRefusal(key: string): string | undefined {
-  return new RegExp(IDEMPOTENCY_KEY.pattern).test(key) ? undefined : `must be ${IDEMPOTENCY_KEY.rule}; got ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)}`;
+  return new RegExp(IDEMPOTENCY_KEY.pattern).test(key)
+    ? undefined
+    : `must be ${IDEMPOTENCY_KEY.rule}; got ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)}`;
 }
 
 export interface PutEventsTarget {
@@ -79,21 +87,21 @@ export function putEventsRequestTemplate(target: PutEventsTarget): string {
     `#set($key = $input.params('${IDEMPOTENCY_KEY.header}'))`,
     "#set($q = '\"')",
     `#if($key != "" && !$key.matches('${IDEMPOTENCY_KEY.pattern}'))`,
-    "{\"Entries\": []}",
+    '{"Entries": []}',
     "#else",
-    "#if($key == \"\")",
+    '#if($key == "")',
     "#set($detail = $input.json('$'))",
     "#else",
     // $!{q}, not ${q}: Terraform would read `${` as its own interpolation.
     "#set($detail = \"{$!{q}message$!{q}:$input.json('$.message'),$!{q}idempotencyKey$!{q}:$!{q}$key$!{q}}\")",
     "#end",
     "{",
-    "  \"Entries\": [",
+    '  "Entries": [',
     "    {",
     `      "EventBusName": ${JSON.stringify(target.eventBusName)},`,
     `      "Source": ${JSON.stringify(target.source)},`,
     `      "DetailType": ${JSON.stringify(API_DETAIL_TYPE)},`,
-    "      \"Detail\": \"$util.escapeJavaScript($detail).replaceAll(\"\\\\'\",\"'\")\"",
+    '      "Detail": "$util.escapeJavaScript($detail).replaceAll("\\\\\'","\'")"',
     "    }",
     "  ]",
     "}",
@@ -111,14 +119,14 @@ export const PUT_EVENTS_RESPONSE_TEMPLATE = [
   "#set($result = $input.path('$'))",
   "#if($result.FailedEntryCount > 0)",
   "#set($entry = $result.Entries[0])",
-  "#if($entry.ErrorCode == \"ThrottlingException\" || $entry.ErrorCode == \"InternalFailure\")",
+  '#if($entry.ErrorCode == "ThrottlingException" || $entry.ErrorCode == "InternalFailure")',
   "#set($context.responseOverride.status = 503)",
   "#else",
   "#set($context.responseOverride.status = 502)",
   "#end",
-  "{\"accepted\": false, \"errorCode\": \"$util.escapeJavaScript($entry.ErrorCode)\", \"errorMessage\": \"$util.escapeJavaScript($entry.ErrorMessage)\"}",
+  '{"accepted": false, "errorCode": "$util.escapeJavaScript($entry.ErrorCode)", "errorMessage": "$util.escapeJavaScript($entry.ErrorMessage)"}',
   "#else",
-  "{\"accepted\": true, \"eventId\": \"$result.Entries[0].EventId\"}",
+  '{"accepted": true, "eventId": "$result.Entries[0].EventId"}',
   "#end",
 ].join("\n");
 
@@ -135,10 +143,10 @@ export const PUT_EVENTS_ERROR_TEMPLATE = [
   "#else",
   // `__type` is not a valid VTL identifier, so it is read with a path.
   "#set($errorType = $input.path('$.__type'))",
-  "#if($errorType == \"ThrottlingException\")",
+  '#if($errorType == "ThrottlingException")',
   "#set($context.responseOverride.status = 503)",
   "#end",
-  "{\"accepted\": false, \"errorCode\": \"$util.escapeJavaScript($errorType)\", \"errorMessage\": \"$util.escapeJavaScript($input.path('$.message'))\"}",
+  '{"accepted": false, "errorCode": "$util.escapeJavaScript($errorType)", "errorMessage": "$util.escapeJavaScript($input.path(\'$.message\'))"}',
   "#end",
 ].join("\n");
 
@@ -148,4 +156,5 @@ export const PUT_EVENTS_ERROR_TEMPLATE = [
  * so it stands without quotes here
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseTemplates.html).
  */
-export const BAD_REQUEST_BODY_TEMPLATE = "{\"accepted\": false, \"errorCode\": \"BadRequestBody\", \"errorMessage\": $context.error.validationErrorString}";
+export const BAD_REQUEST_BODY_TEMPLATE =
+  '{"accepted": false, "errorCode": "BadRequestBody", "errorMessage": $context.error.validationErrorString}';

@@ -27,17 +27,35 @@ export interface ServiceRoleProps {
  * does not send a key fails every AssumeRole whose trust policy requires it, so only these are written; a
  * service missing here gets the documented trust policy without conditions.
  */
-export const TRUST_CONDITIONS: Readonly<Record<string, { readonly sourceAccount: boolean; readonly sourceArn: boolean; readonly documentation: string }>> = {
+export const TRUST_CONDITIONS: Readonly<
+  Record<string, { readonly sourceAccount: boolean; readonly sourceArn: boolean; readonly documentation: string }>
+> = {
   // "aws:SourceArn ... aws:SourceAccount ... in the trust policy of the state machine's execution role"
-  "states.amazonaws.com": { sourceAccount: true, sourceArn: true, documentation: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html" },
+  "states.amazonaws.com": {
+    sourceAccount: true,
+    sourceArn: true,
+    documentation: "https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html",
+  },
   // EventBridge assumes a target's role on behalf of the rule: trust scoped with the rule's ARN and the account.
-  "events.amazonaws.com": { sourceAccount: true, sourceArn: true, documentation: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html" },
+  "events.amazonaws.com": {
+    sourceAccount: true,
+    sourceArn: true,
+    documentation: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html",
+  },
   // The execution-role trust policy Lambda documents has no condition; the role's sessions carry
   // lambda:SourceFunctionArn instead (https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html).
-  "lambda.amazonaws.com": { sourceAccount: false, sourceArn: false, documentation: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html" },
+  "lambda.amazonaws.com": {
+    sourceAccount: false,
+    sourceArn: false,
+    documentation: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+  },
   // API Gateway is not documented to send aws:SourceAccount or aws:SourceArn when it assumes an integration's
   // credentials role; its documented trust policy has no condition, and one breaks every request with a 500.
-  "apigateway.amazonaws.com": { sourceAccount: false, sourceArn: false, documentation: "https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-kinesis.html" },
+  "apigateway.amazonaws.com": {
+    sourceAccount: false,
+    sourceArn: false,
+    documentation: "https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-kinesis.html",
+  },
 };
 
 /**
@@ -57,11 +75,11 @@ export class ServiceRole extends Construct implements IGrantable, IPrincipal {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
-    const role = this.resource = new IamRole(this, "role", {
+    const role = (this.resource = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,
       assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [trustStatement(this, props)] }),
-    });
+    }));
     this.roleArn = role.arn;
     this.roleName = role.name;
     this.policy = new IamRolePolicy(this, "policy", {
@@ -93,7 +111,9 @@ export class ServiceRole extends Construct implements IGrantable, IPrincipal {
 export function trustStatement(scope: Construct, props: Pick<ServiceRoleProps, "assumedBy" | "sourceArn">): Record<string, unknown> {
   const documented = TRUST_CONDITIONS[props.assumedBy];
   if (props.sourceArn && !documented?.sourceArn) {
-    throw new Error(`${scope.node.path}: ${props.assumedBy} is not documented to send aws:SourceArn when it assumes a role; leave sourceArn out`);
+    throw new Error(
+      `${scope.node.path}: ${props.assumedBy} is not documented to send aws:SourceArn when it assumes a role; leave sourceArn out`,
+    );
   }
   const condition: Record<string, Record<string, string>> = {
     ...(documented?.sourceAccount ? { StringEquals: { "aws:SourceAccount": accountContext(scope).accountId } } : {}),

@@ -33,21 +33,27 @@ export interface StateMachineTargetProps extends RetryProps {
  * then dead-lettering (as the AWS CDK's `targets.SfnStateMachine`).
  */
 export class StateMachineTarget implements IRuleTarget {
-  constructor(private readonly stateMachine: IStateMachine, private readonly props: StateMachineTargetProps = {}) {}
+  constructor(
+    private readonly stateMachine: IStateMachine,
+    private readonly props: StateMachineTargetProps = {},
+  ) {}
 
   bind(rule: Rule): RuleTargetConfig {
     const retryPolicy = retryPolicyFor(rule, this.props);
     // A second target of the same rule gets a role of its own, named after its target id: role names are
     // account-wide, and two `<rule>-target-role`s would fail the apply (EntityAlreadyExists).
     const roleId = rule.node.tryFindChild("target-role") ? `${this.props.targetId ?? "workflow"}-role` : "target-role";
-    const role = this.props.role ?? new ServiceRole(rule, roleId, {
-      roleName: this.props.targetId ? `${rule.physicalName}-${this.props.targetId}-role` : `${rule.physicalName}-target-role`,
-      assumedBy: "events.amazonaws.com",
-      description: "Lets the event rule start its workflow",
-      sourceArn: rule.ruleArn,
-    });
+    const role =
+      this.props.role ??
+      new ServiceRole(rule, roleId, {
+        roleName: this.props.targetId ? `${rule.physicalName}-${this.props.targetId}-role` : `${rule.physicalName}-target-role`,
+        assumedBy: "events.amazonaws.com",
+        description: "Lets the event rule start its workflow",
+        sourceArn: rule.ruleArn,
+      });
     this.stateMachine.grantStartExecution(role);
-    const deadLetterQueue = this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
+    const deadLetterQueue =
+      this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
     deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
     return {
       targetId: this.props.targetId ?? "workflow",
@@ -71,14 +77,18 @@ export interface SqsQueueTargetProps extends RetryProps {
 
 /** Sends each event, as JSON, to a queue whose policy admits this rule. */
 export class SqsQueueTarget implements IRuleTarget {
-  constructor(private readonly queue: EventQueue, private readonly props: SqsQueueTargetProps = {}) {}
+  constructor(
+    private readonly queue: EventQueue,
+    private readonly props: SqsQueueTargetProps = {},
+  ) {}
 
   bind(rule: Rule): RuleTargetConfig {
     const retryPolicy = retryPolicyFor(rule, this.props);
     this.queue.grantSendFromRule(rule, this.props.policySid ?? "AcceptEventsFromTheRule");
     // Every target gets a dead-letter queue (cdk-nag Serverless-EventBusDLQ): without one, what EventBridge cannot
     // deliver after its retries is dropped.
-    const deadLetterQueue = this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
+    const deadLetterQueue =
+      this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
     deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
     return {
       targetId: this.props.targetId ?? "queue",

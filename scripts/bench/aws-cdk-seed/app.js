@@ -37,7 +37,11 @@ const recordMessage = new tasks.LambdaInvoke(stack, "Record Message", {
   integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
   payload: sfn.TaskInput.fromObject({
     MyTaskToken: sfn.JsonPath.taskToken,
-    Record: { messageId: sfn.JsonPath.stringAt("$.id"), createdAt: sfn.JsonPath.stringAt("$.time"), event: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.detail.message")) },
+    Record: {
+      messageId: sfn.JsonPath.stringAt("$.id"),
+      createdAt: sfn.JsonPath.stringAt("$.time"),
+      event: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.detail.message")),
+    },
   }),
   resultSelector: { "statusCode.$": "$.statusCode" },
   taskTimeout: sfn.Timeout.duration(cdk.Duration.seconds(7)),
@@ -45,21 +49,32 @@ const recordMessage = new tasks.LambdaInvoke(stack, "Record Message", {
 const succeed = new sfn.Succeed(stack, "Job Succeed");
 const fail = new sfn.Fail(stack, "Job Failed", { error: "RecordMessageFailed" });
 recordMessage.addCatch(fail, { resultPath: "$.error" });
-const definition = recordMessage.next(new sfn.Choice(stack, "Check Status?").when(sfn.Condition.numberEquals("$.statusCode", 200), succeed).otherwise(fail));
+const definition = recordMessage.next(
+  new sfn.Choice(stack, "Check Status?").when(sfn.Condition.numberEquals("$.statusCode", 200), succeed).otherwise(fail),
+);
 const machine = new sfn.StateMachine(stack, "MessageRecorder", {
   stateMachineName: "MessageRecorder",
   stateMachineType: sfn.StateMachineType.STANDARD,
   definitionBody: sfn.DefinitionBody.fromChainable(definition),
   timeout: cdk.Duration.seconds(30),
   tracingEnabled: true,
-  logs: { destination: new logs.LogGroup(stack, "MessageRecorderLogs", { retention: logs.RetentionDays.ONE_WEEK }), level: sfn.LogLevel.ALL, includeExecutionData: true },
+  logs: {
+    destination: new logs.LogGroup(stack, "MessageRecorderLogs", { retention: logs.RetentionDays.ONE_WEEK }),
+    level: sfn.LogLevel.ALL,
+    includeExecutionData: true,
+  },
 });
 // machine.grantTaskResponse(recorder) would put the statement in the role's default policy, which the function
 // depends on, and the state machine depends on the function: a cycle AWS CDK itself reports. A policy of its own
 // breaks it, as the port does.
 new iam.Policy(stack, "AnswerTaskTokens", {
   roles: [recorder.role],
-  statements: [new iam.PolicyStatement({ actions: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"], resources: [machine.stateMachineArn] })],
+  statements: [
+    new iam.PolicyStatement({
+      actions: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+      resources: [machine.stateMachineArn],
+    }),
+  ],
 });
 
 const bus = new events.EventBus(stack, "commonbus", { eventBusName: "commonbus" });

@@ -60,7 +60,10 @@ export function buildNodejsArchive(entry: string, options: BuildOptions = {}): L
     logLevel: "silent",
   });
   const entries = result.outputFiles.map((file) => ({
-    name: path.relative(path.join(PROJECT_ROOT, path.dirname(virtualOutfile)), file.path).split(path.sep).join("/"),
+    name: path
+      .relative(path.join(PROJECT_ROOT, path.dirname(virtualOutfile)), file.path)
+      .split(path.sep)
+      .join("/"),
     data: Buffer.from(file.contents),
   }));
   mkdirSync(outDir, { recursive: true });
@@ -100,7 +103,8 @@ export function hashBuildInputs(entry: string = RECORDER_ENTRY): string {
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)]);
+    entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+  );
 }
 
 if (require.main === module) {
