@@ -2,7 +2,7 @@ import { capacityReport, main, parseCapacityArgs } from "../scripts/capacity/cli
 import { loadLimits, pathFactsFromStack } from "../scripts/capacity/facts";
 import {
   firstThrottle,
-  LimitsTable,
+
   limitsOnPath,
   longestBurstWithoutDeadLetter,
   PathFacts,
@@ -160,7 +160,7 @@ describe("capacity model: a burst against the StartExecution bucket and the retr
 
 describe("npm run capacity", () => {
   test("prints the limits, the first throttle, the ratio and the burst for 1,000 events/s", () => {
-    const report = capacityReport(table as LimitsTable, facts, 1000, 60, "standard");
+    const report = capacityReport(table, facts, 1000, 60, "standard");
     expect(report.text).toContain(
       "STANDARD: Step Functions StartExecution, STANDARD (token bucket) at 300 events/s (1,000/s is 333% of it)",
     );
@@ -192,7 +192,7 @@ describe("npm run capacity", () => {
       'unknown argument "--rate": the options are --events-per-second, --region, --burst-seconds, --workflow-type, --stack-dir, --help',
     ],
   ])("rejects %j with one line and exit 2", (argv, message) => {
-    const result = run(argv as string[]);
+    const result = run(argv);
     expect(result.code).toBe(2);
     expect(result.err).toBe(`${message} (npm run capacity -- --help)\n`);
   });

@@ -412,7 +412,7 @@ describe("EventArchive", () => {
     expect(() =>
       synth((stack) => {
         const bus = new EventBus(stack, "bus", { eventBusName: "b" });
-        new EventArchive(stack, "archive", { eventBus: bus, eventPattern: { source: ["s"] }, ...props } as never);
+        new EventArchive(stack, "archive", { eventBus: bus, eventPattern: { source: ["s"] }, ...props });
       }),
     ).toThrow(message);
   });

@@ -83,7 +83,7 @@ describe("cost model", () => {
   });
 
   test("facts come from the synthesized stack: transitions, memory, architecture, logging, tracing, the recorder's log levels", () => {
-    const derived = designFactsFromStack(synthPipeline() as never, 4.2, 100);
+    const derived = designFactsFromStack(synthPipeline(), 4.2, 100);
     expect(derived).toEqual(facts);
   });
 
@@ -130,7 +130,7 @@ describe("cost model", () => {
   });
 
   test("encryption = aws-managed has no key to pay for", () => {
-    const managed = designFactsFromStack(synthPipeline({ env: { RECORDER_ENCRYPTION: "aws-managed" } }) as never, 4.2, 100);
+    const managed = designFactsFromStack(synthPipeline({ env: { RECORDER_ENCRYPTION: "aws-managed" } }), 4.2, 100);
     expect(managed).toMatchObject({ customerManagedKeys: 0, keyUsers: 0 });
     expect(kmsMonthlyCost(managed, prices)).toBe(0);
   });
@@ -180,7 +180,7 @@ describe("cost model", () => {
   });
 
   test("an EXPRESS stack's facts: logs at ERROR, no X-Ray, and the recorder logs nothing on success", () => {
-    const derived = designFactsFromStack(synthPipeline({ env: { RECORDER_WORKFLOW_TYPE: "express" } }) as never, 4.2, 100);
+    const derived = designFactsFromStack(synthPipeline({ env: { RECORDER_WORKFLOW_TYPE: "express" } }), 4.2, 100);
     expect(derived).toEqual(expressFacts);
   });
 

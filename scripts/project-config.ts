@@ -26,7 +26,7 @@ export function readCdktfJson(file: string = CDKTF_JSON): { app?: unknown; conte
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new ConfigError(`${shownPath(file)}: expected a JSON object`);
-  return parsed as { app?: unknown; context?: { recorder?: unknown } };
+  return parsed;
 }
 
 /** The configuration `cdktf synth` would use: cdktf.json's `recorder` context and the RECORDER_* variables. */

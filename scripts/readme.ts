@@ -106,7 +106,7 @@ function expressXrayPerMillion(byType: FactsByType, prices: Prices): number {
 }
 
 export const GENERATED_BLOCKS: Record<string, () => string> = {
-  "asl-diagram": () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate as never)}\n\`\`\``,
+  "asl-diagram": () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate)}\n\`\`\``,
   "config-table": configurationTable,
   "cost-table": costTable,
 };

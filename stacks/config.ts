@@ -247,7 +247,7 @@ const SETTINGS = {
     doc: "AWS region of the stack (aws partition).",
     env: "RECORDER_REGION",
     defaultValue: "us-east-1",
-    parse: oneOf(AWS_REGIONS) as (n: string, v: unknown) => string,
+    parse: oneOf(AWS_REGIONS),
   },
   busName: {
     doc: "Custom event bus; the environment is appended.",
@@ -298,7 +298,7 @@ const SETTINGS = {
     doc: "Retention of every log group; a value CloudWatch Logs allows (0 = never expire).",
     env: "RECORDER_LOG_RETENTION_DAYS",
     defaultValue: 7,
-    parse: oneOf(LOG_RETENTION_DAYS) as (n: string, v: unknown) => number,
+    parse: oneOf(LOG_RETENTION_DAYS),
   },
   retryAttempts: {
     doc: "EventBridge delivery retries before the DLQ, 0-185.",
@@ -419,7 +419,7 @@ const SETTINGS = {
   tags: {
     doc: "Extra default tags, a JSON object of strings.",
     env: "RECORDER_TAGS",
-    defaultValue: {} as Record<string, string>,
+    defaultValue: {},
     parse: stringMap,
   },
   backend: {

@@ -1,4 +1,4 @@
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { defineTwoSources } from "../../examples/two-sources/app";
 import { loadConfig } from "../../stacks/config";
 import { StateBucketStack } from "../../stacks/state-bucket-stack";
@@ -66,7 +66,7 @@ export function everySynthesizedStack(): Record<string, TerraformJson> {
     variants[`state bucket${bucketName ? " (configured)" : ""}`] = JSON.parse(Testing.synth(stack)) as TerraformJson;
   }
   const app = Testing.app();
-  const example = defineTwoSources(app as App, loadConfig().environments[0], { recorderArchive: testArchive() });
+  const example = defineTwoSources(app, loadConfig().environments[0], { recorderArchive: testArchive() });
   variants["example two-sources"] = JSON.parse(Testing.synth(example)) as TerraformJson;
   return variants;
 }

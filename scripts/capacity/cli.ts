@@ -89,7 +89,7 @@ export function parseCapacityArgs(argv: readonly string[], regions: readonly str
     eventsPerSecond: wholeNumber("--events-per-second", raw["--events-per-second"]),
     burstSeconds: raw["--burst-seconds"] === undefined ? 60 : wholeNumber("--burst-seconds", raw["--burst-seconds"]),
     region,
-    workflowType: workflowType as WorkflowType | undefined,
+    workflowType: workflowType,
     stackDir: raw["--stack-dir"],
   };
 }

@@ -36,7 +36,7 @@ export class LocalRestMethod {
 
   constructor(private readonly declaration: RestMethodDeclaration) {
     if (declaration.modelSchema) {
-      this.validate = new Ajv({ allErrors: false, strict: false }).compile(declaration.modelSchema as object);
+      this.validate = new Ajv({ allErrors: false, strict: false }).compile(declaration.modelSchema);
     }
   }
 

@@ -28,7 +28,7 @@ export function matchesPattern(pattern: unknown, event: unknown): boolean {
 
 function matchObject(pattern: { [key: string]: Json }, event: unknown, at: string): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
-    const value: Field = isObject(event) && key in event ? (event as { [key: string]: Json })[key] : ABSENT;
+    const value: Field = isObject(event) && key in event ? (event)[key] : ABSENT;
     const path = at ? `${at}.${key}` : key;
     if (isObject(rule)) return value !== ABSENT && matchObject(rule, value, path);
     if (!Array.isArray(rule)) throw new UnsupportedPatternError(`${path}: a pattern value must be an array or an object`);

@@ -480,7 +480,7 @@ export function permanentFailureOf(detail: {
     PERMANENT_ERRORS.includes(error as (typeof PERMANENT_ERRORS)[number]);
   if (isPermanent(detail.error)) return { error: detail.error, reason: String(cause?.message ?? detail.cause ?? "") };
   if (detail.error === "RecordMessageFailed" && isPermanent(cause?.Payload?.error))
-    return { error: cause!.Payload!.error as string, reason: String(cause?.Payload?.message ?? "") };
+    return { error: cause.Payload.error, reason: String(cause?.Payload?.message ?? "") };
   return undefined;
 }
 
