@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import { synthAppToDisk } from "./support/synth";
@@ -24,6 +24,51 @@ describe("npm run local", () => {
     expect(result.stdout).toMatch(/StateEntered +Record Message\n[\s\S]*StateEntered +Check Status\?\n[\s\S]*StateEntered +Job Succeed/);
     expect(result.stdout).toContain("execution: SUCCEEDED");
     expect(result.stdout).toMatch(/stored item: \{\n\s+"messageId": \{\n\s+"S": "cdd51245-987a-b3c7-eecf-6d6d63046073"/);
+  });
+
+  test("ends with the route the event took and where it rests, and exits 0 only when the event was recorded", () => {
+    const sample = JSON.parse(readFileSync(path.join(ROOT, "examples", "sample-event.json"), "utf8"));
+    const stackDir = path.join(synthAppToDisk(), "stacks", "message-recorder-dev");
+    const lastLines = (result: { stdout: string }) => result.stdout.trimEnd().split("\n").slice(-2);
+
+    const recorded = runLocal("examples/sample-event.json", "--stack-dir", stackDir);
+    expect(recorded.status).toBe(0);
+    expect(lastLines(recorded)).toEqual([
+      "route: bus commonbus-dev -> rule sfnCommonEventProcessorRule-dev -> state machine MessageRecorder-dev (SUCCEEDED) -> table MessagesTable-dev",
+      "rests in: the table MessagesTable-dev, item cdd51245-987a-b3c7-eecf-6d6d63046073 (exit 0: recorded)",
+    ]);
+
+    const invalid = runLocal(
+      fileWith("invalid.json", JSON.stringify({ ...sample, time: "2022-02-30T00:00:00Z" })),
+      "--stack-dir",
+      stackDir,
+    );
+    expect(invalid.status).toBe(1);
+    expect(lastLines(invalid)).toEqual([
+      "route: bus commonbus-dev -> rule sfnCommonEventProcessorRule-dev -> state machine MessageRecorder-dev (FAILED: InvalidRecord) -> failed-executions queue MessageRecorder-dev-failed-executions",
+      "rests in: the failed-executions queue MessageRecorder-dev-failed-executions: npm run redrive keeps or records it (exit 1: not recorded)",
+    ]);
+
+    const unmatched = runLocal(fileWith("unmatched.json", JSON.stringify({ ...sample, source: "other.app" })), "--stack-dir", stackDir);
+    expect(unmatched.status).toBe(1);
+    expect(lastLines(unmatched)).toEqual([
+      'route: bus commonbus-dev -> no rule matched (source "other.app")',
+      "rests in: nowhere: no rule of the stack matched the event, so nothing was started or kept (exit 1: not recorded)",
+    ]);
+  });
+
+  test("shortens a large message in its output: a 300 KB message prints a few KB", () => {
+    const sample = JSON.parse(readFileSync(path.join(ROOT, "examples", "sample-event.json"), "utf8"));
+    const stackDir = path.join(synthAppToDisk(), "stacks", "message-recorder-dev");
+    const message = JSON.stringify({ text: "x".repeat(200_000) });
+    const result = runLocal(
+      fileWith("large.json", JSON.stringify({ ...sample, id: "large-1", detail: { message } })),
+      "--stack-dir",
+      stackDir,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout.length).toBeLessThan(5_000);
+    expect(result.stdout).toContain(`... (${Buffer.byteLength(message)} bytes in all)`);
   });
 
   test("--help prints the usage line on stdout and exits 0", () => {
