@@ -34,7 +34,7 @@ function skipList(): Map<string, string> {
 
 /**
  * Checks that fail by configuration in the EXPRESS environment planned with `encryption: aws-managed`: the key
- * rules (the setting drops the customer-managed key, README "Security") and tracing (off by default for EXPRESS).
+ * rules (the setting drops the customer-managed key, docs/security.md) and tracing (off by default for EXPRESS).
  * They must fail there, which also shows that checkov does see a missing key.
  */
 const EXPECTED_IN_AWS_MANAGED_EXPRESS: Record<string, string> = {

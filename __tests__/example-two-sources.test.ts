@@ -129,11 +129,11 @@ describe("examples/two-sources offline", () => {
   });
 });
 
-describe("README's walk-through of the example", () => {
+describe("docs/extending.md's walk-through of the example", () => {
   test("quotes the example's additions as they are in examples/two-sources/app.ts", () => {
-    const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const readme = readFileSync(path.join(__dirname, "..", "docs", "extending.md"), "utf8");
     const source = readFileSync(path.join(__dirname, "..", "examples", "two-sources", "app.ts"), "utf8");
-    const quoted = readme.split("## Extending the pipeline")[1].split("```ts")[1].split("```")[0].trim().split("\n");
+    const quoted = readme.split("# Extending the pipeline")[1].split("```ts")[1].split("```")[0].trim().split("\n");
     for (const line of quoted.filter((l) => l.trim() !== "")) expect(source).toContain(line.trim());
   });
 });

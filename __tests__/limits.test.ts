@@ -87,7 +87,7 @@ describe.each(["standard", "express"])("limits of a %s workflow, offline", (work
     expect(result.execution).toMatchObject({ status: "FAILED", error: { name: "States.DataLimitExceeded" } });
     expect(result.execution!.states).not.toContain("Job Failed");
     expect(result.execution!.states).not.toContain("Capture Failure");
-    // The limit as README states it: about 261,700 bytes for a message through PutEvents.
+    // The limit as docs/architecture.md states it: about 261,700 bytes for a message through PutEvents.
     expect(largest).toBeGreaterThan(261_000);
   });
 

@@ -69,7 +69,7 @@ describe("README's quick start, walked in a fresh clone with no extra variables"
     const commands = readmeCommands("Quick start")
       .map((c) => c.command)
       .filter((command) => command !== "npm ci");
-    expect(commands).toEqual(["npm run synth", "npm test", "npm run local -- examples/sample-event.json"]);
+    expect(commands).toEqual(["npm test", "npm run synth", "npm run local -- examples/sample-event.json"]);
     for (const command of commands) {
       const result = run(asRun(command));
       const output = `${result.stdout}\n${result.stderr}`;

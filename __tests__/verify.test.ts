@@ -79,7 +79,7 @@ describe("npm run verify against the offline pipeline", () => {
     try {
       const result = await run("scripts/ops/verify.ts", ["--outputs", outputsFile, "--timeout", "30"]);
       expect(result.stdout).toMatch(
-        /^FAIL alarms: in ALARM: message-recorder-dev-dlq-messages-visible \(.*\); see README, Operating it \(Alarms\)$/m,
+        /^FAIL alarms: in ALARM: message-recorder-dev-dlq-messages-visible \(.*\); see docs\/operating.md \(Alarms\)$/m,
       );
       expect(result.stdout).toMatch(/^1 hop failed; run /m);
       expect(result.status).toBe(1);

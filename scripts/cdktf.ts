@@ -227,7 +227,7 @@ function guardBootstrapState(invocation: Invocation, config: AppConfig): void {
   if (existsSync(state)) {
     throw new MissingSettingError(
       `${path.relative(process.cwd(), state) || state} holds the state bucket's state, and this synth (no environment keeps its state in S3) would delete it; ` +
-        `migrate it into the bucket first (README, "Bootstrap the state bucket") or move it elsewhere`,
+        `migrate it into the bucket first (docs/deploying.md, "Bootstrap the state bucket") or move it elsewhere`,
     );
   }
 }
@@ -300,7 +300,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       [
         "",
-        'Next, so that every clone finds this stack\'s state (README, "Bootstrap the state bucket"):',
+        'Next, so that every clone finds this stack\'s state (docs/deploying.md, "Bootstrap the state bucket"):',
         '  1. set "stateBucket" in cdktf.json (context.recorder.defaults) to the state_bucket_name above, and commit it;',
         `  2. npm run synth && (cd cdktf.out/stacks/${STATE_BUCKET_STACK} && terraform init -migrate-state -force-copy)`,
         "",

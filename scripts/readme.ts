@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { recordMessageTemplate } from "../stacks/asl";
 import { SECTIONS, SETTING_DOCS } from "../stacks/config";
@@ -8,8 +8,9 @@ import { costColumns, FactsByType } from "./cost/report";
 import { synthesizeFirstEnvironment } from "./local/synth";
 
 /**
- * The parts of README.md that are generated from the code: the workflow diagram (from asl/) and the
- * configuration table (from stacks/config.ts). `npm run readme` rewrites them; a test fails when they are stale.
+ * The parts of docs/ that are generated from the code: the workflow diagram (from asl/), the configuration table
+ * (from stacks/config.ts) and the cost table (from the cost model). `npm run readme` rewrites them; a test fails
+ * when they are stale.
  */
 
 interface AslState {
@@ -105,31 +106,46 @@ function expressXrayPerMillion(byType: FactsByType, prices: Prices): number {
   return at(true) - at(false);
 }
 
-export const GENERATED_BLOCKS: Record<string, () => string> = {
-  "asl-diagram": () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate)}\n\`\`\``,
-  "config-table": configurationTable,
-  "cost-table": costTable,
+/** Each generated block, with the page that holds it. */
+export const GENERATED_BLOCKS: Record<string, { readonly page: string; readonly render: () => string }> = {
+  "asl-diagram": { page: "docs/architecture.md", render: () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate)}\n\`\`\`` },
+  "config-table": { page: "docs/configuration.md", render: configurationTable },
+  "cost-table": { page: "docs/cost-and-capacity.md", render: costTable },
 };
+
+export const ROOT = path.join(__dirname, "..");
+export const README_PATH = path.join(ROOT, "README.md");
+
+/** README.md, CHANGELOG.md, CONTRIBUTING.md and every page of docs/, as paths relative to the repository. */
+export function documentationPages(): string[] {
+  const docs = readdirSync(path.join(ROOT, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .map((name) => `docs/${name}`);
+  return ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", ...docs];
+}
 
 const markers = (name: string) => [`<!-- ${name}:start (npm run readme) -->`, `<!-- ${name}:end -->`] as const;
 
-/** README with every generated block replaced by its current content. */
-export function regenerateReadme(readme: string): string {
-  let result = readme;
-  for (const [name, render] of Object.entries(GENERATED_BLOCKS)) {
+/** A page with every generated block it must hold replaced by its current content. */
+export function regeneratePage(page: string, text: string): string {
+  let result = text;
+  for (const [name, block] of Object.entries(GENERATED_BLOCKS)) {
     const [start, end] = markers(name);
     const from = result.indexOf(start);
     const to = result.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`README.md has no ${start} ... ${end} block`);
-    result = `${result.slice(0, from)}${start}\n${render()}\n${result.slice(to)}`;
+    if (block.page !== page) {
+      if (from >= 0) throw new Error(`${page} has a ${name} block, which belongs in ${block.page}`);
+      continue;
+    }
+    if (from < 0 || to < from) throw new Error(`${page} has no ${start} ... ${end} block`);
+    result = `${result.slice(0, from)}${start}\n${block.render()}\n${result.slice(to)}`;
   }
   return result;
 }
 
-export const README_PATH = path.join(__dirname, "..", "README.md");
-
 if (require.main === module) {
-  const usage = "usage: npm run readme (regenerates README's workflow diagram, configuration table and cost table)";
+  const usage = "usage: npm run readme (regenerates the workflow diagram, configuration table and cost table in docs/)";
   const [arg] = process.argv.slice(2);
   if (arg === "--help" || arg === "-h") {
     process.stdout.write(`${usage}\n`);
@@ -137,8 +153,11 @@ if (require.main === module) {
     process.stderr.write(`unknown argument ${arg}; ${usage}\n`);
     process.exitCode = 2;
   } else {
-    writeFileSync(README_PATH, regenerateReadme(readFileSync(README_PATH, "utf8")));
-    process.stdout.write("README.md: diagram, configuration table and cost table regenerated\n");
+    for (const page of new Set(Object.values(GENERATED_BLOCKS).map((block) => block.page))) {
+      const file = path.join(ROOT, page);
+      writeFileSync(file, regeneratePage(page, readFileSync(file, "utf8")));
+      process.stdout.write(`${page}: regenerated\n`);
+    }
   }
 }
 

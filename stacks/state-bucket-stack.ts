@@ -26,7 +26,7 @@ export interface StateBucketStackProps {
    * The bucket, once it exists: this stack then keeps its own state in it (key `message-recorder-state/terraform.tfstate`),
    * so every clone configured with the name finds the state and plans no new bucket.
    * @default `message-recorder-tfstate-<account id>-<region>`, the account read at plan time, and the state kept
-   * locally in the stack's own folder until it is migrated into the bucket (README, "Bootstrap the state bucket")
+   * locally in the stack's own folder until it is migrated into the bucket (docs/deploying.md, "Bootstrap the state bucket")
    */
   readonly bucketName?: string;
 }

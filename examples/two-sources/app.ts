@@ -18,7 +18,7 @@ export const ORDERS_SOURCE = "com.example.orders";
  */
 export function defineTwoSources(app: App, config: EnvironmentConfig, props: Omit<PipelineStackProps, "config"> = {}): PipelineStack {
   const pipeline = new PipelineStack(app, `two-sources-${config.environment}`, { config, ...props });
-  const env = config.environment;
+  const { environment: env, tableProtection: protectFromDeletion } = config;
   const key = pipeline.encryptionKey ? { encryptionKey: pipeline.encryptionKey } : {};
 
   // 1. Orders: one rule on the same bus, one target into the same workflow, sharing its dead-letter queue.
@@ -31,11 +31,7 @@ export function defineTwoSources(app: App, config: EnvironmentConfig, props: Omi
   );
 
   // 2. Audit: a second recorder and its own table, behind its own workflow, as a second target of the first rule.
-  const auditTable = new MessagesTable(pipeline, "audit-table", {
-    tableName: `AuditTable-${env}`,
-    protectFromDeletion: config.tableProtection,
-    ...key,
-  });
+  const auditTable = new MessagesTable(pipeline, "audit-table", { tableName: `AuditTable-${env}`, protectFromDeletion, ...key });
   const auditRecorder = new RecorderFunction(pipeline, "audit-recorder", {
     functionName: `audit-recorder-${env}`,
     table: auditTable,

@@ -23,7 +23,7 @@ const USAGE = "usage: npm run bench:lambda -- [--records N] [--tracing] [--save]
  * npm run bench:lambda [-- --records N] [--tracing] [--save]
  *
  * Results go to .bench/lambda.json (untracked). With --save they also become the cost model's input
- * (scripts/cost/handler-duration.json); README's cost table changes only with `npm run readme`.
+ * (scripts/cost/handler-duration.json); the cost table in docs/ changes only with `npm run readme`.
  *
  * Measures, in one run against the same dynalite and callback endpoint: the bundle size, the cold module load of
  * the bundle, and the warm per-record latency of the handler against a bare PutItem + SendTaskSuccess sequence
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   if (args.save === true) {
     writeFileSync(LAMBDA_BENCH_INPUT_PATH, `${JSON.stringify(saved, null, 2)}\n`);
     out.write(
-      `saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw README's cost table\n`,
+      `saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw the cost table in docs/cost-and-capacity.md\n`,
     );
   }
 }

@@ -12,7 +12,7 @@ import type { WorkflowType } from "../../stacks/workflow-model";
  * through `POST /messages` and one through PutEvents, each marked `"verify": "<run id>"`; both must reach the table
  * and end in a succeeded execution whose lines reach the state machine's log group; both queues must be readable;
  * no alarm may be in ALARM. Each hop prints one line: PASS, SKIP (with why), or FAIL with the likely cause and the
- * README section to read. What it leaves behind: two items in the table, ids printed, marked with the run id.
+ * documentation page to read. What it leaves behind: two items in the table, ids printed, marked with the run id.
  */
 export interface VerifyTarget {
   readonly messagesApiUrl: string;
@@ -53,15 +53,15 @@ export interface HopResult {
   readonly detail: string;
 }
 
-/** The README section each hop's failure points to. */
-const README = {
-  api: "README, Security (the API role's trust policy) and Operating it (the operator policy)",
-  putEvents: "README, Operating it (the operator policy)",
-  recorded: "README, What happens when something fails; then npm run redrive",
-  executions: "README, What happens when something fails",
-  logs: "README, Security (the key's log delivery statements)",
-  queues: "README, Security (the key policy) and Operating it (the operator policy)",
-  alarms: "README, Operating it (Alarms)",
+/** The documentation page each hop's failure points to. */
+const DOCS = {
+  api: "docs/security.md (the API role's trust policy) and docs/operating.md (the operator policy)",
+  putEvents: "docs/operating.md (the operator policy)",
+  recorded: "docs/failure-handling.md; then npm run redrive",
+  executions: "docs/failure-handling.md",
+  logs: "docs/security.md (the key's log delivery statements)",
+  queues: "docs/security.md (the key policy) and docs/operating.md (the operator policy)",
+  alarms: "docs/operating.md (Alarms)",
 } as const;
 
 export async function verify(options: VerifyOptions): Promise<HopResult[]> {
@@ -91,11 +91,11 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
         "api",
         "FAIL",
         `POST /messages answered ${answer.status} ${JSON.stringify(answer.body)}; likely cause: ${answer.status === 403 ? "the caller lacks execute-api:Invoke (attach the operator policy)" : "the API's role cannot assume or put events"}`,
-        README.api,
+        DOCS.api,
       );
     }
   } catch (error) {
-    report("api", "FAIL", `POST /messages could not be sent: ${(error as Error).message}`, README.api);
+    report("api", "FAIL", `POST /messages could not be sent: ${(error as Error).message}`, DOCS.api);
   }
 
   // 2. PutEvents with the configured source.
@@ -121,11 +121,11 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
         "put-events",
         "FAIL",
         `PutEvents refused the entry: ${entry?.ErrorCode ?? "unknown"} ${entry?.ErrorMessage ?? ""}`.trim(),
-        README.putEvents,
+        DOCS.putEvents,
       );
     }
   } catch (error) {
-    report("put-events", "FAIL", `PutEvents failed: ${errorLine(error)}`, README.putEvents);
+    report("put-events", "FAIL", `PutEvents failed: ${errorLine(error)}`, DOCS.putEvents);
   }
 
   const published = Object.entries(ids);
@@ -154,7 +154,7 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
         "recorded",
         "FAIL",
         `not in ${target.tableName} after ${options.timeoutSeconds} s: ${[...missing].join(", ")}; likely cause: the rule, its target role or the recorder (check the dead-letter and failed-executions queues)`,
-        README.recorded,
+        DOCS.recorded,
       );
 
     // 4 and 5. Their executions succeeded, and the log group received their lines.
@@ -177,7 +177,7 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
           "executions",
           "FAIL",
           notSucceeded.map(([, id]) => `event ${id}: ${succeeded.get(id) ?? "no execution found"}`).join("; "),
-          README.executions,
+          DOCS.executions,
         );
     } else {
       const ended = published.filter(([, id]) => lines.get(id)?.some((l) => l.includes("ExecutionSucceeded")));
@@ -196,7 +196,7 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
             .filter(([, id]) => !ended.some(([, e]) => e === id))
             .map(([, id]) => id)
             .join(", ")}`,
-          README.executions,
+          DOCS.executions,
         );
     }
     const logged = published.filter(([, id]) => (lines.get(id)?.length ?? 0) > 0);
@@ -214,7 +214,7 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
           .join(
             ", ",
           )} after ${options.timeoutSeconds} s; likely cause: log delivery cannot use the key, or the role lacks log delivery permissions`,
-        README.logs,
+        DOCS.logs,
       );
   }
 
@@ -234,7 +234,7 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
       const depth = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
       report(hop, "PASS", `readable; ${depth} message${depth === 1 ? "" : "s"} waiting${depth > 0 ? " (npm run redrive)" : ""}`);
     } catch (error) {
-      report(hop, "FAIL", `cannot read ${url}: ${errorLine(error)}; likely cause: the key policy or the operator policy`, README.queues);
+      report(hop, "FAIL", `cannot read ${url}: ${errorLine(error)}; likely cause: the key policy or the operator policy`, DOCS.queues);
     }
   }
 
@@ -243,11 +243,11 @@ export async function verify(options: VerifyOptions): Promise<HopResult[]> {
     const { MetricAlarms = [] } = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: target.alarmNamePrefix }));
     const firing = MetricAlarms.filter((a) => a.StateValue === "ALARM").map((a) => a.AlarmName);
     const states = MetricAlarms.map((a) => `${String(a.AlarmName).slice(target.alarmNamePrefix.length)}=${a.StateValue}`).join(", ");
-    if (MetricAlarms.length === 0) report("alarms", "FAIL", `no alarm named ${target.alarmNamePrefix}*`, README.alarms);
-    else if (firing.length > 0) report("alarms", "FAIL", `in ALARM: ${firing.join(", ")} (${states})`, README.alarms);
+    if (MetricAlarms.length === 0) report("alarms", "FAIL", `no alarm named ${target.alarmNamePrefix}*`, DOCS.alarms);
+    else if (firing.length > 0) report("alarms", "FAIL", `in ALARM: ${firing.join(", ")} (${states})`, DOCS.alarms);
     else report("alarms", "PASS", states);
   } catch (error) {
-    report("alarms", "FAIL", `DescribeAlarms failed: ${errorLine(error)}`, README.alarms);
+    report("alarms", "FAIL", `DescribeAlarms failed: ${errorLine(error)}`, DOCS.alarms);
   }
 
   const failed = results.filter((r) => r.outcome === "FAIL").length;

@@ -10,7 +10,7 @@ export const API_DETAIL_TYPE = "message";
  * Longest `message` accepted, in characters (code points, as the model's maxLength counts them): at most 131,072
  * UTF-8 bytes, since a character takes at most 4. The message travels once in the task payload and once in the
  * execution input, each under Step Functions' 256 KiB payload quota. Larger messages get 400 before anything is
- * published; a producer that needs more puts its events on the bus directly (README: the largest message).
+ * published; a producer that needs more puts its events on the bus directly (docs/architecture.md: the largest message).
  */
 export const MAX_MESSAGE_CHARACTERS = 32_768;
 
