@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseInvocation, planRun } from "../scripts/cdktf";
+import { HCL_REFUSED, parseInvocation, planRun } from "../scripts/cdktf";
 import { temporaryDirectory } from "../scripts/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -117,6 +117,35 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
       /terraform.tfstate holds the state bucket's state, and this synth \(no environment keeps its state in S3\) would delete it; migrate it into the bucket first/,
     );
     expect(() => planRun(parseInvocation(["synth", "--output", outdir]), bare)).not.toThrow();
+  });
+
+  test("refuses --hcl in one line that says why: cdktf 0.21 writes invalid HCL for the policy documents", () => {
+    expect(() => parseInvocation(["synth", "--hcl"])).toThrow(HCL_REFUSED);
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/cdktf.ts", "synth", "--hcl"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: bare,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`${HCL_REFUSED}; usage: npm run synth -- [--output DIR]\n`);
+  });
+
+  test("a synth removes the cdk.tf an HCL synth left beside cdk.tf.json, and keeps Terraform's own files", () => {
+    const outdir = path.join(temporaryDirectory("synth-stale"), "out");
+    const stackDir = path.join(outdir, "stacks", "message-recorder-dev");
+    mkdirSync(stackDir, { recursive: true });
+    writeFileSync(path.join(stackDir, "cdk.tf"), 'resource "aws_sqs_queue" "stale" {}\n');
+    writeFileSync(path.join(stackDir, ".terraform.lock.hcl"), "# lock\n");
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/cdktf.ts", "synth", "--output", outdir], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...bare, CHECKPOINT_DISABLE: "1" },
+      timeout: 120_000,
+    });
+    expect(result.status).toBe(0);
+    expect(existsSync(path.join(stackDir, "cdk.tf.json"))).toBe(true);
+    expect(existsSync(path.join(stackDir, "cdk.tf"))).toBe(false);
+    expect(readFileSync(path.join(stackDir, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
   });
 
   test("passes cdktf's own options through, --skip-provider-lock included", () => {

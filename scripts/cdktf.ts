@@ -26,7 +26,7 @@ type Command = (typeof COMMANDS)[number];
 
 /** The cdktf options passed through, per command: boolean ones and ones that take a value. */
 const CDKTF_OPTIONS: Record<Command, { flags: string[]; valued: string[] }> = {
-  synth: { flags: ["--hcl"], valued: ["--output"] },
+  synth: { flags: [], valued: ["--output"] },
   diff: {
     flags: ["--refresh-only", "--no-color", "--migrate-state", "--skip-synth", "--skip-provider-lock"],
     valued: ["--terraform-parallelism", "--var", "--var-file"],
@@ -46,12 +46,19 @@ const CDKTF_OPTIONS: Record<Command, { flags: string[]; valued: string[] }> = {
   },
   output: { flags: ["--skip-synth", "--skip-provider-lock", "--outputs-file-include-sensitive-outputs"], valued: ["--outputs-file"] },
 };
+/**
+ * cdktf 0.21 writes this app's JSON policy documents into HCL as broken strings (`policy = "{" Version ":" ...`),
+ * which terraform init refuses (hashicorp/terraform-cdk#3911, open when cdktf was archived).
+ */
+export const HCL_REFUSED =
+  "--hcl is not supported: cdktf 0.21 writes invalid HCL for this app's policy documents (hashicorp/terraform-cdk#3911); " +
+  "the JSON it writes (cdk.tf.json) is what Terraform and Terraform Cloud run";
 /** Options that may be given more than once. */
 const REPEATABLE = ["--var", "--var-file", "--backend-config"];
 
 const usage = (command: string) =>
   command === "synth"
-    ? "usage: npm run synth -- [--output DIR] [--hcl]"
+    ? "usage: npm run synth -- [--output DIR]"
     : [
         `usage: npm run ${command} -- <stack> [--state-bucket NAME] [--backend-config KEY=VALUE|FILE]...`,
         ...(CDKTF_OPTIONS[command as Command]?.flags ?? []).map((flag) => `[${flag}]`),
@@ -82,6 +89,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === "--help" || arg === "-h") throw new HelpFor(command);
+    if (arg === "--hcl") throw new UsageError(HCL_REFUSED);
     if (!arg.startsWith("-")) {
       stacks.push(arg);
       continue;
@@ -281,19 +289,33 @@ export async function synthDirectly(outdir: string, env: NodeJS.ProcessEnv): Pro
   for (const folder of existsSync(stacksDir) ? readdirSync(stacksDir) : []) {
     if (!(folder in manifest.stacks)) rmSync(path.join(stacksDir, folder), { recursive: true, force: true });
   }
+  removeStaleHcl(outdir);
   process.stdout.write(`Generated Terraform code for the stacks: ${Object.keys(manifest.stacks).join(", ")}\n`);
   return 0;
+}
+
+/**
+ * The HCL file (cdk.tf) a `cdktf synth --hcl` left in a stack folder: beside the cdk.tf.json a synth writes,
+ * Terraform would read both and find every resource twice ("Duplicate resource").
+ */
+export function removeStaleHcl(outdir: string): void {
+  const stacksDir = path.join(outdir, "stacks");
+  for (const folder of existsSync(stacksDir) ? readdirSync(stacksDir) : []) {
+    if (existsSync(path.join(stacksDir, folder, "cdk.tf.json"))) rmSync(path.join(stacksDir, folder, "cdk.tf"), { force: true });
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
   const invocation = parseInvocation(argv);
   const { env, notes } = planRun(invocation, process.env);
   for (const note of notes) process.stderr.write(`${note}\n`);
-  if (invocation.command === "synth" && !invocation.passThrough.includes("--hcl")) {
+  if (invocation.command === "synth") {
     const outputAt = invocation.passThrough.indexOf("--output");
     process.exitCode = await synthDirectly(path.resolve(ROOT, outputAt >= 0 ? invocation.passThrough[outputAt + 1] : "cdktf.out"), env);
     return;
   }
+  // diff, deploy and output synthesize into cdktf.out and run Terraform in the stack's folder there.
+  removeStaleHcl(path.join(ROOT, "cdktf.out"));
   const code = await runCdktf([invocation.command, ...(invocation.stack ? [invocation.stack] : []), ...invocation.passThrough], env);
   process.exitCode = code;
   if (code === 0 && invocation.command === "deploy" && invocation.stack === STATE_BUCKET_STACK && !loadProjectConfig(env).stateBucket) {
