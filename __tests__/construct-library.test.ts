@@ -417,3 +417,101 @@ describe("EventArchive", () => {
     ).toThrow(message);
   });
 });
+
+describe("resources made elsewhere, imported by ARN", () => {
+  const ARNS = {
+    bus: "arn:aws:events:eu-west-1:123456789012:event-bus/shared-bus",
+    stateMachine: "arn:aws:states:eu-west-1:123456789012:stateMachine:Elsewhere",
+    queue: "arn:aws:sqs:eu-west-1:123456789012:shared-dlq",
+    table: "arn:aws:dynamodb:eu-west-1:123456789012:table/SharedTable",
+  };
+
+  test("a rule on an imported bus starts an imported state machine, dead-letters to an imported queue, and a recorder writes to an imported table", () => {
+    let warnings: string[] = [];
+    const tf = synth((stack) => {
+      const bus = EventBus.fromEventBusArn(stack, "bus", ARNS.bus);
+      const dlq = EventQueue.fromQueueArn(stack, "dlq", ARNS.queue);
+      const rule = new Rule(stack, "rule", { ruleName: "imported", eventBus: bus, eventPattern: { source: ["com.example"] } });
+      rule.addTarget(
+        new StateMachineTarget(MessageWorkflow.fromStateMachineArn(stack, "machine", ARNS.stateMachine), { deadLetterQueue: dlq }),
+      );
+      const recorder = new RecorderFunction(stack, "recorder", {
+        functionName: "r",
+        table: MessagesTable.fromTableArn(stack, "table", ARNS.table),
+        archive: testArchive(),
+      });
+      const operator = new ServiceRole(stack, "operator", { roleName: "operator", assumedBy: "lambda.amazonaws.com", description: "test" });
+      bus.grantPutEvents(operator);
+      dlq.grantConsumeMessages(operator);
+      expect(recorder.functionName).toBeDefined();
+      warnings = stack.node
+        .findAll()
+        .flatMap((c) => c.node.metadata)
+        .filter((m) => m.type === "@cdktf/warn")
+        .map((m) => String(m.data));
+    });
+    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_rule"))).toEqual([
+      expect.objectContaining({ event_bus_name: "shared-bus" }),
+    ]);
+    expect(Object.values(resourcesOf(tf, "aws_cloudwatch_event_target"))).toEqual([
+      expect.objectContaining({ arn: ARNS.stateMachine, dead_letter_config: { arn: ARNS.queue } }),
+    ]);
+    expect(policyOf(tf, "rule_target-role_policy")).toEqual([
+      expect.objectContaining({ Action: ["states:StartExecution"], Resource: [ARNS.stateMachine] }),
+    ]);
+    expect(policyOf(tf, "recorder_role_policy")).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Action: ["dynamodb:PutItem"], Resource: [ARNS.table] })]),
+    );
+    expect(Object.values(resourcesOf(tf, "aws_lambda_function"))[0]).toMatchObject({
+      environment: { variables: { MESSAGES_TABLE_NAME: "SharedTable" } },
+    });
+    expect(policyOf(tf, "operator_policy")).toEqual([
+      expect.objectContaining({ Action: ["events:PutEvents"], Resource: [ARNS.bus] }),
+      expect.objectContaining({ Resource: [ARNS.queue] }),
+    ]);
+    // Nothing of the imported resources is created here: no bus, queue, queue policy, table or state machine.
+    for (const type of [
+      "aws_cloudwatch_event_bus",
+      "aws_sqs_queue",
+      "aws_sqs_queue_policy",
+      "aws_dynamodb_table",
+      "aws_sfn_state_machine",
+    ]) {
+      expect({ type, found: Object.keys(resourcesOf(tf, type)) }).toEqual({ type, found: [] });
+    }
+    // The imported queue's policy is not this stack's to change: synth says what it must admit.
+    expect(warnings).toEqual([
+      expect.stringMatching(/^shared-dlq is imported: its queue policy must let events.amazonaws.com sqs:SendMessage/),
+    ]);
+  });
+
+  test.each([
+    [
+      "a queue",
+      () => EventQueue.fromQueueArn(new TerraformStack(Testing.app(), "s"), "q", "shared-dlq"),
+      /"shared-dlq" is not a literal ARN of sqs/,
+    ],
+    [
+      "a table",
+      () => MessagesTable.fromTableArn(new TerraformStack(Testing.app(), "s"), "t", ARNS.queue),
+      /is not a literal ARN of dynamodb/,
+    ],
+    [
+      "a state machine",
+      () =>
+        MessageWorkflow.fromStateMachineArn(
+          new TerraformStack(Testing.app(), "s"),
+          "m",
+          "arn:aws:states:eu-west-1:123456789012:activity:x",
+        ),
+      /is not a state machine ARN/,
+    ],
+    [
+      "a bus",
+      () => EventBus.fromEventBusArn(new TerraformStack(Testing.app(), "s"), "b", "arn:aws:events:eu-west-1:123456789012:rule/x"),
+      /is not an event bus ARN/,
+    ],
+  ])("refuses an ARN that is not one of %s, naming it", (_what, importIt, message) => {
+    expect(importIt).toThrow(message);
+  });
+});

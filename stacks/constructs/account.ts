@@ -33,3 +33,26 @@ export function arnOf(scope: Construct, service: string, resource: string, optio
   const { accountId, partition, region } = accountContext(scope);
   return `arn:${partition}:${service}:${options.regional === false ? "" : region}:${accountId}:${resource}`;
 }
+
+/** The parts of an ARN given as a literal string. */
+export interface ArnParts {
+  readonly partition: string;
+  readonly service: string;
+  readonly region: string;
+  readonly account: string;
+  /** Everything after the account: `my-queue`, `table/MessagesTable-dev`, `stateMachine:MessageRecorder-dev`. */
+  readonly resource: string;
+}
+
+/**
+ * An ARN's parts, for the `fromXxxArn` imports; one that is not a literal ARN of `service` (a token, a typo) is
+ * refused with the value and the form expected.
+ */
+export function parseArn(arn: string, service: string, example: string): ArnParts {
+  const parts = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)$/.exec(arn);
+  if (!parts || parts[2] !== service) {
+    throw new Error(`${JSON.stringify(arn)} is not a literal ARN of ${service}; expected one such as ${example}`);
+  }
+  const [, partition, , region, account, resource] = parts;
+  return { partition, service, region, account, resource };
+}

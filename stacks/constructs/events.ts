@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { arnOf } from "./account";
+import { arnOf, parseArn } from "./account";
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -42,6 +42,12 @@ export interface IEventBus {
   readonly physicalName?: string;
 }
 
+/** A bus producers can be granted PutEvents on: one of ours (EventBus) or one imported by ARN. */
+export interface IPublishableEventBus extends IEventBus {
+  readonly eventBusArn: string;
+  grantPutEvents(grantee: IGrantable): Grant;
+}
+
 /** The account's default bus, where AWS services (Step Functions among them) put their events. */
 export const DEFAULT_EVENT_BUS: IEventBus = { eventBusName: "default", physicalName: "default" };
 
@@ -49,12 +55,51 @@ export interface EventBusProps {
   readonly eventBusName: string;
 }
 
-export class EventBus extends Construct implements IEventBus {
+/** A bus made elsewhere, by ARN: rules can be added to it and PutEvents granted on it. */
+class ImportedEventBus extends Construct implements IPublishableEventBus {
+  public readonly eventBusName: string;
+  public readonly physicalName: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly eventBusArn: string,
+  ) {
+    super(scope, id);
+    const arn = parseArn(eventBusArn, "events", "arn:aws:events:us-east-1:123456789012:event-bus/commonbus-dev");
+    if (!arn.resource.startsWith("event-bus/")) {
+      throw new Error(
+        `${JSON.stringify(eventBusArn)} is not an event bus ARN; expected arn:aws:events:<region>:<account>:event-bus/<name>`,
+      );
+    }
+    this.eventBusName = this.physicalName = arn.resource.slice("event-bus/".length);
+  }
+
+  public grantPutEvents(grantee: IGrantable): Grant {
+    return grantPutEventsOn(this.eventBusArn, grantee);
+  }
+}
+
+/** "events:PutEvents ... Resource: the event bus ARN": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html */
+function grantPutEventsOn(eventBusArn: string, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal(grantee, { sid: "PutEventsOnTheBus", actions: ["events:PutEvents"], resources: [eventBusArn] });
+}
+
+export class EventBus extends Construct implements IPublishableEventBus {
   /** The underlying resource, for what this construct does not model. */
   public readonly resource: CloudwatchEventBus;
   public readonly eventBusName: string;
   public readonly eventBusArn: string;
   public readonly physicalName: string;
+
+  /** A bus made elsewhere (another stack, another account's bus shared with this one), by its ARN. */
+  public static fromEventBusArn(
+    scope: Construct,
+    id: string,
+    eventBusArn: string,
+  ): IEventBus & { grantPutEvents(grantee: IGrantable): Grant } {
+    return new ImportedEventBus(scope, id, eventBusArn);
+  }
 
   constructor(scope: Construct, id: string, props: EventBusProps) {
     super(scope, id);
@@ -65,9 +110,8 @@ export class EventBus extends Construct implements IEventBus {
   }
 
   /** Lets the grantee put events on this bus only. */
-  // "events:PutEvents ... Resource: the event bus ARN": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html
   public grantPutEvents(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, { sid: "PutEventsOnTheBus", actions: ["events:PutEvents"], resources: [this.eventBusArn] });
+    return grantPutEventsOn(this.eventBusArn, grantee);
   }
 }
 

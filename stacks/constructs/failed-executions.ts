@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { EncryptionKey } from "./encryption-key";
-import { EventQueue } from "./event-queue";
+import { EventQueue, IQueue } from "./event-queue";
 import { Rule } from "./events";
 import { SqsQueueTarget } from "./targets";
 
@@ -41,7 +41,7 @@ export class FailedExecutionCapture extends Construct {
    * Captures the unsuccessful executions of a STANDARD state machine from its status-change events; what
    * EventBridge cannot write to the queue goes to `deadLetterQueue` (redrive reads it like the queue).
    */
-  public captureStatusChangesOf(stateMachineArn: string, ruleName: string, deadLetterQueue?: EventQueue): Rule {
+  public captureStatusChangesOf(stateMachineArn: string, ruleName: string, deadLetterQueue?: IQueue): Rule {
     this.rule = new Rule(this, "rule", {
       ruleName,
       description: "Captures executions of the message recorder that did not succeed",

@@ -17,7 +17,7 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { EncryptionKey } from "./encryption-key";
-import { EventBus } from "./events";
+import { IPublishableEventBus } from "./events";
 import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
@@ -40,7 +40,7 @@ export interface IngestionApiProps {
   readonly apiName: string;
   readonly region: string;
   /** The bus PutEvents puts the messages on. */
-  readonly eventBus: EventBus;
+  readonly eventBus: IPublishableEventBus;
   /** The `source` stamped on every event, the one the rule matches. */
   readonly eventSource: string;
   /**

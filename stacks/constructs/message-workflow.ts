@@ -2,19 +2,57 @@ import { Construct } from "constructs";
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { EXECUTION_TIMEOUT_SECONDS, renderDefinition, renderWorkflowDefinition } from "../asl";
 import { ExecutionLogLevel, WorkflowModel, WorkflowType } from "../workflow-model";
-import { EventQueue } from "./event-queue";
-import { arnOf } from "./account";
+import type { IQueue } from "./event-queue";
+import { arnOf, parseArn } from "./account";
 import { EncryptionKey } from "./encryption-key";
-import { NodejsFunction } from "./nodejs-function";
-import { RecorderFunction } from "./recorder-function";
+import { IFunction } from "./nodejs-function";
 import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
 
+/** A state machine a rule can start: one of ours (MessageWorkflow) or one imported by ARN. */
+export interface IStateMachine {
+  readonly stateMachineArn: string;
+  grantStartExecution(grantee: IGrantable): Grant;
+}
+
+/**
+ * Lets the role start executions of this state machine only. StartExecution needs no key permission: Step
+ * Functions encrypts the input under its own grant ("StartExecution ... No KMS permission required").
+ * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
+ */
+function grantStartExecutionOf(stateMachineArn: string, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal(grantee, { sid: "StartRecorderWorkflow", actions: ["states:StartExecution"], resources: [stateMachineArn] });
+}
+
+/** A state machine made elsewhere, by ARN, as the target of a rule. */
+class ImportedStateMachine extends Construct implements IStateMachine {
+  public readonly stateMachineName: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly stateMachineArn: string,
+  ) {
+    super(scope, id);
+    const arn = parseArn(stateMachineArn, "states", "arn:aws:states:us-east-1:123456789012:stateMachine:MessageRecorder-dev");
+    if (!arn.resource.startsWith("stateMachine:")) {
+      throw new Error(
+        `${JSON.stringify(stateMachineArn)} is not a state machine ARN; expected arn:aws:states:<region>:<account>:stateMachine:<name>`,
+      );
+    }
+    this.stateMachineName = arn.resource.slice("stateMachine:".length);
+  }
+
+  public grantStartExecution(grantee: IGrantable): Grant {
+    return grantStartExecutionOf(this.stateMachineArn, grantee);
+  }
+}
+
 export interface MessageWorkflowProps {
   readonly stateMachineName: string;
-  readonly recorder: RecorderFunction;
+  readonly recorder: IFunction;
   /** @default 7 */
   readonly logRetentionInDays?: number;
   /** Whole execution; must exceed the worst case of the task's retries (checked at synth). @default 30 */
@@ -41,7 +79,7 @@ export interface MessageWorkflowProps {
    */
   readonly workflowType?: WorkflowType;
   /** Where an EXPRESS workflow sends every failure, with the original event. Required for EXPRESS. */
-  readonly failedExecutionsQueue?: EventQueue;
+  readonly failedExecutionsQueue?: IQueue;
   /** Execution logging, with execution data. @default "ALL" for STANDARD, "ERROR" for EXPRESS (its logs are its only history) */
   readonly logLevel?: ExecutionLogLevel;
   /**
@@ -52,7 +90,7 @@ export interface MessageWorkflowProps {
    */
   readonly definition?: {
     readonly template: object;
-    readonly functions: Readonly<Record<string, NodejsFunction>>;
+    readonly functions: Readonly<Record<string, IFunction>>;
     readonly substitutions?: Readonly<Record<string, string | number>>;
   };
 }
@@ -68,7 +106,7 @@ const KMS_DATA_KEY_REUSE_PERIOD_SECONDS = 300;
  * The state machine rendered from asl/record-message.asl.json (STANDARD) or asl/record-message-express.asl.json
  * (EXPRESS), its role and its log group.
  */
-export class MessageWorkflow extends Construct {
+export class MessageWorkflow extends Construct implements IStateMachine {
   /** The underlying state machine, for what this construct does not model. */
   public readonly resource: SfnStateMachine;
   public readonly stateMachineArn: string;
@@ -82,6 +120,11 @@ export class MessageWorkflow extends Construct {
    * trust policy of its own role, the encryption context of its key).
    */
   private readonly knownStateMachineArn: string;
+
+  /** A state machine made elsewhere (another stack, another tool), by its ARN, as a rule's target. */
+  public static fromStateMachineArn(scope: Construct, id: string, stateMachineArn: string): IStateMachine {
+    return new ImportedStateMachine(scope, id, stateMachineArn);
+  }
 
   constructor(scope: Construct, id: string, props: MessageWorkflowProps) {
     super(scope, id);
@@ -277,11 +320,7 @@ export class MessageWorkflow extends Construct {
    * https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
    */
   public grantStartExecution(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal(grantee, {
-      sid: "StartRecorderWorkflow",
-      actions: ["states:StartExecution"],
-      resources: [this.stateMachineArn],
-    });
+    return grantStartExecutionOf(this.stateMachineArn, grantee);
   }
 
   /**

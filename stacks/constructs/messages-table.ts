@@ -3,6 +3,7 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
+import { parseArn } from "./account";
 
 /** The key the recorder writes and the idempotency check relies on. */
 export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
@@ -20,33 +21,19 @@ export interface MessagesTableProps {
   readonly protectFromDeletion?: boolean;
 }
 
-/**
- * The table of recorded messages: on-demand, encrypted, with point-in-time recovery, since it is the only copy
- * of what was recorded.
- */
-export class MessagesTable extends Construct {
-  /** The underlying resource, for what this construct does not model. */
-  public readonly resource: DynamodbTable;
-  public readonly tableName: string;
-  public readonly tableArn: string;
-  private readonly encryptionKey?: EncryptionKey;
+/** A table a recorder can write to and an operator read: one of ours (MessagesTable) or one imported by ARN. */
+export interface ITable {
+  readonly tableName: string;
+  readonly tableArn: string;
+  grantPutItem(grantee: IGrantable): Grant;
+  grantReadItems(grantee: IGrantable): Grant;
+}
 
-  constructor(scope: Construct, id: string, props: MessagesTableProps) {
-    super(scope, id);
-    const table = (this.resource = new DynamodbTable(this, "table", {
-      name: props.tableName,
-      billingMode: "PAY_PER_REQUEST",
-      hashKey: MESSAGE_KEY.name,
-      attribute: [{ name: MESSAGE_KEY.name, type: MESSAGE_KEY.type }],
-      serverSideEncryption: props.encryptionKey ? { enabled: true, kmsKeyArn: props.encryptionKey.keyArn } : { enabled: true },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: props.protectFromDeletion ?? true,
-      lifecycle: { preventDestroy: props.protectFromDeletion ?? true },
-    }));
-    this.tableName = table.name;
-    this.tableArn = table.arn;
-    this.encryptionKey = props.encryptionKey;
-  }
+/** What every table offers: identity grants (with key use through DynamoDB) and metrics. */
+abstract class TableBase extends Construct implements ITable {
+  public abstract readonly tableName: string;
+  public abstract readonly tableArn: string;
+  protected abstract readonly encryptionKey?: EncryptionKey;
 
   /**
    * Lets the grantee read items (GetItem: redrive and verify look up a message by its id); with a customer-managed
@@ -93,5 +80,55 @@ export class MessagesTable extends Construct {
       this.encryptionKey.viaService("dynamodb"),
     );
     return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+}
+
+/** A table made elsewhere, by ARN: its encryption and protection stay with whoever manages it. */
+class ImportedTable extends TableBase {
+  public readonly tableName: string;
+  public readonly tableArn: string;
+  protected readonly encryptionKey?: EncryptionKey = undefined;
+
+  constructor(scope: Construct, id: string, tableArn: string) {
+    super(scope, id);
+    const arn = parseArn(tableArn, "dynamodb", "arn:aws:dynamodb:us-east-1:123456789012:table/MessagesTable-dev");
+    if (!arn.resource.startsWith("table/"))
+      throw new Error(`${JSON.stringify(tableArn)} is not a table ARN; expected arn:aws:dynamodb:<region>:<account>:table/<name>`);
+    this.tableArn = tableArn;
+    this.tableName = arn.resource.slice("table/".length);
+  }
+}
+
+/**
+ * The table of recorded messages: on-demand, encrypted, with point-in-time recovery, since it is the only copy
+ * of what was recorded.
+ */
+export class MessagesTable extends TableBase {
+  /** The underlying resource, for what this construct does not model. */
+  public readonly resource: DynamodbTable;
+  public readonly tableName: string;
+  public readonly tableArn: string;
+  protected readonly encryptionKey?: EncryptionKey;
+
+  /** A table made elsewhere, by its ARN, for a recorder to write to. */
+  public static fromTableArn(scope: Construct, id: string, tableArn: string): ITable {
+    return new ImportedTable(scope, id, tableArn);
+  }
+
+  constructor(scope: Construct, id: string, props: MessagesTableProps) {
+    super(scope, id);
+    const table = (this.resource = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: MESSAGE_KEY.name,
+      attribute: [{ name: MESSAGE_KEY.name, type: MESSAGE_KEY.type }],
+      serverSideEncryption: props.encryptionKey ? { enabled: true, kmsKeyArn: props.encryptionKey.keyArn } : { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: props.protectFromDeletion ?? true,
+      lifecycle: { preventDestroy: props.protectFromDeletion ?? true },
+    }));
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.encryptionKey = props.encryptionKey;
   }
 }

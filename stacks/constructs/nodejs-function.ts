@@ -9,6 +9,15 @@ import { createLogGroup } from "./log-group";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
 
+/** A function a workflow can invoke: its ARN, its timeout (for the retry budget) and invoke permission. */
+export interface IFunction {
+  readonly functionArn: string;
+  readonly functionName: string;
+  /** How long one invocation may run, in seconds. */
+  readonly timeoutSeconds: number;
+  grantInvoke(grantee: IGrantable, sid?: string): Grant;
+}
+
 export interface NodejsFunctionProps {
   readonly functionName: string;
   /**
@@ -45,7 +54,7 @@ export interface NodejsFunctionProps {
  * created first so Lambda never creates one without retention; its role, unless one is given; and the function,
  * arm64 on nodejs22.x with JSON logs. Grant it access with the owners' grant methods (`table.grantPutItem(fn)`).
  */
-export class NodejsFunction extends Construct implements IGrantable {
+export class NodejsFunction extends Construct implements IFunction, IGrantable {
   /** The underlying function, for what this construct does not model. */
   public readonly resource: LambdaFunction;
   public readonly functionArn: string;

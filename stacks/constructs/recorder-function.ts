@@ -4,7 +4,7 @@ import { RECORDER_ENTRY } from "./bundling/build";
 import { LambdaArchive } from "./bundling/archive";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
-import { MessagesTable } from "./messages-table";
+import { ITable } from "./messages-table";
 import { NodejsFunction } from "./nodejs-function";
 import { ServiceRole } from "./service-role";
 
@@ -13,7 +13,7 @@ export type { LambdaArchive } from "./bundling/archive";
 export interface RecorderFunctionProps {
   readonly functionName: string;
   /** The table it records to: its name in MESSAGES_TABLE_NAME, PutItem granted. */
-  readonly table: MessagesTable;
+  readonly table: ITable;
   /** A prebuilt archive of lambdas/recorder. @default built at synth (reused while its inputs are unchanged) */
   readonly archive?: LambdaArchive;
   /** Retention of the function's log group. @default 7 */

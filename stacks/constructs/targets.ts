@@ -1,13 +1,9 @@
-import { EventQueue } from "./event-queue";
+import { EventQueue, IQueue } from "./event-queue";
 import { IRuleTarget, Rule, RuleTargetConfig, validateRetryPolicy } from "./events";
-import { Grant, IGrantable } from "./grants";
+import type { IStateMachine } from "./message-workflow";
 import { ServiceRole } from "./service-role";
 
-/** A state machine a rule can start. */
-export interface IStateMachine {
-  readonly stateMachineArn: string;
-  grantStartExecution(grantee: IGrantable): Grant;
-}
+export type { IStateMachine } from "./message-workflow";
 
 interface RetryProps {
   /** Retries after the first attempt. Minimum 0, maximum 185. @default 185 */
@@ -23,7 +19,7 @@ export interface StateMachineTargetProps extends RetryProps {
    * Where EventBridge puts what it could not deliver. Its policy gets a statement for this rule.
    * @default a new queue `<rule name>-dlq` in the rule
    */
-  readonly deadLetterQueue?: EventQueue;
+  readonly deadLetterQueue?: IQueue;
   /** The role EventBridge assumes; it is granted StartExecution. @default a new role `<rule name>-target-role` in the rule */
   readonly role?: ServiceRole;
 }
@@ -72,13 +68,13 @@ export interface SqsQueueTargetProps extends RetryProps {
    * Where EventBridge puts what it could not send to the queue (the queue refused it, or its policy or key broke).
    * Its policy gets a statement for this rule. @default a new queue `<rule name>-dlq` in the rule
    */
-  readonly deadLetterQueue?: EventQueue;
+  readonly deadLetterQueue?: IQueue;
 }
 
 /** Sends each event, as JSON, to a queue whose policy admits this rule. */
 export class SqsQueueTarget implements IRuleTarget {
   constructor(
-    private readonly queue: EventQueue,
+    private readonly queue: IQueue,
     private readonly props: SqsQueueTargetProps = {},
   ) {}
 
