@@ -31,8 +31,17 @@ export default tseslint.config(
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
+      // disableTypeChecked's own languageOptions turn the project service off: no tsconfig includes these files.
+      ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", process: "readonly", __filename: "readonly", __dirname: "readonly", console: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        __filename: "readonly",
+        __dirname: "readonly",
+        console: "readonly",
+      },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },
