@@ -7,7 +7,7 @@ function main(): void {
   const app = new App();
   // Under `cdktf synth` the CLI hands cdktf.json's context to the app; run directly (node --import tsx main.ts)
   // it does not, so the file is read here: the same configuration either way.
-  const context = app.node.tryGetContext("recorder") ?? readCdktfJson().context?.recorder;
+  const context: unknown = app.node.tryGetContext("recorder") ?? readCdktfJson().context?.recorder;
   defineStacks(app, loadConfig({ context, env: process.env }));
   app.synth();
 }

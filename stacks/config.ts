@@ -334,7 +334,7 @@ const SETTINGS = {
     doc: "`standard` (callback task, exactly-once, 90-day history) or `express` (synchronous invoke, at-least-once, logs only, far cheaper); see Choosing STANDARD or EXPRESS.",
     env: "RECORDER_WORKFLOW_TYPE",
     defaultValue: "standard",
-    parse: oneOf(["standard", "express"] as const) as (n: string, v: unknown) => "standard" | "express",
+    parse: oneOf<"standard" | "express">(["standard", "express"]),
   },
   logLevel: {
     doc: "Execution log level, with execution data: `ALL`, `ERROR`, `FATAL` or `OFF`; empty means ALL for standard, ERROR for express.",
@@ -384,7 +384,7 @@ const SETTINGS = {
     doc: "Authorization of `POST /messages`: `iam` (SigV4 with `execute-api:Invoke`).",
     env: "RECORDER_API_AUTHORIZATION",
     defaultValue: "iam",
-    parse: oneOf(["iam"] as const) as (n: string, v: unknown) => "iam",
+    parse: oneOf<"iam">(["iam"]),
   },
   apiAccountLogRole: {
     doc: "Set API Gateway's account-level CloudWatch Logs role (needed for access logs; one per account and region: `false` in all environments of an account but one).",
@@ -408,7 +408,7 @@ const SETTINGS = {
     doc: "`customer-managed`: one KMS key per environment encrypts all data at rest; `aws-managed`: AWS's keys, no key to pay for.",
     env: "RECORDER_ENCRYPTION",
     defaultValue: "customer-managed",
-    parse: oneOf(ENCRYPTION_MODES) as (n: string, v: unknown) => EncryptionMode,
+    parse: oneOf<EncryptionMode>(ENCRYPTION_MODES),
   },
   keyDeletionWindowInDays: {
     doc: "Days a scheduled deletion of the key can still be cancelled, 7-30.",
@@ -426,7 +426,7 @@ const SETTINGS = {
     doc: "Where state lives: `s3` or `cloud` (Terraform Cloud).",
     env: "RECORDER_BACKEND",
     defaultValue: "s3",
-    parse: oneOf(["s3", "cloud"] as const) as (n: string, v: unknown) => "s3" | "cloud",
+    parse: oneOf<"s3" | "cloud">(["s3", "cloud"]),
   },
   stateBucket: {
     doc: "S3 bucket of the state, made by the bootstrap stack, which then keeps its own state in it too; empty: the bootstrap names it `message-recorder-tfstate-<account>-<region>`, and `npm run deploy` needs `--state-bucket`.",

@@ -28,14 +28,14 @@ export interface MessageRecord {
   readonly message: string;
 }
 
-/** The DynamoDB item, in the attribute-value form PutItem takes. */
-export interface MessageItem {
+/** The DynamoDB item, in the attribute-value form PutItem takes (a type alias, so Object.entries types its values). */
+export type MessageItem = {
   readonly messageId: { readonly S: string };
   readonly createdAt: { readonly N: string };
   readonly event: { readonly S: string };
   /** Only for a record keyed by an idempotency key: the id of the event that recorded it first. */
   readonly eventId?: { readonly S: string };
-}
+};
 
 /** What a record keyed by a producer's idempotency key is called in the table. */
 export const IDEMPOTENCY_KEY_PREFIX = "idempotency-key:";

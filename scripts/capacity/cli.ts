@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadLambdaBench } from "../cost/facts";
 import { synthesizeFirstEnvironment } from "../local/synth";
-import { loadLimits, pathFactsFromStack } from "./facts";
+import { CapacityStack, loadLimits, pathFactsFromStack } from "./facts";
 import {
   BurstOutcome,
   firstThrottle,
@@ -220,7 +220,7 @@ export function main(argv: readonly string[], io: Io): number {
   }
   try {
     const stackDir = options.stackDir ? path.resolve(options.stackDir) : synthesizeFirstEnvironment();
-    const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+    const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as CapacityStack;
     const facts = pathFactsFromStack(stack, loadLambdaBench().handlerMeanMs);
     const region = options.region ?? facts.region;
     if (!(region in table.regions)) {

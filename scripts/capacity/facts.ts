@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { successPathStateTypes, writeUnitsPerItem } from "../cost/model";
+import { AslDefinition, successPathStateTypes, writeUnitsPerItem } from "../cost/model";
+import { at } from "../json-value";
 import { onlyResource, Resource, StackJson } from "../local/stack-json";
 import { LimitsTable, PathFacts, WorkflowType } from "./model";
 
@@ -10,7 +11,7 @@ export function loadLimits(): LimitsTable {
   return JSON.parse(readFileSync(LIMITS_PATH, "utf8")) as LimitsTable;
 }
 
-type CapacityStack = StackJson & { provider?: { aws?: Array<{ region?: string }> } };
+export type CapacityStack = StackJson & { provider?: { aws?: Array<{ region?: string }> } };
 
 /** The rule target that starts the workflow: its `arn` is the state machine's. */
 function workflowTarget(stack: StackJson): Resource {
@@ -28,18 +29,21 @@ function workflowTarget(stack: StackJson): Resource {
  */
 export function pathFactsFromStack(stack: CapacityStack, lambdaDurationMs: number, messageBytes = 100): PathFacts {
   const machine = onlyResource(stack, "aws_sfn_state_machine");
-  const retry = workflowTarget(stack).retry_policy ?? {};
+  const retry = workflowTarget(stack).retry_policy;
   const settings = Object.values(stack.resource.aws_api_gateway_method_settings ?? {})[0]?.settings;
+  const rateLimit = at(settings, "throttling_rate_limit");
+  const burstLimit = at(settings, "throttling_burst_limit");
   return {
     deployedWorkflowType: String(machine.type).toLowerCase() as WorkflowType,
     region: stack.provider?.aws?.[0]?.region ?? "us-east-1",
-    stateTransitionsPerExecution: successPathStateTypes(JSON.parse(machine.definition)).length,
+    stateTransitionsPerExecution: successPathStateTypes(JSON.parse(String(machine.definition)) as AslDefinition).length,
     writeUnitsPerEvent: writeUnitsPerItem(messageBytes + 100),
     // EventBridge's defaults when the target sets none: 185 retries within 24 hours.
-    retryAttempts: Number(retry.maximum_retry_attempts ?? 185),
-    maxEventAgeSeconds: Number(retry.maximum_event_age_in_seconds ?? 86_400),
-    apiStageRateLimit: settings?.throttling_rate_limit,
-    apiStageBurstLimit: settings?.throttling_burst_limit,
+    retryAttempts: Number(at(retry, "maximum_retry_attempts") ?? 185),
+    maxEventAgeSeconds: Number(at(retry, "maximum_event_age_in_seconds") ?? 86_400),
+    // Numbers in the synthesized stack; the stage has no throttling settings without the API.
+    apiStageRateLimit: typeof rateLimit === "number" ? rateLimit : undefined,
+    apiStageBurstLimit: typeof burstLimit === "number" ? burstLimit : undefined,
     lambdaDurationMs,
   };
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { at } from "../json-value";
 import { onlyResource, readPipelineStack, StackJson } from "../local/stack-json";
-import { DesignFacts, LogLevel, Prices, successPathStateTypes } from "./model";
+import { AslDefinition, DesignFacts, LogLevel, Prices, successPathStateTypes } from "./model";
 import type { FactsByType } from "./report";
 import { ConfigError } from "../../stacks/config";
 
@@ -39,21 +40,20 @@ export function loadLambdaBench(): LambdaBenchResult {
 export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: number, messageBytes: number): DesignFacts {
   const machine = onlyResource(stackJson, "aws_sfn_state_machine");
   const fn = onlyResource(stackJson, "aws_lambda_function");
-  const pathTypes = successPathStateTypes(JSON.parse(machine.definition));
-  const logging = machine.logging_configuration ?? {};
-  const lambdaLogging = fn.logging_config ?? {};
-  const quietLevels = ["WARN", "ERROR", "FATAL"];
+  const pathTypes = successPathStateTypes(JSON.parse(String(machine.definition)) as AslDefinition);
+  const logging = machine.logging_configuration;
+  const quietLevels: unknown[] = ["WARN", "ERROR", "FATAL"];
   const retention = Object.values(stackJson.resource.aws_cloudwatch_log_group ?? {}).map((g) => Number(g.retention_in_days));
   const [archive] = Object.values(stackJson.resource.aws_cloudwatch_event_archive ?? {});
   return {
     stateTransitionsPerExecution: pathTypes.length,
     tasksPerExecution: pathTypes.filter((type) => type === "Task").length,
-    logLevel: (logging.level ?? "OFF") as LogLevel,
-    tracing: Boolean(machine.tracing_configuration?.enabled),
+    logLevel: (at(logging, "level") ?? "OFF") as LogLevel,
+    tracing: Boolean(at(machine, "tracing_configuration", "enabled")),
     lambdaMemoryMb: Number(fn.memory_size ?? 128),
-    lambdaArchitecture: (fn.architectures?.[0] ?? "x86_64") as "arm64" | "x86_64",
+    lambdaArchitecture: (at(fn, "architectures", 0) ?? "x86_64") as "arm64" | "x86_64",
     handlerDurationMs,
-    includeExecutionData: Boolean(logging.include_execution_data),
+    includeExecutionData: Boolean(at(logging, "include_execution_data")),
     logRetentionInDays: Math.max(...retention, 0),
     messageBytes,
     alarms: Object.keys(stackJson.resource.aws_cloudwatch_metric_alarm ?? {}).length,
@@ -63,7 +63,8 @@ export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: nu
       .length,
     // The recorder logs one line per record at INFO; the platform's START/END/REPORT lines are INFO system logs.
     lambdaLogLinesPerInvocation:
-      (quietLevels.includes(lambdaLogging.application_log_level) ? 0 : 1) + (quietLevels.includes(lambdaLogging.system_log_level) ? 0 : 3),
+      (quietLevels.includes(at(fn, "logging_config", "application_log_level")) ? 0 : 1) +
+      (quietLevels.includes(at(fn, "logging_config", "system_log_level")) ? 0 : 3),
     ...(archive ? { archiveRetentionDays: Number(archive.retention_days ?? 0) } : {}),
   };
 }
@@ -73,16 +74,15 @@ function countKeyUsers(stackJson: StackJson): number {
   const usesKey = (value: unknown): boolean => typeof value === "string" && value.startsWith("${aws_kms_key.");
   return Object.values(stackJson.resource)
     .flatMap((byName) => Object.values(byName))
-    .filter((body) => {
-      const b = body as Record<string, any>;
-      return [
-        b.kms_key_id,
-        b.kms_master_key_id,
-        b.kms_key_arn,
-        b.server_side_encryption?.kms_key_arn,
-        b.encryption_configuration?.kms_key_id,
-      ].some(usesKey);
-    }).length;
+    .filter((body) =>
+      [
+        body.kms_key_id,
+        body.kms_master_key_id,
+        body.kms_key_arn,
+        at(body, "server_side_encryption", "kms_key_arn"),
+        at(body, "encryption_configuration", "kms_key_id"),
+      ].some(usesKey),
+    ).length;
 }
 
 /**

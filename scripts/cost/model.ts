@@ -277,7 +277,7 @@ export function total(lines: readonly CostLine[]): number {
   return lines.reduce((sum, line) => sum + line.monthlyUsd, 0);
 }
 
-type AslDefinition = {
+export type AslDefinition = {
   StartAt: string;
   States: Record<string, { Type: string; Next?: string; End?: boolean; Choices?: Array<{ Next: string }> }>;
 };

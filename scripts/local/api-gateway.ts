@@ -1,5 +1,6 @@
 import Ajv from "ajv-draft-04";
 import { render } from "velocityjs";
+import { textOf } from "../json-value";
 
 /**
  * A REST API method with an AWS integration, run offline from its synthesized declaration: the request model
@@ -59,7 +60,7 @@ export class LocalRestMethod {
       const [first] = this.validate.errors ?? [];
       return this.badRequest(`[${first?.instancePath || "object"} ${first?.message ?? "is invalid"}]`);
     }
-    const request = JSON.parse(renderTemplate(this.declaration.requestTemplate, parsed, {}, headers));
+    const request: unknown = JSON.parse(renderTemplate(this.declaration.requestTemplate, parsed, {}, headers));
     const [backendStatus, answer] = await backend(request);
     const selected =
       this.declaration.integrationResponses.find(
@@ -96,7 +97,10 @@ export function renderTemplate(
   };
   return render(template, {
     input,
-    util: { escapeJavaScript: (value: unknown) => new JavaString(escapeJavaScript(String(value ?? ""))) },
+    util: {
+      escapeJavaScript: (value: unknown) =>
+        new JavaString(escapeJavaScript(value instanceof JavaString ? value.toString() : textOf(value ?? ""))),
+    },
     context,
   });
 }

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { JsonObject } from "../json-value";
 
 /**
  * The parts of AWS the operator commands call that the offline pipeline did not serve yet, on one loopback HTTP
@@ -7,7 +8,7 @@ import { AddressInfo } from "node:net";
  * AWS JSON protocol its SDK client speaks, told apart by X-Amz-Target), and the REST API's `POST /<stage>/messages`.
  * The handlers are the pipeline's; this only speaks the protocols.
  */
-export type AwsJsonHandler = (body: Record<string, any>) => Promise<[status: number, body: unknown]>;
+export type AwsJsonHandler = (body: JsonObject) => Promise<[status: number, body: unknown]>;
 export type RestHandler = (path: string, body: string, headers: IncomingMessage["headers"]) => Promise<[status: number, body: unknown]>;
 
 export class LocalAwsEndpoints {
@@ -54,7 +55,7 @@ export class LocalAwsEndpoints {
         if (!target) return this.rest ? this.rest(req.url ?? "/", text, req.headers) : [404, { message: "no REST API is served" }];
         const handler = this.handlers.get(target);
         if (!handler) return [400, { __type: "UnknownOperationException", message: `not served locally: ${target}` }];
-        return handler(JSON.parse(text || "{}") as Record<string, any>);
+        return handler(JSON.parse(text || "{}") as JsonObject);
       };
       answer().then(
         ([status, body]) => reply(res, status, body, target ? "application/x-amz-json-1.1" : "application/json"),

@@ -1,3 +1,4 @@
+import { at, stringAt } from "../json-value";
 import { matchesPattern } from "./event-pattern";
 import { FaultPlan } from "./faults";
 import { LocalQueues, MessageTooLong } from "./queues";
@@ -45,28 +46,32 @@ const DEFAULT_TARGET_RETRIES = 185;
 /** Every rule of the stack with its targets. */
 export function readRules(refs: StackReferences): LocalRule[] {
   const targets = refs.resources("aws_cloudwatch_event_target");
-  return refs.resources("aws_cloudwatch_event_rule").map(([name, rule]) => ({
-    arn: refs.arn("aws_cloudwatch_event_rule", name),
-    busName: rule.event_bus_name ? refs.resolve(String(rule.event_bus_name)) : DEFAULT_BUS,
-    pattern: JSON.parse(refs.resolve(String(rule.event_pattern))),
-    targets: targets
-      .filter(([, target]) => target.rule === `\${aws_cloudwatch_event_rule.${name}.name}`)
-      .map(([id, target]) => {
-        for (const field of ["input", "input_path", "input_transformer"]) {
-          if (field in target) throw new Error(`rule target ${id} sets ${field}; the local pipeline only passes the whole event`);
-        }
-        const arn = refs.resolve(String(target.arn));
-        const kind = arn.includes(":states:") ? "state-machine" : arn.includes(":sqs:") ? "queue" : undefined;
-        if (!kind) throw new Error(`rule target ${id} is ${target.arn}; only state machines and queues run locally`);
-        const dlq = target.dead_letter_config?.arn ? queueNameOf(refs.resolve(String(target.dead_letter_config.arn))) : undefined;
-        return {
-          kind,
-          arn,
-          retryAttempts: target.retry_policy?.maximum_retry_attempts ?? DEFAULT_TARGET_RETRIES,
-          ...(dlq ? { deadLetterQueue: dlq } : {}),
-        };
-      }),
-  }));
+  return refs.resources("aws_cloudwatch_event_rule").map(([name, rule]): LocalRule => {
+    const busName = stringAt(rule, "event_bus_name");
+    return {
+      arn: refs.arn("aws_cloudwatch_event_rule", name),
+      busName: busName ? refs.resolve(busName) : DEFAULT_BUS,
+      pattern: JSON.parse(refs.resolve(String(rule.event_pattern))) as unknown,
+      targets: targets
+        .filter(([, target]) => target.rule === `\${aws_cloudwatch_event_rule.${name}.name}`)
+        .map(([id, target]) => {
+          for (const field of ["input", "input_path", "input_transformer"]) {
+            if (field in target) throw new Error(`rule target ${id} sets ${field}; the local pipeline only passes the whole event`);
+          }
+          const arn = refs.resolve(String(target.arn));
+          const kind = arn.includes(":states:") ? "state-machine" : arn.includes(":sqs:") ? "queue" : undefined;
+          if (!kind) throw new Error(`rule target ${id} is ${String(target.arn)}; only state machines and queues run locally`);
+          const deadLetterArn = stringAt(target, "dead_letter_config", "arn");
+          const dlq = deadLetterArn ? queueNameOf(refs.resolve(deadLetterArn)) : undefined;
+          return {
+            kind,
+            arn,
+            retryAttempts: Number(at(target, "retry_policy", "maximum_retry_attempts") ?? DEFAULT_TARGET_RETRIES),
+            ...(dlq ? { deadLetterQueue: dlq } : {}),
+          };
+        }),
+    };
+  });
 }
 
 export function queueNameOf(arn: string): string {

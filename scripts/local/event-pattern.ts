@@ -28,7 +28,7 @@ export function matchesPattern(pattern: unknown, event: unknown): boolean {
 
 function matchObject(pattern: { [key: string]: Json }, event: unknown, at: string): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
-    const value: Field = isObject(event) && key in event ? (event)[key] : ABSENT;
+    const value: Field = isObject(event) && key in event ? event[key] : ABSENT;
     const path = at ? `${at}.${key}` : key;
     if (isObject(rule)) return value !== ABSENT && matchObject(rule, value, path);
     if (!Array.isArray(rule)) throw new UnsupportedPatternError(`${path}: a pattern value must be an array or an object`);
@@ -94,7 +94,8 @@ function matchNumeric(argument: Json, value: Json, path: string): boolean {
   }
   if (typeof value !== "number") return false;
   for (let i = 0; i < argument.length; i += 2) {
-    const compare = COMPARISONS[String(argument[i])];
+    const operator = argument[i];
+    const compare = typeof operator === "string" ? COMPARISONS[operator] : undefined;
     const bound = argument[i + 1];
     if (!compare || typeof bound !== "number")
       throw new UnsupportedPatternError(`${path}: bad numeric comparison ${JSON.stringify(argument.slice(i, i + 2))}`);

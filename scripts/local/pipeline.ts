@@ -9,13 +9,14 @@ import { extractArchive, Handler } from "./lambda-archive";
 import { LambdaUnknownError, LocalFunction } from "./lambda-service";
 import { LocalQueues } from "./queues";
 import { RECORDER_FAULT_KEYS } from "./recorder-fault-keys";
-import { LOCAL_ACCOUNT, readStack, StackReferences } from "./stack-json";
+import { LOCAL_ACCOUNT, readStack, Resource, StackReferences } from "./stack-json";
 import { ExecutionRecord, ExecutionResult, LocalStateMachine } from "./state-machine";
 import { TaskCallbackEndpoint } from "./task-callbacks";
 import { LocalAwsEndpoints } from "./aws-endpoints";
 import { matchesPattern } from "./event-pattern";
 import { AWS_LIMITS, putEventsEntryBytes } from "./aws-limits";
 import type { WorkflowType } from "../../stacks/workflow-model";
+import { at, jsonObject, JsonObject, stringAt, textOf } from "../json-value";
 
 export type { ExecutionEvent, ExecutionResult, ExecutionStatus } from "./state-machine";
 export type { TargetDelivery } from "./event-bus";
@@ -162,7 +163,7 @@ export class LocalPipeline {
           callbacks,
           resolveFunction: (functionName) => this.resolveFunction(functionName),
           invoke: (functionArn, payload) => this.invokeFunction(functionArn, payload),
-          sendMessage: async (queueUrl, body) => this.queues.send(queueUrl.split("/").pop()!, body),
+          sendMessage: (queueUrl, body) => Promise.resolve(this.queues.send(queueUrl.split("/").pop()!, body)),
           retryIntervalMs: options.retryIntervalMs,
           // EXPRESS workflows send no status-change events (they report their failures themselves).
           type: machine.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
@@ -206,32 +207,38 @@ export class LocalPipeline {
     if (replayRule && replayQueue) this.reconciliation = { ruleArn: replayRule.arn, queueName: queueNameOf(replayQueue.arn) };
     const template = refs
       .resources("aws_api_gateway_integration")
-      .map(([, i]) => refs.resolve(String(i.request_templates?.["application/json"] ?? "")))
+      .map(([, i]) => refs.resolve(stringAt(i, "request_templates", "application/json") ?? ""))
       .join("");
     this.apiEventSource = /"Source":\s*"([^"]+)"/.exec(template)?.[1];
     // The log group of each state machine exists before any execution writes to it.
     for (const [, machine] of refs.resources("aws_sfn_state_machine")) {
-      const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(String(machine.logging_configuration?.log_destination ?? ""));
+      const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(
+        stringAt(machine, "logging_configuration", "log_destination") ?? "",
+      );
       if (reference) this.logs.set(refs.resolve(String(refs.stack.resource.aws_cloudwatch_log_group?.[reference[1]]?.name)), []);
     }
 
-    callbacks.serve("StartExecution", async (body) => {
+    callbacks.serve("StartExecution", (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
-      return machine
-        ? machine.startExecution(body)
-        : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
+      return Promise.resolve(
+        machine
+          ? machine.startExecution(body)
+          : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${String(body.stateMachineArn)}'` }],
+      );
     });
     callbacks.serve("StartSyncExecution", async (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
       return machine
         ? machine.startSyncExecution(body)
-        : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` }];
+        : [400, { __type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${String(body.stateMachineArn)}'` }];
     });
-    callbacks.serve("DescribeExecution", async (body) => {
+    callbacks.serve("DescribeExecution", (body) => {
       const described = [...this.stateMachines.values()].map((m) => m.describeExecution(String(body.executionArn))).find(Boolean);
-      return described
-        ? [200, described]
-        : [400, { __type: "ExecutionDoesNotExist", message: `Execution Does Not Exist: '${body.executionArn}'` }];
+      return Promise.resolve(
+        described
+          ? [200, described]
+          : [400, { __type: "ExecutionDoesNotExist", message: `Execution Does Not Exist: '${String(body.executionArn)}'` }],
+      );
     });
     for (const [, alarm] of refs.resources("aws_cloudwatch_metric_alarm"))
       this.alarmStates.set(refs.resolve(String(alarm.alarm_name)), "OK");
@@ -241,17 +248,17 @@ export class LocalPipeline {
       this.archives.set(refs.arn("aws_cloudwatch_event_archive", name), {
         name: refs.resolve(String(archive.name)),
         busName,
-        pattern: JSON.parse(String(archive.event_pattern ?? "{}")),
+        pattern: JSON.parse(stringAt(archive, "event_pattern") ?? "{}") as unknown,
         events: [],
       });
     }
     this.archiveArns = [...this.archives.keys()];
     this.serveOperatorApis();
-    callbacks.serve("ListExecutions", async (body) => {
+    callbacks.serve("ListExecutions", (body) => {
       const machine = this.stateMachines.get(String(body.stateMachineArn));
-      return machine
-        ? machine.listExecutions(body)
-        : [400, { __type: "StateMachineDoesNotExist", message: "State Machine Does Not Exist" }];
+      return Promise.resolve(
+        machine ? machine.listExecutions(body) : [400, { __type: "StateMachineDoesNotExist", message: "State Machine Does Not Exist" }],
+      );
     });
   }
 
@@ -319,8 +326,7 @@ export class LocalPipeline {
   putEvent(event: unknown, busName = this.busName): Promise<TargetDelivery[]> {
     if (typeof event === "object" && event !== null && !("replay-name" in event)) {
       for (const archive of this.archives.values()) {
-        if (archive.busName === busName && matchesPattern(archive.pattern, event))
-          archive.events.push({ time: Date.now(), event });
+        if (archive.busName === busName && matchesPattern(archive.pattern, event)) archive.events.push({ time: Date.now(), event });
       }
     }
     return this.router.publish(event, busName);
@@ -331,16 +337,16 @@ export class LocalPipeline {
    * in FilterArns only; the replay is RUNNING until every one was delivered, then COMPLETED.
    * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_StartReplay.html
    */
-  private startReplay(body: Record<string, any>): [number, unknown] {
-    const name = String(body.ReplayName ?? "");
+  private startReplay(body: JsonObject): [number, unknown] {
+    const name = textOf(body.ReplayName ?? "");
     const archive = this.archives.get(String(body.EventSourceArn));
     if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name)) return [400, { __type: "ValidationException", message: `Invalid ReplayName: ${name}` }];
-    if (!archive) return [400, { __type: "ResourceNotFoundException", message: `Archive ${body.EventSourceArn} does not exist.` }];
+    if (!archive) return [400, { __type: "ResourceNotFoundException", message: `Archive ${String(body.EventSourceArn)} does not exist.` }];
     if (this.replays.has(name)) return [400, { __type: "ResourceAlreadyExistsException", message: `Replay ${name} already exists.` }];
     const startTime = Number(body.EventStartTime) * 1000;
     const endTime = Number(body.EventEndTime) * 1000;
-    const filterArns = (body.Destination?.FilterArns ?? []) as string[];
-    const busName = String(body.Destination?.Arn ?? "")
+    const filterArns = (at(body, "Destination", "FilterArns") ?? []) as string[];
+    const busName = textOf(at(body, "Destination", "Arn") ?? "")
       .split("/")
       .pop()!;
     const replay = {
@@ -478,10 +484,10 @@ export class LocalPipeline {
     await this.aws.close();
   }
 
-  private addFunction(refs: StackReferences, name: string, fn: Record<string, any>): void {
+  private addFunction(refs: StackReferences, name: string, fn: Resource): void {
     const functionArn = refs.arn("aws_lambda_function", name);
     // NODE_OPTIONS configures the Lambda runtime's node; a worker thread cannot take process-wide flags.
-    const { NODE_OPTIONS: _runtimeFlags, ...variables } = (fn.environment?.variables ?? {}) as Record<string, string>;
+    const { NODE_OPTIONS: _runtimeFlags, ...variables } = jsonObject(at(fn, "environment", "variables")) ?? {};
     this.functions.set(
       functionArn,
       new LocalFunction({
@@ -489,8 +495,8 @@ export class LocalPipeline {
         functionArn,
         taskRoot: extractArchive(path.join(this.stackDir, String(fn.filename))),
         handler: String(fn.handler),
-        timeoutSeconds: fn.timeout ?? 3,
-        memoryMb: fn.memory_size ?? 128,
+        timeoutSeconds: Number(fn.timeout ?? 3),
+        memoryMb: Number(fn.memory_size ?? 128),
         environment: {
           ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, refs.resolve(String(value))])),
           AWS_REGION: refs.region,
@@ -540,12 +546,12 @@ export class LocalPipeline {
   /** PutEvents of one entry, as EventBridge answers it; the event when it was accepted. */
   /** The operator APIs the pipeline's own endpoints do not cover: PutEvents, FilterLogEvents, DescribeAlarms, POST /messages. */
   private serveOperatorApis(): void {
-    this.aws.serve("AWSEvents.PutEvents", async (body) => {
+    this.aws.serve("AWSEvents.PutEvents", (body) => {
       const entries = (body.Entries ?? []) as Array<Record<string, string>>;
       const results: unknown[] = [];
       for (const entry of entries) {
         const [status, response, event] = this.putEvents({ Entries: [entry] });
-        if (status !== 200) return [status, response];
+        if (status !== 200) return Promise.resolve([status, response]);
         results.push((response as { Entries: unknown[] }).Entries[0]);
         // PutEvents answers once the event is accepted; the rules deliver it afterwards.
         if (event)
@@ -556,13 +562,20 @@ export class LocalPipeline {
               .pop(),
           ).catch(() => undefined);
       }
-      return [200, { FailedEntryCount: results.filter((r) => (r as { ErrorCode?: string }).ErrorCode).length, Entries: results }];
+      return Promise.resolve([
+        200,
+        { FailedEntryCount: results.filter((r) => (r as { ErrorCode?: string }).ErrorCode).length, Entries: results },
+      ]);
     });
-    this.aws.serve("AWSEvents.StartReplay", async (body) => this.startReplay(body));
-    this.aws.serve("AWSEvents.DescribeReplay", async (body) => {
+    this.aws.serve("AWSEvents.StartReplay", (body) => Promise.resolve(this.startReplay(body)));
+    this.aws.serve("AWSEvents.DescribeReplay", (body) => {
       const replay = this.replays.get(String(body.ReplayName));
-      if (!replay) return [400, { __type: "ResourceNotFoundException", message: `Replay ${body.ReplayName} does not exist.` }];
-      return [
+      if (!replay)
+        return Promise.resolve([
+          400,
+          { __type: "ResourceNotFoundException", message: `Replay ${String(body.ReplayName)} does not exist.` },
+        ]);
+      return Promise.resolve([
         200,
         {
           ReplayName: body.ReplayName,
@@ -571,31 +584,35 @@ export class LocalPipeline {
           EventStartTime: replay.startTime / 1000,
           EventEndTime: replay.endTime / 1000,
         },
-      ];
+      ]);
     });
-    this.aws.serve("AWSEvents.ListReplays", async (body) => {
+    this.aws.serve("AWSEvents.ListReplays", (body) => {
       const replays = [...this.replays].filter(
-        ([name, r]) => name.startsWith(String(body.NamePrefix ?? "")) && (!body.State || r.state === body.State),
+        ([name, r]) => name.startsWith(textOf(body.NamePrefix ?? "")) && (!body.State || r.state === body.State),
       );
-      return [200, { Replays: replays.map(([name, r]) => ({ ReplayName: name, State: r.state, EventSourceArn: r.archiveArn })) }];
+      return Promise.resolve([
+        200,
+        { Replays: replays.map(([name, r]) => ({ ReplayName: name, State: r.state, EventSourceArn: r.archiveArn })) },
+      ]);
     });
-    this.aws.serve("Logs_20140328.FilterLogEvents", async (body) => {
+    this.aws.serve("Logs_20140328.FilterLogEvents", (body) => {
       const lines = this.logs.get(String(body.logGroupName));
-      if (!lines) return [400, { __type: "ResourceNotFoundException", message: "The specified log group does not exist." }];
+      if (!lines)
+        return Promise.resolve([400, { __type: "ResourceNotFoundException", message: "The specified log group does not exist." }]);
       // A quoted filter pattern matches the text as a phrase; that is the only form the operator commands use.
-      const phrase = String(body.filterPattern ?? "").replace(/^"|"$/g, "");
+      const phrase = textOf(body.filterPattern ?? "").replace(/^"|"$/g, "");
       const events = lines.filter((l) => l.timestamp >= Number(body.startTime ?? 0) && l.message.includes(phrase));
-      return [
+      return Promise.resolve([
         200,
         { events: events.map((l, i) => ({ eventId: String(i), logStreamName: "states", timestamp: l.timestamp, message: l.message })) },
-      ];
+      ]);
     });
-    this.aws.serve("GraniteServiceVersion20100801.DescribeAlarms", async (body) => {
-      const prefix = String(body.AlarmNamePrefix ?? "");
+    this.aws.serve("GraniteServiceVersion20100801.DescribeAlarms", (body) => {
+      const prefix = textOf(body.AlarmNamePrefix ?? "");
       const alarms = [...this.alarmStates]
         .filter(([name]) => name.startsWith(prefix))
         .map(([AlarmName, StateValue]) => ({ AlarmName, StateValue }));
-      return [200, { MetricAlarms: alarms, CompositeAlarms: [] }];
+      return Promise.resolve([200, { MetricAlarms: alarms, CompositeAlarms: [] }]);
     });
     this.aws.serveRest(async (requestPath, body, headers) => {
       if (!/\/messages$/.test(requestPath)) return [404, { message: "Missing Authentication Token" }];
@@ -630,10 +647,9 @@ export class LocalPipeline {
    * What Step Functions writes to the state machine's log group when an execution ends, at its logging level:
    * ALL, the execution's start and end with its data; ERROR and FATAL, only an execution that did not succeed.
    */
-  private logExecution(refs: StackReferences, machine: Record<string, any>, record: ExecutionRecord): void {
-    const logging = machine.logging_configuration as
-      { level?: string; include_execution_data?: boolean; log_destination?: string } | undefined;
-    const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(String(logging?.log_destination ?? ""));
+  private logExecution(refs: StackReferences, machine: Resource, record: ExecutionRecord): void {
+    const logging = jsonObject(machine.logging_configuration);
+    const reference = /\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/.exec(stringAt(logging, "log_destination") ?? "");
     if (!logging || !reference) return;
     const group = refs.resolve(String(refs.stack.resource.aws_cloudwatch_log_group?.[reference[1]]?.name));
     const lines = this.logs.get(group) ?? [];
@@ -730,14 +746,17 @@ function restMethod(refs: StackReferences): LocalRestMethod | undefined {
     .map(([, r]) => r)
     .find((r) => r.response_type === "BAD_REQUEST_BODY");
   const declaration: RestMethodDeclaration = {
-    ...(model ? { modelSchema: JSON.parse(String(model[1].schema)) } : {}),
-    requestTemplate: refs.resolve(String(integration.request_templates["application/json"])),
-    integrationResponses: refs.resources("aws_api_gateway_integration_response").map(([, r]) => ({
-      statusCode: String(r.status_code),
-      ...(r.selection_pattern ? { selectionPattern: String(r.selection_pattern) } : {}),
-      template: String(r.response_templates["application/json"]),
-    })),
-    ...(badBody ? { badRequestBodyTemplate: String(badBody.response_templates["application/json"]) } : {}),
+    ...(model ? { modelSchema: JSON.parse(String(model[1].schema)) as unknown } : {}),
+    requestTemplate: refs.resolve(String(at(integration, "request_templates", "application/json"))),
+    integrationResponses: refs.resources("aws_api_gateway_integration_response").map(([, r]) => {
+      const selectionPattern = stringAt(r, "selection_pattern");
+      return {
+        statusCode: String(r.status_code),
+        ...(selectionPattern ? { selectionPattern } : {}),
+        template: String(at(r, "response_templates", "application/json")),
+      };
+    }),
+    ...(badBody ? { badRequestBodyTemplate: String(at(badBody, "response_templates", "application/json")) } : {}),
   };
   return new LocalRestMethod(declaration);
 }

@@ -17,6 +17,16 @@ export interface LocalMessage {
   receiveCount: number;
 }
 
+/** The members of the requests served here that they read, as @aws-sdk/client-sqs sends them; each operation sends its own. */
+interface SqsRequest {
+  readonly QueueUrl?: string;
+  readonly QueueName?: string;
+  readonly MessageBody?: string;
+  readonly MaxNumberOfMessages?: number;
+  readonly VisibilityTimeout?: number;
+  readonly ReceiptHandle?: string;
+}
+
 export class LocalQueues {
   private readonly queues = new Map<string, LocalMessage[]>();
   /** DeleteMessage calls to refuse with a 500 before serving normally. */
@@ -98,7 +108,7 @@ export class LocalQueues {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const operation = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, any>;
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as SqsRequest;
       const name = typeof body.QueueUrl === "string" ? body.QueueUrl.split("/").pop()! : String(body.QueueName ?? "");
       if (!this.queues.has(name)) return reply(res, 400, { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: `no queue ${name}` });
       const queue = this.queue(name);
@@ -106,6 +116,11 @@ export class LocalQueues {
         case "GetQueueUrl":
           return reply(res, 200, { QueueUrl: this.url(name) });
         case "SendMessage":
+          if (body.MessageBody === undefined)
+            return reply(res, 400, {
+              __type: "com.amazonaws.sqs#MissingParameter",
+              message: "The request must contain the parameter MessageBody.",
+            });
           try {
             return reply(res, 200, { MessageId: this.send(name, body.MessageBody), MD5OfMessageBody: md5(body.MessageBody) });
           } catch (error) {

@@ -1,4 +1,4 @@
-import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { AttributeValue, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -237,7 +237,7 @@ async function publish(pipeline: LocalPipeline, id: string, kind?: SoakKind): Pr
 
 async function count(pipeline: LocalPipeline, ids: readonly string[], planned: ReadonlyMap<string, SoakKind>): Promise<Counts> {
   const stored = new Map<string, string>();
-  let ExclusiveStartKey: Record<string, any> | undefined;
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await pipeline.dynamoDBClient.send(new ScanCommand({ TableName: pipeline.tableName, ExclusiveStartKey }));
     for (const item of page.Items ?? []) stored.set(item.messageId.S!, item.event?.S ?? "");

@@ -1,9 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { JsonObject } from "../json-value";
 import { UsageError } from "../ops/args";
 
-/** Reading a synthesized stack (cdk.tf.json) by resource type, for the scripts that work from the synth output. */
-export type Resource = Record<string, any>;
+/**
+ * Reading a synthesized stack (cdk.tf.json) by resource type, for the scripts that work from the synth output. A
+ * resource is its arguments as the JSON holds them, read with at() and narrowed where used.
+ */
+export type Resource = JsonObject;
 
 export interface StackJson {
   readonly resource: Record<string, Record<string, Resource>>;
@@ -77,7 +81,8 @@ export class StackReferences {
       if (known !== undefined) return known;
       const declared = this.stack.resource[type]?.[name];
       if (attribute === "arn" && declared && ARN_FORMATS[type]) return this.arn(type, name);
-      if (declared && typeof declared[attribute] === "string") return this.resolve(declared[attribute], [...seen, whole]);
+      const value = declared?.[attribute];
+      if (typeof value === "string") return this.resolve(value, [...seen, whole]);
       throw new Error(`cannot resolve ${whole} locally`);
     });
   }

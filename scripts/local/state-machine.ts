@@ -4,6 +4,7 @@ import { ExecutionError, ExecutionTimeoutError, StateMachine } from "aws-local-s
 import type { RunOptions, StateMachineDefinition } from "aws-local-stepfunctions";
 import { TaskCallbackEndpoint, TaskFailedError } from "./task-callbacks";
 import { WorkflowModel, WorkflowType } from "../../stacks/workflow-model";
+import { JsonObject, textOf } from "../json-value";
 
 /**
  * One Step Functions state machine, offline: its definition runs in aws-local-stepfunctions, and each of its Task
@@ -154,12 +155,12 @@ export class LocalStateMachine {
    * StartSyncExecution (EXPRESS only): runs the execution and answers with how it ended.
    * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html
    */
-  async startSyncExecution(body: Record<string, any>): Promise<[number, unknown]> {
+  async startSyncExecution(body: JsonObject): Promise<[number, unknown]> {
     if (this.props.type !== "EXPRESS")
       return [400, { __type: "StateMachineTypeNotSupported", message: "This operation is only supported by EXPRESS state machines" }];
     const refused = this.refusal(body);
     if (refused) return refused;
-    const record = this.start(String(body.input ?? "{}"), String(body.name ?? randomUUID()));
+    const record = this.start(textOf(body.input ?? "{}"), textOf(body.name ?? randomUUID()));
     const result = await record.done;
     return [
       200,
@@ -178,17 +179,17 @@ export class LocalStateMachine {
   }
 
   /** StartExecution as the service answers it: STANDARD refuses a name in use, EXPRESS does not check names. */
-  startExecution(body: Record<string, any>): [number, unknown] {
+  startExecution(body: JsonObject): [number, unknown] {
     const refused = this.refusal(body);
     if (refused) return refused;
     if (this.props.type === "EXPRESS") {
       // https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html: no name idempotency.
-      const record = this.start(String(body.input ?? "{}"));
+      const record = this.start(textOf(body.input ?? "{}"));
       record.done.catch(() => undefined);
       return [200, { executionArn: record.executionArn, startDate: record.startDate / 1000 }];
     }
-    const name = String(body.name ?? randomUUID());
-    const input = String(body.input ?? "{}");
+    const name = textOf(body.name ?? randomUUID());
+    const input = textOf(body.input ?? "{}");
     const existing = this.executions.get(name);
     if (existing) {
       // STANDARD: the same name and input as a running execution returns it; anything else is refused.
@@ -202,12 +203,13 @@ export class LocalStateMachine {
   }
 
   /** What StartExecution and StartSyncExecution refuse before anything runs: a bad name, an input over 256 KiB. */
-  private refusal(body: Record<string, any>): [number, unknown] | undefined {
+  private refusal(body: JsonObject): [number, unknown] | undefined {
     if (body.name !== undefined) {
-      const problem = executionNameProblem(String(body.name));
-      if (problem) return [400, { __type: "InvalidName", message: `Invalid Name: '${body.name}' (${problem})` }];
+      const name = textOf(body.name);
+      const problem = executionNameProblem(name);
+      if (problem) return [400, { __type: "InvalidName", message: `Invalid Name: '${name}' (${problem})` }];
     }
-    const bytes = utf8Bytes(String(body.input ?? "{}"));
+    const bytes = utf8Bytes(textOf(body.input ?? "{}"));
     if (bytes > AWS_LIMITS.stepFunctionsPayloadBytes)
       return [400, { __type: "ValidationException", message: new InputTooLarge(bytes).message }];
     return undefined;
@@ -231,7 +233,7 @@ export class LocalStateMachine {
     };
   }
 
-  listExecutions(body: Record<string, any>): [number, unknown] {
+  listExecutions(body: JsonObject): [number, unknown] {
     const all = this.all.filter((e) => !body.statusFilter || e.status === body.statusFilter).sort((a, b) => b.startDate - a.startDate);
     const from = Number(body.nextToken ?? 0);
     const size = Number(body.maxResults || 100);

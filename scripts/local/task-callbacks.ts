@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { JsonObject } from "../json-value";
 import { AWS_LIMITS } from "./aws-limits";
 import { FaultKeys, FaultPlan, NO_FAULT_KEYS } from "./faults";
 import { reply } from "./queues";
@@ -13,7 +14,7 @@ import { reply } from "./queues";
  * service's error names. Other Step Functions operations (StartExecution, DescribeExecution, ...) can be
  * served by the caller through `serve`, so one endpoint is "Step Functions" for every client.
  */
-export type OperationHandler = (body: Record<string, any>) => Promise<[number, unknown]>;
+export type OperationHandler = (body: JsonObject) => Promise<[number, unknown]>;
 export type TaskCallback =
   | { readonly kind: "SendTaskSuccess"; readonly taskToken: string; readonly output: string }
   | { readonly kind: "SendTaskFailure"; readonly taskToken: string; readonly error?: string; readonly cause?: string };
@@ -47,10 +48,9 @@ export class TaskCallbackEndpoint {
   ) {}
 
   static async start(faults: FaultPlan = new FaultPlan(), keys: FaultKeys = NO_FAULT_KEYS): Promise<TaskCallbackEndpoint> {
-    let instance: TaskCallbackEndpoint | undefined;
-    const server = createServer((req, res) => instance!.handle(req, res));
+    const server = createServer((req, res) => instance.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults, keys);
+    const instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults, keys);
     return instance;
   }
 
@@ -90,7 +90,8 @@ export class TaskCallbackEndpoint {
       const operation = target.replace(/^AWSStepFunctions\./, "");
       const served = this.operations.get(operation);
       if (served) {
-        served(body).then(
+        // A handler that throws instead of returning a rejected promise is answered the same way.
+        new Promise<[number, unknown]>((resolve) => resolve(served(body))).then(
           ([status, answer]) => reply(res, status, answer),
           (error: Error) => reply(res, 500, { __type: "InternalFailure", message: error.message }),
         );

@@ -19,6 +19,7 @@ import {
   StartSyncExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import type { WorkflowType } from "../../stacks/workflow-model";
+import { at, textOf } from "../json-value";
 
 /**
  * Records what the pipeline kept for an operator, and deletes a kept message only once its event is recorded.
@@ -423,29 +424,30 @@ async function isRecorded(messageId: string, options: RedriveOptions): Promise<b
 
 /** The original event of a kept message: the body itself (DLQ), or the execution's input (status change). */
 async function keptItemOf(message: Message, sfn: SFNClient): Promise<KeptItem> {
-  let body: Record<string, any>;
+  let body: unknown;
   try {
-    body = JSON.parse(message.Body ?? "") as Record<string, any>;
+    body = JSON.parse(message.Body ?? "");
   } catch {
     return { problem: "the body is not JSON" };
   }
-  if (body.source === "aws.states" && typeof body.detail === "object" && body.detail !== null) {
-    const fromRedrive = String(body.detail.name ?? "").startsWith(REDRIVE_PREFIX);
-    const permanent = permanentFailureOf(body.detail);
+  const detail = at(body, "detail");
+  if (at(body, "source") === "aws.states" && typeof detail === "object" && detail !== null) {
+    const fromRedrive = textOf(at(detail, "name") ?? "").startsWith(REDRIVE_PREFIX);
+    const permanent = permanentFailureOf({ error: at(detail, "error"), cause: at(detail, "cause") });
     // An EXPRESS workflow whose input was too large for the queue sent the event's id only.
-    if (body.detail.dropped) {
+    const dropped = at(detail, "dropped");
+    if (dropped) {
       return {
-        problem: `the input of event ${String(body.detail.dropped.id)} was too large for the queue and was dropped; npm run reconcile records it from the archive`,
+        problem: `the input of event ${textOf(at(dropped, "id"))} was too large for the queue and was dropped; npm run reconcile records it from the archive`,
       };
     }
     // Status-change events carry the input unless it was too large for the event; then it is read back.
     const extra = { fromRedrive, ...(permanent ? { permanent } : {}) };
-    if (typeof body.detail.input === "string" && body.detail.inputDetails?.included !== false)
-      return { ...itemFromInput(body.detail.input), ...extra };
+    const input = at(detail, "input");
+    if (typeof input === "string" && at(detail, "inputDetails", "included") !== false) return { ...itemFromInput(input), ...extra };
     // What an EXPRESS workflow sends for itself carries the input as JSON.
-    if (typeof body.detail.input === "object" && body.detail.input !== null)
-      return { ...itemFromInput(JSON.stringify(body.detail.input)), ...extra };
-    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: String(body.detail.executionArn) }));
+    if (typeof input === "object" && input !== null) return { ...itemFromInput(JSON.stringify(input)), ...extra };
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: textOf(at(detail, "executionArn")) }));
     return { ...itemFromInput(described.input), ...extra };
   }
   // A dead-lettered event StartExecution refused for its size can never be started.
@@ -467,20 +469,20 @@ export function permanentFailureOf(detail: {
 }): { readonly error: string; readonly reason: string } | undefined {
   let cause: { message?: unknown; error?: unknown; Payload?: { error?: unknown; message?: unknown } } | undefined;
   try {
-    cause = JSON.parse(String(detail.cause ?? "")) as typeof cause;
+    cause = JSON.parse(textOf(detail.cause ?? "")) as typeof cause;
   } catch {
     // Not JSON. (Offline, aws-local-stepfunctions 3.0.0's States.JsonToString leaves quotes inside strings
     // unescaped; Step Functions writes valid JSON.) The recorder's answer is still read from its fields.
-    const text = String(detail.cause ?? "");
+    const text = textOf(detail.cause ?? "");
     const error = /"error":"([A-Za-z.]+)"/.exec(text)?.[1];
     const message = /"message":"(.*?)","messageId"/.exec(text)?.[1];
     cause = error ? { Payload: { error, ...(message !== undefined ? { message } : {}) } } : undefined;
   }
   const isPermanent = (error: unknown): error is (typeof PERMANENT_ERRORS)[number] =>
     PERMANENT_ERRORS.includes(error as (typeof PERMANENT_ERRORS)[number]);
-  if (isPermanent(detail.error)) return { error: detail.error, reason: String(cause?.message ?? detail.cause ?? "") };
+  if (isPermanent(detail.error)) return { error: detail.error, reason: textOf(cause?.message ?? detail.cause ?? "") };
   if (detail.error === "RecordMessageFailed" && isPermanent(cause?.Payload?.error))
-    return { error: cause.Payload.error, reason: String(cause?.Payload?.message ?? "") };
+    return { error: cause.Payload.error, reason: textOf(cause?.Payload?.message ?? "") };
   return undefined;
 }
 
