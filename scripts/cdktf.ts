@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
+import cdktfCliPackage from "cdktf-cli/package.json";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
 import { runCli, UsageError } from "./ops/args";
@@ -253,10 +254,7 @@ class MissingSettingError extends Error {
   }
 }
 
-const CDKTF_BIN = path.join(
-  path.dirname(require.resolve("cdktf-cli/package.json")),
-  (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf,
-);
+const CDKTF_BIN = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), cdktfCliPackage.bin.cdktf);
 
 function runCdktf(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {

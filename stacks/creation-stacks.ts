@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+
 /**
  * cdktf 0.21 records a full stack trace for every token it creates (each Lazy and Intrinsic), kept only to
  * decorate the rare "unresolvable token" error. Under source maps (tsx, Jest) that capture is the largest single
@@ -12,7 +14,8 @@ export function skipTokenCreationStacks(env: NodeJS.ProcessEnv = process.env): v
   if (["true", "1", "on"].includes((env.CDK_DEBUG ?? "").toLowerCase())) return;
   let stackTrace: { captureStackTrace?: unknown };
   try {
-    stackTrace = require("cdktf/lib/tokens/private/stack-trace");
+    // A dynamic require: the module is cdktf's private one, which another cdktf may not have, and is patched in place.
+    stackTrace = createRequire(__filename)("cdktf/lib/tokens/private/stack-trace") as { captureStackTrace?: unknown };
   } catch {
     return;
   }

@@ -163,4 +163,4 @@ function main(): void {
   rmSync(BENCH_DIR, { recursive: true, force: true });
 }
 
-runCli(USAGE, async () => main());
+runCli(USAGE, () => Promise.resolve(main()));

@@ -32,6 +32,7 @@ export const AWS_LIMITS = {
 } as const;
 
 /** Characters an execution name must not contain (API_StartExecution, `name`). */
+// eslint-disable-next-line no-control-regex -- the control characters are the point: Step Functions refuses them in a name.
 const FORBIDDEN_IN_EXECUTION_NAMES = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 export const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");

@@ -99,7 +99,6 @@ export class DynamoDBFaultProxy {
 
   static async start(target: string, faults: FaultPlan, keys: FaultKeys = NO_FAULT_KEYS): Promise<DynamoDBFaultProxy> {
     const { hostname, port } = new URL(target);
-    let proxy: DynamoDBFaultProxy | undefined;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -128,7 +127,7 @@ export class DynamoDBFaultProxy {
           if (crash) {
             answer.resume();
             answer.on("end", () => {
-              proxy!.onCrash(messageId!);
+              proxy.onCrash(messageId!);
               res.destroy();
             });
             return;
@@ -148,7 +147,7 @@ export class DynamoDBFaultProxy {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new DynamoDBFaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const proxy = new DynamoDBFaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return proxy;
   }
 
@@ -187,9 +186,9 @@ async function withStoredItem(
   const get = JSON.stringify({ TableName: put.TableName, Key: key, ConsistentRead: true });
   const stored = await new Promise<string>((resolve, reject) => {
     const headers = { ...upstream.headers, "x-amz-target": "DynamoDB_20120810.GetItem", "content-length": String(Buffer.byteLength(get)) };
-    const call = request({ hostname: upstream.hostname, port: upstream.port, path: "/", method: "POST", headers }, (reply) =>
-      readAll(reply).then(resolve, reject),
-    );
+    const call = request({ hostname: upstream.hostname, port: upstream.port, path: "/", method: "POST", headers }, (reply) => {
+      readAll(reply).then(resolve, reject);
+    });
     call.on("error", reject);
     call.end(get);
   });

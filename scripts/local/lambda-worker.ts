@@ -73,7 +73,7 @@ if (parentPort) {
     initError = describe(error);
   }
   port.postMessage(READY);
-  port.on("message", async ({ id, event, context }: InvokeMessage) => {
+  const serve = async ({ id, event, context }: InvokeMessage): Promise<void> => {
     if (!handler) return port.postMessage({ id, ok: false, error: initError! } satisfies WorkerAnswer);
     const lambdaContext = {
       ...context,
@@ -86,5 +86,13 @@ if (parentPort) {
     } catch (error) {
       port.postMessage({ id, ok: false, error: describe(error) } satisfies WorkerAnswer);
     }
+  };
+  port.on("message", (message: InvokeMessage) => {
+    // An answer that cannot be posted fails the worker, as the unhandled rejection did: the host discards the environment.
+    void serve(message).catch((error: unknown) =>
+      process.nextTick(() => {
+        throw error;
+      }),
+    );
   });
 }

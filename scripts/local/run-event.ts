@@ -57,7 +57,9 @@ async function main(argv: string[]): Promise<void> {
   try {
     pipeline = await Pipeline.start({ stackDir });
   } catch (error) {
-    throw new Error(`cannot run the pipeline of ${stackDir}: ${oneLine(error)}; expected a synthesized pipeline stack folder`);
+    throw new Error(`cannot run the pipeline of ${stackDir}: ${oneLine(error)}; expected a synthesized pipeline stack folder`, {
+      cause: error,
+    });
   }
   try {
     process.stdout.write(`stack: ${stackDir}\n`);
