@@ -2,7 +2,6 @@ import { capacityReport, main, parseCapacityArgs } from "../scripts/capacity/cli
 import { loadLimits, pathFactsFromStack } from "../scripts/capacity/facts";
 import {
   firstThrottle,
-
   limitsOnPath,
   longestBurstWithoutDeadLetter,
   PathFacts,

@@ -186,8 +186,7 @@ describe("every synthesized policy, against the IAM service reference data", () 
 
   test("the checks find a misspelt action, a key that does not apply, a literal wildcard and a wrong resource type", async () => {
     const document: PolicyDocument = { where: "test", kind: "identity", statements: [] };
-    const check = (statement: Partial<Statement>) =>
-      problemsOf(document, { Effect: "Allow", Action: [], Resource: "*", ...statement });
+    const check = (statement: Partial<Statement>) => problemsOf(document, { Effect: "Allow", Action: [], Resource: "*", ...statement });
     expect(await check({ Sid: "Typo", Action: "states:StartExecutions" })).toEqual([
       "test Typo: action states:StartExecutions is not in the IAM reference",
     ]);

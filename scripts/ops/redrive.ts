@@ -34,7 +34,7 @@ runCli(USAGE, async () => {
     ],
     ["--dry-run"],
   );
-  const text = (name: string) => (typeof args[name] === "string" ? (args[name]) : undefined);
+  const text = (name: string) => (typeof args[name] === "string" ? args[name] : undefined);
   const fromOutputs = text("outputs") ? readOutputs(text("outputs")!, text("stack")) : {};
   const target: RedriveTarget = {
     stateMachineArn: required("state-machine-arn", text("state-machine-arn") ?? fromOutputs.state_machine_arn),
