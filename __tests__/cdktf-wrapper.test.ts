@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import cdktfCliPackage from "cdktf-cli/package.json";
 import { HCL_REFUSED, parseInvocation, planRun } from "../scripts/cdktf";
 import { temporaryDirectory } from "../scripts/temp-dir";
 
@@ -165,17 +166,11 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
 });
 
 describe("npm run synth runs the app directly, without the cdktf CLI's start-up", () => {
-  const cdktfBin = path.join(
-    path.dirname(require.resolve("cdktf-cli/package.json")),
-    (require("cdktf-cli/package.json") as { bin: { cdktf: string } }).bin.cdktf,
-  );
+  const cdktfBin = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), cdktfCliPackage.bin.cdktf);
   const filesUnder = (dir: string): Map<string, Buffer> => {
     const files = new Map<string, Buffer>();
     const walk = (current: string) => {
-      for (const entry of require("node:fs").readdirSync(current, { withFileTypes: true }) as Array<{
-        name: string;
-        isDirectory(): boolean;
-      }>) {
+      for (const entry of readdirSync(current, { withFileTypes: true })) {
         const full = path.join(current, entry.name);
         if (entry.isDirectory()) walk(full);
         else files.set(path.relative(dir, full), readFileSync(full));

@@ -69,10 +69,10 @@ describeCheckov("checkov tier: real checkov over the plan of every stack", () =>
   beforeAll(async () => {
     const dir = temporaryDirectory("checkov");
     for (const stack of tierStacks()) {
-      const { json, source } = await sharedPlan(stack.name, async () => {
+      const { json, source } = await sharedPlan(stack.name, () => {
         const workdir = prepareOfflineCopy(stack.dir);
         initValidatePlan(workdir);
-        return terraform(workdir, ["show", "-json", "plan.tfplan"], { TF_DATA_DIR: sharedInit(workdir).dataDir });
+        return Promise.resolve(terraform(workdir, ["show", "-json", "plan.tfplan"], { TF_DATA_DIR: sharedInit(workdir).dataDir }));
       });
       const file = path.join(dir, `${stack.name}.json`);
       writeFileSync(file, json);

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { EventArchive } from "../stacks/constructs/event-archive";
@@ -221,7 +222,7 @@ describe("NodejsFunction", () => {
 describe("layers", () => {
   test("nothing under lambdas/ imports from stacks/: the build layer does not depend on the infrastructure", () => {
     const { readdirSync, readFileSync } = jest.requireActual<typeof import("node:fs")>("node:fs");
-    const root = require("node:path").join(__dirname, "..", "lambdas") as string;
+    const root = path.join(__dirname, "..", "lambdas");
     const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
     expect(files.length).toBeGreaterThan(3);
     const offending = files.filter(

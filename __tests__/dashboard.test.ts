@@ -42,7 +42,8 @@ describe("the dashboard", () => {
       .filter((w) => !w.properties.annotations)
       .flatMap((w) =>
         w.properties.metrics.map(
-          (m) => `${m[0]} ${m[1]}${(m.at(-1) as { stat: string }).stat.startsWith("p") ? ` ${(m.at(-1) as { stat: string }).stat}` : ""}`,
+          (m) =>
+            `${String(m[0])} ${String(m[1])}${(m.at(-1) as { stat: string }).stat.startsWith("p") ? ` ${(m.at(-1) as { stat: string }).stat}` : ""}`,
         ),
       );
     expect(names).toEqual([

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
@@ -33,11 +34,11 @@ describe("examples/two-sources", () => {
   });
 
   test("adds a second rule on the same bus into the same workflow, and a second recorder with its own table and workflow", () => {
-    const rules = Object.values(stack.resource.aws_cloudwatch_event_rule) as Array<{
+    const rules = Object.values<{
       name: string;
       event_pattern: string;
       event_bus_name?: string;
-    }>;
+    }>(stack.resource.aws_cloudwatch_event_rule);
     const orders = rules.find((r) => r.name === "ordersRule-dev")!;
     expect(JSON.parse(orders.event_pattern)).toEqual({ source: ["com.example.orders"] });
     expect(orders.event_bus_name).toBe(rules.find((r) => r.name === "sfnCommonEventProcessorRule-dev")!.event_bus_name);
@@ -52,7 +53,7 @@ describe("examples/two-sources", () => {
         .sort(),
     ).toEqual(["AuditRecorder-dev", "MessageRecorder-dev"]);
     // The first rule now has two targets: the workflow, and the audit workflow.
-    const targets = Object.values(stack.resource.aws_cloudwatch_event_target) as Array<{ target_id: string }>;
+    const targets = Object.values<{ target_id: string }>(stack.resource.aws_cloudwatch_event_target);
     expect(targets.map((t) => t.target_id).sort()).toEqual([
       "audit-workflow",
       "failed-executions-queue",
@@ -140,7 +141,7 @@ describe("docs/extending.md's walk-through of the example", () => {
 
 describe("npm run example", () => {
   test("rejects an unknown example in one line naming the ones there are, exit 2", () => {
-    const result = require("node:child_process").spawnSync(process.execPath, ["--import", "tsx", "scripts/example.ts", "nope"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/example.ts", "nope"], {
       cwd: path.join(__dirname, ".."),
       encoding: "utf8",
     });

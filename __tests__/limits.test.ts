@@ -204,7 +204,7 @@ describe("States.* errors as Step Functions raises them", () => {
       definition: definition as never,
       callbacks,
       resolveFunction: () => "arn:aws:lambda:us-east-1:000000000000:function:f",
-      invoke: async () => ({}),
+      invoke: () => Promise.resolve({}),
     });
   /** A task whose payload template is the parameters, with a Catch of States.ALL that must not see the error. */
   const caught = (payload: object) => ({

@@ -206,7 +206,7 @@ describe("a stack of any shape, read from its synthesized JSON", () => {
     });
   });
 
-  test("the host's process.env is unchanged: no function's environment is copied into it", async () => {
+  test("the host's process.env is unchanged: no function's environment is copied into it", () => {
     expect(process.env.MESSAGES_TABLE_NAME).toBeUndefined();
     expect(process.env.GREETING).toBeUndefined();
     expect({ ...process.env }).toEqual(hostEnvironment);

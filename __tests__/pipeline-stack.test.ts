@@ -365,10 +365,10 @@ describe("synth speed", () => {
 
   test("defineStacks skips them for the app too, in a cdktf loaded fresh as main.ts loads it", () => {
     jest.isolateModules(() => {
-      const cdktf = require("cdktf") as typeof import("cdktf");
+      const cdktf = jest.requireActual<typeof import("cdktf")>("cdktf");
       expect(creationStack(cdktf).length).toBeGreaterThan(0);
-      const { defineStacks } = require("../stacks/app") as typeof import("../stacks/app");
-      const { loadConfig } = require("../stacks/config") as typeof import("../stacks/config");
+      const { defineStacks } = jest.requireActual<typeof import("../stacks/app")>("../stacks/app");
+      const { loadConfig } = jest.requireActual<typeof import("../stacks/config")>("../stacks/config");
       defineStacks(new cdktf.App({ outdir: temporaryDirectory("creation-stacks") }), loadConfig(), testArchive());
       expect(creationStack(cdktf)).toEqual([]);
     });
@@ -376,8 +376,8 @@ describe("synth speed", () => {
 
   test("CDK_DEBUG keeps them, as AWS CDK's does", () => {
     jest.isolateModules(() => {
-      const cdktf = require("cdktf") as typeof import("cdktf");
-      const { skipTokenCreationStacks } = require("../stacks/creation-stacks") as typeof import("../stacks/creation-stacks");
+      const cdktf = jest.requireActual<typeof import("cdktf")>("cdktf");
+      const { skipTokenCreationStacks } = jest.requireActual<typeof import("../stacks/creation-stacks")>("../stacks/creation-stacks");
       skipTokenCreationStacks({ CDK_DEBUG: "1" });
       expect(creationStack(cdktf).length).toBeGreaterThan(0);
       skipTokenCreationStacks({});

@@ -196,7 +196,7 @@ function operatorPolicy(): Array<{
     if (type === "aws_kms_key" && attribute === "arn") return KEY_ARN;
     if (type === "aws_api_gateway_rest_api" && attribute === "execution_arn") return arn("execute-api", "local");
     if (type === "aws_cloudwatch_log_group" && attribute === "arn")
-      return arn("logs", `log-group:${stack.resource.aws_cloudwatch_log_group[name].name}`);
+      return arn("logs", `log-group:${String(stack.resource.aws_cloudwatch_log_group[name].name)}`);
     return undefined;
   });
   const text = String(Object.values(stack.resource.aws_iam_policy)[0].policy)

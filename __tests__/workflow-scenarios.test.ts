@@ -281,7 +281,7 @@ describe("a recorder that never calls back", () => {
     // The function "dies" before its callback: it is invoked and returns without answering the token.
     shortPipeline = await LocalPipeline.start({
       stackDir: path.join(outdir, "stacks", "message-recorder-dev"),
-      invokeFunction: async () => undefined,
+      invokeFunction: () => Promise.resolve(undefined),
     });
   });
   afterAll(async () => shortPipeline?.close());

@@ -80,7 +80,9 @@ export function terraform(cwd: string, args: string[], extraEnv: NodeJS.ProcessE
     });
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`terraform ${args.join(" ")} failed in ${cwd}:\n${failed.stderr || ""}${failed.stdout || failed.message}`);
+    throw new Error(`terraform ${args.join(" ")} failed in ${cwd}:\n${failed.stderr || ""}${failed.stdout || failed.message}`, {
+      cause: error,
+    });
   }
 }
 
