@@ -1,4 +1,4 @@
-import { capacityReport, main, parseCapacityArgs } from "../scripts/capacity/cli";
+import { capacityReport, main, parseCapacityArgs, USAGE } from "../scripts/capacity/cli";
 import { loadLimits, pathFactsFromStack } from "../scripts/capacity/facts";
 import {
   firstThrottle,
@@ -167,33 +167,40 @@ describe("npm run capacity", () => {
     expect(report.text).toMatch(/dead-lettered \(DLQ\)\s+[\d,]+\s+0/);
   });
 
-  test("--help prints the usage and exits 0", () => {
+  test("--help prints the usage and every option with its default, and exits 0", () => {
     const result = run(["--help"]);
     expect(result.code).toBe(0);
-    expect(result.out).toContain("usage: npm run capacity -- --events-per-second N");
+    expect(result.out.split("\n")[0]).toBe(USAGE);
+    expect(result.out).toContain("  --burst-seconds S      the length of the burst, a whole number of seconds (default: 60)");
+  });
+
+  test("the goal line is the last line of the report", () => {
+    expect(capacityReport(table, facts, 1000, 60, "standard").text.split("\n").at(-1)).toMatch(
+      /^EXPRESS sustains 20\.0x the event rate of STANDARD before the first throttle on default quotas .*: meets the 20x target\.$/,
+    );
   });
 
   test.each([
-    [["--events-per-second", "abc"], '--events-per-second must be a whole number of at least 1, got "abc"'],
-    [["--events-per-second", "0"], '--events-per-second must be a whole number of at least 1, got "0"'],
-    [["--events-per-second", "-5"], '--events-per-second must be a whole number of at least 1, got "-5"'],
-    [["--events-per-second", "1.5"], '--events-per-second must be a whole number of at least 1, got "1.5"'],
-    [["--events-per-second", "10", "--burst-seconds", "1.5"], '--burst-seconds must be a whole number of at least 1, got "1.5"'],
+    [["--events-per-second", "abc"], '--events-per-second: "abc" is not allowed; expected a whole number of at least 1'],
+    [["--events-per-second", "0"], '--events-per-second: "0" is not allowed; expected a whole number of at least 1'],
+    [["--events-per-second", "-5"], '--events-per-second: "-5" is not allowed; expected a whole number of at least 1'],
+    [["--events-per-second", "1.5"], '--events-per-second: "1.5" is not allowed; expected a whole number of at least 1'],
+    [
+      ["--events-per-second", "10", "--burst-seconds", "1.5"],
+      '--burst-seconds: "1.5" is not allowed; expected a whole number of at least 1',
+    ],
     [
       ["--events-per-second", "10", "--region", "mars-1"],
-      '--region must be one of us-east-1, us-west-2, eu-west-1, ap-east-1 (the regions scripts/capacity/limits.json documents), got "mars-1"',
+      '--region: "mars-1" is not allowed; expected one of us-east-1, us-west-2, eu-west-1, ap-east-1',
     ],
-    [["--events-per-second", "10", "--workflow-type", "fast"], '--workflow-type must be standard or express, got "fast"'],
-    [["--events-per-second"], "--events-per-second needs a value"],
+    [["--events-per-second", "10", "--workflow-type", "fast"], '--workflow-type: "fast" is not allowed; expected one of standard, express'],
+    [["--events-per-second"], "--events-per-second needs a value (N)"],
     [[], "--events-per-second is required"],
-    [
-      ["--rate", "5"],
-      'unknown argument "--rate": the options are --events-per-second, --region, --burst-seconds, --workflow-type, --stack-dir, --help',
-    ],
-  ])("rejects %j with one line and exit 2", (argv, message) => {
+    [["--rate", "5"], "unknown option --rate; allowed: --events-per-second, --region, --burst-seconds, --workflow-type, --stack-dir"],
+  ])("rejects %j with one line, the usage and exit 2, worded as every script words it", (argv, message) => {
     const result = run(argv);
     expect(result.code).toBe(2);
-    expect(result.err).toBe(`${message} (npm run capacity -- --help)\n`);
+    expect(result.err).toBe(`${message}; ${USAGE}\n`);
   });
 
   test("parses the options it documents", () => {
@@ -202,6 +209,6 @@ describe("npm run capacity", () => {
         ["--events-per-second", "100", "--region", "eu-west-1", "--burst-seconds", "30", "--workflow-type", "express"],
         regions,
       ),
-    ).toEqual({ help: false, eventsPerSecond: 100, region: "eu-west-1", burstSeconds: 30, workflowType: "express", stackDir: undefined });
+    ).toEqual({ eventsPerSecond: 100, region: "eu-west-1", burstSeconds: 30, workflowType: "express", stackDir: undefined });
   });
 });

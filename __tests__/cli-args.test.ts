@@ -40,6 +40,7 @@ describe("scripts/cli/args.ts", () => {
     [["e.json", "--max", "1", "--max", "2"], "--max is given twice; give each option once"],
     [["e.json", "--max"], "--max needs a value (N)"],
     [["e.json", "--max", "--dry-run"], "--max needs a value (N)"],
+    [["e.json", "--max", "-5", "--dry-run"], "accepted"],
     [["e.json", "--max", "1", "--dry-run=yes"], "--dry-run takes no value"],
     [["e.json"], "--max is required"],
     [["--max", "1"], "the event file is required"],

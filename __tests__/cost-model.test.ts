@@ -17,7 +17,8 @@ import {
   tracesRecorded,
   writeUnitsPerItem,
 } from "../scripts/cost/model";
-import { formatCostReport, scenarioOptions } from "../scripts/cost/report";
+import { pricesLine } from "../scripts/cost/cli";
+import { formatCostReport } from "../scripts/cost/report";
 import { recordMessageTemplate } from "../stacks/asl";
 import { synthPipeline } from "./support/synth";
 
@@ -226,12 +227,22 @@ describe("cost model", () => {
     );
   });
 
-  test.each([
-    [["--api-share", "2"], '--api-share must be a share from 0 to 1 (0.25 for a quarter), got "2"'],
-    [["--failure-rate", "abc"], '--failure-rate must be a share from 0 to 1 (0.25 for a quarter), got "abc"'],
-    [["--failure-rate"], '--failure-rate must be a share from 0 to 1 (0.25 for a quarter), got ""'],
-  ])("rejects %j with one line", (argv, message) => {
-    expect(scenarioOptions(argv)).toBe(message);
+  test("the goal line is the last line, after the inputs and prices it is given", () => {
+    const report = formatCostReport(1e6, { standard: facts, express: expressFacts }, prices, { apiShare: 0, failureRate: 0.001 }, [
+      "inputs ...",
+    ]);
+    const lines = report.split("\n");
+    expect(lines.at(-2)).toBe("inputs ...");
+    expect(lines.at(-1)).toMatch(/^EXPRESS at ERROR: \$2\.99 per million events .*: meets the target of at most \$3\.00/);
+  });
+
+  test("says which region's prices it used, and that they differ when the stack deploys elsewhere", () => {
+    expect(pricesLine(prices, prices.region)).toBe(
+      `unit prices: ${prices.region} list prices of ${prices.date} (scripts/cost/prices.json)`,
+    );
+    expect(pricesLine(prices, "eu-west-1")).toBe(
+      `unit prices: ${prices.region} list prices of ${prices.date} (scripts/cost/prices.json); the stack deploys to eu-west-1, whose prices differ from ${prices.region}'s (check https://aws.amazon.com/pricing/ for eu-west-1)`,
+    );
   });
 
   test("DynamoDB bills a write unit per started KB", () => {

@@ -5,7 +5,7 @@ import { temporaryDirectory } from "../scripts/temp-dir";
 import { synthAppToDisk } from "./support/synth";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run local -- <event.json> [--stack-dir <synthesized pipeline stack folder>]";
+const USAGE = "usage: npm run local -- <event.json> [--stack-dir DIR]";
 const runLocal = (...args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", "scripts/local/run-event.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
@@ -71,10 +71,15 @@ describe("npm run local", () => {
     expect(result.stdout).toContain(`... (${Buffer.byteLength(message)} bytes in all)`);
   });
 
-  test("--help prints the usage line on stdout and exits 0", () => {
+  test("--help explains every argument and option on stdout and exits 0", () => {
     const result = runLocal("--help");
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(`${USAGE}\n`);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toBe(USAGE);
+    expect(lines).toContain(
+      "  --stack-dir DIR  a synthesized pipeline stack folder to run (default: the first configured environment, synthesized now into a temporary folder; e.g. cdktf.out/stacks/message-recorder-dev)",
+    );
+    expect(lines.some((line) => line.startsWith("  <event file>"))).toBe(true);
   });
 
   test("rejects missing arguments in one line with the usage and exit code 2", () => {
@@ -86,7 +91,7 @@ describe("npm run local", () => {
   test("rejects a second event file, naming it", () => {
     const two = runLocal("examples/sample-event.json", "examples/sample-event.json");
     expect(two.status).toBe(2);
-    expect(two.stderr).toMatch(/^unexpected argument \(one event file only\) "examples\/sample-event.json"; usage:.*\n$/);
+    expect(two.stderr).toMatch(/^unexpected argument \(event file only\) "examples\/sample-event.json"; usage:.*\n$/);
   });
 
   test("rejects an event file that is missing or not JSON, naming the file", () => {

@@ -13,7 +13,22 @@ describe("npm run cost (the parser's refusals are in args.test.ts)", () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(
-      `--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir <synthesized stack folder>]\n`,
+      `--events-per-month: "1.5" is not allowed; expected a whole number of at least 1; usage: npm run cost -- --events-per-month N [--message-bytes B] [--api-share F] [--failure-rate F] [--stack-dir DIR]\n`,
+    );
+  });
+
+  test("prints the inputs and prices before its goal line, which is last; refuses a share outside 0 to 1", () => {
+    const result = runCost("--events-per-month", "1000000");
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines.at(-1)).toMatch(/^EXPRESS at ERROR: \$\d+\.\d\d per million events plus .* the target of at most \$3\.00/);
+    expect(lines.some((line) => /^unit prices: us-east-1 list prices of \d{4}-\d\d-\d\d \(scripts\/cost\/prices.json\)$/.test(line))).toBe(
+      true,
+    );
+    const refused = runCost("--events-per-month", "1000", "--api-share", "2");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^--api-share: "2" is not allowed; expected a share from 0 to 1 \(0.25 for a quarter\); usage: npm run cost --/,
     );
   });
 
@@ -29,6 +44,8 @@ describe("npm run capacity", () => {
       encoding: "utf8",
     });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('--events-per-second must be a whole number of at least 1, got "abc" (npm run capacity -- --help)\n');
+    expect(result.stderr).toMatch(
+      /^--events-per-second: "abc" is not allowed; expected a whole number of at least 1; usage: npm run capacity -- --events-per-second N .*\n$/,
+    );
   });
 });

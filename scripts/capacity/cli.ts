@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { loadLambdaBench } from "../cost/facts";
 import { synthesizeFirstEnvironment } from "../local/synth";
 import { CapacityStack, loadLimits, pathFactsFromStack } from "./facts";
+import { defineCli, HelpRequested, oneOf, UsageError, wholeNumber } from "../cli/args";
 import {
   BurstOutcome,
   firstThrottle,
@@ -16,81 +17,45 @@ import {
   WorkflowType,
 } from "./model";
 
-export const USAGE =
-  "usage: npm run capacity -- --events-per-second N [--region R] [--burst-seconds S] [--workflow-type standard|express] [--stack-dir <synthesized stack folder>]";
-
-const HELP = `${USAGE}
-
-Lists each documented limit on the event path of the synthesized stack (scripts/capacity/limits.json: default
-quotas with the page and the date each was read), for STANDARD and EXPRESS side by side; names the first limit
-N events per second hits; and simulates a burst of N events per second lasting S seconds (default 60) against
-the StartExecution token bucket and the rule target's retry policy: how many start at once, how many
-EventBridge's retries absorb, how many reach the dead-letter queue, and how long such a burst can last before
-the first dead-letter.
-
-  --events-per-second N   the event rate, a whole number of at least 1
-  --region R              a region limits.json documents (default: the stack's region)
-  --burst-seconds S       length of the burst, a whole number of at least 1 (default 60)
-  --workflow-type T       the type to headline, standard or express (default: the stack's)
-  --stack-dir D           a synthesized stack folder to read instead of synthesizing the first environment`;
+const CLI = defineCli({
+  command: "npm run capacity --",
+  summary:
+    "Lists each documented limit on the event path of the synthesized stack (scripts/capacity/limits.json: default quotas with the page " +
+    "and the date each was read), for STANDARD and EXPRESS side by side; names the first limit N events per second hits; and simulates a " +
+    "burst of N events per second lasting S seconds against the StartExecution token bucket and the rule target's retry policy: how many " +
+    "start at once, how many EventBridge's retries absorb, how many reach the dead-letter queue, and how long such a burst can last before " +
+    "the first dead-letter. The last line says whether EXPRESS sustains 20x STANDARD's rate.",
+  options: {
+    "events-per-second": { value: "N", description: "the event rate, a whole number", required: true, example: "1000" },
+    region: { value: "R", description: "a region limits.json documents", default: "the stack's region" },
+    "burst-seconds": { value: "S", description: "the length of the burst, a whole number of seconds", default: "60" },
+    "workflow-type": { value: "T", description: "the type to headline: standard or express", default: "the stack's" },
+    "stack-dir": { value: "DIR", description: "a synthesized stack folder to read", default: "the first environment, synthesized now" },
+  },
+  examples: ["npm run capacity -- --events-per-second 1000", "npm run capacity -- --events-per-second 50 --burst-seconds 300"],
+});
+export const USAGE = CLI.usage;
 
 export interface CapacityOptions {
-  readonly eventsPerSecond?: number;
+  readonly eventsPerSecond: number;
   readonly region?: string;
   readonly burstSeconds: number;
   readonly workflowType?: WorkflowType;
   readonly stackDir?: string;
-  readonly help: boolean;
 }
 
-export class CapacityUsageError extends Error {}
-
-const VALUED = ["--events-per-second", "--region", "--burst-seconds", "--workflow-type", "--stack-dir"];
-
-function wholeNumber(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw new CapacityUsageError(`${name} must be a whole number of at least 1, got "${raw}"`);
-  }
-  return value;
-}
-
-/** Parses and validates the arguments; every refusal is one line naming the option and what it allows. */
+/** Parses and validates the arguments; every refusal is a UsageError naming the option and what it allows. */
 export function parseCapacityArgs(argv: readonly string[], regions: readonly string[]): CapacityOptions {
-  const raw: Record<string, string> = {};
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
-      help = true;
-    } else if (VALUED.includes(arg)) {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new CapacityUsageError(`${arg} needs a value`);
-      raw[arg] = value;
-      i++;
-    } else {
-      throw new CapacityUsageError(`unknown argument "${arg}": the options are ${[...VALUED, "--help"].join(", ")}`);
-    }
-  }
-  if (help) return { help, burstSeconds: 60 };
-  if (raw["--events-per-second"] === undefined) throw new CapacityUsageError("--events-per-second is required");
-  const region = raw["--region"];
-  if (region !== undefined && !regions.includes(region)) {
-    throw new CapacityUsageError(
-      `--region must be one of ${regions.join(", ")} (the regions scripts/capacity/limits.json documents), got "${region}"`,
-    );
-  }
-  const workflowType = raw["--workflow-type"];
-  if (workflowType !== undefined && workflowType !== "standard" && workflowType !== "express") {
-    throw new CapacityUsageError(`--workflow-type must be standard or express, got "${workflowType}"`);
-  }
+  const args = CLI.parse(argv);
+  const region = args.string("region");
   return {
-    help,
-    eventsPerSecond: wholeNumber("--events-per-second", raw["--events-per-second"]),
-    burstSeconds: raw["--burst-seconds"] === undefined ? 60 : wholeNumber("--burst-seconds", raw["--burst-seconds"]),
-    region,
-    workflowType: workflowType,
-    stackDir: raw["--stack-dir"],
+    eventsPerSecond: wholeNumber("--events-per-second", args.string("events-per-second")),
+    burstSeconds: args.has("burst-seconds") ? wholeNumber("--burst-seconds", args.string("burst-seconds")) : 60,
+    region: region === undefined ? undefined : oneOf("--region", region, regions),
+    workflowType: args.has("workflow-type")
+      ? oneOf("--workflow-type", args.string("workflow-type"), ["standard", "express"] as const)
+      : undefined,
+    stackDir: args.string("stack-dir"),
   };
 }
 
@@ -181,8 +146,7 @@ export function capacityReport(
     `First limit ${count(rate)} events/s hits (${order[0]} is the headline type):`,
     describe("STANDARD", standardFirst),
     describe("EXPRESS", expressFirst),
-    `EXPRESS sustains ${ratio.toFixed(1)}x the event rate of STANDARD before the first throttle on default quotas (${count(expressFirst.eventsPerSecond)} vs ${count(standardFirst.eventsPerSecond)} events/s): ${verdict}.`,
-    `  With a new on-demand table (4,000 writes/s until its traffic peak grows): ${ratioNewTable.toFixed(1)}x (${count(expressFirstNewTable.eventsPerSecond)} vs ${count(standardFirstNewTable.eventsPerSecond)} events/s).`,
+    `  EXPRESS against STANDARD with a new on-demand table (4,000 writes/s until its traffic peak grows): ${ratioNewTable.toFixed(1)}x (${count(expressFirstNewTable.eventsPerSecond)} vs ${count(standardFirstNewTable.eventsPerSecond)} events/s).`,
     `  Through POST /messages, the first limit is ${firstThrottle(standard, { path: "api" }).name} at ${count(firstThrottle(standard, { path: "api" }).eventsPerSecond)} requests/s for both types.`,
     "",
     `Burst of ${count(rate)} events/s for ${count(burstSeconds)} s: StartExecution bucket (starts full), then the target's retry policy (${facts.retryAttempts} retries, max event age ${facts.maxEventAgeSeconds} s; delays assumed ${table.eventBridgeRetry.firstDelaySeconds} s doubling, see limits.json)`,
@@ -194,6 +158,8 @@ export function capacityReport(
     `  ${"dead-lettered (DLQ)".padEnd(44)} ${cell((b) => count(b.outcome.deadLettered))}`,
     `  ${"first dead-letter in second".padEnd(44)} ${cell((b) => (b.outcome.firstDeadLetterSecond === undefined ? "none" : count(b.outcome.firstDeadLetterSecond)))}`,
     `  ${"longest burst at this rate with no DLQ".padEnd(44)} ${cell((b) => seconds(b.longest))}`,
+    "",
+    `EXPRESS sustains ${ratio.toFixed(1)}x the event rate of STANDARD before the first throttle on default quotas (${count(expressFirst.eventsPerSecond)} vs ${count(standardFirst.eventsPerSecond)} events/s): ${verdict}.`,
   ].join("\n");
   return { text, standardFirst, expressFirst, ratio };
 }
@@ -210,13 +176,13 @@ export function main(argv: readonly string[], io: Io): number {
   try {
     options = parseCapacityArgs(argv, Object.keys(table.regions));
   } catch (error) {
-    if (!(error instanceof CapacityUsageError)) throw error;
-    io.err(`${error.message} (npm run capacity -- --help)\n`);
+    if (error instanceof HelpRequested) {
+      io.out(`${CLI.help}\n`);
+      return 0;
+    }
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`${error.message}; ${CLI.usage}\n`);
     return 2;
-  }
-  if (options.help) {
-    io.out(`${HELP}\n`);
-    return 0;
   }
   try {
     const stackDir = options.stackDir ? path.resolve(options.stackDir) : synthesizeFirstEnvironment();
@@ -225,14 +191,14 @@ export function main(argv: readonly string[], io: Io): number {
     const region = options.region ?? facts.region;
     if (!(region in table.regions)) {
       io.err(
-        `the stack's region ${region} is not in scripts/capacity/limits.json; pass --region with one of ${Object.keys(table.regions).join(", ")}\n`,
+        `the stack's region ${region} is not in scripts/capacity/limits.json; pass --region with one of ${Object.keys(table.regions).join(", ")}; ${CLI.usage}\n`,
       );
       return 2;
     }
     const report = capacityReport(
       table,
       { ...facts, region },
-      options.eventsPerSecond!,
+      options.eventsPerSecond,
       options.burstSeconds,
       options.workflowType ?? facts.deployedWorkflowType,
     );

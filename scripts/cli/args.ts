@@ -20,6 +20,8 @@ export interface OptionSpec {
   readonly example?: string;
   /** Refused when missing. @default false */
   readonly required?: boolean;
+  /** For a required option, how to come by its value, said when it is missing. */
+  readonly whenMissing?: string;
   /** May be given more than once; its values are kept in order. @default false */
   readonly repeatable?: boolean;
 }
@@ -136,12 +138,25 @@ function helpOf(spec: CliSpec, usage: string): string {
   return [
     usage,
     "",
-    spec.summary,
+    ...wrap(spec.summary, 100),
     "",
     "options:",
     ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`),
     ...(spec.examples?.length ? ["", "examples:", ...spec.examples.map((example) => `  ${example}`)] : []),
   ].join("\n");
+}
+
+/** Words into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
 }
 
 interface NodeParseError extends Error {
@@ -156,7 +171,7 @@ function parse(spec: CliSpec, argv: readonly string[]): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinDashedValues(spec, argv),
       options: Object.fromEntries(
         Object.entries(spec.options).map(([name, option]) => [
           name,
@@ -182,7 +197,9 @@ function parse(spec: CliSpec, argv: readonly string[]): ParsedArgs {
     }
   }
   for (const [name, option] of Object.entries(spec.options)) {
-    if (option.required && parsed.values[name] === undefined) throw new UsageError(`--${name} is required`);
+    if (option.required && parsed.values[name] === undefined) {
+      throw new UsageError(`--${name} is required${option.whenMissing ? ` (${option.whenMissing})` : ""}`);
+    }
   }
   const positionals = spec.positionals ?? [];
   if (parsed.positionals.length > positionals.length) {
@@ -193,6 +210,23 @@ function parse(spec: CliSpec, argv: readonly string[]): ParsedArgs {
   const missing = positionals.slice(parsed.positionals.length).find((p) => p.required);
   if (missing) throw new UsageError(`the ${missing.name} is required`);
   return new ParsedArgs(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals);
+}
+
+/**
+ * `--max -5` as `--max=-5`: parseArgs reads a value that starts with "-" as a mistake, but a negative number is a
+ * value (which the option's own check then refuses, naming it). `--x --y` stays as it is: a missing value.
+ */
+function joinDashedValues(spec: CliSpec, argv: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith("--") ? argv[i].slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && spec.options[name]?.value && next !== undefined && /^-[^-]/.test(next) && next !== "-h") {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else joined.push(argv[i]);
+  }
+  return joined;
 }
 
 /** node:util's refusals, in this project's words. */
@@ -255,8 +289,8 @@ export function wholeNumber(option: string, value: string | undefined, min = 1):
 
 /** A share from 0 to 1, or a UsageError naming the option and the value received. */
 export function share(option: string, value: string | undefined): number {
-  const n = typeof value === "string" && /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isNaN(n))
+  const n = typeof value === "string" && /^(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 0 && n <= 1))
     throw new UsageError(`${option}: ${JSON.stringify(value ?? "")} is not allowed; expected a share from 0 to 1 (0.25 for a quarter)`);
   return n;
 }

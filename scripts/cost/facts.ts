@@ -36,6 +36,12 @@ export function loadLambdaBench(): LambdaBenchResult {
   return JSON.parse(readFileSync(LAMBDA_BENCH_INPUT_PATH, "utf8")) as LambdaBenchResult;
 }
 
+/** The region the stack's AWS provider deploys to, when the stack names one. */
+export function stackRegion(stackJson: StackJson): string | undefined {
+  const region = at(stackJson, "provider", "aws", 0, "region");
+  return typeof region === "string" ? region : undefined;
+}
+
 /** What the cost depends on, read from a synthesized pipeline stack (cdk.tf.json) and the measured duration. */
 export function designFactsFromStack(stackJson: StackJson, handlerDurationMs: number, messageBytes: number): DesignFacts {
   const machine = onlyResource(stackJson, "aws_sfn_state_machine");

@@ -1,7 +1,5 @@
 import {
   CostLine,
-  DEFAULT_API_SHARE,
-  DEFAULT_FAILURE_RATE,
   DesignFacts,
   expressSyncCost,
   isFixed,
@@ -12,29 +10,10 @@ import {
   total,
 } from "./model";
 
-/** The issue's target for EXPRESS at ERROR logging, per million events. */
+/** The target for EXPRESS at ERROR logging, per million events. */
 export const EXPRESS_ERROR_TARGET_PER_MILLION = 3;
 
 export type ScenarioOptions = Pick<Scenario, "apiShare" | "failureRate">;
-
-/** `--api-share F` and `--failure-rate F` (shares from 0 to 1); a string is the one-line error. */
-export function scenarioOptions(argv: readonly string[]): ScenarioOptions | string {
-  const share = (name: string, fallback: number): number | string => {
-    const i = argv.indexOf(name);
-    if (i < 0) return fallback;
-    const raw = argv[i + 1];
-    const value = Number(raw);
-    if (raw === undefined || raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
-      return `${name} must be a share from 0 to 1 (0.25 for a quarter), got "${raw ?? ""}"`;
-    }
-    return value;
-  };
-  const apiShare = share("--api-share", DEFAULT_API_SHARE);
-  const failureRate = share("--failure-rate", DEFAULT_FAILURE_RATE);
-  if (typeof apiShare === "string") return apiShare;
-  if (typeof failureRate === "string") return failureRate;
-  return { apiShare, failureRate };
-}
 
 /** Rows that line up across workflow types (the Step Functions and log lines are named after the type and level). */
 function rowLabel(line: CostLine): string {
@@ -68,8 +47,17 @@ export function costColumns(events: number, facts: FactsByType, prices: Prices, 
   };
 }
 
-/** npm run cost's table: the deployed STANDARD design at its log level, EXPRESS at ERROR and at ALL. */
-export function formatCostReport(events: number, byType: FactsByType, prices: Prices, options: ScenarioOptions): string {
+/**
+ * npm run cost's report: the deployed STANDARD design at its log level next to EXPRESS at ERROR and at ALL, then
+ * `context` (the inputs and prices used), and last the line that says whether EXPRESS meets its target.
+ */
+export function formatCostReport(
+  events: number,
+  byType: FactsByType,
+  prices: Prices,
+  options: ScenarioOptions,
+  context: readonly string[] = [],
+): string {
   const columns = costColumns(events, byType, prices, options);
   const facts = byType.standard;
   const usd = (n: number) => `$${n.toFixed(2)}`.padStart(14);
@@ -96,8 +84,9 @@ export function formatCostReport(events: number, byType: FactsByType, prices: Pr
     `  ${"total".padEnd(48)} ${order.map((lines) => usd(total(lines))).join(" ")}`,
     `  ${"per million events (without the fixed lines)".padEnd(48)} ${order.map((lines) => usd(perMillionEvents(lines, events))).join(" ")}`,
     `  biggest cost driver of STANDARD/${facts.logLevel}: ${driver.component} (${((driver.monthlyUsd / total(columns.standardAll)) * 100).toFixed(0)}% of the total)`,
-    `  EXPRESS at ERROR: $${expressPerMillion.toFixed(2)} per million events plus $${fixed.toFixed(2)} a month fixed: ${verdict}`,
     `  if every event came through POST /messages: STANDARD/${facts.logLevel} $${total(withApi.standardAll).toFixed(2)}, EXPRESS/ERROR $${total(withApi.expressError).toFixed(2)} (REST requests and access logs added)`,
     ...(byType.note ? [`  note: ${byType.note}`] : []),
+    ...context,
+    `EXPRESS at ERROR: $${expressPerMillion.toFixed(2)} per million events plus $${fixed.toFixed(2)} a month fixed: ${verdict}`,
   ].join("\n");
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import "./node-compat";
-import { oneLine, parseCommandLine, runCli, UsageError } from "../ops/args";
+import { defineCli, oneLine, runCli, UsageError } from "../cli/args";
 import { recordIdOf } from "../../lambdas/recorder/record";
 import type { TargetDelivery } from "./event-bus";
 import type { LocalPipeline } from "./pipeline";
@@ -15,7 +15,24 @@ import { readPipelineStack } from "./stack-json";
  * --stack-dir it synthesizes the first configured environment into a temporary folder first, so what runs is
  * what `cdktf synth` would produce now.
  */
-const USAGE = "usage: npm run local -- <event.json> [--stack-dir <synthesized pipeline stack folder>]";
+const CLI = defineCli({
+  command: "npm run local --",
+  synopsis: "<event.json> [--stack-dir DIR]",
+  summary:
+    "Runs one event through the offline pipeline (rule pattern, state machine, the recorder from its zip, DynamoDB, callback) and " +
+    "prints the state transitions, the stored item, the route the event took and where it rests: the table, the dead-letter queue, " +
+    "the failed-executions queue, or nowhere because no rule matched. Exits 0 when the event was recorded, 1 when not, 2 on bad arguments.",
+  positionals: [{ name: "event file", description: "an EventBridge event as a JSON object, such as examples/sample-event.json", required: true }],
+  options: {
+    "stack-dir": {
+      value: "DIR",
+      description: "a synthesized pipeline stack folder to run",
+      default: "the first configured environment, synthesized now into a temporary folder",
+      example: "cdktf.out/stacks/message-recorder-dev",
+    },
+  },
+  examples: ["npm run local -- examples/sample-event.json"],
+});
 const EXPECTED_EVENT = "expected an EventBridge event as a JSON object, such as examples/sample-event.json";
 
 /** The event file's content; a missing, unreadable or malformed file is a UsageError that names it. */
@@ -39,17 +56,12 @@ function readEvent(eventFile: string): Record<string, unknown> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { options, positional } = parseCommandLine(argv, {
-    valued: ["--stack-dir"],
-    maxPositional: 1,
-    positionalName: "argument (one event file only)",
-  });
-  if (positional.length === 0) throw new UsageError("the event file is required");
-  const event = readEvent(positional[0]);
+  const args = CLI.parse(argv);
+  const event = readEvent(args.positionals[0]);
 
   // The synth and the pipeline are loaded only when needed: bad arguments are answered without them.
   const stackDir =
-    typeof options["stack-dir"] === "string" ? path.resolve(options["stack-dir"]) : (await import("./synth")).synthesizeFirstEnvironment();
+    args.string("stack-dir") !== undefined ? path.resolve(args.string("stack-dir")!) : (await import("./synth")).synthesizeFirstEnvironment();
   readPipelineStack(stackDir);
 
   const { LocalPipeline: Pipeline } = await import("./pipeline");
@@ -155,4 +167,4 @@ export function abbreviate(value: unknown, maxCharacters = 200): unknown {
   return value;
 }
 
-runCli(USAGE, () => main(process.argv.slice(2)));
+runCli(CLI, () => main(process.argv.slice(2)));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { JsonObject } from "../json-value";
-import { UsageError } from "../ops/args";
+import { UsageError } from "../cli/args";
 
 /**
  * Reading a synthesized stack (cdk.tf.json) by resource type, for the scripts that work from the synth output. A

@@ -1,6 +1,17 @@
 import { readFileSync } from "node:fs";
 import { at, JsonObject } from "../json-value";
-import { UsageError } from "./args";
+import { OptionSpec, UsageError } from "../cli/args";
+
+/** The options that name a deployment's outputs, as every operator script declares them. */
+export const OUTPUTS_OPTIONS: { readonly outputs: OptionSpec; readonly stack: OptionSpec } = {
+  outputs: {
+    value: "FILE",
+    description:
+      "the stack's outputs as JSON: `terraform output -json > outputs.json`, or `npm run output -- <stack> --outputs-file outputs.json`",
+    example: "outputs.json",
+  },
+  stack: { value: "NAME", description: "the stack to read when the file holds several", default: "the only pipeline stack in the file" },
+};
 
 /** The outputs of a pipeline stack, from `terraform output -json` or from cdktf's --outputs-file. */
 export function readOutputs(file: string, stack?: string): Record<string, string> {

@@ -1,5 +1,6 @@
-import { parseArgs, parseTime, runCli, UsageError, wholeNumber } from "./args";
-import { deploymentRegion, readOutputs, requireOutputs } from "./outputs";
+import { awsClients } from "../cli/aws-clients";
+import { defineCli, parseTime, runCli, TIME_FORMAT, UsageError, wholeNumber } from "../cli/args";
+import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, requireOutputs } from "./outputs";
 
 /**
  * npm run reconcile -- --outputs FILE [--stack NAME] --since TIME [--until TIME] [--dry-run] [--wait-seconds N]
@@ -8,18 +9,48 @@ import { deploymentRegion, readOutputs, requireOutputs } from "./outputs";
  * archived event against the table, and records what is missing as redrive does (or, with --dry-run, lists it).
  * Prints the counts; exits 1 when anything is still missing, 2 on bad arguments or while another reconcile runs.
  */
-const USAGE = "usage: npm run reconcile -- --outputs FILE [--stack NAME] --since TIME [--until TIME] [--dry-run] [--wait-seconds N]";
+const CLI = defineCli({
+  command: "npm run reconcile --",
+  summary:
+    "Replays a window of the bus archive into the reconciliation queue (never into the workflow), checks every archived event " +
+    "against the table, and records what is missing as redrive does (with --dry-run, only lists it). Prints the counts; exits 1 " +
+    "when anything is still missing, 2 on bad arguments or while another reconcile of the archive runs.",
+  options: {
+    outputs: {
+      ...OUTPUTS_OPTIONS.outputs,
+      required: true,
+      whenMissing: "`terraform output -json > outputs.json`, or cdktf deploy --outputs-file",
+    },
+    stack: OUTPUTS_OPTIONS.stack,
+    since: {
+      value: "TIME",
+      description: `the start of the window: ${TIME_FORMAT}`,
+      required: true,
+      example: "24h",
+      whenMissing: "e.g. --since 24h or --since 2026-11-01T00:00:00Z",
+    },
+    until: { value: "TIME", description: `the end of the window, in the same form`, default: "now" },
+    "dry-run": { description: "list what is missing; start nothing" },
+    "wait-seconds": {
+      value: "N",
+      description: "how long to wait for the replay, and for each execution that records a missing event",
+      default: "300",
+    },
+  },
+  examples: [
+    "npm run reconcile -- --outputs outputs.json --since 24h --dry-run",
+    "npm run reconcile -- --outputs outputs.json --since 2026-11-01T00:00:00Z",
+  ],
+});
 
-runCli(USAGE, async () => {
-  const args = parseArgs(process.argv.slice(2), ["--outputs", "--stack", "--since", "--until", "--wait-seconds"], ["--dry-run"]);
-  if (typeof args.outputs !== "string")
-    throw new UsageError("--outputs is required (`terraform output -json > outputs.json`, or cdktf deploy --outputs-file)");
-  if (typeof args.since !== "string") throw new UsageError("--since is required (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
-  const since = parseTime("since", args.since);
-  const until = typeof args.until === "string" ? parseTime("until", args.until) : new Date();
+runCli(CLI, async () => {
+  const args = CLI.parse(process.argv.slice(2));
+  const outputsFile = args.string("outputs")!;
+  const since = parseTime("--since", args.string("since")!);
+  const until = args.has("until") ? parseTime("--until", args.string("until")!) : new Date();
   if (until <= since) throw new UsageError(`--until: ${until.toISOString()} is not after --since ${since.toISOString()}`);
-  const waitSeconds = args["wait-seconds"] === undefined ? 300 : wholeNumber("--wait-seconds", args["wait-seconds"]);
-  const outputs = readOutputs(args.outputs, typeof args.stack === "string" ? args.stack : undefined);
+  const waitSeconds = args.has("wait-seconds") ? wholeNumber("--wait-seconds", args.string("wait-seconds")) : 300;
+  const outputs = readOutputs(outputsFile, args.string("stack"));
   const needed = [
     "event_archive_arn",
     "event_archive_name",
@@ -29,31 +60,18 @@ runCli(USAGE, async () => {
     "state_machine_arn",
     "messages_table_name",
   ];
-  requireOutputs(outputs, args.outputs, needed);
+  requireOutputs(outputs, outputsFile, needed);
   const region = deploymentRegion(outputs.state_machine_arn);
 
   // Loaded only now: a refused argument or --help is answered without the SDK.
-  const [
-    { DynamoDBClient },
-    { EventBridgeClient },
-    { SFNClient },
-    { SQSClient },
-    { formatReconcileSummary, reconcile, ReconcileBusy, stillMissing },
-  ] = await Promise.all([
-    import("@aws-sdk/client-dynamodb"),
-    import("@aws-sdk/client-eventbridge"),
-    import("@aws-sdk/client-sfn"),
-    import("@aws-sdk/client-sqs"),
+  const [clients, { formatReconcileSummary, reconcile, ReconcileBusy, stillMissing }] = await Promise.all([
+    awsClients(region, "events", "sqs", "sfn", "dynamodb"),
     import("./reconcile-core"),
   ]);
-  const config = { region };
-  const dryRun = args["dry-run"] === true;
+  const dryRun = args.flag("dry-run");
   try {
     const summary = await reconcile({
-      events: new EventBridgeClient(config),
-      sqs: new SQSClient(config),
-      sfn: new SFNClient(config),
-      dynamodb: new DynamoDBClient(config),
+      ...clients,
       target: {
         archiveArn: outputs.event_archive_arn,
         archiveName: outputs.event_archive_name,

@@ -1,8 +1,6 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { parseArgs, parseTime, runCli, UsageError, wholeNumber } from "./args";
-import { deploymentRegion, readOutputs } from "./outputs";
+import { awsClients } from "../cli/aws-clients";
+import { defineCli, parseTime, runCli, TIME_FORMAT, UsageError, wholeNumber } from "../cli/args";
+import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs } from "./outputs";
 import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget } from "./redrive-core";
 
 /**
@@ -14,27 +12,40 @@ import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget }
  * --outputs-file <file>` or `terraform output -json > <file>`), or from the flags that name them; never from a
  * message. Region and credentials come from the standard AWS environment.
  */
-const USAGE =
-  "usage: npm run redrive -- (--outputs FILE [--stack NAME] | --state-machine-arn ARN --table-name NAME [--dlq-url URL] [--failed-queue-url URL]) [--source dlq|failed|executions|all] [--since TIME] [--max N] [--wait-seconds N] [--dry-run]";
+const CLI = defineCli({
+  command: "npm run redrive --",
+  synopsis:
+    "(--outputs FILE [--stack NAME] | --state-machine-arn ARN --table-name NAME [--dlq-url URL] [--failed-queue-url URL]) [--source dlq|failed|executions|all] [--since TIME] [--max N] [--wait-seconds N] [--dry-run]",
+  summary:
+    "Records what the pipeline kept: the dead-letter queue, the failed-executions queue and, with --since, the execution history. " +
+    "Each event is looked up in the table first (recorded: the message is removed; another message under its id: kept as a conflict), " +
+    "then started again and waited for. Failures a redrive cannot cure are kept with their reason. Exits 1 when anything is kept.",
+  options: {
+    outputs: OUTPUTS_OPTIONS.outputs,
+    stack: OUTPUTS_OPTIONS.stack,
+    "state-machine-arn": { value: "ARN", description: "the state machine, when there is no outputs file", default: "from --outputs" },
+    "table-name": { value: "NAME", description: "the messages table, when there is no outputs file", default: "from --outputs" },
+    "dlq-url": { value: "URL", description: "the dead-letter queue", default: "from --outputs" },
+    "failed-queue-url": { value: "URL", description: "the failed-executions queue", default: "from --outputs" },
+    source: {
+      value: "SOURCES",
+      description: "where to read: dlq, failed, executions, all, or a comma-separated list",
+      default: "all with --since (dlq,failed for EXPRESS), else dlq,failed",
+    },
+    since: { value: "TIME", description: `how far back to read the execution history: ${TIME_FORMAT}`, example: "24h" },
+    max: { value: "N", description: "at most this many messages or executions per source", default: "1000" },
+    "wait-seconds": { value: "N", description: "how long to wait for each execution it starts", default: "120" },
+    "dry-run": { description: "list what would be redriven; start and delete nothing" },
+  },
+  examples: [
+    "npm run redrive -- --outputs outputs.json --dry-run",
+    "npm run redrive -- --outputs outputs.json --source executions --since 24h",
+  ],
+});
 
-runCli(USAGE, async () => {
-  const args = parseArgs(
-    process.argv.slice(2),
-    [
-      "--outputs",
-      "--stack",
-      "--state-machine-arn",
-      "--table-name",
-      "--dlq-url",
-      "--failed-queue-url",
-      "--source",
-      "--since",
-      "--max",
-      "--wait-seconds",
-    ],
-    ["--dry-run"],
-  );
-  const text = (name: string) => (typeof args[name] === "string" ? args[name] : undefined);
+runCli(CLI, async () => {
+  const args = CLI.parse(process.argv.slice(2));
+  const text = (name: string) => args.string(name);
   const fromOutputs = text("outputs") ? readOutputs(text("outputs")!, text("stack")) : {};
   const target: RedriveTarget = {
     stateMachineArn: required("state-machine-arn", text("state-machine-arn") ?? fromOutputs.state_machine_arn),
@@ -59,15 +70,13 @@ runCli(USAGE, async () => {
       "--source executions: the execution history of an EXPRESS workflow cannot be listed; its failures are all in the failed-executions queue (--source failed)",
     );
   }
-  const since = text("since") ? parseTime("since", text("since")!) : undefined;
+  const since = text("since") ? parseTime("--since", text("since")!) : undefined;
   if (sources.includes("executions") && !since)
     throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
-  const dryRun = args["dry-run"] === true;
-  const config = { region: deploymentRegion(target.stateMachineArn) };
+  const dryRun = args.flag("dry-run");
+  const clients = await awsClients(deploymentRegion(target.stateMachineArn), "sqs", "sfn", "dynamodb");
   const summary = await redrive({
-    sqs: new SQSClient(config),
-    sfn: new SFNClient(config),
-    dynamodb: new DynamoDBClient(config),
+    ...clients,
     target,
     sources,
     ...(since ? { since } : {}),

@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import { API_DETAIL_TYPE, idempotencyKeyRefusal, messageRefusal } from "../../stacks/constructs/put-events-templates";
 import { EnvironmentConfig } from "../../stacks/config";
 import { loadProjectConfig } from "../project-config";
-import { parseArgs, runCli, UsageError } from "./args";
+import { awsClients } from "../cli/aws-clients";
+import { defineCli, runCli, UsageError } from "../cli/args";
 
 /**
  * npm run send -- --message '<json>' [--idempotency-key KEY] [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]
@@ -15,27 +16,56 @@ import { parseArgs, runCli, UsageError } from "./args";
  * project's configuration deploys them (cdktf.json, RECORDER_*); AWS_REGION, when set, wins over the configured
  * region. Credentials come from the standard AWS environment (AWS_PROFILE, keys, SSO, ...).
  */
-const USAGE =
-  "usage: npm run send -- --message '<json>' [--idempotency-key KEY] [--environment ENV] [--bus NAME] [--source SOURCE] [--region REGION]";
+const CLI = defineCli({
+  command: "npm run send --",
+  summary:
+    "Puts one message event on the environment's bus, as POST /messages would, and prints the event id and the idempotency key. " +
+    "Credentials come from the standard AWS environment (AWS_PROFILE, keys, SSO); the stack's operator policy allows it.",
+  options: {
+    message: {
+      value: "JSON",
+      description: "the message: a JSON object or array of at most 32,768 characters, recorded exactly as given",
+      required: true,
+      example: `'{"hello":"world"}'`,
+    },
+    "idempotency-key": {
+      value: "KEY",
+      description: "1 to 128 characters of A-Z a-z 0-9 _ . : -; events with the same key are one record",
+      default: "a new UUID",
+      example: "order-42",
+    },
+    environment: {
+      value: "ENV",
+      description: "the configured environment whose bus, source and region to use",
+      default: "the first one",
+      example: "dev",
+    },
+    bus: { value: "NAME", description: "the bus to put the event on", default: "the environment's" },
+    source: { value: "SOURCE", description: "the event's source", default: "the environment's eventSource" },
+    region: { value: "REGION", description: "the region to call", default: "AWS_REGION, else the environment's region" },
+  },
+  examples: [
+    `npm run send -- --message '{"hello":"world"}'`,
+    `npm run send -- --environment prod --message '[1,2]' --idempotency-key order-42`,
+  ],
+});
 
-runCli(USAGE, async () => {
-  const args = parseArgs(process.argv.slice(2), ["--message", "--idempotency-key", "--environment", "--bus", "--source", "--region"]);
-  const message = args.message;
-  if (typeof message !== "string") throw new UsageError("--message is required");
+runCli(CLI, async () => {
+  const args = CLI.parse(process.argv.slice(2));
+  const message = args.string("message")!;
   const refusal = messageRefusal(message);
   if (refusal) throw new UsageError(`--message ${refusal}`);
-  const key = typeof args["idempotency-key"] === "string" ? args["idempotency-key"] : randomUUID();
+  const key = args.string("idempotency-key") ?? randomUUID();
   const keyRefusal = idempotencyKeyRefusal(key);
   if (keyRefusal) throw new UsageError(`--idempotency-key ${keyRefusal}`);
-  const chosen = chosenEnvironment(typeof args.environment === "string" ? args.environment : undefined);
-  const busName = typeof args.bus === "string" ? args.bus : chosen.busName;
-  const source = typeof args.source === "string" ? args.source : chosen.eventSource;
-  const region = typeof args.region === "string" ? args.region : process.env.AWS_REGION || chosen.region;
+  const chosen = chosenEnvironment(args.string("environment"));
+  const busName = args.string("bus") ?? chosen.busName;
+  const source = args.string("source") ?? chosen.eventSource;
+  const region = args.string("region") ?? (process.env.AWS_REGION || chosen.region);
 
-  // Loaded only now: a refused argument or --help is answered without the SDK.
-  const { EventBridgeClient, PutEventsCommand } = await import("@aws-sdk/client-eventbridge");
-  const client = new EventBridgeClient({ region });
-  const response = await client.send(
+  const { events } = await awsClients(region, "events");
+  const { PutEventsCommand } = await import("@aws-sdk/client-eventbridge");
+  const response = await events.send(
     new PutEventsCommand({
       Entries: [
         { EventBusName: busName, Source: source, DetailType: API_DETAIL_TYPE, Detail: JSON.stringify({ message, idempotencyKey: key }) },

@@ -1,5 +1,6 @@
-import { parseArgs, runCli, UsageError } from "./args";
-import { deploymentRegion, readOutputs, requireOutputs } from "./outputs";
+import { awsClients } from "../cli/aws-clients";
+import { defineCli, runCli, wholeNumber } from "../cli/args";
+import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, requireOutputs } from "./outputs";
 
 /**
  * npm run verify -- --outputs <file> [--stack NAME] [--timeout SECONDS]
@@ -8,16 +9,33 @@ import { deploymentRegion, readOutputs, requireOutputs } from "./outputs";
  * output operator_policy_arn): POST /messages (SigV4) and PutEvents, the table, the executions, the state
  * machine's log group, both queues and every alarm. One line per hop; exits 1 when a hop fails.
  */
-const USAGE = "usage: npm run verify -- --outputs FILE [--stack NAME] [--timeout SECONDS]";
+const CLI = defineCli({
+  command: "npm run verify --",
+  summary:
+    "Checks a deployed environment hop by hop: POST /messages (SigV4) and PutEvents, the table, the executions, the state machine's " +
+    "log group, both queues and every alarm. One line per hop (PASS, SKIP with why, FAIL with the likely cause and the page to read); " +
+    "exits 1 when a hop fails. Leaves two marked items in the table. Needs the stack's operator policy (output operator_policy_arn).",
+  options: {
+    outputs: {
+      ...OUTPUTS_OPTIONS.outputs,
+      required: true,
+      whenMissing: "`terraform output -json > outputs.json`, or cdktf deploy --outputs-file",
+    },
+    stack: OUTPUTS_OPTIONS.stack,
+    timeout: {
+      value: "SECONDS",
+      description: "how long to wait for the two messages to be recorded, a whole number of seconds",
+      default: "120",
+    },
+  },
+  examples: ["npm run verify -- --outputs outputs.json"],
+});
 
-runCli(USAGE, async () => {
-  const args = parseArgs(process.argv.slice(2), ["--outputs", "--stack", "--timeout"]);
-  if (typeof args.outputs !== "string")
-    throw new UsageError("--outputs is required (`terraform output -json > outputs.json`, or cdktf deploy --outputs-file)");
-  const outputs = readOutputs(args.outputs, typeof args.stack === "string" ? args.stack : undefined);
-  const timeout = typeof args.timeout === "string" ? Number(args.timeout) : 120;
-  if (typeof args.timeout === "string" && (!/^\d+$/.test(args.timeout) || timeout < 1))
-    throw new UsageError(`--timeout: "${args.timeout}" is not allowed; expected a whole number of seconds, at least 1`);
+runCli(CLI, async () => {
+  const args = CLI.parse(process.argv.slice(2));
+  const outputsFile = args.string("outputs")!;
+  const outputs = readOutputs(outputsFile, args.string("stack"));
+  const timeout = args.has("timeout") ? wholeNumber("--timeout", args.string("timeout")) : 120;
   const needed = [
     "messages_api_url",
     "event_bus_name",
@@ -29,30 +47,15 @@ runCli(USAGE, async () => {
     "failed_executions_queue_url",
     "alarm_name_prefix",
   ];
-  requireOutputs(outputs, args.outputs, needed);
+  requireOutputs(outputs, outputsFile, needed);
   const region = deploymentRegion(outputs.state_machine_arn);
 
   // Loaded only now: a refused argument or --help is answered without the SDK.
-  const [
-    { CloudWatchClient },
-    { CloudWatchLogsClient },
-    { DynamoDBClient },
-    { EventBridgeClient },
-    { SFNClient },
-    { SQSClient },
-    { verify },
-    { signedPost },
-  ] = await Promise.all([
-    import("@aws-sdk/client-cloudwatch"),
-    import("@aws-sdk/client-cloudwatch-logs"),
-    import("@aws-sdk/client-dynamodb"),
-    import("@aws-sdk/client-eventbridge"),
-    import("@aws-sdk/client-sfn"),
-    import("@aws-sdk/client-sqs"),
+  const [clients, { verify }, { signedPost }] = await Promise.all([
+    awsClients(region, "events", "dynamodb", "sfn", "logs", "sqs", "cloudwatch"),
     import("./verify-core"),
     import("./signed-post"),
   ]);
-  const config = { region };
   const results = await verify({
     target: {
       messagesApiUrl: outputs.messages_api_url,
@@ -66,14 +69,7 @@ runCli(USAGE, async () => {
       failedExecutionsQueueUrl: outputs.failed_executions_queue_url,
       alarmNamePrefix: outputs.alarm_name_prefix,
     },
-    clients: {
-      events: new EventBridgeClient(config),
-      dynamodb: new DynamoDBClient(config),
-      sfn: new SFNClient(config),
-      logs: new CloudWatchLogsClient(config),
-      sqs: new SQSClient(config),
-      cloudwatch: new CloudWatchClient(config),
-    },
+    clients,
     postMessage: (url, body) => signedPost(url, body, region),
     timeoutSeconds: timeout,
     log: (line) => process.stdout.write(`${line}\n`),
