@@ -14,7 +14,12 @@ describe("npm run soak", () => {
         timeout: 90_000,
       },
     );
-    expect(result.stderr).toBe("");
+    // Progress on stderr, as plain lines off a terminal: the first before any work, then the counts of each step.
+    const progress = result.stderr.split("\n");
+    expect(progress[0]).toBe("soak: synthesizing the first environment as standard and starting the offline pipeline");
+    expect(progress).toContainEqual(expect.stringMatching(/^soak: published: 80\/80 \(100%\), \d+ s: every execution ended$/));
+    expect(progress).toContainEqual(expect.stringMatching(/^soak: reconcile against the archive, events checked: \d+, \d+ s$/));
+    expect(result.stderr).not.toContain("\r");
     expect(result.status).toBe(0);
     const lines = result.stdout.split("\n");
     const after = lines.find((l) => l.startsWith("after the run:"))!;
@@ -50,7 +55,7 @@ describe("npm run soak", () => {
         timeout: 90_000,
       },
     );
-    expect(result.stderr).toBe("");
+    expect(result.stderr).toMatch(/^soak: synthesizing the first environment as express/);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("soak: express workflow, 40 events");
     expect(result.stdout).toMatch(
@@ -67,7 +72,7 @@ describe("npm run soak", () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      '--fault-rate: "2" is not allowed; expected a number from 0 to 1; usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N] [--workflow-type standard|express]\n',
+      '--fault-rate: "2" is not allowed; expected a share from 0 to 1 (0.25 for a quarter); usage: npm run soak -- [--events N] [--fault-rate F] [--concurrency N] [--seed N] [--workflow-type T]\n',
     );
   });
 });

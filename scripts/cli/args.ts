@@ -278,11 +278,12 @@ export function oneLine(error: unknown): string {
   return error.name && error.name !== "Error" ? `${error.name}: ${message}` : message;
 }
 
-/** A whole number of at least `min`, or a UsageError naming the option and the value received. */
-export function wholeNumber(option: string, value: string | undefined, min = 1): number {
+/** A whole number from `min` (to `max`), or a UsageError naming the option and the value received. */
+export function wholeNumber(option: string, value: string | undefined, min = 1, max = Number.POSITIVE_INFINITY): number {
   const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${option}: ${JSON.stringify(value ?? "")} is not allowed; expected a whole number of at least ${min}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const expected = Number.isFinite(max) ? `a whole number from ${min} to ${max}` : `a whole number of at least ${min}`;
+    throw new UsageError(`${option}: ${JSON.stringify(value ?? "")} is not allowed; expected ${expected}`);
   }
   return n;
 }

@@ -2,8 +2,9 @@ import { AttributeValue, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dyn
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { parseArgs as parseNodeArgs } from "node:util";
 import "./node-compat";
+import { defineCli, HelpRequested, oneOf, share, UsageError, wholeNumber } from "../cli/args";
+import { Progress } from "../cli/progress";
 import { IDEMPOTENCY_KEY_PREFIX, recordIdOf } from "../../lambdas/recorder/record";
 import { formatReconcileSummary, reconcile } from "../ops/reconcile-core";
 import { formatSummary, permanentFailureOf, redrive } from "../ops/redrive-core";
@@ -21,7 +22,22 @@ import { synthesizeFirstEnvironment } from "./synth";
  * local endpoints, with the faults gone (the cause fixed), and counts again. Exits 1 if anything was lost or
  * stored twice.
  */
-const USAGE = "usage: npm run soak -- [--events N] [--fault-rate 0..1] [--concurrency N] [--seed N] [--workflow-type standard|express]";
+const CLI = defineCli({
+  command: "npm run soak --",
+  summary:
+    "Pushes N events through the offline pipeline (the synthesized stack, the recorder from its zip) with a fault injected at a real " +
+    "endpoint for a share of them, counts where every event ended, runs the real redrive with the faults gone and counts again, then " +
+    "reconciles against the bus archive. Progress goes to stderr; the counts to stdout, ending with the result. Exits 1 if anything " +
+    "was lost, stored twice or altered.",
+  options: {
+    events: { value: "N", description: "events to publish, a whole number from 1 to 100000", default: "2000" },
+    "fault-rate": { value: "F", description: "the share of events that meet a fault, from 0 to 1", default: "0.1" },
+    concurrency: { value: "N", description: "events in flight at once, from 1 to 256", default: "16" },
+    seed: { value: "N", description: "the seed of the fault plan: the same seed, the same faults", default: "1" },
+    "workflow-type": { value: "T", description: "standard or express", default: "standard" },
+  },
+  examples: ["npm run soak -- --events 2000 --fault-rate 0.1", "npm run soak -- --workflow-type express --seed 7"],
+});
 
 /** What a soak event may meet: a fault at an endpoint (with how many occasions), or an edge of its own. */
 type SoakKind = FaultKind | "invalidRecord" | "impossibleDate" | "conflict" | "largestMessage" | "retriedPost" | "lostToDeadLetter";
@@ -50,21 +66,23 @@ const ENDPOINT_FAULTS = new Set<SoakKind>([
 ]);
 
 async function main(): Promise<number> {
-  let parsed: SoakOptions | "help";
+  let options: SoakOptions;
   try {
-    parsed = parseOptions(process.argv.slice(2));
+    options = parseOptions(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}; ${USAGE}\n`);
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${CLI.help}\n`);
+      return 0;
+    }
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}; ${CLI.usage}\n`);
     return 2;
   }
-  if (parsed === "help") {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const options = parsed;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const random = seededRandom(options.seed);
   const faults = new FaultPlan();
+  const step = (what: string) => process.stderr.write(`soak: ${what}\n`);
+  step(`synthesizing the first environment as ${options.workflowType} and starting the offline pipeline`);
   const stackDir = synthesizeFirstEnvironment({ ...process.env, RECORDER_WORKFLOW_TYPE: options.workflowType });
   const pipeline = await LocalPipeline.start({ stackDir, faults, retryIntervalMs: 0 });
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -84,15 +102,18 @@ async function main(): Promise<number> {
 
     const started = Date.now();
     let next = 0;
+    const published = new Progress("soak: published", ids.length);
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (next < ids.length) {
           const id = ids[next++];
           await publish(pipeline, id, planned.get(id));
+          published.tick();
         }
       }),
     );
     await pipeline.settled();
+    published.end("every execution ended");
     const seconds = (Date.now() - started) / 1000;
 
     out(
@@ -112,6 +133,7 @@ async function main(): Promise<number> {
       if (ENDPOINT_FAULTS.has(kind)) faults.add(kind as FaultKind, id, 0);
       if (kind === "lostToDeadLetter") faults.add("failStartExecution", id, 0);
     }
+    const redriven = new Progress("soak: redrive with the faults gone, messages handled");
     const summary = await redrive({
       sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs }),
       // StartSyncExecution (EXPRESS) goes to the sync- host of the endpoint; the local endpoint has none.
@@ -129,8 +151,9 @@ async function main(): Promise<number> {
       maxItems: options.events * 4,
       waitSeconds: 60,
       pollMs: 5,
-      log: () => undefined,
+      log: () => redriven.tick(),
     });
+    redriven.end();
     out(`redrive:          ${formatSummary(summary, false)}`);
     const after = await count(pipeline, ids, planned);
     out(`after redrive:    ${line(after)}`);
@@ -138,6 +161,7 @@ async function main(): Promise<number> {
     const conflicts = [...planned.values()].filter((k) => k === "conflict").length;
     // Then reconcile, and count against the archive (what the bus kept), not against what the soak remembers.
     const outputs = Object.fromEntries(Object.entries(pipeline.outputs()).map(([k, v]) => [k, v.value]));
+    const reconciling = new Progress("soak: reconcile against the archive, events checked");
     const reconciled = await reconcile({
       events: new EventBridgeClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.events }),
       sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs }),
@@ -158,8 +182,9 @@ async function main(): Promise<number> {
       dryRun: false,
       waitSeconds: 60,
       pollMs: 5,
-      log: () => undefined,
+      log: () => reconciling.tick(),
     });
+    reconciling.end();
     out(`reconcile:        ${formatReconcileSummary(reconciled, false)}`);
     const archive = await againstArchive(pipeline, reconciled.kept);
     out(
@@ -318,44 +343,18 @@ interface SoakOptions {
   readonly workflowType: "standard" | "express";
 }
 
-function parseOptions(argv: string[]): SoakOptions | "help" {
-  const { values } = parseNodeArgs({
-    args: argv,
-    options: {
-      events: { type: "string" },
-      "fault-rate": { type: "string" },
-      concurrency: { type: "string" },
-      seed: { type: "string" },
-      "workflow-type": { type: "string" },
-      help: { type: "boolean" },
-    },
-    strict: true,
-  });
-  if (values.help) return "help";
-  const number = (name: string, value: string | undefined, fallback: number, valid: (n: number) => boolean, allowed: string) => {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (value.trim() === "" || !valid(n)) throw new Error(`--${name}: "${value}" is not allowed; expected ${allowed}`);
-    return n;
-  };
+function parseOptions(argv: string[]): SoakOptions {
+  const args = CLI.parse(argv);
+  const value = (name: string) => args.string(name);
   return {
-    events: number("events", values.events, 2000, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, "a whole number from 1 to 100000"),
-    faultRate: number("fault-rate", values["fault-rate"], 0.1, (n) => n >= 0 && n <= 1, "a number from 0 to 1"),
-    concurrency: number(
-      "concurrency",
-      values.concurrency,
-      16,
-      (n) => Number.isInteger(n) && n >= 1 && n <= 256,
-      "a whole number from 1 to 256",
-    ),
-    seed: number("seed", values.seed, 1, (n) => Number.isInteger(n) && n >= 0, "a whole number"),
-    workflowType: workflowTypeOf(values["workflow-type"]),
+    events: args.has("events") ? wholeNumber("--events", value("events"), 1, 100_000) : 2000,
+    faultRate: args.has("fault-rate") ? share("--fault-rate", value("fault-rate")) : 0.1,
+    concurrency: args.has("concurrency") ? wholeNumber("--concurrency", value("concurrency"), 1, 256) : 16,
+    seed: args.has("seed") ? wholeNumber("--seed", value("seed"), 0) : 1,
+    workflowType: args.has("workflow-type")
+      ? oneOf("--workflow-type", value("workflow-type"), ["standard", "express"] as const)
+      : "standard",
   };
-}
-
-function workflowTypeOf(value: string | undefined): "standard" | "express" {
-  if (value === undefined || value === "standard" || value === "express") return value ?? "standard";
-  throw new Error(`--workflow-type: "${value}" is not allowed; expected standard or express`);
 }
 
 /** mulberry32: the same seed gives the same faults, so a soak that fails can be run again as it was. */
