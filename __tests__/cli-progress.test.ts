@@ -34,4 +34,13 @@ describe("scripts/cli/progress.ts", () => {
     progress.end();
     expect(written).toEqual(["\r\x1b[2Kchecked: 0, 0 s", "\r\x1b[2Kchecked: 3, 0 s", "\r\x1b[2Kchecked: 3, 0 s\n"]);
   });
+
+  test("a result line on stdout never shares a line with the progress: cleared before, drawn again after", () => {
+    const { written, options } = fixture(true);
+    const out: string[] = [];
+    const progress = new Progress("redrive", undefined, options);
+    progress.log("dlq message 1: recorded", { write: (text: string) => out.push(text) });
+    expect(out).toEqual(["dlq message 1: recorded\n"]);
+    expect(written).toEqual(["\r\x1b[2Kredrive: 0, 0 s", "\r\x1b[2K", "\r\x1b[2Kredrive: 1, 0 s"]);
+  });
 });

@@ -56,6 +56,19 @@ export class Progress {
     this.write(false);
   }
 
+  /**
+   * A result line on stdout, counted as one more item: on a terminal the progress line is cleared first and drawn
+   * again below it, so the two never share a line.
+   */
+  log(line: string, out: { write(text: string): unknown } = process.stdout): void {
+    if (this.terminal && this.drawn) this.stream.write("\r\x1b[2K");
+    this.drawn = false;
+    out.write(`${line}\n`);
+    this.done++;
+    this.lastWrite = Number.NEGATIVE_INFINITY;
+    if (this.terminal) this.write(false);
+  }
+
   /** Ends the step: the last state on its own line. */
   end(summary?: string): void {
     if (this.timer) clearInterval(this.timer);

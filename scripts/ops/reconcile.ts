@@ -1,5 +1,6 @@
 import { awsClients } from "../cli/aws-clients";
 import { defineCli, parseTime, runCli, TIME_FORMAT, UsageError, wholeNumber } from "../cli/args";
+import { Progress } from "../cli/progress";
 import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, requireOutputs } from "./outputs";
 
 /**
@@ -69,6 +70,7 @@ runCli(CLI, async () => {
     import("./reconcile-core"),
   ]);
   const dryRun = args.flag("dry-run");
+  const progress = new Progress("reconcile: lines");
   try {
     const summary = await reconcile({
       ...clients,
@@ -86,8 +88,9 @@ runCli(CLI, async () => {
       until,
       dryRun,
       waitSeconds,
-      log: (line) => process.stdout.write(`${line}\n`),
+      log: (line) => progress.log(line),
     });
+    progress.end();
     process.stdout.write(`${formatReconcileSummary(summary, dryRun)}\n`);
     if (stillMissing(summary)) process.exitCode = 1;
   } catch (error) {

@@ -1,5 +1,6 @@
 import { awsClients } from "../cli/aws-clients";
 import { defineCli, parseTime, runCli, TIME_FORMAT, UsageError, wholeNumber } from "../cli/args";
+import { Progress } from "../cli/progress";
 import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs } from "./outputs";
 import { formatSummary, redrive, REDRIVE_SOURCES, RedriveSource, RedriveTarget } from "./redrive-core";
 
@@ -75,6 +76,7 @@ runCli(CLI, async () => {
     throw new UsageError("--source executions needs --since (e.g. --since 24h or --since 2026-11-01T00:00:00Z)");
   const dryRun = args.flag("dry-run");
   const clients = await awsClients(deploymentRegion(target.stateMachineArn), "sqs", "sfn", "dynamodb");
+  const progress = new Progress("redrive: messages handled");
   const summary = await redrive({
     ...clients,
     target,
@@ -83,8 +85,9 @@ runCli(CLI, async () => {
     dryRun,
     maxItems: text("max") === undefined ? 1000 : wholeNumber("--max", text("max")),
     waitSeconds: text("wait-seconds") === undefined ? 120 : wholeNumber("--wait-seconds", text("wait-seconds")),
-    log: (line) => process.stdout.write(`${line}\n`),
+    log: (line) => progress.log(line),
   });
+  progress.end();
   process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
   if (summary.kept > 0 || summary.unreachable.length > 0) process.exitCode = 1;
 });

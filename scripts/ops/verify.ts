@@ -1,5 +1,6 @@
 import { awsClients } from "../cli/aws-clients";
 import { defineCli, runCli, wholeNumber } from "../cli/args";
+import { Progress } from "../cli/progress";
 import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, requireOutputs } from "./outputs";
 
 /**
@@ -56,6 +57,7 @@ runCli(CLI, async () => {
     import("./verify-core"),
     import("./signed-post"),
   ]);
+  const progress = new Progress("verify: hops checked");
   const results = await verify({
     target: {
       messagesApiUrl: outputs.messages_api_url,
@@ -72,7 +74,8 @@ runCli(CLI, async () => {
     clients,
     postMessage: (url, body) => signedPost(url, body, region),
     timeoutSeconds: timeout,
-    log: (line) => process.stdout.write(`${line}\n`),
+    log: (line) => progress.log(line),
   });
+  progress.end();
   if (results.some((r) => r.outcome === "FAIL")) process.exitCode = 1;
 });
