@@ -81,7 +81,7 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
       'unknown stack "message-recorder-prod"; expected one of message-recorder-state, message-recorder-dev',
     );
     expect(() => parseInvocation(["deploy", "message-recorder-dev", "message-recorder-state"])).toThrow(
-      "one stack at a time, so that backend settings reach only it; got message-recorder-dev, message-recorder-state",
+      'unexpected argument "message-recorder-state": one stack at a time, so that backend settings reach only it',
     );
     expect(() => parseInvocation(["deploy"])).toThrow("the stack is required");
     expect(() => parseInvocation(["deploy", "message-recorder-dev", "--auto-aprove"])).toThrow(
@@ -149,10 +149,38 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     expect(readFileSync(path.join(stackDir, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
   });
 
+  test("--help explains every option, ours and cdktf's, from the declaration the parser uses", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/cdktf.ts", "deploy", "--help"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: bare,
+    });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toMatch(
+      /^usage: npm run deploy -- <stack> \[--state-bucket NAME\] \[--backend-config KEY=VALUE\|FILE\.\.\.\] \[--auto-approve\]/,
+    );
+    for (const option of [
+      "--state-bucket NAME",
+      "--backend-config KEY=VALUE|FILE",
+      "--auto-approve",
+      "--skip-provider-lock",
+      "--outputs-file FILE",
+    ])
+      expect(lines.some((line) => line.startsWith(`  ${option} `))).toBe(true);
+  });
+
   test("passes cdktf's own options through, --skip-provider-lock included", () => {
     expect(
       parseInvocation(["deploy", "message-recorder-dev", "--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]).passThrough,
-    ).toEqual(["--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]);
+    ).toEqual(["--auto-approve", "--skip-provider-lock", "--var-file", "a.tfvars"]);
+    // A repeatable option keeps every value, in order.
+    expect(parseInvocation(["diff", "message-recorder-dev", "--var", "a=1", "--var", "b=2"]).passThrough).toEqual([
+      "--var",
+      "a=1",
+      "--var",
+      "b=2",
+    ]);
   });
 
   test("the cdktf CLI always runs with its version check off", () => {

@@ -4,7 +4,7 @@ import { defineCli, HelpRequested, oneOf, parseTime, share, UsageError, wholeNum
 const cli = defineCli({
   command: "npm run demo --",
   summary: "Does a demo.",
-  positionals: [{ name: "event file", description: "the event, as JSON", required: true }],
+  positionals: [{ name: "event file", description: "the event, as JSON", required: true, tooMany: "one event file at a time" }],
   options: {
     since: { value: "TIME", description: "where to start", default: "24h", example: "2026-11-01T00:00:00Z" },
     max: { value: "N", description: "how many at most", required: true },
@@ -44,7 +44,7 @@ describe("scripts/cli/args.ts", () => {
     [["e.json", "--max", "1", "--dry-run=yes"], "--dry-run takes no value"],
     [["e.json"], "--max is required"],
     [["--max", "1"], "the event file is required"],
-    [["a.json", "b.json", "--max", "1"], 'unexpected argument (event file only) "b.json"'],
+    [["a.json", "b.json", "--max", "1"], 'unexpected argument "b.json": one event file at a time'],
   ])("refuses %j in one line: %s", (argv, message) => {
     expect(refusal(argv)).toBe(message);
   });

@@ -91,7 +91,7 @@ describe("npm run local", () => {
   test("rejects a second event file, naming it", () => {
     const two = runLocal("examples/sample-event.json", "examples/sample-event.json");
     expect(two.status).toBe(2);
-    expect(two.stderr).toMatch(/^unexpected argument \(event file only\) "examples\/sample-event.json"; usage:.*\n$/);
+    expect(two.stderr).toMatch(/^unexpected argument "examples\/sample-event.json": one event file at a time; usage:.*\n$/);
   });
 
   test("rejects an event file that is missing or not JSON, naming the file", () => {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import cdktfCliPackage from "cdktf-cli/package.json";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
-import { runCli, UsageError } from "./ops/args";
+import { Cli, defineCli, HelpRequested, OptionSpec, runCli, UsageError } from "./cli/args";
 import { loadProjectConfig, readCdktfJson } from "./project-config";
 
 /**
@@ -57,14 +57,84 @@ export const HCL_REFUSED =
 /** Options that may be given more than once. */
 const REPEATABLE = ["--var", "--var-file", "--backend-config"];
 
-const usage = (command: string) =>
-  command === "synth"
-    ? "usage: npm run synth -- [--output DIR]"
-    : [
-        `usage: npm run ${command} -- <stack> [--state-bucket NAME] [--backend-config KEY=VALUE|FILE]...`,
-        ...(CDKTF_OPTIONS[command as Command]?.flags ?? []).map((flag) => `[${flag}]`),
-        ...(CDKTF_OPTIONS[command as Command]?.valued ?? []).map((option) => `[${option} VALUE]`),
-      ].join(" ");
+/** What --help says of cdktf's own options, as the cdktf CLI's help words them. */
+const CDKTF_DESCRIPTIONS: Record<string, string> = {
+  "--output": "the output folder",
+  "--refresh-only": "plan or apply a refresh only",
+  "--no-color": "no color in Terraform's output",
+  "--migrate-state": "pass -migrate-state to terraform init",
+  "--skip-synth": "use what is in cdktf.out as it is",
+  "--skip-provider-lock": "skip `terraform providers lock` (it asks the public registry directly; needed offline)",
+  "--terraform-parallelism": "Terraform's -parallelism",
+  "--parallelism": "stacks run at once",
+  "--var": "a Terraform variable, NAME=VALUE",
+  "--var-file": "a Terraform variables file",
+  "--auto-approve": "apply without asking (needed with no terminal)",
+  "--ignore-missing-stack-dependencies": "deploy even when a stack it depends on is not selected",
+  "--outputs-file": "write the stack's outputs to this JSON file (npm run verify reads it)",
+  "--outputs-file-include-sensitive-outputs": "include sensitive outputs in that file",
+};
+
+const SUMMARIES: Record<Command, string> = {
+  synth: "Synthesizes every stack into cdktf.out/stacks/<stack>/ (the app run directly, byte for byte what cdktf synth writes).",
+  diff: "Plans one stack with its own backend settings: `cdktf diff`, with the version check off and the configuration checked first.",
+  deploy:
+    "Applies one stack with its own backend settings: `cdktf deploy`, with the version check off and the configuration checked first.",
+  output: "Prints one stack's outputs: `cdktf output`, with the version check off.",
+};
+
+/** Each command's options: ours, then cdktf's own, passed through as given. */
+const CLIS = Object.fromEntries(
+  COMMANDS.map((command) => {
+    const options: Record<string, OptionSpec> = {};
+    if (command !== "synth") {
+      options["state-bucket"] = {
+        value: "NAME",
+        description:
+          "the state bucket for this run, when stateBucket is not configured (the state_bucket_name output of message-recorder-state)",
+      };
+      options["backend-config"] = {
+        value: "KEY=VALUE|FILE",
+        description: "completes a partial S3 backend; reaches terraform init of this stack only",
+        repeatable: true,
+      };
+    }
+    for (const flag of CDKTF_OPTIONS[command].flags)
+      options[flag.slice(2)] = { description: CDKTF_DESCRIPTIONS[flag] ?? "passed to cdktf" };
+    for (const option of CDKTF_OPTIONS[command].valued) {
+      options[option.slice(2)] = {
+        value: option === "--output" || option === "--outputs-file" ? "DIR" : "VALUE",
+        description: CDKTF_DESCRIPTIONS[option] ?? "passed to cdktf",
+        repeatable: REPEATABLE.includes(option),
+        ...(option === "--output" ? { default: "cdktf.out" } : {}),
+      };
+    }
+    if (options["outputs-file"]) options["outputs-file"] = { ...options["outputs-file"], value: "FILE" };
+    const cli = defineCli({
+      command: `npm run ${command} --`,
+      summary: SUMMARIES[command],
+      options,
+      positionals:
+        command === "synth"
+          ? []
+          : [
+              {
+                name: "stack",
+                description: "the stack: message-recorder-state or message-recorder-<environment>",
+                required: true,
+                tooMany: "one stack at a time, so that backend settings reach only it",
+              },
+            ],
+      examples:
+        command === "synth"
+          ? ["npm run synth"]
+          : [`npm run ${command} -- message-recorder-dev`, `npm run ${command} -- message-recorder-dev --state-bucket <name>`],
+    });
+    return [command, cli];
+  }),
+) as Record<Command, Cli>;
+
+const usage = (command: string) => (CLIS[command as Command] ?? CLIS.deploy).usage;
 
 interface Invocation {
   readonly command: Command;
@@ -79,53 +149,33 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as Command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}`);
+  if (rest.includes("--hcl")) throw new UsageError(HCL_REFUSED);
+  let args;
+  try {
+    args = CLIS[command as Command].parse(rest);
+  } catch (error) {
+    if (error instanceof HelpRequested) throw new HelpFor(command);
+    throw error;
+  }
   const cdktf = CDKTF_OPTIONS[command as Command];
-  const ours = command === "synth" ? [] : ["--state-bucket", "--backend-config"];
-  const valued = [...cdktf.valued, ...ours];
-  const seen = new Set<string>();
-  const passThrough: string[] = [];
-  const backendConfig: string[] = [];
-  const stacks: string[] = [];
-  let stateBucket: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === "--help" || arg === "-h") throw new HelpFor(command);
-    if (arg === "--hcl") throw new UsageError(HCL_REFUSED);
-    if (!arg.startsWith("-")) {
-      stacks.push(arg);
-      continue;
-    }
-    if (![...cdktf.flags, ...valued].includes(arg)) {
-      throw new UsageError(`unknown option ${arg}; allowed: ${[...ours, ...cdktf.flags, ...cdktf.valued].join(", ")}`);
-    }
-    if (seen.has(arg) && !REPEATABLE.includes(arg)) throw new UsageError(`${arg} is given twice; give each option once`);
-    seen.add(arg);
-    if (cdktf.flags.includes(arg)) {
-      passThrough.push(arg);
-      continue;
-    }
-    const value = rest[i + 1];
-    if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
-    i++;
-    if (arg === "--state-bucket") stateBucket = value;
-    else if (arg === "--backend-config") backendConfig.push(value);
-    else passThrough.push(arg, value);
-  }
-  if (command === "synth") {
-    if (stacks.length > 0) throw new UsageError(`npm run synth synthesizes every stack; got ${JSON.stringify(stacks.join(" "))}`);
-    return { command, backendConfig, passThrough };
-  }
-  if (stacks.length !== 1) {
-    throw new UsageError(
-      stacks.length === 0
-        ? "the stack is required"
-        : `one stack at a time, so that backend settings reach only it; got ${stacks.join(", ")}`,
-    );
-  }
+  // cdktf's own options, in the order it lists them, as given.
+  const passThrough = [
+    ...cdktf.flags.filter((flag) => args.flag(flag.slice(2))),
+    ...cdktf.valued.flatMap((option) =>
+      REPEATABLE.includes(option)
+        ? args.list(option.slice(2)).flatMap((value) => [option, value])
+        : args.has(option.slice(2))
+          ? [option, args.string(option.slice(2))!]
+          : [],
+    ),
+  ];
+  const backendConfig = args.list("backend-config");
+  const stateBucket = args.string("state-bucket");
+  if (command === "synth") return { command, backendConfig, passThrough };
   if (stateBucket !== undefined && backendConfig.length > 0) throw new UsageError("--state-bucket and --backend-config: give one of them");
   return {
     command: command as Command,
-    stack: stacks[0],
+    stack: args.positionals[0],
     ...(stateBucket !== undefined ? { stateBucket } : {}),
     backendConfig,
     passThrough,
@@ -336,7 +386,7 @@ if (require.main === module) {
       await main(argv);
     } catch (error) {
       if (error instanceof HelpFor) {
-        process.stdout.write(`${usage(error.command)}\n`);
+        process.stdout.write(`${CLIS[error.command as Command].help}\n`);
         return;
       }
       if (error instanceof MissingSettingError) {

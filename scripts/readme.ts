@@ -6,6 +6,7 @@ import { factsByWorkflowType, loadLambdaBench, loadPrices } from "./cost/facts";
 import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, expressSyncCost, isFixed, perMillionEvents, Prices, total } from "./cost/model";
 import { costColumns, FactsByType } from "./cost/report";
 import { synthesizeFirstEnvironment } from "./local/synth";
+import { defineCli, runCli } from "./cli/args";
 
 /**
  * The parts of docs/ that are generated from the code: the workflow diagram (from asl/), the configuration table
@@ -144,21 +145,25 @@ export function regeneratePage(page: string, text: string): string {
   return result;
 }
 
+const CLI = defineCli({
+  command: "npm run readme",
+  synopsis: "",
+  summary:
+    "Regenerates the generated blocks of docs/ from the code: the workflow diagram (asl/), the configuration table " +
+    "(stacks/config.ts) and the cost table (the cost model, prices.json and the measured handler duration). A test fails while they are stale.",
+  options: {},
+});
+
 if (require.main === module) {
-  const usage = "usage: npm run readme (regenerates the workflow diagram, configuration table and cost table in docs/)";
-  const [arg] = process.argv.slice(2);
-  if (arg === "--help" || arg === "-h") {
-    process.stdout.write(`${usage}\n`);
-  } else if (arg !== undefined) {
-    process.stderr.write(`unknown argument ${arg}; ${usage}\n`);
-    process.exitCode = 2;
-  } else {
+  runCli(CLI, () => {
+    CLI.parse(process.argv.slice(2));
     for (const page of new Set(Object.values(GENERATED_BLOCKS).map((block) => block.page))) {
       const file = path.join(ROOT, page);
       writeFileSync(file, regeneratePage(page, readFileSync(file, "utf8")));
       process.stdout.write(`${page}: regenerated\n`);
     }
-  }
+    return Promise.resolve();
+  });
 }
 
 /** `section.key` of a setting in cdktf.json's sections, or a dash for the settings that have none. */

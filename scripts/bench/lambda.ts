@@ -13,11 +13,22 @@ import { createTable, LOCAL_AWS, startDynamoDB } from "../local/dynamodb";
 import { extractArchive, Handler } from "../local/lambda-archive";
 import { TaskCallbackEndpoint } from "../local/task-callbacks";
 import { BENCH_RESULTS_DIR, LAMBDA_BENCH_INPUT_PATH, LambdaBenchResult } from "../cost/facts";
-import { parseArgs, runCli, wholeNumber } from "../ops/args";
+import { defineCli, runCli, wholeNumber } from "../cli/args";
+import { Progress } from "../cli/progress";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 import { temporaryDirectory } from "../temp-dir";
 
-const USAGE = "usage: npm run bench:lambda -- [--records N] [--tracing] [--save]";
+const CLI = defineCli({
+  command: "npm run bench:lambda --",
+  summary:
+    "Measures the recorder: bundle size, cold module load, and warm per-record latency of the handler against a bare PutItem + " +
+    "SendTaskSuccess with the same clients, alternating, on local DynamoDB. Prints the ratio; --save makes the mean the cost model's input.",
+  options: {
+    records: { value: "N", description: "records per side", default: "1000" },
+    tracing: { description: "with X-Ray on (every invocation sampled); printed only, never saved" },
+    save: { description: "write the handler's mean to scripts/cost/handler-duration.json (then npm run readme)" },
+  },
+});
 
 /**
  * npm run bench:lambda [-- --records N] [--tracing] [--save]
@@ -37,9 +48,9 @@ const USAGE = "usage: npm run bench:lambda -- [--records N] [--tracing] [--save]
  * are printed only, not saved for the cost model.
  */
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ["--records"], ["--save", "--tracing"]);
-  const records = args.records === undefined ? 1000 : wholeNumber("--records", args.records);
-  const tracing = args.tracing === true;
+  const args = CLI.parse(process.argv.slice(2));
+  const records = args.has("records") ? wholeNumber("--records", args.string("records")) : 1000;
+  const tracing = args.flag("tracing");
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
   const archive = buildRecorderArchive({ outDir: temporaryDirectory("bench-archive") });
@@ -121,7 +132,9 @@ async function main(): Promise<void> {
   }
   const handlerTimes: number[] = [];
   const bareTimes: number[] = [];
+  const progress = new Progress("bench:lambda: records, each side", records);
   for (let i = 0; i < records; i++) {
+    progress.tick();
     const [first, second, firstTimes, secondTimes] =
       i % 2 === 0 ? ([viaHandler, bare, handlerTimes, bareTimes] as const) : ([bare, viaHandler, bareTimes, handlerTimes] as const);
     let started = nowMs();
@@ -131,6 +144,7 @@ async function main(): Promise<void> {
     await second();
     secondTimes.push(nowMs() - started);
   }
+  progress.end();
   bareDynamoDB.destroy();
   bareSfn.destroy();
   await dynamodb.close();
@@ -173,7 +187,7 @@ async function main(): Promise<void> {
   writeFileSync(resultsFile, `${JSON.stringify(saved, null, 2)}\n`);
   out.write(ratio);
   out.write(`results: ${path.relative(process.cwd(), resultsFile)}\n`);
-  if (args.save === true) {
+  if (args.flag("save")) {
     writeFileSync(LAMBDA_BENCH_INPUT_PATH, `${JSON.stringify(saved, null, 2)}\n`);
     out.write(
       `saved as the cost model's input ${path.relative(process.cwd(), LAMBDA_BENCH_INPUT_PATH)}; run npm run readme to redraw the cost table in docs/cost-and-capacity.md\n`,
@@ -192,4 +206,4 @@ function loadInProcess(zipPath: string, handlerName: string, environment: Record
   return (createRequire(path.join(taskRoot, "noop.js"))(path.join(taskRoot, file)) as Record<string, Handler>)[exportName];
 }
 
-runCli(USAGE, main);
+runCli(CLI, main);

@@ -1,10 +1,20 @@
 import "../local/node-compat";
 import { LocalPipeline } from "../local/pipeline";
 import { synthesizeFirstEnvironment } from "../local/synth";
-import { parseArgs, runCli, wholeNumber } from "../ops/args";
+import { defineCli, runCli, wholeNumber } from "../cli/args";
+import { Progress } from "../cli/progress";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";
 
-const USAGE = "usage: npm run bench:pipeline -- [--events N] [--concurrency C]";
+const CLI = defineCli({
+  command: "npm run bench:pipeline --",
+  summary:
+    "Runs events through the offline pipeline and prints where the time goes per event (rule and start, the recorder, completion) " +
+    "and the events per second.",
+  options: {
+    events: { value: "N", description: "events to publish", default: "500" },
+    concurrency: { value: "C", description: "events in flight at once", default: "1" },
+  },
+});
 
 /**
  * npm run bench:pipeline [-- --events N] [-- --concurrency C]
@@ -16,9 +26,9 @@ const USAGE = "usage: npm run bench:pipeline -- [--events N] [--concurrency C]";
  *   completion:  from the recorder's return until the execution ends (callback delivery, Choice, Succeed)
  */
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ["--events", "--concurrency"]);
-  const events = args.events === undefined ? 500 : wholeNumber("--events", args.events);
-  const concurrency = args.concurrency === undefined ? 1 : wholeNumber("--concurrency", args.concurrency);
+  const args = CLI.parse(process.argv.slice(2));
+  const events = args.has("events") ? wholeNumber("--events", args.string("events")) : 500;
+  const concurrency = args.has("concurrency") ? wholeNumber("--concurrency", args.string("concurrency")) : 1;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
   const stages = { ruleAndStart: [] as number[], recorder: [] as number[], completion: [] as number[], total: [] as number[] };
@@ -58,13 +68,18 @@ async function main(): Promise<void> {
   for (const key of Object.keys(stages) as Array<keyof typeof stages>) stages[key].length = 0;
 
   let next = 0;
+  const progress = new Progress("bench:pipeline: events", events);
   const started = nowMs();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < events) await publishOne(next++);
+      while (next < events) {
+        await publishOne(next++);
+        progress.tick();
+      }
     }),
   );
   const seconds = (nowMs() - started) / 1000;
+  progress.end();
   await pipeline.close();
 
   const out = process.stdout;
@@ -77,4 +92,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(USAGE, main);
+runCli(CLI, main);

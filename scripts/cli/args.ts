@@ -32,6 +32,8 @@ export interface PositionalSpec {
   readonly description: string;
   /** @default false */
   readonly required?: boolean;
+  /** Said when more arguments than declared are given, after the first extra one. @default "" */
+  readonly tooMany?: string;
 }
 
 export interface CliSpec {
@@ -204,8 +206,8 @@ function parse(spec: CliSpec, argv: readonly string[]): ParsedArgs {
   const positionals = spec.positionals ?? [];
   if (parsed.positionals.length > positionals.length) {
     const extra = parsed.positionals[positionals.length];
-    const what = positionals.length === 0 ? "argument" : `argument (${positionals.map((p) => p.name).join(", ")} only)`;
-    throw new UsageError(`unexpected ${what} ${JSON.stringify(extra)}`);
+    const why = positionals.at(-1)?.tooMany;
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra)}${why ? `: ${why}` : ""}`);
   }
   const missing = positionals.slice(parsed.positionals.length).find((p) => p.required);
   if (missing) throw new UsageError(`the ${missing.name} is required`);

@@ -1,14 +1,4 @@
-import {
-  CostLine,
-  DesignFacts,
-  expressSyncCost,
-  isFixed,
-  perMillionEvents,
-  Prices,
-  Scenario,
-  standardCallbackCost,
-  total,
-} from "./model";
+import { CostLine, DesignFacts, expressSyncCost, isFixed, perMillionEvents, Prices, Scenario, standardCallbackCost, total } from "./model";
 
 /** The target for EXPRESS at ERROR logging, per million events. */
 export const EXPRESS_ERROR_TARGET_PER_MILLION = 3;

@@ -22,7 +22,14 @@ const CLI = defineCli({
     "Runs one event through the offline pipeline (rule pattern, state machine, the recorder from its zip, DynamoDB, callback) and " +
     "prints the state transitions, the stored item, the route the event took and where it rests: the table, the dead-letter queue, " +
     "the failed-executions queue, or nowhere because no rule matched. Exits 0 when the event was recorded, 1 when not, 2 on bad arguments.",
-  positionals: [{ name: "event file", description: "an EventBridge event as a JSON object, such as examples/sample-event.json", required: true }],
+  positionals: [
+    {
+      name: "event file",
+      description: "an EventBridge event as a JSON object, such as examples/sample-event.json",
+      required: true,
+      tooMany: "one event file at a time",
+    },
+  ],
   options: {
     "stack-dir": {
       value: "DIR",
@@ -61,7 +68,9 @@ async function main(argv: string[]): Promise<void> {
 
   // The synth and the pipeline are loaded only when needed: bad arguments are answered without them.
   const stackDir =
-    args.string("stack-dir") !== undefined ? path.resolve(args.string("stack-dir")!) : (await import("./synth")).synthesizeFirstEnvironment();
+    args.string("stack-dir") !== undefined
+      ? path.resolve(args.string("stack-dir")!)
+      : (await import("./synth")).synthesizeFirstEnvironment();
   readPipelineStack(stackDir);
 
   const { LocalPipeline: Pipeline } = await import("./pipeline");

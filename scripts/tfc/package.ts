@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { pipelineStackName } from "../../stacks/names";
-import { parseCommandLine, runCli, UsageError } from "../ops/args";
+import { defineCli, runCli, UsageError } from "../cli/args";
 import { loadProjectConfig } from "../project-config";
 import { temporaryDirectory } from "../temp-dir";
 
@@ -15,7 +15,23 @@ import { temporaryDirectory } from "../temp-dir";
  * no `.terraform/`, no plan, no state. Commit it for a VCS-driven workspace, or run `terraform init && terraform
  * apply` in it for CLI-driven runs.
  */
-const USAGE = "usage: npm run package:tfc -- <environment> [--out DIR (default dist/tfc/<environment>)] [--fs-mirror DIR]";
+const CLI = defineCli({
+  command: "npm run package:tfc --",
+  summary:
+    "Writes one environment's pipeline stack as a clean Terraform working directory for Terraform Cloud: the stack JSON with its " +
+    "cloud block, its assets (the Lambda archive), a .terraform.lock.hcl for linux_amd64 and this machine, and a .gitignore. " +
+    "The environment must use backend cloud.",
+  positionals: [{ name: "environment", description: "a configured environment whose backend is cloud", required: true }],
+  options: {
+    out: { value: "DIR", description: "where to write the package (emptied first)", default: "dist/tfc/<environment>" },
+    "fs-mirror": {
+      value: "DIR",
+      description: "a filesystem mirror of the AWS provider to lock from, offline",
+      default: "TF_PROVIDER_MIRROR, else the public registry",
+    },
+  },
+  examples: ["npm run package:tfc -- dev", "npm run package:tfc -- dev --out deploy/dev"],
+});
 const ROOT = path.resolve(__dirname, "..", "..");
 /** Terraform Cloud runs on linux_amd64; the lock file must hold that platform's checksum. */
 const TFC_PLATFORM = "linux_amd64";
@@ -77,25 +93,20 @@ function lockProviders(out: string, mirror: string | undefined): string {
   return `.terraform.lock.hcl: hashicorp/aws for ${platforms.join(", ")}${mirror ? ` (from ${mirror})` : ""}`;
 }
 
-runCli(USAGE, async () => {
-  const { options, positional } = parseCommandLine(process.argv.slice(2), {
-    valued: ["--out", "--fs-mirror"],
-    maxPositional: 1,
-    positionalName: "environment (one only)",
-  });
+runCli(CLI, async () => {
+  const args = CLI.parse(process.argv.slice(2));
   const config = loadProjectConfig();
   const names = config.environments.map((e) => e.environment);
-  if (positional.length === 0) throw new UsageError(`the environment is required; configured: ${names.join(", ")}`);
-  const environment = config.environments.find((e) => e.environment === positional[0]);
+  const environment = config.environments.find((e) => e.environment === args.positionals[0]);
   if (!environment)
-    throw new UsageError(`environment ${JSON.stringify(positional[0])} is not configured; expected one of ${names.join(", ")}`);
+    throw new UsageError(`environment ${JSON.stringify(args.positionals[0])} is not configured; expected one of ${names.join(", ")}`);
   if (environment.backend.type !== "cloud") {
     throw new UsageError(
       `environment ${environment.environment} keeps its state in S3 (backend s3); package:tfc needs backend cloud: set backend, tfcOrganization and tfcWorkspace or tfcWorkspaceTags (cdktf.json or RECORDER_*)`,
     );
   }
-  const out = path.resolve(typeof options.out === "string" ? options.out : path.join(ROOT, "dist", "tfc", environment.environment));
-  const mirror = typeof options["fs-mirror"] === "string" ? options["fs-mirror"] : process.env.TF_PROVIDER_MIRROR || undefined;
+  const out = path.resolve(args.string("out") ?? path.join(ROOT, "dist", "tfc", environment.environment));
+  const mirror = args.string("fs-mirror") ?? (process.env.TF_PROVIDER_MIRROR || undefined);
   if (mirror && !existsSync(mirror)) throw new UsageError(`--fs-mirror: ${mirror} does not exist`);
   checkOut(out);
 
