@@ -170,6 +170,30 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
       expect(lines.some((line) => line.startsWith(`  ${option} `))).toBe(true);
   });
 
+  test("off a terminal, the cdktf CLI's spinner reaches the log as one plain line per status, with no escape sequences", () => {
+    // No credentials anywhere: terraform init stops at the S3 backend, after the CLI has drawn its spinner.
+    const env = { ...bare, AWS_EC2_METADATA_DISABLED: "true", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "none-here" };
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/cdktf.ts",
+        "diff",
+        "message-recorder-dev",
+        "--state-bucket",
+        "no-such-bucket-here",
+        "--skip-provider-lock",
+      ],
+      { cwd: ROOT, encoding: "utf8", env, timeout: 120_000 },
+    );
+    const output = `${result.stdout}${result.stderr}`;
+    expect(result.status).not.toBe(0);
+    expect(output).not.toContain("\u001b");
+    expect(output.split("\n").filter((line) => line === "cdktf: Synthesizing")).toHaveLength(1);
+    expect(output).not.toMatch(/[\u2800-\u28ff] {2}/);
+  });
+
   test("passes cdktf's own options through, --skip-provider-lock included", () => {
     expect(
       parseInvocation(["deploy", "message-recorder-dev", "--skip-provider-lock", "--auto-approve", "--var-file", "a.tfvars"]).passThrough,

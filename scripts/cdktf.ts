@@ -5,6 +5,7 @@ import cdktfCliPackage from "cdktf-cli/package.json";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
 import { Cli, defineCli, HelpRequested, OptionSpec, runCli, UsageError } from "./cli/args";
+import { PlainOutput } from "./cli/plain-output";
 import { loadProjectConfig, readCdktfJson } from "./project-config";
 
 /**
@@ -306,9 +307,28 @@ class MissingSettingError extends Error {
 
 const CDKTF_BIN = path.join(path.dirname(require.resolve("cdktf-cli/package.json")), cdktfCliPackage.bin.cdktf);
 
+/**
+ * Runs the cdktf CLI. On a terminal it draws as it likes; elsewhere (CI, a pipe) its spinner frames would reach the
+ * log one by one, so its output goes through PlainOutput: one line per status, no escape sequences.
+ */
 function runCdktf(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const terminal = process.stdout.isTTY === true;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CDKTF_BIN, ...args], { stdio: "inherit", env, cwd: ROOT });
+    const child = spawn(process.execPath, [CDKTF_BIN, ...args], {
+      stdio: terminal ? "inherit" : ["inherit", "pipe", "pipe"],
+      env: terminal ? env : { ...env, FORCE_COLOR: "0" },
+      cwd: ROOT,
+    });
+    if (!terminal) {
+      for (const [from, to] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ] as const) {
+        const plain = new PlainOutput();
+        from?.on("data", (chunk: Buffer) => to.write(plain.push(chunk.toString("utf8"))));
+        from?.on("end", () => to.write(plain.flush()));
+      }
+    }
     child.on("error", reject);
     child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
