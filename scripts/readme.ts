@@ -107,11 +107,23 @@ function expressXrayPerMillion(byType: FactsByType, prices: Prices): number {
   return at(true) - at(false);
 }
 
+/** The outputs of the first environment's pipeline stack, as synthesized. */
+export function stackOutputs(): string {
+  const stack = JSON.parse(readFileSync(path.join(synthesizeFirstEnvironment(), "cdk.tf.json"), "utf8")) as {
+    output: Record<string, unknown>;
+  };
+  return `Outputs of a pipeline stack: ${Object.keys(stack.output)
+    .sort()
+    .map((name) => `\`${name}\``)
+    .join(", ")}.`;
+}
+
 /** Each generated block, with the page that holds it. */
 export const GENERATED_BLOCKS: Record<string, { readonly page: string; readonly render: () => string }> = {
   "asl-diagram": { page: "docs/architecture.md", render: () => `\`\`\`mermaid\n${mermaidFromAsl(recordMessageTemplate)}\n\`\`\`` },
   "config-table": { page: "docs/configuration.md", render: configurationTable },
   "cost-table": { page: "docs/cost-and-capacity.md", render: costTable },
+  "stack-outputs": { page: "docs/architecture.md", render: stackOutputs },
 };
 
 export const ROOT = path.join(__dirname, "..");
@@ -150,7 +162,7 @@ const CLI = defineCli({
   synopsis: "",
   summary:
     "Regenerates the generated blocks of docs/ from the code: the workflow diagram (asl/), the configuration table " +
-    "(stacks/config.ts) and the cost table (the cost model, prices.json and the measured handler duration). A test fails while they are stale.",
+    "(stacks/config.ts), the cost table (the cost model, prices.json and the measured handler duration) and the stack's outputs. A test fails while they are stale.",
   options: {},
 });
 
