@@ -6,7 +6,14 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { LOCAL_AWS } from "../scripts/local/dynamodb";
 import { FaultPlan } from "../scripts/local/faults";
 import { LocalPipeline } from "../scripts/local/pipeline";
-import { formatReconcileSummary, reconcile, ReconcileBusy, ReconcileOptions, stillMissing } from "../scripts/ops/reconcile-core";
+import {
+  formatReconcileSummary,
+  reconcile,
+  ReconcileBusy,
+  ReconcileOptions,
+  reconcileTargetOf,
+  stillMissing,
+} from "../scripts/ops/reconcile-core";
 import { synthAppToDisk } from "./support/synth";
 
 /**
@@ -47,15 +54,7 @@ function options(overrides: Partial<ReconcileOptions> = {}): ReconcileOptions {
     sqs: new SQSClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sqs, maxAttempts: 1 }),
     sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, maxAttempts: 1 }),
     dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
-    target: {
-      archiveArn: outputs.event_archive_arn,
-      archiveName: outputs.event_archive_name,
-      eventBusArn: outputs.event_bus_arn,
-      reconciliationRuleArn: outputs.reconciliation_rule_arn,
-      reconciliationQueueUrl: outputs.reconciliation_queue_url,
-      stateMachineArn: outputs.state_machine_arn,
-      tableName: outputs.messages_table_name,
-    },
+    target: reconcileTargetOf(outputs),
     since: windowStart,
     until: new Date(Date.now() + 60_000),
     dryRun: false,

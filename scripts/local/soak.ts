@@ -6,7 +6,7 @@ import "./node-compat";
 import { defineCli, HelpRequested, oneOf, share, UsageError, wholeNumber } from "../cli/args";
 import { Progress } from "../cli/progress";
 import { IDEMPOTENCY_KEY_PREFIX, recordIdOf } from "../../lambdas/recorder/record";
-import { formatReconcileSummary, reconcile } from "../ops/reconcile-core";
+import { formatReconcileSummary, reconcile, reconcileTargetOf } from "../ops/reconcile-core";
 import { formatSummary, permanentFailureOf, redrive } from "../ops/redrive-core";
 import { LOCAL_AWS } from "./dynamodb";
 import { FaultKind, FaultPlan } from "./faults";
@@ -168,11 +168,7 @@ async function main(): Promise<number> {
       sfn: new SFNClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.sfn, disableHostPrefix: true }),
       dynamodb: new DynamoDBClient({ ...LOCAL_AWS, endpoint: pipeline.endpoints.dynamodb }),
       target: {
-        archiveArn: outputs.event_archive_arn,
-        archiveName: outputs.event_archive_name,
-        eventBusArn: outputs.event_bus_arn,
-        reconciliationRuleArn: outputs.reconciliation_rule_arn,
-        reconciliationQueueUrl: outputs.reconciliation_queue_url,
+        ...reconcileTargetOf(outputs),
         stateMachineArn: pipeline.stateMachineArn,
         workflowType: pipeline.workflowType,
         tableName: pipeline.tableName,

@@ -13,6 +13,13 @@ export const OUTPUTS_OPTIONS: { readonly outputs: OptionSpec; readonly stack: Op
   stack: { value: "NAME", description: "the stack to read when the file holds several", default: "the only pipeline stack in the file" },
 };
 
+/** --outputs for a script that reads nothing else. */
+export const REQUIRED_OUTPUTS_OPTION: OptionSpec = {
+  ...OUTPUTS_OPTIONS.outputs,
+  required: true,
+  whenMissing: "`terraform output -json > outputs.json`, or cdktf deploy --outputs-file",
+};
+
 /** The outputs of a pipeline stack, from `terraform output -json` or from cdktf's --outputs-file. */
 export function readOutputs(file: string, stack?: string): Record<string, string> {
   let parsed: JsonObject;

@@ -24,6 +24,31 @@ export interface ReconcileTarget {
   readonly tableName: string;
 }
 
+/** The outputs reconcile reads, by their names in `terraform output`. */
+export const RECONCILE_OUTPUTS = [
+  "event_archive_arn",
+  "event_archive_name",
+  "event_bus_arn",
+  "reconciliation_rule_arn",
+  "reconciliation_queue_url",
+  "state_machine_arn",
+  "messages_table_name",
+] as const;
+
+/** What to reconcile, from a deployment's outputs (RECONCILE_OUTPUTS, and workflow_type when there is one). */
+export function reconcileTargetOf(outputs: Readonly<Record<string, string>>): ReconcileTarget {
+  return {
+    archiveArn: outputs.event_archive_arn,
+    archiveName: outputs.event_archive_name,
+    eventBusArn: outputs.event_bus_arn,
+    reconciliationRuleArn: outputs.reconciliation_rule_arn,
+    reconciliationQueueUrl: outputs.reconciliation_queue_url,
+    stateMachineArn: outputs.state_machine_arn,
+    tableName: outputs.messages_table_name,
+    ...(outputs.workflow_type === "EXPRESS" ? { workflowType: "EXPRESS" as const } : {}),
+  };
+}
+
 export interface ReconcileOptions {
   readonly events: EventBridgeClient;
   readonly sqs: SQSClient;

@@ -1,7 +1,8 @@
 import { awsClients } from "../cli/aws-clients";
 import { defineCli, parseTime, runCli, TIME_FORMAT, UsageError, wholeNumber } from "../cli/args";
 import { Progress } from "../cli/progress";
-import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, requireOutputs } from "./outputs";
+import { RECONCILE_OUTPUTS } from "./reconcile-core";
+import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, REQUIRED_OUTPUTS_OPTION, requireOutputs } from "./outputs";
 
 /**
  * npm run reconcile -- --outputs FILE [--stack NAME] --since TIME [--until TIME] [--dry-run] [--wait-seconds N]
@@ -17,11 +18,7 @@ const CLI = defineCli({
     "against the table, and records what is missing as redrive does (with --dry-run, only lists it). Prints the counts; exits 1 " +
     "when anything is still missing, 2 on bad arguments or while another reconcile of the archive runs.",
   options: {
-    outputs: {
-      ...OUTPUTS_OPTIONS.outputs,
-      required: true,
-      whenMissing: "`terraform output -json > outputs.json`, or cdktf deploy --outputs-file",
-    },
+    outputs: REQUIRED_OUTPUTS_OPTION,
     stack: OUTPUTS_OPTIONS.stack,
     since: {
       value: "TIME",
@@ -52,20 +49,12 @@ runCli(CLI, async () => {
   if (until <= since) throw new UsageError(`--until: ${until.toISOString()} is not after --since ${since.toISOString()}`);
   const waitSeconds = args.has("wait-seconds") ? wholeNumber("--wait-seconds", args.string("wait-seconds")) : 300;
   const outputs = readOutputs(outputsFile, args.string("stack"));
-  const needed = [
-    "event_archive_arn",
-    "event_archive_name",
-    "event_bus_arn",
-    "reconciliation_rule_arn",
-    "reconciliation_queue_url",
-    "state_machine_arn",
-    "messages_table_name",
-  ];
+  const needed = RECONCILE_OUTPUTS;
   requireOutputs(outputs, outputsFile, needed);
   const region = deploymentRegion(outputs.state_machine_arn);
 
   // Loaded only now: a refused argument or --help is answered without the SDK.
-  const [clients, { formatReconcileSummary, reconcile, ReconcileBusy, stillMissing }] = await Promise.all([
+  const [clients, { formatReconcileSummary, reconcile, ReconcileBusy, reconcileTargetOf, stillMissing }] = await Promise.all([
     awsClients(region, "events", "sqs", "sfn", "dynamodb"),
     import("./reconcile-core"),
   ]);
@@ -74,16 +63,7 @@ runCli(CLI, async () => {
   try {
     const summary = await reconcile({
       ...clients,
-      target: {
-        archiveArn: outputs.event_archive_arn,
-        archiveName: outputs.event_archive_name,
-        eventBusArn: outputs.event_bus_arn,
-        reconciliationRuleArn: outputs.reconciliation_rule_arn,
-        reconciliationQueueUrl: outputs.reconciliation_queue_url,
-        stateMachineArn: outputs.state_machine_arn,
-        tableName: outputs.messages_table_name,
-        ...(outputs.workflow_type === "EXPRESS" ? { workflowType: "EXPRESS" as const } : {}),
-      },
+      target: reconcileTargetOf(outputs),
       since,
       until,
       dryRun,

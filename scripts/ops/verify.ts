@@ -1,7 +1,7 @@
 import { awsClients } from "../cli/aws-clients";
 import { defineCli, runCli, wholeNumber } from "../cli/args";
 import { Progress } from "../cli/progress";
-import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, requireOutputs } from "./outputs";
+import { deploymentRegion, OUTPUTS_OPTIONS, readOutputs, REQUIRED_OUTPUTS_OPTION, requireOutputs } from "./outputs";
 
 /**
  * npm run verify -- --outputs <file> [--stack NAME] [--timeout SECONDS]
@@ -17,11 +17,7 @@ const CLI = defineCli({
     "log group, both queues and every alarm. One line per hop (PASS, SKIP with why, FAIL with the likely cause and the page to read); " +
     "exits 1 when a hop fails. Leaves two marked items in the table. Needs the stack's operator policy (output operator_policy_arn).",
   options: {
-    outputs: {
-      ...OUTPUTS_OPTIONS.outputs,
-      required: true,
-      whenMissing: "`terraform output -json > outputs.json`, or cdktf deploy --outputs-file",
-    },
+    outputs: REQUIRED_OUTPUTS_OPTION,
     stack: OUTPUTS_OPTIONS.stack,
     timeout: {
       value: "SECONDS",

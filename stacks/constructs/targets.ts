@@ -5,21 +5,22 @@ import { ServiceRole } from "./service-role";
 
 export type { IStateMachine } from "./message-workflow";
 
-interface RetryProps {
+/** What every target of a rule takes: its retry policy, its id and where what it cannot deliver goes. */
+interface TargetProps {
   /** Retries after the first attempt. Minimum 0, maximum 185. @default 185 */
   readonly retryAttempts?: number;
   /** How long EventBridge keeps retrying. Minimum 60, maximum 86400. @default 86400 */
   readonly maxEventAgeInSeconds?: number;
   /** The target's id within the rule. */
   readonly targetId?: string;
-}
-
-export interface StateMachineTargetProps extends RetryProps {
   /**
-   * Where EventBridge puts what it could not deliver. Its policy gets a statement for this rule.
-   * @default a new queue `<rule name>-dlq` in the rule
+   * Where EventBridge puts what it could not deliver (the target refused it, or its policy or key broke). Its
+   * policy gets a statement for this rule. @default a new queue `<rule name>-dlq` in the rule
    */
   readonly deadLetterQueue?: IQueue;
+}
+
+export interface StateMachineTargetProps extends TargetProps {
   /** The role EventBridge assumes; it is granted StartExecution. @default a new role `<rule name>-target-role` in the rule */
   readonly role?: ServiceRole;
 }
@@ -35,7 +36,6 @@ export class StateMachineTarget implements IRuleTarget {
   ) {}
 
   bind(rule: Rule): RuleTargetConfig {
-    const retryPolicy = retryPolicyFor(rule, this.props);
     // A second target of the same rule gets a role of its own, named after its target id: role names are
     // account-wide, and two `<rule>-target-role`s would fail the apply (EntityAlreadyExists).
     const roleId = rule.node.tryFindChild("target-role") ? `${this.props.targetId ?? "workflow"}-role` : "target-role";
@@ -48,27 +48,13 @@ export class StateMachineTarget implements IRuleTarget {
         sourceArn: rule.ruleArn,
       });
     this.stateMachine.grantStartExecution(role);
-    const deadLetterQueue =
-      this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
-    deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
-    return {
-      targetId: this.props.targetId ?? "workflow",
-      arn: this.stateMachine.stateMachineArn,
-      roleArn: role.roleArn,
-      retryPolicy,
-      deadLetterArn: deadLetterQueue.queueArn,
-    };
+    return { ...delivery(rule, this.props, "workflow"), arn: this.stateMachine.stateMachineArn, roleArn: role.roleArn };
   }
 }
 
-export interface SqsQueueTargetProps extends RetryProps {
+export interface SqsQueueTargetProps extends TargetProps {
   /** Sid of the queue policy statement that admits the rule. @default "AcceptEventsFromTheRule" */
   readonly policySid?: string;
-  /**
-   * Where EventBridge puts what it could not send to the queue (the queue refused it, or its policy or key broke).
-   * Its policy gets a statement for this rule. @default a new queue `<rule name>-dlq` in the rule
-   */
-  readonly deadLetterQueue?: IQueue;
 }
 
 /** Sends each event, as JSON, to a queue whose policy admits this rule. */
@@ -79,24 +65,29 @@ export class SqsQueueTarget implements IRuleTarget {
   ) {}
 
   bind(rule: Rule): RuleTargetConfig {
-    const retryPolicy = retryPolicyFor(rule, this.props);
     this.queue.grantSendFromRule(rule, this.props.policySid ?? "AcceptEventsFromTheRule");
-    // Every target gets a dead-letter queue (cdk-nag Serverless-EventBusDLQ): without one, what EventBridge cannot
-    // deliver after its retries is dropped.
-    const deadLetterQueue =
-      this.props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
-    deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
-    return {
-      targetId: this.props.targetId ?? "queue",
-      arn: this.queue.queueArn,
-      retryPolicy,
-      deadLetterArn: deadLetterQueue.queueArn,
-    };
+    return { ...delivery(rule, this.props, "queue"), arn: this.queue.queueArn };
   }
 }
 
+/**
+ * What every target adds to its rule: its id, its retry policy, and a dead-letter queue that admits the rule.
+ * Every target gets one (cdk-nag Serverless-EventBusDLQ): without it, what EventBridge cannot deliver after its
+ * retries is dropped.
+ */
+function delivery(
+  rule: Rule,
+  props: TargetProps,
+  defaultTargetId: string,
+): Pick<RuleTargetConfig, "targetId" | "retryPolicy" | "deadLetterArn"> {
+  const retryPolicy = retryPolicyFor(rule, props);
+  const deadLetterQueue = props.deadLetterQueue ?? new EventQueue(rule, "dead-letter-queue", { queueName: `${rule.physicalName}-dlq` });
+  deadLetterQueue.grantSendFromRule(rule, "AcceptUndeliveredEventsFromTheRule");
+  return { targetId: props.targetId ?? defaultTargetId, retryPolicy, deadLetterArn: deadLetterQueue.queueArn };
+}
+
 /** The target's retry policy with EventBridge's longest defaults, checked against its bounds at synth. */
-function retryPolicyFor(rule: Rule, props: RetryProps): NonNullable<RuleTargetConfig["retryPolicy"]> {
+function retryPolicyFor(rule: Rule, props: TargetProps): NonNullable<RuleTargetConfig["retryPolicy"]> {
   const maximumRetryAttempts = props.retryAttempts ?? 185;
   const maximumEventAgeInSeconds = props.maxEventAgeInSeconds ?? 86_400;
   rule.node.addValidation({ validate: () => validateRetryPolicy(maximumRetryAttempts, maximumEventAgeInSeconds) });
