@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { LocalPipeline } from "../scripts/local/pipeline";
-import { LOCAL_ACCOUNT, readStack, StackReferences } from "../scripts/local/stack-json";
+import { LOCAL_ACCOUNT, readStack, StackReferences } from "../scripts/synthesized/stack-json";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import { synthAppToDisk } from "./support/synth";
 

@@ -5,7 +5,7 @@ import { SECTIONS, SETTING_DOCS } from "../stacks/config";
 import { factsByWorkflowType, loadLambdaBench, loadPrices } from "./cost/facts";
 import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, expressSyncCost, isFixed, perMillionEvents, Prices, total } from "./cost/model";
 import { costColumns, FactsByType } from "./cost/report";
-import { synthesizeFirstEnvironment } from "./local/synth";
+import { synthesizeFirstEnvironment } from "./synthesized/synth";
 import { defineCli, runCli } from "./cli/args";
 
 /**

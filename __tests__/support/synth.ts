@@ -5,6 +5,8 @@ import { ConfigSources, loadConfig } from "../../stacks/config";
 import { LambdaArchive } from "../../stacks/constructs/recorder-function";
 import { PipelineStack } from "../../stacks/pipeline-stack";
 import { temporaryDirectory } from "../../scripts/temp-dir";
+import { onlyResource as onlyStackResource } from "../../scripts/synthesized/stack-json";
+import { pipelineStackName } from "../../stacks/names";
 
 /** The parts of a synthesized cdk.tf.json that tests read. */
 export interface TerraformJson {
@@ -30,7 +32,7 @@ export function synthPipeline(sources: ConfigSources = {}, environment?: string)
   const env = environment ? config.environments.find((e) => e.environment === environment) : config.environments[0];
   if (!env) throw new Error(`no environment ${environment} in the configuration`);
   const app = Testing.app();
-  const stack = new PipelineStack(app, `message-recorder-${env.environment}`, { config: env, recorderArchive: testArchive() });
+  const stack = new PipelineStack(app, pipelineStackName(env.environment), { config: env, recorderArchive: testArchive() });
   return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }
 
@@ -47,11 +49,10 @@ export function resourcesOf(tf: TerraformJson, type: string): Record<string, Rec
   return tf.resource[type] ?? {};
 }
 
-/** The single resource of a type; fails when there is not exactly one. */
+/** The single resource of a type (the scripts' own reader, which fails when there is not exactly one), with its name. */
 export function onlyResource(tf: TerraformJson, type: string): { name: string; body: Record<string, any> } {
-  const entries = Object.entries(resourcesOf(tf, type));
-  if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
-  return { name: entries[0][0], body: entries[0][1] };
+  const body = onlyStackResource(tf, type);
+  return { name: Object.keys(resourcesOf(tf, type))[0], body };
 }
 
 /** `${type.name}` reference text as cdktf writes it. */

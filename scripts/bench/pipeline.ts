@@ -1,6 +1,6 @@
 import "../local/node-compat";
 import { LocalPipeline } from "../local/pipeline";
-import { synthesizeFirstEnvironment } from "../local/synth";
+import { synthesizeFirstEnvironment } from "../synthesized/synth";
 import { defineCli, runCli, wholeNumber } from "../cli/args";
 import { Progress } from "../cli/progress";
 import { machineLine, mean, ms, nowMs, percentile } from "./stats";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadLambdaBench } from "../cost/facts";
-import { synthesizeFirstEnvironment } from "../local/synth";
+import { synthesizeFirstEnvironment } from "../synthesized/synth";
 import { CapacityStack, loadLimits, pathFactsFromStack } from "./facts";
 import { defineCli, HelpRequested, oneOf, UsageError, wholeNumber } from "../cli/args";
 import {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AslDefinition, successPathStateTypes, writeUnitsPerItem } from "../cost/model";
 import { at } from "../json-value";
-import { onlyResource, Resource, StackJson } from "../local/stack-json";
+import { onlyResource, Resource, StackJson } from "../synthesized/stack-json";
 import { LimitsTable, PathFacts, WorkflowType } from "./model";
 
 export const LIMITS_PATH = path.join(__dirname, "limits.json");

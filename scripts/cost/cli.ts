@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { readPipelineStack } from "../local/stack-json";
+import { readPipelineStack } from "../synthesized/stack-json";
 import { defineCli, runCli, share, wholeNumber } from "../cli/args";
 import { designFactsFromStack, factsByWorkflowType, loadLambdaBench, loadPrices, stackRegion } from "./facts";
 import { DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, Prices } from "./model";
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
   } else {
     // The synth and the configuration are loaded only when needed: bad arguments are answered without them.
     const [{ synthesizeFirstEnvironment }, { loadProjectConfig }] = await Promise.all([
-      import("../local/synth"),
+      import("../synthesized/synth"),
       import("../project-config"),
     ]);
     facts = factsByWorkflowType(synthesizeFirstEnvironment, process.env, bench.handlerMeanMs, messageBytes);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { at } from "../json-value";
-import { onlyResource, readPipelineStack, StackJson } from "../local/stack-json";
+import { onlyResource, readPipelineStack, StackJson } from "../synthesized/stack-json";
 import { AslDefinition, DesignFacts, LogLevel, Prices, successPathStateTypes } from "./model";
 import type { FactsByType } from "./report";
 import { ConfigError } from "../../stacks/config";

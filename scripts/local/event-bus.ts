@@ -2,7 +2,7 @@ import { at, stringAt } from "../json-value";
 import { matchesPattern } from "./event-pattern";
 import { FaultPlan } from "./faults";
 import { LocalQueues, MessageTooLong } from "./queues";
-import { StackReferences } from "./stack-json";
+import { StackReferences } from "../synthesized/stack-json";
 import { ExecutionResult, InputTooLarge } from "./state-machine";
 
 /**

@@ -9,7 +9,7 @@ import { extractArchive, Handler } from "./lambda-archive";
 import { LambdaUnknownError, LocalFunction } from "./lambda-service";
 import { LocalQueues } from "./queues";
 import { RECORDER_FAULT_KEYS } from "./recorder-fault-keys";
-import { LOCAL_ACCOUNT, readStack, Resource, StackReferences } from "./stack-json";
+import { LOCAL_ACCOUNT, readStack, Resource, StackReferences } from "../synthesized/stack-json";
 import { ExecutionRecord, ExecutionResult, LocalStateMachine } from "./state-machine";
 import { TaskCallbackEndpoint } from "./task-callbacks";
 import { LocalAwsEndpoints } from "./aws-endpoints";

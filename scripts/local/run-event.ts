@@ -5,7 +5,7 @@ import { defineCli, oneLine, runCli, UsageError } from "../cli/args";
 import { recordIdOf } from "../../lambdas/recorder/record";
 import type { TargetDelivery } from "./event-bus";
 import type { LocalPipeline } from "./pipeline";
-import { readPipelineStack } from "./stack-json";
+import { readPipelineStack } from "../synthesized/stack-json";
 
 /**
  * npm run local -- <event.json> [--stack-dir cdktf.out/stacks/<stack>]
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
   const stackDir =
     args.string("stack-dir") !== undefined
       ? path.resolve(args.string("stack-dir")!)
-      : (await import("./synth")).synthesizeFirstEnvironment();
+      : (await import("../synthesized/synth")).synthesizeFirstEnvironment();
   readPipelineStack(stackDir);
 
   const { LocalPipeline: Pipeline } = await import("./pipeline");

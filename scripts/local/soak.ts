@@ -11,7 +11,7 @@ import { formatSummary, permanentFailureOf, redrive } from "../ops/redrive-core"
 import { LOCAL_AWS } from "./dynamodb";
 import { FaultKind, FaultPlan } from "./faults";
 import { LocalPipeline } from "./pipeline";
-import { synthesizeFirstEnvironment } from "./synth";
+import { synthesizeFirstEnvironment } from "../synthesized/synth";
 
 /**
  * npm run soak -- [--events N] [--fault-rate R] [--concurrency C] [--seed S]
