@@ -1,5 +1,5 @@
 import { App } from "cdktf";
-import { readCdktfJson } from "./scripts/project-config";
+import { readCdktfJson, warnOnce } from "./scripts/project-config";
 import { defineStacks } from "./stacks/app";
 import { ConfigError, loadConfig } from "./stacks/config";
 
@@ -8,7 +8,7 @@ function main(): void {
   // Under `cdktf synth` the CLI hands cdktf.json's context to the app; run directly (node --import tsx main.ts)
   // it does not, so the file is read here: the same configuration either way.
   const context: unknown = app.node.tryGetContext("recorder") ?? readCdktfJson().context?.recorder;
-  defineStacks(app, loadConfig({ context, env: process.env }));
+  defineStacks(app, loadConfig({ context, env: process.env, warn: (line) => warnOnce(`cdktf.json: ${line}`) }));
   app.synth();
 }
 

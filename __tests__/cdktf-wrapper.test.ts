@@ -25,7 +25,7 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr.split("\n")).toEqual([
-      "message-recorder-dev keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of message-recorder-state), or --backend-config bucket=<name> for a partial backend",
+      "message-recorder-dev keeps its state in S3 but no bucket is configured: set state.bucket in cdktf.json (context.recorder.defaults) or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of message-recorder-state), or --backend-config bucket=<name> for a partial backend",
       "",
     ]);
   });

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, SECTIONS, SETTING_DOCS } from "../stacks/config";
+import { DEFAULTS } from "../stacks/defaults";
 
 /** The single line a bad value produces. */
 function errorOf(run: () => unknown): string {
@@ -255,5 +256,42 @@ describe("workflow type", () => {
     expect(() => loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "47" } })).toThrow(
       /^stateMachineTimeoutSeconds \(dev\): 47 must exceed the worst case of the task's retries, 47 s/,
     );
+  });
+});
+
+describe("one documented name per setting", () => {
+  test("a flat name of an earlier release still works, with one warning that names its sectioned replacement", () => {
+    const warnings: string[] = [];
+    const config = loadConfig({
+      context: { environments: { dev: { tableProtection: false, region: "eu-west-1" } } },
+      warn: (line) => warnings.push(line),
+    });
+    expect(config.environments[0].tableProtection).toBe(false);
+    expect(warnings).toEqual([
+      "context.recorder.environments.dev.tableProtection is deprecated and goes in the next release; use context.recorder.environments.dev.table.protectFromDeletion",
+    ]);
+  });
+
+  test("the sectioned names, and the stack-wide settings that have no section, warn of nothing", () => {
+    const warnings: string[] = [];
+    loadConfig({
+      context: { defaults: { region: "eu-west-1", tags: { team: "a" } }, environments: { dev: { table: { protectFromDeletion: false } } } },
+      warn: (line) => warnings.push(line),
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  test("the defaults the configuration documents are the ones the constructs apply (stacks/defaults.ts)", () => {
+    const defaults = Object.fromEntries(SETTING_DOCS.map((s) => [s.name, s.defaultValue]));
+    expect(defaults).toMatchObject({
+      logRetentionInDays: DEFAULTS.logRetentionInDays,
+      archiveRetentionDays: DEFAULTS.archiveRetentionDays,
+      lambdaTimeoutSeconds: DEFAULTS.recorder.timeoutSeconds,
+      lambdaMemoryMb: DEFAULTS.recorder.memoryMb,
+      taskTimeoutSeconds: DEFAULTS.workflow.taskTimeoutSeconds,
+      apiThrottlingRateLimit: DEFAULTS.api.throttlingRateLimit,
+      apiThrottlingBurstLimit: DEFAULTS.api.throttlingBurstLimit,
+      keyDeletionWindowInDays: DEFAULTS.keyDeletionWindowInDays,
+    });
   });
 });

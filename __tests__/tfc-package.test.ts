@@ -17,7 +17,7 @@ describe("npm run package:tfc (errors; the package itself is proven in the Terra
     const result = runPackage({ RECORDER_BACKEND: "s3" }, "dev");
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(
-      /^environment dev keeps its state in S3 \(backend s3\); package:tfc needs backend cloud: set backend, tfcOrganization and tfcWorkspace or tfcWorkspaceTags \(cdktf.json or RECORDER_\*\); usage: .*\n$/,
+      /^environment dev keeps its state in S3 \(backend s3\); package:tfc needs backend cloud: set state.backend, state.tfcOrganization and state.tfcWorkspace or state.tfcWorkspaceTags \(cdktf.json or RECORDER_\*\); usage: .*\n$/,
     );
   });
 

@@ -92,7 +92,7 @@ const CLIS = Object.fromEntries(
       options["state-bucket"] = {
         value: "NAME",
         description:
-          "the state bucket for this run, when stateBucket is not configured (the state_bucket_name output of message-recorder-state)",
+          "the state bucket for this run, when state.bucket is not configured (the state_bucket_name output of message-recorder-state)",
       };
       options["backend-config"] = {
         value: "KEY=VALUE|FILE",
@@ -269,7 +269,7 @@ export function planRun(
   }
   if (inherited && inherited.includes("-backend-config")) return { env: childEnv, notes };
   throw new MissingSettingError(
-    `${invocation.stack} keeps its state in S3 but no bucket is configured: set stateBucket in cdktf.json (context.recorder.defaults) ` +
+    `${invocation.stack} keeps its state in S3 but no bucket is configured: set state.bucket in cdktf.json (context.recorder.defaults) ` +
       `or RECORDER_STATE_BUCKET, or pass --state-bucket <name> (the state_bucket_name output of ${STATE_BUCKET_STACK}), or --backend-config bucket=<name> for a partial backend`,
   );
 }
@@ -391,7 +391,7 @@ async function main(argv: string[]): Promise<void> {
       [
         "",
         'Next, so that every clone finds this stack\'s state (docs/deploying.md, "Bootstrap the state bucket"):',
-        '  1. set "stateBucket" in cdktf.json (context.recorder.defaults) to the state_bucket_name above, and commit it;',
+        '  1. set "state": { "bucket": "<state_bucket_name above>" } in cdktf.json (context.recorder.defaults), and commit it;',
         `  2. npm run synth && (cd cdktf.out/stacks/${STATE_BUCKET_STACK} && terraform init -migrate-state -force-copy)`,
         "",
       ].join("\n"),

@@ -4,6 +4,16 @@ import { AppConfig, ConfigError, loadConfig } from "../stacks/config";
 
 export const CDKTF_JSON = path.join(__dirname, "..", "cdktf.json");
 
+/** Deprecation warnings already shown by this process: a script that reads the configuration twice says each once. */
+const warned = new Set<string>();
+
+/** A deprecation line on stderr, once per process. */
+export function warnOnce(line: string): void {
+  if (warned.has(line)) return;
+  warned.add(line);
+  process.stderr.write(`warning: ${line}\n`);
+}
+
 /** cdktf.json as a path the user can find: relative to where they are, when that is shorter. */
 function shownPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
@@ -33,7 +43,7 @@ export function readCdktfJson(file: string = CDKTF_JSON): { app?: unknown; conte
 export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env, file: string = CDKTF_JSON): AppConfig {
   const context = readCdktfJson(file).context?.recorder;
   try {
-    return loadConfig({ context, env });
+    return loadConfig({ context, env, warn: (line) => warnOnce(`${shownPath(file)}: ${line}`) });
   } catch (error) {
     // Name the file for settings that come from it (context.recorder.*); RECORDER_* errors name the variable.
     if (error instanceof ConfigError && error.message.startsWith("context.")) throw new ConfigError(`${shownPath(file)}: ${error.message}`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { recordMessageTemplate } from "../stacks/asl";
-import { SECTIONS, SETTING_DOCS } from "../stacks/config";
+import { sectionedName, SETTING_DOCS } from "../stacks/config";
 import { factsByWorkflowType, loadLambdaBench, loadPrices } from "./cost/facts";
 import { CostLine, DEFAULT_API_SHARE, DEFAULT_FAILURE_RATE, expressSyncCost, isFixed, perMillionEvents, Prices, total } from "./cost/model";
 import { costColumns, FactsByType } from "./cost/report";
@@ -67,9 +67,13 @@ export function mermaidFromAsl(definition: { StartAt: string; States: Record<str
 export function configurationTable(): string {
   const cell = (value: unknown) => (value === "" ? "(empty)" : `\`${typeof value === "string" ? value : JSON.stringify(value)}\``);
   return [
-    "| setting (cdktf.json) | or in its section | environment variable | default | meaning |",
-    "| --- | --- | --- | --- | --- |",
-    ...SETTING_DOCS.map((s) => `| \`${s.name}\` | ${sectionOf(s.name)} | \`${s.env}\` | ${cell(s.defaultValue)} | ${s.doc} |`),
+    "| setting in cdktf.json | environment variable | default | meaning |",
+    "| --- | --- | --- | --- |",
+    ...SETTING_DOCS.map((s) => `| \`${sectionedName(s.name) ?? s.name}\` | \`${s.env}\` | ${cell(s.defaultValue)} | ${s.doc} |`),
+    "",
+    `Deprecated: the flat names of earlier releases (${SETTING_DOCS.filter((s) => sectionedName(s.name))
+      .map((s) => `\`${s.name}\``)
+      .join(", ")}) are still read, with a warning that names the sectioned one; the next release drops them.`,
   ].join("\n");
 }
 
@@ -176,13 +180,4 @@ if (require.main === module) {
     }
     return Promise.resolve();
   });
-}
-
-/** `section.key` of a setting in cdktf.json's sections, or a dash for the settings that have none. */
-function sectionOf(name: string): string {
-  for (const [section, keys] of Object.entries(SECTIONS)) {
-    const key = Object.entries(keys).find(([, setting]) => setting === name)?.[0];
-    if (key) return `\`${section}.${key}\``;
-  }
-  return "-";
 }

@@ -11,6 +11,7 @@
  */
 
 import { EXECUTION_TIMEOUT_SECONDS, workflowRetryBudget } from "./asl";
+import { DEFAULTS } from "./defaults";
 import { WorkflowType } from "./workflow-model";
 
 export class ConfigError extends Error {
@@ -297,7 +298,7 @@ const SETTINGS = {
   logRetentionInDays: {
     doc: "Retention of every log group; a value CloudWatch Logs allows (0 = never expire).",
     env: "RECORDER_LOG_RETENTION_DAYS",
-    defaultValue: 7,
+    defaultValue: DEFAULTS.logRetentionInDays,
     parse: oneOf(LOG_RETENTION_DAYS),
   },
   retryAttempts: {
@@ -315,19 +316,19 @@ const SETTINGS = {
   stateMachineTimeoutSeconds: {
     doc: "Timeout of a whole execution; 60 for an EXPRESS workflow unless given (at most 300 there).",
     env: "RECORDER_STATE_MACHINE_TIMEOUT_SECONDS",
-    defaultValue: 30,
+    defaultValue: EXECUTION_TIMEOUT_SECONDS.STANDARD.default,
     parse: integer(3, 31536000),
   },
   taskTimeoutSeconds: {
     doc: "Timeout of one attempt of the Record Message task, callback included; with the retries it must fit the machine timeout.",
     env: "RECORDER_TASK_TIMEOUT_SECONDS",
-    defaultValue: 7,
+    defaultValue: DEFAULTS.workflow.taskTimeoutSeconds,
     parse: integer(2, 31535999),
   },
   lambdaTimeoutSeconds: {
     doc: "Timeout of the recorder; below the task timeout. Each retried attempt lasts at most this long.",
     env: "RECORDER_LAMBDA_TIMEOUT_SECONDS",
-    defaultValue: 5,
+    defaultValue: DEFAULTS.recorder.timeoutSeconds,
     parse: integer(1, 900),
   },
   workflowType: {
@@ -345,7 +346,7 @@ const SETTINGS = {
   archiveRetentionDays: {
     doc: "Days the bus archive keeps every event the rule matches, an independent copy for replaying and reconciling; 0 keeps them for ever.",
     env: "RECORDER_ARCHIVE_RETENTION_DAYS",
-    defaultValue: 7,
+    defaultValue: DEFAULTS.archiveRetentionDays,
     parse: integer(0, 2147483647),
   },
   tableProtection: {
@@ -357,7 +358,7 @@ const SETTINGS = {
   lambdaMemoryMb: {
     doc: "Memory of the recorder, 128-10240.",
     env: "RECORDER_LAMBDA_MEMORY_MB",
-    defaultValue: 256,
+    defaultValue: DEFAULTS.recorder.memoryMb,
     parse: integer(128, 10240),
   },
   // X-Ray's default sampling records every event below one a second: $5.50 per million, more than the rest of an
@@ -395,13 +396,13 @@ const SETTINGS = {
   apiThrottlingRateLimit: {
     doc: "Steady requests per second the API accepts, 1-10000.",
     env: "RECORDER_API_RATE_LIMIT",
-    defaultValue: 50,
+    defaultValue: DEFAULTS.api.throttlingRateLimit,
     parse: integer(1, 10000),
   },
   apiThrottlingBurstLimit: {
     doc: "Burst of requests the API accepts, 1-5000.",
     env: "RECORDER_API_BURST_LIMIT",
-    defaultValue: 100,
+    defaultValue: DEFAULTS.api.throttlingBurstLimit,
     parse: integer(1, 5000),
   },
   encryption: {
@@ -413,7 +414,7 @@ const SETTINGS = {
   keyDeletionWindowInDays: {
     doc: "Days a scheduled deletion of the key can still be cancelled, 7-30.",
     env: "RECORDER_KEY_DELETION_WINDOW_DAYS",
-    defaultValue: 30,
+    defaultValue: DEFAULTS.keyDeletionWindowInDays,
     parse: integer(7, 30),
   },
   tags: {
@@ -482,6 +483,8 @@ export interface ConfigSources {
   readonly context?: unknown;
   /** Environment variables; only `RECORDER_*` are read. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Told, one line each, of what still works but is going away (a flat setting name with a sectioned one). @default ignored */
+  readonly warn?: (line: string) => void;
 }
 
 /**
@@ -494,7 +497,8 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   for (const key of Object.keys(context)) {
     if (!knownTopLevel.includes(key)) fail(`context.recorder.${key}`, context[key], `one of the keys ${knownTopLevel.join(", ")}`);
   }
-  const defaults = normalizeLayer("context.recorder.defaults", asObject("context.recorder.defaults", context.defaults ?? {}));
+  const warn = sources.warn ?? (() => undefined);
+  const defaults = normalizeLayer("context.recorder.defaults", asObject("context.recorder.defaults", context.defaults ?? {}), warn);
   const declared = asObject("context.recorder.environments", context.environments ?? { dev: {} });
 
   const selected = env.RECORDER_ENVIRONMENTS?.trim()
@@ -512,7 +516,7 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   checkKnownVariables(env);
   const environments = selected.map((name) => {
     const where = `context.recorder.environments.${name}`;
-    const own = normalizeLayer(where, asObject(where, declared[name] ?? {}));
+    const own = normalizeLayer(where, asObject(where, declared[name] ?? {}), warn);
     for (const key of APP_WIDE_SETTINGS.filter((setting) => setting in own)) {
       fail(
         pathOf(own, where, key),
@@ -738,6 +742,15 @@ export const SECTIONS: Readonly<Record<string, Readonly<Record<string, SettingNa
   },
 };
 
+/** `section.key` of a setting in cdktf.json's sections, or undefined for the settings that have none (region, tracing, tags). */
+export function sectionedName(setting: SettingName): string | undefined {
+  for (const [section, keys] of Object.entries(SECTIONS)) {
+    const key = Object.entries(keys).find(([, name]) => name === setting)?.[0];
+    if (key) return `${section}.${key}`;
+  }
+  return undefined;
+}
+
 /** Where in cdktf.json each setting of a layer was given, for messages that name it as the user wrote it. */
 const GIVEN_AT = new WeakMap<RawSettings, Record<string, string>>();
 
@@ -746,7 +759,7 @@ function pathOf(layer: RawSettings, where: string, name: string): string {
 }
 
 /** Flattens the sections of a layer into setting names, refusing unknown keys and a setting given twice. */
-function normalizeLayer(where: string, raw: RawSettings): RawSettings {
+function normalizeLayer(where: string, raw: RawSettings, warn: (line: string) => void): RawSettings {
   const flat: RawSettings = {};
   const givenAt: Record<string, string> = {};
   const put = (name: string, value: unknown, at: string) => {
@@ -764,6 +777,9 @@ function normalizeLayer(where: string, raw: RawSettings): RawSettings {
     } else {
       if (!(key in SETTINGS))
         fail(`${where}.${key}`, value, `a known setting or section: ${[...Object.keys(SETTINGS), ...Object.keys(SECTIONS)].join(", ")}`);
+      // The flat names of earlier releases still work for one more release; the sectioned name is the documented one.
+      const sectioned = sectionedName(key as SettingName);
+      if (sectioned) warn(`${where}.${key} is deprecated and goes in the next release; use ${where}.${sectioned}`);
       put(key, value, `${where}.${key}`);
     }
   }

@@ -36,7 +36,7 @@ export interface StateBucketStackProps {
  * from the account and region), so a second run never creates a second bucket. Its own state starts in
  * `terraform.tfstate` inside the stack folder (a relative path: the folder stays self-contained and movable, and
  * `cdktf synth` keeps the files Terraform adds there) and moves into the bucket it created with
- * `terraform init -migrate-state` once `stateBucket` names it.
+ * `terraform init -migrate-state` once `state.bucket` names it.
  */
 export class StateBucketStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBucketStackProps) {
@@ -122,7 +122,7 @@ export class StateBucketStack extends TerraformStack {
     });
 
     new TerraformOutput(this, "state_bucket_name", {
-      description: "Set as stateBucket in cdktf.json (context.recorder.defaults), then migrate this stack's state into it",
+      description: "Set as state.bucket in cdktf.json (context.recorder.defaults), then migrate this stack's state into it",
       value: bucket.bucket,
     });
     new TerraformOutput(this, "state_bucket_region", { value: props.region });

@@ -102,7 +102,7 @@ runCli(CLI, async () => {
     throw new UsageError(`environment ${JSON.stringify(args.positionals[0])} is not configured; expected one of ${names.join(", ")}`);
   if (environment.backend.type !== "cloud") {
     throw new UsageError(
-      `environment ${environment.environment} keeps its state in S3 (backend s3); package:tfc needs backend cloud: set backend, tfcOrganization and tfcWorkspace or tfcWorkspaceTags (cdktf.json or RECORDER_*)`,
+      `environment ${environment.environment} keeps its state in S3 (backend s3); package:tfc needs backend cloud: set state.backend, state.tfcOrganization and state.tfcWorkspace or state.tfcWorkspaceTags (cdktf.json or RECORDER_*)`,
     );
   }
   const out = path.resolve(args.string("out") ?? path.join(ROOT, "dist", "tfc", environment.environment));

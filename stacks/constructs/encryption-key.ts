@@ -5,6 +5,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { accountContext, arnOf } from "./account";
 import { ResourcePolicyStatement } from "./secure-transport";
 import { Grant, IGrantable, PolicyStatement } from "./grants";
+import { DEFAULTS } from "../defaults";
 
 /** KMS accepts a pending-deletion window of 7 to 30 days. */
 export const KEY_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;
@@ -55,7 +56,7 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    const window = props.deletionWindowInDays ?? KEY_DELETION_WINDOW_DAYS.max;
+    const window = props.deletionWindowInDays ?? DEFAULTS.keyDeletionWindowInDays;
     if (!Number.isInteger(window) || window < KEY_DELETION_WINDOW_DAYS.min || window > KEY_DELETION_WINDOW_DAYS.max) {
       throw new Error(
         `${this.node.path}: deletionWindowInDays must be an integer from ${KEY_DELETION_WINDOW_DAYS.min} to ${KEY_DELETION_WINDOW_DAYS.max}. Received: ${window}`,

@@ -4,6 +4,7 @@ import { arnOf } from "./account";
 import { EventPattern, IEventBus } from "./events";
 import { Grant, IGrantable } from "./grants";
 import { reconcileReplayPrefix } from "../names";
+import { DEFAULTS } from "../defaults";
 
 /** EventBridge keeps an archived event this many days; 0 keeps it forever. */
 export const ARCHIVE_RETENTION_DAYS = { min: 0, max: 2_147_483_647 } as const;
@@ -37,7 +38,7 @@ export class EventArchive extends Construct {
 
   constructor(scope: Construct, id: string, props: EventArchiveProps) {
     super(scope, id);
-    const retention = props.retentionDays ?? 7;
+    const retention = props.retentionDays ?? DEFAULTS.archiveRetentionDays;
     this.node.addValidation({
       validate: () => [
         ...(/^[.\-_A-Za-z0-9]{1,48}$/.test(props.archiveName)

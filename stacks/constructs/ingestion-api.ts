@@ -30,6 +30,7 @@ import {
   putEventsRequestTemplate,
 } from "./put-events-templates";
 import { ServiceRole, trustStatement } from "./service-role";
+import { DEFAULTS } from "../defaults";
 
 export { API_DETAIL_TYPE } from "./put-events-templates";
 
@@ -233,8 +234,8 @@ export class IngestionApi extends Construct {
       stageName: stage.stageName,
       methodPath: "*/*",
       settings: {
-        throttlingRateLimit: props.throttlingRateLimit ?? 50,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        throttlingRateLimit: props.throttlingRateLimit ?? DEFAULTS.api.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? DEFAULTS.api.throttlingBurstLimit,
       },
     });
     this.messagesUrl = `${stage.invokeUrl}/messages`;

@@ -10,6 +10,7 @@ import { Grant, IGrantable } from "./grants";
 import { createLogGroup } from "./log-group";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
+import { DEFAULTS } from "../defaults";
 
 /** A state machine a rule can start: one of ours (MessageWorkflow) or one imported by ARN. */
 export interface IStateMachine {
@@ -136,7 +137,7 @@ export class MessageWorkflow extends Construct implements IStateMachine {
     // 5 KB limit otherwise breaks deployments once an account has a few dozen state machines.
     const logGroup = createLogGroup(this, "log-group", {
       name: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retentionInDays: props.logRetentionInDays ?? 7,
+      retentionInDays: props.logRetentionInDays ?? DEFAULTS.logRetentionInDays,
       ...(key ? { encryptionKey: key } : {}),
     });
     this.logGroupName = logGroup.name;
@@ -157,7 +158,7 @@ export class MessageWorkflow extends Construct implements IStateMachine {
     const timeouts = {
       RecorderFunctionArn: props.recorder.functionArn,
       StateMachineTimeoutSeconds: props.stateMachineTimeoutSeconds ?? EXECUTION_TIMEOUT_SECONDS[type].default,
-      TaskTimeoutSeconds: props.taskTimeoutSeconds ?? 7,
+      TaskTimeoutSeconds: props.taskTimeoutSeconds ?? DEFAULTS.workflow.taskTimeoutSeconds,
     };
     if (type === "EXPRESS" && !props.failedExecutionsQueue) {
       throw new Error(

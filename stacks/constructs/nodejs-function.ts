@@ -8,6 +8,7 @@ import { Grant, IGrantable, IPrincipal } from "./grants";
 import { createLogGroup } from "./log-group";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
 import { ServiceRole } from "./service-role";
+import { DEFAULTS } from "../defaults";
 
 /** A function a workflow can invoke: its ARN, its timeout (for the retry budget) and invoke permission. */
 export interface IFunction {
@@ -83,7 +84,7 @@ export class NodejsFunction extends Construct implements IFunction, IGrantable {
     const key = props.encryptionKey;
     const logGroup = createLogGroup(this, "log-group", {
       name: `/aws/lambda/${props.functionName}`,
-      retentionInDays: props.logRetentionInDays ?? 7,
+      retentionInDays: props.logRetentionInDays ?? DEFAULTS.logRetentionInDays,
       ...(key ? { encryptionKey: key } : {}),
     });
     this.logGroupName = logGroup.name;

@@ -7,6 +7,7 @@ import { Grant, IGrantable } from "./grants";
 import { ITable } from "./messages-table";
 import { NodejsFunction } from "./nodejs-function";
 import { ServiceRole } from "./service-role";
+import { DEFAULTS } from "../defaults";
 
 export type { LambdaArchive } from "./bundling/archive";
 
@@ -43,8 +44,8 @@ export class RecorderFunction extends NodejsFunction {
       roleDescription: "Runs the message recorder",
       // Lambda sets AWS_EXECUTION_ENV even without active tracing: this keeps the X-Ray SDK unloaded then.
       environment: { MESSAGES_TABLE_NAME: props.table.tableName, POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? true) },
-      timeoutSeconds: props.timeoutSeconds ?? 5,
-      memoryMb: props.memoryMb ?? 256,
+      timeoutSeconds: props.timeoutSeconds ?? DEFAULTS.recorder.timeoutSeconds,
+      memoryMb: props.memoryMb ?? DEFAULTS.recorder.memoryMb,
       ...(props.logRetentionInDays !== undefined ? { logRetentionInDays: props.logRetentionInDays } : {}),
       ...(props.tracing !== undefined ? { tracing: props.tracing } : {}),
       ...(props.logLevel ? { applicationLogLevel: props.logLevel } : {}),
