@@ -77,7 +77,7 @@ describe("the cdktf app", () => {
   test("run directly, without the context the cdktf CLI hands over, the app reads cdktf.json and synthesizes the same", () => {
     // A project whose cdktf.json says something the defaults do not, so ignoring the file would show.
     const project = cloneProject();
-    const context = { recorder: { defaults: { region: "eu-west-1" }, environments: { dev: { logRetentionInDays: 30 } } } };
+    const context = { recorder: { defaults: { region: "eu-west-1" }, environments: { dev: { logs: { retentionInDays: 30 } } } } };
     writeFileSync(path.join(project, "cdktf.json"), JSON.stringify({ ...cdktfJson, context }, null, 2));
     const [command, ...args] = cdktfJson.app.split(" ");
     const asCli = path.join(temporaryDirectory("cli-synth"), "cdktf.out");

@@ -172,7 +172,15 @@ describe("npm run synth / diff / deploy / output (scripts/cdktf.ts)", () => {
 
   test("off a terminal, the cdktf CLI's spinner reaches the log as one plain line per status, with no escape sequences", () => {
     // No credentials anywhere: terraform init stops at the S3 backend, after the CLI has drawn its spinner.
-    const env = { ...bare, AWS_EC2_METADATA_DISABLED: "true", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "none-here" };
+    // CI unset: under CI=true the cdktf CLI draws no spinner at all, and this is about the spinner it draws elsewhere.
+    const env: NodeJS.ProcessEnv = {
+      ...bare,
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_PROFILE: "none-here",
+    };
+    delete env.CI;
     const result = spawnSync(
       process.execPath,
       [

@@ -146,6 +146,6 @@ describe("npm run example", () => {
       encoding: "utf8",
     });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('no example "nope"; expected one of two-sources; usage: npm run example -- <name>; examples: two-sources\n');
+    expect(result.stderr).toBe('no example "nope"; expected one of two-sources; usage: npm run example -- <name>\n');
   });
 });
