@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
 import { AWS_LIMITS } from "./aws-limits";
+import { AwsJsonRequest, AwsJsonServer, Respond } from "./aws-json-server";
 
 /**
  * In-memory SQS queues, served over the AWS JSON protocol that @aws-sdk/client-sqs speaks (SendMessage,
@@ -31,7 +30,7 @@ export class LocalQueues {
   private readonly queues = new Map<string, LocalMessage[]>();
   /** DeleteMessage calls to refuse with a 500 before serving normally. */
   failNextDeletes = 0;
-  private server?: Server;
+  private server?: AwsJsonServer;
   private endpointUrl?: string;
 
   private readonly maximumMessageBytes = new Map<string, number>();
@@ -88,13 +87,12 @@ export class LocalQueues {
 
   async start(): Promise<void> {
     if (this.server) return;
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.endpointUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await AwsJsonServer.start((request, respond) => this.handle(request, respond));
+    this.endpointUrl = this.server.endpoint;
   }
 
   async close(): Promise<void> {
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.server?.close();
   }
 
   private queue(name: string): LocalMessage[] {
@@ -103,90 +101,81 @@ export class LocalQueues {
     return queue;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const operation = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as SqsRequest;
-      const name = typeof body.QueueUrl === "string" ? body.QueueUrl.split("/").pop()! : String(body.QueueName ?? "");
-      if (!this.queues.has(name)) return reply(res, 400, { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: `no queue ${name}` });
-      const queue = this.queue(name);
-      switch (operation) {
-        case "GetQueueUrl":
-          return reply(res, 200, { QueueUrl: this.url(name) });
-        case "SendMessage":
-          if (body.MessageBody === undefined)
-            return reply(res, 400, {
-              __type: "com.amazonaws.sqs#MissingParameter",
-              message: "The request must contain the parameter MessageBody.",
-            });
-          try {
-            return reply(res, 200, { MessageId: this.send(name, body.MessageBody), MD5OfMessageBody: md5(body.MessageBody) });
-          } catch (error) {
-            if (!(error instanceof MessageTooLong)) throw error;
-            return reply(res, 400, { __type: "com.amazonaws.sqs#InvalidParameterValue", message: error.message });
-          }
-        case "ReceiveMessage": {
-          const now = Date.now();
-          const visible = queue.filter((m) => m.invisibleUntil <= now).slice(0, body.MaxNumberOfMessages ?? 1);
-          for (const m of visible) {
-            m.receiptHandle = randomUUID();
-            m.invisibleUntil = now + (body.VisibilityTimeout ?? 30) * 1000;
-            m.receiveCount++;
-          }
-          return reply(res, 200, {
-            Messages: visible.map((m) => ({
-              MessageId: m.MessageId,
-              ReceiptHandle: m.receiptHandle,
-              Body: m.Body,
-              MD5OfBody: md5(m.Body),
-              MessageAttributes: Object.fromEntries(
-                Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
-              ),
-            })),
+  private handle(request: AwsJsonRequest, respond: Respond): void {
+    const operation = request.target.replace(/^AmazonSQS\./, "");
+    const body = JSON.parse(request.text || "{}") as SqsRequest;
+    const name = typeof body.QueueUrl === "string" ? body.QueueUrl.split("/").pop()! : String(body.QueueName ?? "");
+    if (!this.queues.has(name)) return respond(400, { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: `no queue ${name}` });
+    const queue = this.queue(name);
+    switch (operation) {
+      case "GetQueueUrl":
+        return respond(200, { QueueUrl: this.url(name) });
+      case "SendMessage":
+        if (body.MessageBody === undefined)
+          return respond(400, {
+            __type: "com.amazonaws.sqs#MissingParameter",
+            message: "The request must contain the parameter MessageBody.",
           });
+        try {
+          return respond(200, { MessageId: this.send(name, body.MessageBody), MD5OfMessageBody: md5(body.MessageBody) });
+        } catch (error) {
+          if (!(error instanceof MessageTooLong)) throw error;
+          return respond(400, { __type: "com.amazonaws.sqs#InvalidParameterValue", message: error.message });
         }
-        case "DeleteMessage": {
-          if (this.failNextDeletes > 0) {
-            this.failNextDeletes--;
-            return reply(res, 500, { __type: "com.amazonaws.sqs#InternalError", message: "injected: DeleteMessage failed" });
-          }
-          const index = queue.findIndex((m) => m.receiptHandle === body.ReceiptHandle);
-          if (index < 0) return reply(res, 400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
-          queue.splice(index, 1);
-          return reply(res, 200, {});
+      case "ReceiveMessage": {
+        const now = Date.now();
+        const visible = queue.filter((m) => m.invisibleUntil <= now).slice(0, body.MaxNumberOfMessages ?? 1);
+        for (const m of visible) {
+          m.receiptHandle = randomUUID();
+          m.invisibleUntil = now + (body.VisibilityTimeout ?? 30) * 1000;
+          m.receiveCount++;
         }
-        case "ChangeMessageVisibility": {
-          const message = queue.find((m) => m.receiptHandle === body.ReceiptHandle);
-          if (!message) return reply(res, 400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
-          message.invisibleUntil = Date.now() + Number(body.VisibilityTimeout ?? 0) * 1000;
-          return reply(res, 200, {});
-        }
-        case "GetQueueAttributes": {
-          const now = Date.now();
-          const visible = queue.filter((m) => m.invisibleUntil <= now).length;
-          return reply(res, 200, {
-            Attributes: {
-              ApproximateNumberOfMessages: String(visible),
-              ApproximateNumberOfMessagesNotVisible: String(queue.length - visible),
-            },
-          });
-        }
-        default:
-          return reply(res, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `not served locally: ${operation}` });
+        return respond(200, {
+          Messages: visible.map((m) => ({
+            MessageId: m.MessageId,
+            ReceiptHandle: m.receiptHandle,
+            Body: m.Body,
+            MD5OfBody: md5(m.Body),
+            MessageAttributes: Object.fromEntries(
+              Object.entries(m.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
+            ),
+          })),
+        });
       }
-    });
+      case "DeleteMessage": {
+        if (this.failNextDeletes > 0) {
+          this.failNextDeletes--;
+          return respond(500, { __type: "com.amazonaws.sqs#InternalError", message: "injected: DeleteMessage failed" });
+        }
+        const index = queue.findIndex((m) => m.receiptHandle === body.ReceiptHandle);
+        if (index < 0) return respond(400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
+        queue.splice(index, 1);
+        return respond(200, {});
+      }
+      case "ChangeMessageVisibility": {
+        const message = queue.find((m) => m.receiptHandle === body.ReceiptHandle);
+        if (!message) return respond(400, { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "unknown receipt handle" });
+        message.invisibleUntil = Date.now() + Number(body.VisibilityTimeout ?? 0) * 1000;
+        return respond(200, {});
+      }
+      case "GetQueueAttributes": {
+        const now = Date.now();
+        const visible = queue.filter((m) => m.invisibleUntil <= now).length;
+        return respond(200, {
+          Attributes: {
+            ApproximateNumberOfMessages: String(visible),
+            ApproximateNumberOfMessagesNotVisible: String(queue.length - visible),
+          },
+        });
+      }
+      default:
+        return respond(400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `not served locally: ${operation}` });
+    }
   }
 }
 
 function md5(text: string): string {
   return createHash("md5").update(text).digest("hex");
-}
-
-export function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
-  res.end(JSON.stringify(body));
 }
 
 /** SendMessage's refusal of a message over the queue's maximum size (InvalidParameterValue). */

@@ -1,9 +1,7 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
 import { JsonObject } from "../json-value";
 import { AWS_LIMITS } from "./aws-limits";
 import { FaultKeys, FaultPlan, NO_FAULT_KEYS } from "./faults";
-import { reply } from "./queues";
+import { AwsJsonRequest, AwsJsonServer, Respond } from "./aws-json-server";
 
 /**
  * A local Step Functions endpoint for the two calls a callback task's worker makes, SendTaskSuccess and SendTaskFailure,
@@ -40,18 +38,23 @@ export class TaskCallbackEndpoint {
   private injectedServerErrors = 0;
   private readonly operations = new Map<string, OperationHandler>();
 
+  private server?: AwsJsonServer;
+
   private constructor(
-    private readonly server: Server,
-    public readonly endpoint: string,
     private readonly faults: FaultPlan,
     private readonly keys: FaultKeys,
   ) {}
 
   static async start(faults: FaultPlan = new FaultPlan(), keys: FaultKeys = NO_FAULT_KEYS): Promise<TaskCallbackEndpoint> {
-    const server = createServer((req, res) => instance.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const instance = new TaskCallbackEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults, keys);
+    const instance = new TaskCallbackEndpoint(faults, keys);
+    instance.server = await AwsJsonServer.start((request, respond) => instance.handle(request, respond));
     return instance;
+  }
+
+  /** `http://127.0.0.1:<port>`, for the SDK client's endpoint. */
+  get endpoint(): string {
+    if (!this.server) throw new Error("the local Step Functions endpoint is not started");
+    return this.server.endpoint;
   }
 
   /** Serves another Step Functions operation on this endpoint. */
@@ -74,69 +77,65 @@ export class TaskCallbackEndpoint {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server?.close();
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      if (this.injectedServerErrors > 0) {
-        this.injectedServerErrors--;
-        return reply(res, 500, { __type: "ServiceUnavailable", message: "injected by the test endpoint" });
-      }
-      const target = String(req.headers["x-amz-target"] ?? "");
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, string>;
-      const operation = target.replace(/^AWSStepFunctions\./, "");
-      const served = this.operations.get(operation);
-      if (served) {
-        // A handler that throws instead of returning a rejected promise is answered the same way.
-        new Promise<[number, unknown]>((resolve) => resolve(served(body))).then(
-          ([status, answer]) => reply(res, status, answer),
-          (error: Error) => reply(res, 500, { __type: "InternalFailure", message: error.message }),
-        );
-        return;
-      }
-      if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
-        return reply(res, 400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
-      }
-      if (operation === "SendTaskSuccess" && Buffer.byteLength(String(body.output ?? ""), "utf8") > AWS_LIMITS.sendTaskSuccessOutputBytes) {
-        return reply(res, 400, {
-          __type: "ValidationException",
-          message: `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.sendTaskSuccessOutputBytes}`,
-        });
-      }
-      if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", this.keys.ofTaskOutput(String(body.output)))) {
-        return reply(res, 503, { __type: "ServiceUnavailable", message: "injected: the callback endpoint is unavailable" });
-      }
-      const callback: TaskCallback =
-        operation === "SendTaskSuccess"
-          ? { kind: operation, taskToken: body.taskToken, output: body.output }
-          : { kind: operation, taskToken: body.taskToken, error: body.error, cause: body.cause };
-      this.received.push(callback);
+  private handle(request: AwsJsonRequest, respond: Respond): void {
+    if (this.injectedServerErrors > 0) {
+      this.injectedServerErrors--;
+      return respond(500, { __type: "ServiceUnavailable", message: "injected by the test endpoint" });
+    }
+    const target = request.target;
+    const body = JSON.parse(request.text || "{}") as Record<string, string>;
+    const operation = target.replace(/^AWSStepFunctions\./, "");
+    const served = this.operations.get(operation);
+    if (served) {
+      // A handler that throws instead of returning a rejected promise is answered the same way.
+      new Promise<[number, unknown]>((resolve) => resolve(served(body))).then(
+        ([status, answer]) => respond(status, answer),
+        (error: Error) => respond(500, { __type: "InternalFailure", message: error.message }),
+      );
+      return;
+    }
+    if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
+      return respond(400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
+    }
+    if (operation === "SendTaskSuccess" && Buffer.byteLength(String(body.output ?? ""), "utf8") > AWS_LIMITS.sendTaskSuccessOutputBytes) {
+      return respond(400, {
+        __type: "ValidationException",
+        message: `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${AWS_LIMITS.sendTaskSuccessOutputBytes}`,
+      });
+    }
+    if (operation === "SendTaskSuccess" && this.faults.take("failSendTaskSuccess", this.keys.ofTaskOutput(String(body.output)))) {
+      return respond(503, { __type: "ServiceUnavailable", message: "injected: the callback endpoint is unavailable" });
+    }
+    const callback: TaskCallback =
+      operation === "SendTaskSuccess"
+        ? { kind: operation, taskToken: body.taskToken, output: body.output }
+        : { kind: operation, taskToken: body.taskToken, error: body.error, cause: body.cause };
+    this.received.push(callback);
 
-      const waiter = this.waiting.get(body.taskToken);
-      if (!waiter) {
-        return this.closedTokens.has(body.taskToken)
-          ? reply(res, 400, { __type: "TaskTimedOut", message: "Task Timed Out" })
-          : reply(res, 400, { __type: "TaskDoesNotExist", message: "Task does not exist anymore" });
+    const waiter = this.waiting.get(body.taskToken);
+    if (!waiter) {
+      return this.closedTokens.has(body.taskToken)
+        ? respond(400, { __type: "TaskTimedOut", message: "Task Timed Out" })
+        : respond(400, { __type: "TaskDoesNotExist", message: "Task does not exist anymore" });
+    }
+    if (callback.kind === "SendTaskSuccess") {
+      let output: unknown;
+      try {
+        output = JSON.parse(callback.output);
+      } catch {
+        return respond(400, { __type: "InvalidOutput", message: "Invalid State Machine Execution output" });
       }
-      if (callback.kind === "SendTaskSuccess") {
-        let output: unknown;
-        try {
-          output = JSON.parse(callback.output);
-        } catch {
-          return reply(res, 400, { __type: "InvalidOutput", message: "Invalid State Machine Execution output" });
-        }
-        this.waiting.delete(body.taskToken);
-        this.closedTokens.add(body.taskToken);
-        waiter.resolve(output);
-      } else {
-        this.waiting.delete(body.taskToken);
-        this.closedTokens.add(body.taskToken);
-        waiter.reject(new TaskFailedError(callback.error ?? "", callback.cause ?? ""));
-      }
-      return reply(res, 200, {});
-    });
+      this.waiting.delete(body.taskToken);
+      this.closedTokens.add(body.taskToken);
+      waiter.resolve(output);
+    } else {
+      this.waiting.delete(body.taskToken);
+      this.closedTokens.add(body.taskToken);
+      waiter.reject(new TaskFailedError(callback.error ?? "", callback.cause ?? ""));
+    }
+    return respond(200, {});
   }
 }
