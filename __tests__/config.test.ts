@@ -20,13 +20,11 @@ describe("configuration", () => {
     expect(config.environments[0]).toMatchObject({
       environment: "dev",
       region: "us-east-1",
-      busName: "commonbus-dev",
-      ruleName: "sfnCommonEventProcessorRule-dev",
-      eventSource: "com.devpost.commonevent",
-      tableName: "MessagesTable-dev",
-      logRetentionInDays: 7,
-      retryAttempts: 3,
-      stateMachineTimeoutSeconds: 30,
+      bus: { eventBusName: "commonbus-dev" },
+      rule: { ruleName: "sfnCommonEventProcessorRule-dev", eventSource: "com.devpost.commonevent", retryAttempts: 3 },
+      table: { tableName: "MessagesTable-dev", protectFromDeletion: true },
+      logs: { retentionInDays: 7 },
+      workflow: { stateMachineTimeoutSeconds: 30 },
       backend: { type: "s3", key: "message-recorder/dev/terraform.tfstate", region: "us-east-1" },
     });
     expect(config.environments[0].backend).not.toHaveProperty("bucket");
@@ -37,16 +35,16 @@ describe("configuration", () => {
       context: { defaults: { logRetentionInDays: 14, retryAttempts: 5 }, environments: { dev: { retryAttempts: 7 } } },
       env: { RECORDER_RETRY_ATTEMPTS: "9" },
     });
-    expect(config.environments[0].logRetentionInDays).toBe(14);
-    expect(config.environments[0].retryAttempts).toBe(9);
-    expect(loadConfig({ context: { environments: { dev: { retryAttempts: 7 } } } }).environments[0].retryAttempts).toBe(7);
+    expect(config.environments[0].logs.retentionInDays).toBe(14);
+    expect(config.environments[0].rule.retryAttempts).toBe(9);
+    expect(loadConfig({ context: { environments: { dev: { retryAttempts: 7 } } } }).environments[0].rule.retryAttempts).toBe(7);
   });
 
   test("encryption defaults to one customer-managed key with a 30-day deletion window; aws-managed is the other choice", () => {
-    expect(loadConfig().environments[0]).toMatchObject({ encryption: "customer-managed", keyDeletionWindowInDays: 30 });
+    expect(loadConfig().environments[0]).toMatchObject({ key: { encryption: "customer-managed", deletionWindowInDays: 30 } });
     expect(
       loadConfig({ context: { environments: { dev: { encryption: "aws-managed", keyDeletionWindowInDays: 7 } } } }).environments[0],
-    ).toMatchObject({ encryption: "aws-managed", keyDeletionWindowInDays: 7 });
+    ).toMatchObject({ key: { encryption: "aws-managed", deletionWindowInDays: 7 } });
   });
 
   test.each([
@@ -82,8 +80,8 @@ describe("configuration", () => {
   });
 
   test("the bus archive keeps 7 days by default, its retention set in the archive section or by RECORDER_ARCHIVE_RETENTION_DAYS (0: for ever)", () => {
-    expect(loadConfig().environments[0].archiveRetentionDays).toBe(7);
-    expect(loadConfig({ context: { defaults: { archive: { retentionDays: 0 } } } }).environments[0].archiveRetentionDays).toBe(0);
+    expect(loadConfig().environments[0].archive.retentionDays).toBe(7);
+    expect(loadConfig({ context: { defaults: { archive: { retentionDays: 0 } } } }).environments[0].archive.retentionDays).toBe(0);
     expect(errorOf(() => loadConfig({ env: { RECORDER_ARCHIVE_RETENTION_DAYS: "-3" } }))).toMatch(
       /^RECORDER_ARCHIVE_RETENTION_DAYS: "-3" is not allowed; expected/,
     );
@@ -102,8 +100,8 @@ describe("configuration", () => {
   });
 
   test("accepts retry attempts at both bounds", () => {
-    expect(loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: "0" } }).environments[0].retryAttempts).toBe(0);
-    expect(loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: "185" } }).environments[0].retryAttempts).toBe(185);
+    expect(loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: "0" } }).environments[0].rule.retryAttempts).toBe(0);
+    expect(loadConfig({ env: { RECORDER_RETRY_ATTEMPTS: "185" } }).environments[0].rule.retryAttempts).toBe(185);
   });
 
   test("rejects a task timeout that is not below the state machine timeout", () => {
@@ -123,14 +121,14 @@ describe("configuration", () => {
       "stateMachineTimeoutSeconds (dev): 30 must exceed the worst case of the task's retries, 32 s (18 s of retried attempts at lambdaTimeoutSeconds 6, 7 s of backoff, 7 s for the last attempt at taskTimeoutSeconds); raise it or lower the other two",
     );
     expect(
-      loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "6", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "33" } }).environments[0]
-        .lambdaTimeoutSeconds,
+      loadConfig({ env: { RECORDER_LAMBDA_TIMEOUT_SECONDS: "6", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "33" } }).environments[0].recorder
+        .timeoutSeconds,
     ).toBe(6);
   });
 
   test("the defaults leave the retries inside the execution timeout", () => {
     const [dev] = loadConfig().environments;
-    expect(dev).toMatchObject({ stateMachineTimeoutSeconds: 30, taskTimeoutSeconds: 7, lambdaTimeoutSeconds: 5 });
+    expect(dev).toMatchObject({ workflow: { stateMachineTimeoutSeconds: 30, taskTimeoutSeconds: 7 }, recorder: { timeoutSeconds: 5 } });
   });
 
   test("rejects an unknown setting in cdktf.json", () => {
@@ -189,11 +187,11 @@ describe("sections shaped like the constructs' props", () => {
       context: { environments: { dev: { lambdaTimeoutSeconds: 4, lambdaMemoryMb: 512, retryAttempts: 10, tableProtection: false } } },
     });
     expect(nested).toEqual(flat);
+    // The typed configuration is nested as the sections are: each one is the props of its construct.
     expect(nested.environments[0]).toMatchObject({
-      lambdaTimeoutSeconds: 4,
-      lambdaMemoryMb: 512,
-      retryAttempts: 10,
-      tableProtection: false,
+      recorder: { timeoutSeconds: 4, memoryMb: 512 },
+      rule: { retryAttempts: 10 },
+      table: { protectFromDeletion: false },
     });
   });
 
@@ -232,18 +230,17 @@ describe("sections shaped like the constructs' props", () => {
 describe("workflow type", () => {
   test("an EXPRESS workflow's execution timeout defaults to 60 s; one given is kept", () => {
     expect(loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express" } }).environments[0]).toMatchObject({
-      workflowType: "EXPRESS",
-      stateMachineTimeoutSeconds: 60,
+      workflow: { workflowType: "EXPRESS", stateMachineTimeoutSeconds: 60 },
     });
     expect(
-      loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "90" } }).environments[0]
+      loadConfig({ env: { RECORDER_WORKFLOW_TYPE: "express", RECORDER_STATE_MACHINE_TIMEOUT_SECONDS: "90" } }).environments[0].workflow
         .stateMachineTimeoutSeconds,
     ).toBe(90);
     expect(
       loadConfig({ context: { environments: { dev: { workflow: { workflowType: "express", stateMachineTimeoutSeconds: 55 } } } } })
-        .environments[0].stateMachineTimeoutSeconds,
+        .environments[0].workflow.stateMachineTimeoutSeconds,
     ).toBe(55);
-    expect(loadConfig().environments[0]).toMatchObject({ workflowType: "STANDARD", stateMachineTimeoutSeconds: 30 });
+    expect(loadConfig().environments[0]).toMatchObject({ workflow: { workflowType: "STANDARD", stateMachineTimeoutSeconds: 30 } });
   });
 
   test("rejects an EXPRESS execution timeout over 5 minutes, which the service would cut short unseen", () => {
@@ -266,7 +263,7 @@ describe("one documented name per setting", () => {
       context: { environments: { dev: { tableProtection: false, region: "eu-west-1" } } },
       warn: (line) => warnings.push(line),
     });
-    expect(config.environments[0].tableProtection).toBe(false);
+    expect(config.environments[0].table.protectFromDeletion).toBe(false);
     expect(warnings).toEqual([
       "context.recorder.environments.dev.tableProtection is deprecated and goes in the next release; use context.recorder.environments.dev.table.protectFromDeletion",
     ]);

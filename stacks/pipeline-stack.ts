@@ -55,46 +55,36 @@ export class PipelineStack extends TerraformStack {
     configureStateBackend(this, config);
 
     const encryptionKey = (this.encryptionKey =
-      config.encryption === "customer-managed"
+      config.key.encryption === "customer-managed"
         ? new EncryptionKey(this, "key", {
             aliasName: id,
             description: `Encrypts the data of ${id} at rest`,
-            deletionWindowInDays: config.keyDeletionWindowInDays,
+            deletionWindowInDays: config.key.deletionWindowInDays,
           })
         : undefined);
-    const table = (this.table = new MessagesTable(this, "messages", {
-      tableName: config.tableName,
-      protectFromDeletion: config.tableProtection,
-      encryptionKey,
-    }));
+    // Each section of the configuration has its construct's prop names: it is handed over as it is.
+    const table = (this.table = new MessagesTable(this, "messages", { ...config.table, encryptionKey }));
     const recorder = (this.recorder = new RecorderFunction(this, "recorder", {
-      functionName: config.functionName,
+      ...config.recorder,
       ...(props.recorderArchive ? { archive: props.recorderArchive } : {}),
       table,
-      logRetentionInDays: config.logRetentionInDays,
-      timeoutSeconds: config.lambdaTimeoutSeconds,
-      memoryMb: config.lambdaMemoryMb,
+      logRetentionInDays: config.logs.retentionInDays,
       tracing: config.tracing,
-      logLevel: config.lambdaLogLevel,
       encryptionKey,
     }));
     const failedExecutions = (this.failedExecutions = new FailedExecutionCapture(this, "failed-executions", {
-      queueName: `${config.stateMachineName}-failed-executions`,
+      queueName: `${config.workflow.stateMachineName}-failed-executions`,
       encryptionKey,
     }));
     const workflow = (this.workflow = new MessageWorkflow(this, "workflow", {
-      stateMachineName: config.stateMachineName,
-      workflowType: config.workflowType,
+      ...config.workflow,
       recorder,
-      logRetentionInDays: config.logRetentionInDays,
-      stateMachineTimeoutSeconds: config.stateMachineTimeoutSeconds,
-      taskTimeoutSeconds: config.taskTimeoutSeconds,
+      logRetentionInDays: config.logs.retentionInDays,
       tracing: config.tracing,
       encryptionKey,
       failedExecutionsQueue: failedExecutions.queue,
-      ...(config.logLevel ? { logLevel: config.logLevel } : {}),
     }));
-    if (config.workflowType === "STANDARD") {
+    if (config.workflow.workflowType === "STANDARD") {
       // The callback: only a STANDARD workflow's recorder answers task tokens.
       workflow.grantTaskResponse(recorder.role);
     }
@@ -102,27 +92,27 @@ export class PipelineStack extends TerraformStack {
     // Ingress: the bus, the rule on `source`, and its target with retries and a dead-letter queue. The "ingress"
     // scope keeps the Terraform addresses these resources had before they were constructs of their own.
     const ingress = new Construct(this, "ingress");
-    const bus = (this.bus = new EventBus(ingress, "bus", { eventBusName: config.busName }));
+    const bus = (this.bus = new EventBus(ingress, "bus", config.bus));
     const rule = (this.rule = new Rule(ingress, "rule", {
-      ruleName: config.ruleName,
+      ruleName: config.rule.ruleName,
       eventBus: bus,
-      eventPattern: { source: [config.eventSource] },
-      description: `Starts the message recorder workflow for events from ${config.eventSource}`,
+      eventPattern: { source: [config.rule.eventSource] },
+      description: `Starts the message recorder workflow for events from ${config.rule.eventSource}`,
     }));
     // Every event the rule matches is also archived: the independent copy npm run reconcile replays against the table.
     this.archive = new EventArchive(ingress, "archive", {
-      archiveName: `${config.busName}-archive`,
+      ...config.archive,
+      archiveName: `${config.bus.eventBusName}-archive`,
       eventBus: bus,
-      eventPattern: { source: [config.eventSource] },
-      retentionDays: config.archiveRetentionDays,
-      description: `Every event of ${config.eventSource}, for reconciling the table`,
+      eventPattern: { source: [config.rule.eventSource] },
+      description: `Every event of ${config.rule.eventSource}, for reconciling the table`,
     });
     const deadLetterQueue = (this.deadLetterQueue = new EventQueue(ingress, "dead-letter-queue", {
-      queueName: config.deadLetterQueueName,
+      ...config.deadLetterQueue,
       encryptionKey,
     }));
     const targetRole = new ServiceRole(ingress, "target-role", {
-      roleName: `${config.ruleName}-target-role`,
+      roleName: `${config.rule.ruleName}-target-role`,
       assumedBy: "events.amazonaws.com",
       description: "Lets the event rule start the message recorder workflow",
       // EventBridge assumes a target's role on behalf of the rule.
@@ -132,8 +122,8 @@ export class PipelineStack extends TerraformStack {
     const target = rule.addTarget(
       new StateMachineTarget(workflow, {
         targetId: "message-recorder-workflow",
-        retryAttempts: config.retryAttempts,
-        maxEventAgeInSeconds: config.maxEventAgeInSeconds,
+        retryAttempts: config.rule.retryAttempts,
+        maxEventAgeInSeconds: config.rule.maxEventAgeInSeconds,
         deadLetterQueue,
         role: targetRole,
       }),
@@ -141,21 +131,21 @@ export class PipelineStack extends TerraformStack {
     // Where these two lived before the event constructs existed: moved, not replaced, for a deployed stack.
     target.moveFromId("aws_cloudwatch_event_target.ingress_target_F16B49E0");
     deadLetterQueue.policy.moveFromId("aws_sqs_queue_policy.ingress_dead-letter-queue-policy_5B4C8EEA");
-    if (config.workflowType === "STANDARD") {
+    if (config.workflow.workflowType === "STANDARD") {
       // Express status changes do not exist. What EventBridge cannot write to the failed-executions queue goes to
       // the dead-letter queue, which redrive reads with the same rules.
-      failedExecutions.captureStatusChangesOf(workflow.stateMachineArn, `${config.stateMachineName}-failed`, deadLetterQueue);
+      failedExecutions.captureStatusChangesOf(workflow.stateMachineArn, `${config.workflow.stateMachineName}-failed`, deadLetterQueue);
     }
     // Reconciliation: replays of the archive reach this rule only (StartReplay's FilterArns), and it matches only
     // replayed events, so a replay never starts an execution by itself; npm run reconcile reads the queue.
     const reconciliationQueue = (this.reconciliationQueue = new EventQueue(ingress, "reconciliation-queue", {
-      queueName: `${config.busName}-reconcile`,
+      queueName: `${config.bus.eventBusName}-reconcile`,
       encryptionKey,
     }));
     const reconciliationRule = (this.reconciliationRule = new Rule(ingress, "reconciliation-rule", {
-      ruleName: `${config.ruleName}-reconcile`,
+      ruleName: `${config.rule.ruleName}-reconcile`,
       eventBus: bus,
-      eventPattern: { source: [config.eventSource], "replay-name": [{ exists: true }] },
+      eventPattern: { source: [config.rule.eventSource], "replay-name": [{ exists: true }] },
       description: "Sends replays of the archive to the reconciliation queue, for npm run reconcile",
     }));
     reconciliationRule.addTarget(
@@ -167,14 +157,14 @@ export class PipelineStack extends TerraformStack {
       region: config.region,
       tracing: config.tracing,
       eventBus: bus,
-      eventSource: config.eventSource,
+      eventSource: config.rule.eventSource,
       manageAccountLogRole: config.api.manageAccountLogRole,
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
-      logRetentionInDays: config.logRetentionInDays,
+      logRetentionInDays: config.logs.retentionInDays,
       encryptionKey,
     });
-    const alarms = (this.alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarmEmail, encryptionKey }));
+    const alarms = (this.alarms = new PipelineAlarms(this, "alarms", { namePrefix: id, alarmEmail: config.alarms.email, encryptionKey }));
     const oldestMessageAge = { threshold: OLDEST_MESSAGE_AGE_THRESHOLD_SECONDS };
     const failedQueue = failedExecutions.queue;
     [
@@ -305,7 +295,7 @@ export class PipelineStack extends TerraformStack {
       event_archive_arn: this.archive.archiveArn,
       reconciliation_rule_arn: reconciliationRule.ruleArn,
       reconciliation_queue_url: reconciliationQueue.queueUrl,
-      event_source: config.eventSource,
+      event_source: config.rule.eventSource,
       state_machine_arn: workflow.stateMachineArn,
       workflow_type: workflow.workflowType,
       state_machine_log_group_name: workflow.logGroupName,

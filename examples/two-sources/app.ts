@@ -18,7 +18,10 @@ export const ORDERS_SOURCE = "com.example.orders";
  */
 export function defineTwoSources(app: App, config: EnvironmentConfig, props: Omit<PipelineStackProps, "config"> = {}): PipelineStack {
   const pipeline = new PipelineStack(app, `two-sources-${config.environment}`, { config, ...props });
-  const { environment: env, tableProtection: protectFromDeletion } = config;
+  const {
+    environment: env,
+    table: { protectFromDeletion },
+  } = config;
   const key = pipeline.encryptionKey ? { encryptionKey: pipeline.encryptionKey } : {};
 
   // 1. Orders: one rule on the same bus, one target into the same workflow, sharing its dead-letter queue.

@@ -59,8 +59,8 @@ runCli(CLI, async () => {
   const keyRefusal = idempotencyKeyRefusal(key);
   if (keyRefusal) throw new UsageError(`--idempotency-key ${keyRefusal}`);
   const chosen = chosenEnvironment(args.string("environment"));
-  const busName = args.string("bus") ?? chosen.busName;
-  const source = args.string("source") ?? chosen.eventSource;
+  const busName = args.string("bus") ?? chosen.bus.eventBusName;
+  const source = args.string("source") ?? chosen.rule.eventSource;
   const region = args.string("region") ?? (process.env.AWS_REGION || chosen.region);
 
   const { events } = await awsClients(region, "events");

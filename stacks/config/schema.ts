@@ -37,64 +37,88 @@ export interface ApiConfig {
   readonly throttlingBurstLimit: number;
 }
 
+/**
+ * One environment's configuration, nested as cdktf.json's sections are: each section has the names of the props
+ * of the construct it configures, so the stack hands a section to its construct as it is.
+ */
 export interface EnvironmentConfig {
   /** Name of the environment; part of every resource name, so two environments never collide in one account. */
   readonly environment: string;
   readonly region: string;
-  /** @default "commonbus" (suffixed with the environment) */
-  readonly busName: string;
-  /** @default "sfnCommonEventProcessorRule" (suffixed) */
-  readonly ruleName: string;
-  /** The event `source` the rule matches. @default "com.devpost.commonevent" */
-  readonly eventSource: string;
-  /** @default "MessagesTable" (suffixed) */
-  readonly tableName: string;
-  /** @default "recorder" (suffixed) */
-  readonly functionName: string;
-  /** @default "MessageRecorder" (suffixed) */
-  readonly stateMachineName: string;
-  /** @default "sfnCommonEventProcessorDLQ" (suffixed) */
-  readonly deadLetterQueueName: string;
-  /** Retention of every log group. One of CloudWatch's allowed values. @default 7 */
-  readonly logRetentionInDays: number;
-  /** Days the bus archive keeps each matching event; 0 for ever. */
-  readonly archiveRetentionDays: number;
-  /** Delivery attempts EventBridge makes before the DLQ. Minimum 0, maximum 185. @default 3 */
-  readonly retryAttempts: number;
-  /** How long EventBridge keeps retrying an event. Minimum 60, maximum 86400. @default 3600 */
-  readonly maxEventAgeInSeconds: number;
-  /** Whole execution. @default 30 for STANDARD, 60 for EXPRESS (at most 300) */
-  readonly stateMachineTimeoutSeconds: number;
-  /** The "Record Message" task, callback included; its retries must fit the machine timeout. @default 7 */
-  readonly taskTimeoutSeconds: number;
-  /** The recorder function; must be below the task timeout. @default 5 */
-  readonly lambdaTimeoutSeconds: number;
-  /** STANDARD (callback, exactly-once, 90-day history) or EXPRESS (synchronous invoke, far cheaper). @default "STANDARD" */
-  readonly workflowType: WorkflowType;
-  /** Execution log level; unset: ALL for STANDARD, ERROR for EXPRESS. */
-  readonly logLevel?: "ALL" | "ERROR" | "FATAL" | "OFF";
-  /** Deletion protection and prevent_destroy on the table. @default true */
-  readonly tableProtection: boolean;
-  /** Minimum 128, maximum 10240. @default 256 */
-  readonly lambdaMemoryMb: number;
-  /** X-Ray on the state machine and the Lambda. @default true for STANDARD, false for EXPRESS */
+  /** X-Ray on the state machine, the Lambda and the API stage. @default true for STANDARD, false for EXPRESS */
   readonly tracing: boolean;
-  /** The recorder's application log level (Lambda's advanced logging controls). @default "INFO" for STANDARD, "WARN" for EXPRESS */
-  readonly lambdaLogLevel: LambdaLogLevel;
-  /** Subscribed to the alarm topic when set. */
-  readonly alarmEmail?: string;
-  readonly api: ApiConfig;
-  readonly backend: StateBackendConfig;
   /** Added to the provider's default tags. */
   readonly tags: Readonly<Record<string, string>>;
-  /**
-   * `customer-managed`: one KMS key of the environment encrypts the table, the queue, the topic, every log group,
-   * the state machine and the Lambda environment. `aws-managed`: AWS owned and AWS-managed keys, no key to pay for.
-   * @default "customer-managed"
-   */
-  readonly encryption: EncryptionMode;
-  /** Days a scheduled deletion of the key can be cancelled. Minimum 7, maximum 30. @default 30 */
-  readonly keyDeletionWindowInDays: number;
+  readonly bus: {
+    /** @default "commonbus" (suffixed with the environment) */
+    readonly eventBusName: string;
+  };
+  readonly rule: {
+    /** @default "sfnCommonEventProcessorRule" (suffixed) */
+    readonly ruleName: string;
+    /** The event `source` the rule matches. @default "com.devpost.commonevent" */
+    readonly eventSource: string;
+    /** Delivery attempts EventBridge makes before the DLQ. Minimum 0, maximum 185. @default 3 */
+    readonly retryAttempts: number;
+    /** How long EventBridge keeps retrying an event. Minimum 60, maximum 86400. @default 3600 */
+    readonly maxEventAgeInSeconds: number;
+  };
+  readonly deadLetterQueue: {
+    /** @default "sfnCommonEventProcessorDLQ" (suffixed) */
+    readonly queueName: string;
+  };
+  readonly table: {
+    /** @default "MessagesTable" (suffixed) */
+    readonly tableName: string;
+    /** Deletion protection and prevent_destroy on the table. @default true */
+    readonly protectFromDeletion: boolean;
+  };
+  readonly recorder: {
+    /** @default "recorder" (suffixed) */
+    readonly functionName: string;
+    /** Must be below the task timeout. @default 5 */
+    readonly timeoutSeconds: number;
+    /** Minimum 128, maximum 10240. @default 256 */
+    readonly memoryMb: number;
+    /** The recorder's application log level (Lambda's advanced logging controls). @default "INFO" for STANDARD, "WARN" for EXPRESS */
+    readonly logLevel: LambdaLogLevel;
+  };
+  readonly workflow: {
+    /** @default "MessageRecorder" (suffixed) */
+    readonly stateMachineName: string;
+    /** STANDARD (callback, exactly-once, 90-day history) or EXPRESS (synchronous invoke, far cheaper). @default "STANDARD" */
+    readonly workflowType: WorkflowType;
+    /** Execution log level; unset: ALL for STANDARD, ERROR for EXPRESS. */
+    readonly logLevel?: "ALL" | "ERROR" | "FATAL" | "OFF";
+    /** Whole execution. @default 30 for STANDARD, 60 for EXPRESS (at most 300) */
+    readonly stateMachineTimeoutSeconds: number;
+    /** The "Record Message" task, callback included; its retries must fit the machine timeout. @default 7 */
+    readonly taskTimeoutSeconds: number;
+  };
+  readonly logs: {
+    /** Retention of every log group. One of CloudWatch's allowed values. @default 7 */
+    readonly retentionInDays: number;
+  };
+  readonly archive: {
+    /** Days the bus archive keeps each matching event; 0 for ever. @default 7 */
+    readonly retentionDays: number;
+  };
+  readonly alarms: {
+    /** Subscribed to the alarm topic when set. */
+    readonly email?: string;
+  };
+  readonly api: ApiConfig;
+  readonly key: {
+    /**
+     * `customer-managed`: one KMS key of the environment encrypts the table, the queue, the topic, every log group,
+     * the state machine and the Lambda environment. `aws-managed`: AWS owned and AWS-managed keys, no key to pay for.
+     * @default "customer-managed"
+     */
+    readonly encryption: EncryptionMode;
+    /** Days a scheduled deletion of the key can be cancelled. Minimum 7, maximum 30. @default 30 */
+    readonly deletionWindowInDays: number;
+  };
+  readonly backend: StateBackendConfig;
 }
 
 export const LAMBDA_LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
