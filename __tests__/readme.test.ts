@@ -43,6 +43,29 @@ describe("README and docs/", () => {
     expect(missing).toEqual([]);
   });
 
+  test("every link to a heading, on the same page or another, finds it", () => {
+    // GitHub's anchors: the heading in lower case, punctuation other than '-' dropped, spaces as '-'.
+    const anchorsOf = (page: string) =>
+      new Set(
+        [...text(page).matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) =>
+          heading
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N} -]/gu, "")
+            .replace(/ /g, "-"),
+        ),
+      );
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const [, file, anchor] of text(page)
+        .replace(/`[^`\n]*`/g, "")
+        .matchAll(/\]\((?!https?:)([^)#\s]*)#([^)\s]+)\)/g)) {
+        const target = file ? path.relative(ROOT, path.resolve(ROOT, path.dirname(page), file)) : page;
+        if (!pages.includes(target) || !anchorsOf(target).has(anchor)) broken.push(`${page}: ${file}#${anchor}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   test("no page speaks to the team instead of the user", () => {
     const teamWords = /the seed|reviewer|this round|the project's goals|original design|the issue/i;
     expect(pages.filter((page) => teamWords.test(text(page))).map((page) => `${page}: ${teamWords.exec(text(page))![0]}`)).toEqual([]);

@@ -92,7 +92,7 @@ describe("npm run verify against the offline pipeline", () => {
   test("rejects a missing --outputs in one line, exit 2", async () => {
     const result = await run("scripts/ops/verify.ts", []);
     expect(result.stderr).toBe(
-      "--outputs is required (`terraform output -json > outputs.json`, or cdktf deploy --outputs-file); usage: npm run verify -- --outputs FILE [--stack NAME] [--timeout SECONDS]\n",
+      "--outputs is required (npm run output -- <stack> --outputs-file outputs.json, or terraform output -json > outputs.json); usage: npm run verify -- --outputs FILE [--stack NAME] [--timeout SECONDS]\n",
     );
     expect(result.status).toBe(2);
   });

@@ -76,6 +76,16 @@ const CDKTF_DESCRIPTIONS: Record<string, string> = {
   "--outputs-file-include-sensitive-outputs": "include sensitive outputs in that file",
 };
 
+/** The form of each cdktf option's value, for the usage and --help. */
+const VALUE_FORMS: Record<string, string> = {
+  "--output": "DIR",
+  "--outputs-file": "FILE",
+  "--parallelism": "N",
+  "--terraform-parallelism": "N",
+  "--var": "NAME=VALUE",
+  "--var-file": "FILE",
+};
+
 const SUMMARIES: Record<Command, string> = {
   synth: "Synthesizes every stack into cdktf.out/stacks/<stack>/ (the app run directly, byte for byte what cdktf synth writes).",
   diff: "Plans one stack with its own backend settings: `cdktf diff`, with the version check off and the configuration checked first.",
@@ -104,13 +114,12 @@ const CLIS = Object.fromEntries(
       options[flag.slice(2)] = { description: CDKTF_DESCRIPTIONS[flag] ?? "passed to cdktf" };
     for (const option of CDKTF_OPTIONS[command].valued) {
       options[option.slice(2)] = {
-        value: option === "--output" || option === "--outputs-file" ? "DIR" : "VALUE",
+        value: VALUE_FORMS[option] ?? "VALUE",
         description: CDKTF_DESCRIPTIONS[option] ?? "passed to cdktf",
         repeatable: REPEATABLE.includes(option),
         ...(option === "--output" ? { default: "cdktf.out" } : {}),
       };
     }
-    if (options["outputs-file"]) options["outputs-file"] = { ...options["outputs-file"], value: "FILE" };
     const cli = defineCli({
       command: `npm run ${command} --`,
       summary: SUMMARIES[command],

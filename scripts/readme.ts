@@ -166,7 +166,7 @@ const CLI = defineCli({
   synopsis: "",
   summary:
     "Regenerates the generated blocks of docs/ from the code: the workflow diagram (asl/), the configuration table " +
-    "(stacks/config.ts), the cost table (the cost model, prices.json and the measured handler duration) and the stack's outputs. A test fails while they are stale.",
+    "(stacks/config/), the cost table (the cost model, prices.json and the measured handler duration) and the stack's outputs. A test fails while they are stale.",
   options: {},
 });
 
@@ -175,8 +175,10 @@ if (require.main === module) {
     CLI.parse(process.argv.slice(2));
     for (const page of new Set(Object.values(GENERATED_BLOCKS).map((block) => block.page))) {
       const file = path.join(ROOT, page);
-      writeFileSync(file, regeneratePage(page, readFileSync(file, "utf8")));
-      process.stdout.write(`${page}: regenerated\n`);
+      const before = readFileSync(file, "utf8");
+      const after = regeneratePage(page, before);
+      if (after !== before) writeFileSync(file, after);
+      process.stdout.write(`${page}: ${after === before ? "unchanged" : "regenerated"}\n`);
     }
     return Promise.resolve();
   });

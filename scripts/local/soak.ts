@@ -178,7 +178,9 @@ async function main(): Promise<number> {
       dryRun: false,
       waitSeconds: 60,
       pollMs: 5,
-      log: () => reconciling.tick(),
+      log: (line) => {
+        if (line.startsWith("archived event")) reconciling.tick();
+      },
     });
     reconciling.end();
     out(`reconcile:        ${formatReconcileSummary(reconciled, false)}`);

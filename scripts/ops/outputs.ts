@@ -17,7 +17,7 @@ export const OUTPUTS_OPTIONS: { readonly outputs: OptionSpec; readonly stack: Op
 export const REQUIRED_OUTPUTS_OPTION: OptionSpec = {
   ...OUTPUTS_OPTIONS.outputs,
   required: true,
-  whenMissing: "`terraform output -json > outputs.json`, or cdktf deploy --outputs-file",
+  whenMissing: "npm run output -- <stack> --outputs-file outputs.json, or terraform output -json > outputs.json",
 };
 
 /** The outputs of a pipeline stack, from `terraform output -json` or from cdktf's --outputs-file. */

@@ -20,7 +20,7 @@ const CLI = defineCli({
   summary:
     "Records what the pipeline kept: the dead-letter queue, the failed-executions queue and, with --since, the execution history. " +
     "Each event is looked up in the table first (recorded: the message is removed; another message under its id: kept as a conflict), " +
-    "then started again and waited for. Failures a redrive cannot cure are kept with their reason. Exits 1 when anything is kept.",
+    "then started again and waited for. Failures a redrive cannot cure are kept with their reason. Exits 1 when anything is kept, 2 on a bad argument.",
   options: {
     outputs: OUTPUTS_OPTIONS.outputs,
     stack: OUTPUTS_OPTIONS.stack,

@@ -41,7 +41,7 @@ const CLI = defineCli({
       example: "dev",
     },
     bus: { value: "NAME", description: "the bus to put the event on", default: "the environment's" },
-    source: { value: "SOURCE", description: "the event's source", default: "the environment's eventSource" },
+    source: { value: "SOURCE", description: "the event's source", default: "the environment's rule.eventSource" },
     region: { value: "REGION", description: "the region to call", default: "AWS_REGION, else the environment's region" },
   },
   examples: [

@@ -55,12 +55,12 @@ export interface HopResult {
 
 /** The documentation page each hop's failure points to. */
 const DOCS = {
-  api: "docs/security.md (the API role's trust policy) and docs/operating.md (the operator policy)",
-  putEvents: "docs/operating.md (the operator policy)",
+  api: "docs/security.md (the API role's trust policy) and docs/deploying.md (3. Check the deployment: the operator policy)",
+  putEvents: "docs/deploying.md (3. Check the deployment: the operator policy)",
   recorded: "docs/failure-handling.md; then npm run redrive",
   executions: "docs/failure-handling.md",
   logs: "docs/security.md (the key's log delivery statements)",
-  queues: "docs/security.md (the key policy) and docs/operating.md (the operator policy)",
+  queues: "docs/security.md (the key policy) and docs/deploying.md (3. Check the deployment: the operator policy)",
   alarms: "docs/operating.md (Alarms)",
 } as const;
 

@@ -106,17 +106,3 @@ function listFiles(dir: string): string[] {
     entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
   );
 }
-
-if (require.main === module) {
-  const usage = "usage: npm run build:lambda -- [<output folder>]";
-  const args = process.argv.slice(2);
-  if (args[0] === "--help" || args[0] === "-h") {
-    process.stdout.write(`${usage}\n`);
-  } else if (args.length > 1 || args[0]?.startsWith("-")) {
-    process.stderr.write(`${args[0]?.startsWith("-") ? `unknown option ${args[0]}` : "at most one output folder"}; ${usage}\n`);
-    process.exitCode = 2;
-  } else {
-    const archive = buildRecorderArchive({ outDir: args[0] ? path.resolve(args[0]) : undefined });
-    process.stdout.write(`${path.relative(process.cwd(), archive.zipPath)} ${archive.sourceCodeHash}\n`);
-  }
-}
