@@ -43,6 +43,7 @@ describe("scripts/cli/args.ts", () => {
     [["e.json", "--max", "-5", "--dry-run"], "accepted"],
     [["e.json", "--max", "1", "--dry-run=yes"], "--dry-run takes no value"],
     [["e.json"], "--max is required"],
+    [["e.json", "order-42"], 'unexpected argument "order-42": one event file at a time'],
     [["--max", "1"], "the event file is required"],
     [["a.json", "b.json", "--max", "1"], 'unexpected argument "b.json": one event file at a time'],
   ])("refuses %j in one line: %s", (argv, message) => {

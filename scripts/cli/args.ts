@@ -198,16 +198,18 @@ function parse(spec: CliSpec, argv: readonly string[]): ParsedArgs {
       throw new UsageError(`--${token.name} needs a value (${spec.options[token.name].value})`);
     }
   }
-  for (const [name, option] of Object.entries(spec.options)) {
-    if (option.required && parsed.values[name] === undefined) {
-      throw new UsageError(`--${name} is required${option.whenMissing ? ` (${option.whenMissing})` : ""}`);
-    }
-  }
   const positionals = spec.positionals ?? [];
+  // An argument nobody declared is said first: it is often the value of an option npm kept for itself
+  // (`npm run x --opt value`, without `--`), and "--y is required" would hide it.
   if (parsed.positionals.length > positionals.length) {
     const extra = parsed.positionals[positionals.length];
     const why = positionals.at(-1)?.tooMany;
     throw new UsageError(`unexpected argument ${JSON.stringify(extra)}${why ? `: ${why}` : ""}`);
+  }
+  for (const [name, option] of Object.entries(spec.options)) {
+    if (option.required && parsed.values[name] === undefined) {
+      throw new UsageError(`--${name} is required${option.whenMissing ? ` (${option.whenMissing})` : ""}`);
+    }
   }
   const missing = positionals.slice(parsed.positionals.length).find((p) => p.required);
   if (missing) throw new UsageError(`the ${missing.name} is required`);
