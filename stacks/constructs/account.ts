@@ -34,25 +34,25 @@ export function arnOf(scope: Construct, service: string, resource: string, optio
   return `arn:${partition}:${service}:${options.regional === false ? "" : region}:${accountId}:${resource}`;
 }
 
-/** The parts of an ARN given as a literal string. */
-export interface ArnParts {
+/** The parts of an ARN given as a literal string, and the name of the resource it names. */
+export interface ImportedArn {
   readonly partition: string;
-  readonly service: string;
   readonly region: string;
   readonly account: string;
-  /** Everything after the account: `my-queue`, `table/MessagesTable-dev`, `stateMachine:MessageRecorder-dev`. */
-  readonly resource: string;
+  /** The resource's name: what follows the resource type (`MessagesTable-dev` of `table/MessagesTable-dev`). */
+  readonly name: string;
 }
 
 /**
- * An ARN's parts, for the `fromXxxArn` imports; one that is not a literal ARN of `service` (a token, a typo) is
- * refused with the value and the form expected.
+ * An ARN for the `fromXxxArn` imports, read: one that is not a literal ARN of `service` (a token, a typo) or not
+ * of the resource type `prefix` names is refused with the value and the form expected.
  */
-export function parseArn(arn: string, service: string, example: string): ArnParts {
+export function importedArn(arn: string, kind: { readonly service: string; readonly prefix: string; readonly what: string }): ImportedArn {
+  const form = `arn:aws:${kind.service}:<region>:<account>:${kind.prefix}<name>`;
   const parts = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}):(.+)$/.exec(arn);
-  if (!parts || parts[2] !== service) {
-    throw new Error(`${JSON.stringify(arn)} is not a literal ARN of ${service}; expected one such as ${example}`);
-  }
+  if (!parts || parts[2] !== kind.service)
+    throw new Error(`${JSON.stringify(arn)} is not a literal ARN of ${kind.service}; expected ${form}`);
   const [, partition, , region, account, resource] = parts;
-  return { partition, service, region, account, resource };
+  if (!resource.startsWith(kind.prefix)) throw new Error(`${JSON.stringify(arn)} is not ${kind.what} ARN; expected ${form}`);
+  return { partition, region, account, name: resource.slice(kind.prefix.length) };
 }

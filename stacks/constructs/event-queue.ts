@@ -6,7 +6,7 @@ import { EncryptionKey, queueEncryption } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 import type { Rule } from "./events";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
-import { parseArn } from "./account";
+import { importedArn } from "./account";
 import { eventBridgeSendsFromRule, queuePolicyDocument, ResourcePolicyStatement } from "./secure-transport";
 
 /** Fourteen days, the SQS maximum: a message kept for an operator waits as long as possible for a redrive. */
@@ -99,11 +99,11 @@ class ImportedQueue extends QueueBase {
 
   constructor(scope: Construct, id: string, queueArn: string) {
     super(scope, id);
-    const arn = parseArn(queueArn, "sqs", "arn:aws:sqs:us-east-1:123456789012:my-queue");
+    const arn = importedArn(queueArn, { service: "sqs", prefix: "", what: "a queue" });
     this.queueArn = queueArn;
-    this.queueName = arn.resource;
+    this.queueName = arn.name;
     // The queue URL form of the SQS endpoints: https://docs.aws.amazon.com/general/latest/gr/sqs-service.html
-    this.queueUrl = `https://sqs.${arn.region}.amazonaws.com/${arn.account}/${arn.resource}`;
+    this.queueUrl = `https://sqs.${arn.region}.amazonaws.com/${arn.account}/${arn.name}`;
   }
 
   /** The policy of a queue made elsewhere is not this stack's to change: say what it must admit. */

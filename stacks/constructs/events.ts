@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { arnOf, parseArn } from "./account";
+import { arnOf, importedArn } from "./account";
 import { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -66,13 +66,11 @@ class ImportedEventBus extends Construct implements IPublishableEventBus {
     public readonly eventBusArn: string,
   ) {
     super(scope, id);
-    const arn = parseArn(eventBusArn, "events", "arn:aws:events:us-east-1:123456789012:event-bus/commonbus-dev");
-    if (!arn.resource.startsWith("event-bus/")) {
-      throw new Error(
-        `${JSON.stringify(eventBusArn)} is not an event bus ARN; expected arn:aws:events:<region>:<account>:event-bus/<name>`,
-      );
-    }
-    this.eventBusName = this.physicalName = arn.resource.slice("event-bus/".length);
+    this.eventBusName = this.physicalName = importedArn(eventBusArn, {
+      service: "events",
+      prefix: "event-bus/",
+      what: "an event bus",
+    }).name;
   }
 
   public grantPutEvents(grantee: IGrantable): Grant {

@@ -3,7 +3,7 @@ import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { EXECUTION_TIMEOUT_SECONDS, renderDefinition, renderWorkflowDefinition } from "../asl";
 import { ExecutionLogLevel, WorkflowModel, WorkflowType } from "../workflow-model";
 import type { IQueue } from "./event-queue";
-import { arnOf, parseArn } from "./account";
+import { arnOf, importedArn } from "./account";
 import { EncryptionKey } from "./encryption-key";
 import { IFunction } from "./nodejs-function";
 import { Grant, IGrantable } from "./grants";
@@ -37,13 +37,7 @@ class ImportedStateMachine extends Construct implements IStateMachine {
     public readonly stateMachineArn: string,
   ) {
     super(scope, id);
-    const arn = parseArn(stateMachineArn, "states", "arn:aws:states:us-east-1:123456789012:stateMachine:MessageRecorder-dev");
-    if (!arn.resource.startsWith("stateMachine:")) {
-      throw new Error(
-        `${JSON.stringify(stateMachineArn)} is not a state machine ARN; expected arn:aws:states:<region>:<account>:stateMachine:<name>`,
-      );
-    }
-    this.stateMachineName = arn.resource.slice("stateMachine:".length);
+    this.stateMachineName = importedArn(stateMachineArn, { service: "states", prefix: "stateMachine:", what: "a state machine" }).name;
   }
 
   public grantStartExecution(grantee: IGrantable): Grant {

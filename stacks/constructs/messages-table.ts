@@ -3,7 +3,7 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EncryptionKey } from "./encryption-key";
 import { Grant, IGrantable } from "./grants";
 import { Metric, MetricOptions, serviceMetric } from "./metric";
-import { parseArn } from "./account";
+import { importedArn } from "./account";
 
 /** The key the recorder writes and the idempotency check relies on. */
 export const MESSAGE_KEY = { name: "messageId", type: "S" } as const;
@@ -91,11 +91,8 @@ class ImportedTable extends TableBase {
 
   constructor(scope: Construct, id: string, tableArn: string) {
     super(scope, id);
-    const arn = parseArn(tableArn, "dynamodb", "arn:aws:dynamodb:us-east-1:123456789012:table/MessagesTable-dev");
-    if (!arn.resource.startsWith("table/"))
-      throw new Error(`${JSON.stringify(tableArn)} is not a table ARN; expected arn:aws:dynamodb:<region>:<account>:table/<name>`);
     this.tableArn = tableArn;
-    this.tableName = arn.resource.slice("table/".length);
+    this.tableName = importedArn(tableArn, { service: "dynamodb", prefix: "table/", what: "a table" }).name;
   }
 }
 
