@@ -8,6 +8,7 @@ import { loadConfig } from "../stacks/config";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import { testArchive } from "./support/synth";
 import { initValidatePlan, PlanResult, prepareOfflineCopy, terraformTierEnabled } from "./support/terraform";
+import { messageEvent } from "./support/events";
 
 /** examples/two-sources: the pipeline plus a second rule and a second recorder, composed from the constructs. */
 function synthExample(): string {
@@ -103,17 +104,7 @@ describe("examples/two-sources offline", () => {
   });
   afterAll(async () => pipeline?.close());
 
-  const event = (id: string, source: string) => ({
-    version: "0",
-    id,
-    "detail-type": "message",
-    source,
-    account: "000000000000",
-    time: "2022-04-16T12:20:00Z",
-    region: "us-east-1",
-    resources: [],
-    detail: { message: JSON.stringify({ id }) },
-  });
+  const event = (id: string, source: string) => messageEvent(id, { source, detail: { message: JSON.stringify({ id }) } });
 
   test("a message of the first source is recorded twice over: in the messages table and, by the audit recorder, in the audit table", async () => {
     const deliveries = await pipeline.putEvent(event("two-1", "com.devpost.commonevent"));

@@ -8,22 +8,14 @@ import { LocalPipeline } from "../scripts/local/pipeline";
 import { redrive } from "../scripts/ops/redrive-core";
 import { retryBudget } from "../stacks/asl";
 import { onlyResource, resourcesOf, synthAppToDisk, synthPipeline } from "./support/synth";
+import { messageEvent } from "./support/events";
 
 /**
  * workflowType express, offline: the synthesized EXPRESS definition in aws-local-stepfunctions, the recorder
  * from its zip invoked synchronously, dynalite, and the failed-executions queue the workflow itself writes to.
  */
-const event = (id: string, detail: Record<string, unknown> = { message: JSON.stringify({ hello: "express" }) }) => ({
-  version: "0",
-  id,
-  "detail-type": "message",
-  source: "com.devpost.commonevent",
-  account: "000000000000",
-  time: "2022-04-16T12:20:00Z",
-  region: "us-east-1",
-  resources: [],
-  detail,
-});
+const event = (id: string, detail: Record<string, unknown> = { message: JSON.stringify({ hello: "express" }) }) =>
+  messageEvent(id, { detail });
 
 let pipeline: LocalPipeline;
 const captured = () => pipeline.queues.messages(pipeline.queueNames.failedExecutions!).map((m) => JSON.parse(m.Body));

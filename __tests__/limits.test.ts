@@ -9,23 +9,14 @@ import { LocalStateMachine } from "../scripts/local/state-machine";
 import { TaskCallbackEndpoint } from "../scripts/local/task-callbacks";
 import { MAX_MESSAGE_CHARACTERS, messageRefusal } from "../stacks/constructs/put-events-templates";
 import { synthAppToDisk } from "./support/synth";
+import { messageEvent } from "./support/events";
 
 /**
  * Each AWS limit the offline pipeline enforces, at its boundary (scripts/local/aws-limits.ts cites the pages), and
  * the largest message each entry point records end to end, in both workflow types, with 4-byte characters.
  */
 const FOUR_BYTES = "\u{1F600}";
-const event = (id: string, message: string) => ({
-  version: "0",
-  id,
-  "detail-type": "message",
-  source: "com.devpost.commonevent",
-  account: "000000000000",
-  time: "2022-04-16T12:20:00Z",
-  region: "us-east-1",
-  resources: [],
-  detail: { message },
-});
+const event = (id: string, message: string) => messageEvent(id, { detail: { message } });
 /** A JSON array message of exactly `bytes` UTF-8 bytes, of 4-byte characters and ASCII to make up the rest. */
 const messageOfBytes = (bytes: number) => {
   const room = bytes - 4; // ["..."]

@@ -16,6 +16,7 @@ import { LocalFunction } from "../scripts/local/lambda-service";
 import { LocalPipeline } from "../scripts/local/pipeline";
 import { temporaryDirectory } from "../scripts/temp-dir";
 import { testArchive } from "./support/synth";
+import { messageEvent } from "./support/events";
 
 /**
  * The offline pipeline is not tied to the recorder stack's shape: a stack synthesized here from raw provider
@@ -144,17 +145,7 @@ function synthTwoRecorders(): string {
   return path.join(outdir, "stacks", "two-recorders");
 }
 
-const event = (id: string, source: string) => ({
-  version: "0",
-  id,
-  "detail-type": "message",
-  source,
-  account: "000000000000",
-  time: "2022-04-16T12:20:00Z",
-  region: "us-east-1",
-  resources: [],
-  detail: { message: JSON.stringify({ id }) },
-});
+const event = (id: string, source: string) => messageEvent(id, { source, detail: { message: JSON.stringify({ id }) } });
 
 let stackDir: string;
 let pipeline: LocalPipeline;

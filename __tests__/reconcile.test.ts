@@ -15,23 +15,14 @@ import {
   stillMissing,
 } from "../scripts/ops/reconcile-core";
 import { synthAppToDisk } from "./support/synth";
+import { messageEvent } from "./support/events";
 
 /**
  * npm run reconcile against the offline pipeline: the bus archive keeps every matching event, StartReplay sends a
  * window of it to the reconciliation rule only, and reconcile records what the table lacks.
  */
-const event = (id: string, extra: Record<string, unknown> = {}) => ({
-  version: "0",
-  id,
-  "detail-type": "message",
-  source: "com.devpost.commonevent",
-  account: "000000000000",
-  time: "2022-04-16T12:20:00Z",
-  region: "us-east-1",
-  resources: [],
-  detail: { message: `{"reconcile":"${id}"}` },
-  ...extra,
-});
+const event = (id: string, extra: Record<string, unknown> = {}) =>
+  messageEvent(id, { detail: { message: `{"reconcile":"${id}"}` }, ...extra });
 
 let pipeline: LocalPipeline;
 let log: string[];

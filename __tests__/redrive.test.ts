@@ -7,23 +7,14 @@ import { FaultPlan } from "../scripts/local/faults";
 import { LocalPipeline } from "../scripts/local/pipeline";
 import { executionName, formatSummary, redrive, RedriveOptions, RedriveSource } from "../scripts/ops/redrive-core";
 import { synthAppToDisk } from "./support/synth";
+import { messageEvent } from "./support/events";
 
 /**
  * Redrive against the offline pipeline's own endpoints: the real SDK clients read its queues, start, describe
  * and list its executions (which run the real recorder), and read its table.
  */
-const event = (id: string, extra: Record<string, unknown> = {}) => ({
-  version: "0",
-  id,
-  "detail-type": "message",
-  source: "com.devpost.commonevent",
-  account: "000000000000",
-  time: "2022-04-16T12:20:00Z",
-  region: "us-east-1",
-  resources: [],
-  detail: { message: '{"hello":"redrive"}' },
-  ...extra,
-});
+const event = (id: string, extra: Record<string, unknown> = {}) =>
+  messageEvent(id, { detail: { message: '{"hello":"redrive"}' }, ...extra });
 
 let pipeline: LocalPipeline;
 let dlq: string;

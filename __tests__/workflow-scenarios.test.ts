@@ -4,23 +4,14 @@ import { createTable } from "../scripts/local/dynamodb";
 import { FaultPlan } from "../scripts/local/faults";
 import { LocalPipeline } from "../scripts/local/pipeline";
 import { synthAppToDisk } from "./support/synth";
+import { messageEvent } from "./support/events";
 
 /**
  * End to end, offline: everything comes from the synthesized stack (pattern, target, definition, archive,
  * table), executed by aws-local-stepfunctions with the real recorder from the zip, dynalite and a local
  * callback endpoint.
  */
-const sampleEvent = (id: string, message = JSON.stringify({ hello: "world" })) => ({
-  version: "0",
-  id,
-  "detail-type": "message",
-  source: "com.devpost.commonevent",
-  account: "000000000000",
-  time: "2022-04-16T12:20:00Z",
-  region: "us-east-1",
-  resources: [],
-  detail: { message },
-});
+const sampleEvent = (id: string, message = JSON.stringify({ hello: "world" })) => messageEvent(id, { detail: { message } });
 
 let pipeline: LocalPipeline;
 let stackDir: string;
