@@ -4,7 +4,7 @@ import * as path from "node:path";
 import cdktfCliPackage from "cdktf-cli/package.json";
 import { AppConfig, EnvironmentConfig } from "../stacks/config";
 import { pipelineStackName, STATE_BUCKET_STACK } from "../stacks/names";
-import { Cli, defineCli, HelpRequested, OptionSpec, runCli, UsageError } from "./cli/args";
+import { Cli, defineCli, OptionSpec, runCli, UsageError } from "./cli/args";
 import { PlainOutput } from "./cli/plain-output";
 import { loadProjectConfig, readCdktfJson } from "./project-config";
 
@@ -144,7 +144,8 @@ const CLIS = Object.fromEntries(
   }),
 ) as Record<Command, Cli>;
 
-const usage = (command: string) => (CLIS[command as Command] ?? CLIS.deploy).usage;
+/** The command's CLI, for its usage and help; deploy's for a command that is none of them. */
+const cliFor = (command: string | undefined): Cli => CLIS[command as Command] ?? CLIS.deploy;
 
 interface Invocation {
   readonly command: Command;
@@ -160,13 +161,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (!COMMANDS.includes(command as Command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}`);
   if (rest.includes("--hcl")) throw new UsageError(HCL_REFUSED);
-  let args;
-  try {
-    args = CLIS[command as Command].parse(rest);
-  } catch (error) {
-    if (error instanceof HelpRequested) throw new HelpFor(command);
-    throw error;
-  }
+  const args = CLIS[command as Command].parse(rest);
   const cdktf = CDKTF_OPTIONS[command as Command];
   // cdktf's own options, in the order it lists them, as given.
   const passThrough = [
@@ -190,12 +185,6 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     backendConfig,
     passThrough,
   };
-}
-
-class HelpFor extends Error {
-  constructor(readonly command: string) {
-    super("help");
-  }
 }
 
 /** How the chosen stack keeps its state, from the configuration the synth will use. */
@@ -410,14 +399,10 @@ async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  runCli(usage(argv[0] ?? "deploy"), async () => {
+  runCli(cliFor(argv[0]), async () => {
     try {
       await main(argv);
     } catch (error) {
-      if (error instanceof HelpFor) {
-        process.stdout.write(`${CLIS[error.command as Command].help}\n`);
-        return;
-      }
       if (error instanceof MissingSettingError) {
         process.stderr.write(`${error.message}\n`);
         process.exitCode = 2;

@@ -253,14 +253,13 @@ function usageErrorOf(error: NodeParseError, spec: CliSpec, allowed: string): Er
  * Runs a script's main. `--help` prints the help and exits 0; a usage error prints one line (what is wrong, then
  * the usage) and exits 2; any other error prints one line and exits 1. Never a stack trace.
  */
-export function runCli(cli: Cli | string, main: () => Promise<void>): void {
+export function runCli(cli: Cli, main: () => Promise<void>): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const usage = typeof cli === "string" ? cli : cli.usage;
   const fail = (error: unknown) => {
     if (error instanceof HelpRequested) {
-      process.stdout.write(`${typeof cli === "string" ? cli : cli.help}\n`);
+      process.stdout.write(`${cli.help}\n`);
     } else if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}; ${usage}\n`);
+      process.stderr.write(`${error.message}; ${cli.usage}\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`${oneLine(error)}\n`);

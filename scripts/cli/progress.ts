@@ -98,9 +98,4 @@ export class Progress {
     }
     this.lastWrite = now;
   }
-
-  /** Whether a terminal line is drawn and not yet ended (for callers that print in between). */
-  get pending(): boolean {
-    return this.drawn;
-  }
 }
