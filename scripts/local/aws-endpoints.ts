@@ -1,6 +1,6 @@
 import { IncomingHttpHeaders } from "node:http";
 import { JsonObject } from "../json-value";
-import { AwsJsonRequest, AwsJsonServer, Respond } from "./aws-json-server";
+import { AwsJsonRequest, AwsJsonServer, OperationHandler, Respond } from "./aws-json-server";
 
 /**
  * The parts of AWS the operator commands call that the offline pipeline did not serve yet, on one loopback HTTP
@@ -8,16 +8,15 @@ import { AwsJsonRequest, AwsJsonServer, Respond } from "./aws-json-server";
  * AWS JSON protocol its SDK client speaks, told apart by X-Amz-Target), and the REST API's `POST /<stage>/messages`.
  * The handlers are the pipeline's; this only speaks the protocols.
  */
-export type AwsJsonHandler = (body: JsonObject) => Promise<[status: number, body: unknown]>;
 export type RestHandler = (path: string, body: string, headers: IncomingHttpHeaders) => Promise<[status: number, body: unknown]>;
 
 export class LocalAwsEndpoints {
-  private readonly handlers = new Map<string, AwsJsonHandler>();
+  private readonly handlers = new Map<string, OperationHandler>();
   private rest?: RestHandler;
   private server?: AwsJsonServer;
 
   /** Serves an AWS JSON operation by its X-Amz-Target, e.g. `AWSEvents.PutEvents`. */
-  serve(target: string, handler: AwsJsonHandler): this {
+  serve(target: string, handler: OperationHandler): this {
     this.handlers.set(target, handler);
     return this;
   }

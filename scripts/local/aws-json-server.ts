@@ -1,5 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
 import { AddressInfo } from "node:net";
+import { JsonObject } from "../json-value";
 
 /**
  * The HTTP side of every local AWS endpoint the offline pipeline serves (SQS, the Step Functions callbacks and
@@ -19,7 +20,10 @@ export interface AwsJsonRequest {
 /** Answers a request: the status and the body, written as JSON (under the server's content type unless given). */
 export type Respond = (status: number, body: unknown, contentType?: string) => void;
 
-export type AwsJsonHandler = (request: AwsJsonRequest, respond: Respond) => void | Promise<void>;
+export type RequestHandler = (request: AwsJsonRequest, respond: Respond) => void | Promise<void>;
+
+/** One operation of a service (an X-Amz-Target): its JSON body in, a status and a body out. */
+export type OperationHandler = (body: JsonObject) => Promise<[status: number, body: unknown]>;
 
 export class AwsJsonServer {
   private constructor(
@@ -33,7 +37,7 @@ export class AwsJsonServer {
    * Step Functions, 1.1 for EventBridge and CloudWatch). A handler that throws or rejects is answered with a
    * 500 InternalFailure naming the error, as a service's internal error would be.
    */
-  static async start(handle: AwsJsonHandler, contentType = "application/x-amz-json-1.0"): Promise<AwsJsonServer> {
+  static async start(handle: RequestHandler, contentType = "application/x-amz-json-1.0"): Promise<AwsJsonServer> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -1,7 +1,6 @@
-import { JsonObject } from "../json-value";
 import { AWS_LIMITS } from "./aws-limits";
 import { FaultKeys, FaultPlan, NO_FAULT_KEYS } from "./faults";
-import { AwsJsonRequest, AwsJsonServer, Respond } from "./aws-json-server";
+import { AwsJsonRequest, AwsJsonServer, OperationHandler, Respond } from "./aws-json-server";
 
 /**
  * A local Step Functions endpoint for the two calls a callback task's worker makes, SendTaskSuccess and SendTaskFailure,
@@ -12,7 +11,6 @@ import { AwsJsonRequest, AwsJsonServer, Respond } from "./aws-json-server";
  * service's error names. Other Step Functions operations (StartExecution, DescribeExecution, ...) can be
  * served by the caller through `serve`, so one endpoint is "Step Functions" for every client.
  */
-export type OperationHandler = (body: JsonObject) => Promise<[number, unknown]>;
 export type TaskCallback =
   | { readonly kind: "SendTaskSuccess"; readonly taskToken: string; readonly output: string }
   | { readonly kind: "SendTaskFailure"; readonly taskToken: string; readonly error?: string; readonly cause?: string };
@@ -80,7 +78,7 @@ export class TaskCallbackEndpoint {
     await this.server?.close();
   }
 
-  private handle(request: AwsJsonRequest, respond: Respond): void {
+  private handle(request: AwsJsonRequest, respond: Respond): void | Promise<void> {
     if (this.injectedServerErrors > 0) {
       this.injectedServerErrors--;
       return respond(500, { __type: "ServiceUnavailable", message: "injected by the test endpoint" });
@@ -89,14 +87,8 @@ export class TaskCallbackEndpoint {
     const body = JSON.parse(request.text || "{}") as Record<string, string>;
     const operation = target.replace(/^AWSStepFunctions\./, "");
     const served = this.operations.get(operation);
-    if (served) {
-      // A handler that throws instead of returning a rejected promise is answered the same way.
-      new Promise<[number, unknown]>((resolve) => resolve(served(body))).then(
-        ([status, answer]) => respond(status, answer),
-        (error: Error) => respond(500, { __type: "InternalFailure", message: error.message }),
-      );
-      return;
-    }
+    // The server answers a handler that throws or rejects with a 500 InternalFailure.
+    if (served) return served(body).then(([status, answer]) => respond(status, answer));
     if (operation !== "SendTaskSuccess" && operation !== "SendTaskFailure") {
       return respond(400, { __type: "UnknownOperationException", message: `not served locally: ${target}` });
     }
