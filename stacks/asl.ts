@@ -147,10 +147,20 @@ export function invokedFunctions(definition: string): string[] {
  * the recorder would refuse is kept rather than started again.
  */
 export function recorderPayloadOf(type: WorkflowType, event: unknown): unknown {
-  const template = type === "STANDARD" ? recordMessageTemplate : recordMessageExpressTemplate;
-  const task = WorkflowModel.of(template).tasks.find((t) => t.functionName === "${RecorderFunctionArn}");
-  if (!task) throw new AslRenderError(`the ${type} definition has no task that invokes \${RecorderFunctionArn}`);
-  return resolvePaths(task.parameters.Payload, event);
+  return resolvePaths(recorderPayloadTemplate(type), event);
+}
+
+/** The Record Message task's Parameters.Payload of each type, found once: redrive and reconcile read it per event. */
+const payloadTemplates = new Map<WorkflowType, unknown>();
+
+function recorderPayloadTemplate(type: WorkflowType): unknown {
+  if (!payloadTemplates.has(type)) {
+    const template = type === "STANDARD" ? recordMessageTemplate : recordMessageExpressTemplate;
+    const task = WorkflowModel.of(template).tasks.find((t) => t.functionName === "${RecorderFunctionArn}");
+    if (!task) throw new AslRenderError(`the ${type} definition has no task that invokes \${RecorderFunctionArn}`);
+    payloadTemplates.set(type, task.parameters.Payload);
+  }
+  return payloadTemplates.get(type);
 }
 
 function resolvePaths(template: unknown, input: unknown): unknown {
