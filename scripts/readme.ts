@@ -77,11 +77,19 @@ export function configurationTable(): string {
   ].join("\n");
 }
 
+/** The first environment synthesized once per set of variables: the cost table and the outputs list share the STANDARD one. */
+const synthesizedByEnv = new Map<string, string>();
+function synthesized(env: NodeJS.ProcessEnv): string {
+  const key = JSON.stringify(env);
+  if (!synthesizedByEnv.has(key)) synthesizedByEnv.set(key, synthesizeFirstEnvironment(env));
+  return synthesizedByEnv.get(key)!;
+}
+
 /** Monthly cost at three volumes, from the default stack synthesized as each workflow type, prices.json and the measured duration. */
 export function costTable(): string {
   const prices = loadPrices();
   const bench = loadLambdaBench();
-  const byType = factsByWorkflowType(synthesizeFirstEnvironment, {}, bench.handlerMeanMs, 100);
+  const byType = factsByWorkflowType(synthesized, {}, bench.handlerMeanMs, 100);
   const facts = byType.standard;
   const options = { apiShare: DEFAULT_API_SHARE, failureRate: DEFAULT_FAILURE_RATE };
   const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -113,7 +121,8 @@ function expressXrayPerMillion(byType: FactsByType, prices: Prices): number {
 
 /** The outputs of the first environment's pipeline stack, as synthesized. */
 export function stackOutputs(): string {
-  const stack = JSON.parse(readFileSync(path.join(synthesizeFirstEnvironment(), "cdk.tf.json"), "utf8")) as {
+  // The default stack with the configuration alone, as the cost table reads it: not the shell's RECORDER_* variables.
+  const stack = JSON.parse(readFileSync(path.join(synthesized({ RECORDER_WORKFLOW_TYPE: "standard" }), "cdk.tf.json"), "utf8")) as {
     output: Record<string, unknown>;
   };
   return `Outputs of a pipeline stack: ${Object.keys(stack.output)
