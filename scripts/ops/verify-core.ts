@@ -53,14 +53,17 @@ export interface HopResult {
   readonly detail: string;
 }
 
+/** Where the operator policy, which every operator command needs, is described. */
+const OPERATOR_POLICY_DOC = "docs/deploying.md (3. Check the deployment: the operator policy)";
+
 /** The documentation page each hop's failure points to. */
 const DOCS = {
-  api: "docs/security.md (the API role's trust policy) and docs/deploying.md (3. Check the deployment: the operator policy)",
-  putEvents: "docs/deploying.md (3. Check the deployment: the operator policy)",
+  api: `docs/security.md (the API role's trust policy) and ${OPERATOR_POLICY_DOC}`,
+  putEvents: OPERATOR_POLICY_DOC,
   recorded: "docs/failure-handling.md; then npm run redrive",
   executions: "docs/failure-handling.md",
   logs: "docs/security.md (the key's log delivery statements)",
-  queues: "docs/security.md (the key policy) and docs/deploying.md (3. Check the deployment: the operator policy)",
+  queues: `docs/security.md (the key policy) and ${OPERATOR_POLICY_DOC}`,
   alarms: "docs/operating.md (Alarms)",
 } as const;
 
