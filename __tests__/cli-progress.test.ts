@@ -43,4 +43,12 @@ describe("scripts/cli/progress.ts", () => {
     expect(out).toEqual(["dlq message 1: recorded\n"]);
     expect(written).toEqual(["\r\x1b[2Kredrive: 0, 0 s", "\r\x1b[2K", "\r\x1b[2Kredrive: 1, 0 s"]);
   });
+
+  test("a step that counts nothing shows its elapsed time alone", () => {
+    const { written, options, advance } = fixture(false);
+    const progress = new Progress("npm test, elapsed", undefined, { ...options, counts: false });
+    advance(3000);
+    progress.end("done");
+    expect(written).toEqual(["npm test, elapsed: 0 s\n", "npm test, elapsed: 3 s: done\n"]);
+  });
 });

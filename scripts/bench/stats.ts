@@ -39,7 +39,7 @@ export function runLong(
   args: readonly string[],
   options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv },
 ): Promise<{ status: number; stdout: string; stderr: string; wallMs: number }> {
-  const progress = new Progress(label);
+  const progress = new Progress(label, undefined, { counts: false });
   const started = nowMs();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });

@@ -13,6 +13,8 @@ export interface ProgressOptions {
   readonly plainIntervalMs?: number;
   /** The clock. @default Date.now */
   readonly now?: () => number;
+  /** Whether the work counts items; one long step that does not shows only its elapsed time. @default true */
+  readonly counts?: boolean;
 }
 
 export class Progress {
@@ -20,6 +22,7 @@ export class Progress {
   private readonly terminal: boolean;
   private readonly plainIntervalMs: number;
   private readonly now: () => number;
+  private readonly counts: boolean;
   private readonly started: number;
   private lastWrite = Number.NEGATIVE_INFINITY;
   private done = 0;
@@ -35,6 +38,7 @@ export class Progress {
     this.terminal = this.stream.isTTY === true;
     this.plainIntervalMs = options.plainIntervalMs ?? 3000;
     this.now = options.now ?? Date.now;
+    this.counts = options.counts ?? true;
     this.started = this.now();
     this.write(true);
     // Work that counts nothing for a while (a wait, one long call) still shows it is alive.
@@ -79,6 +83,7 @@ export class Progress {
 
   private text(): string {
     const seconds = ((this.now() - this.started) / 1000).toFixed(0);
+    if (!this.counts) return `${this.label}: ${seconds} s`;
     const count =
       this.total === undefined
         ? `${this.done}`
